@@ -1,0 +1,50 @@
+# Required and optional third-party dependencies. Every package here is a Debian package that
+# dev.sh installs; see the table in README.md.
+
+find_package(Threads REQUIRED)
+find_package(TBB 2021 REQUIRED CONFIG)
+find_package(ZLIB REQUIRED)
+find_package(CLI11 2 REQUIRED CONFIG)
+find_package(nlohmann_json 3 REQUIRED CONFIG)
+
+# Switches an optional part off with one clear message when its library is missing.
+macro(graphmini_disable_option option reason)
+  message(STATUS "${option} switched OFF: ${reason}")
+  set(${option} OFF CACHE BOOL "" FORCE)
+endmacro()
+
+if(GRAPHMINI_WITH_LLVM)
+  find_package(LLVM 14 CONFIG QUIET)
+  # Clang is used through its shared C++ library (libclang-cpp). Debian's ClangConfig.cmake
+  # fails hard when the static libraries of libclang-14-dev are missing, so look for the
+  # library and headers directly instead of calling find_package(Clang).
+  if(LLVM_FOUND)
+    find_library(GRAPHMINI_CLANG_CPP_LIBRARY clang-cpp HINTS ${LLVM_LIBRARY_DIR} NO_DEFAULT_PATH)
+    find_path(GRAPHMINI_CLANG_INCLUDE_DIR clang/Frontend/CompilerInstance.h
+              HINTS ${LLVM_INCLUDE_DIRS} NO_DEFAULT_PATH)
+  endif()
+  if(NOT LLVM_FOUND)
+    graphmini_disable_option(GRAPHMINI_WITH_LLVM "LLVM 14 not found (install llvm-14-dev)")
+  elseif(NOT GRAPHMINI_CLANG_CPP_LIBRARY OR NOT GRAPHMINI_CLANG_INCLUDE_DIR)
+    graphmini_disable_option(GRAPHMINI_WITH_LLVM
+      "Clang libraries not found (install libclang-14-dev libclang-cpp14-dev)")
+  endif()
+endif()
+
+if(GRAPHMINI_WITH_MPI)
+  find_package(MPI COMPONENTS CXX QUIET)
+  if(NOT MPI_CXX_FOUND)
+    graphmini_disable_option(GRAPHMINI_WITH_MPI "MPI not found (install libopenmpi-dev openmpi-bin)")
+  endif()
+endif()
+
+if(GRAPHMINI_WITH_CUDA)
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    find_package(CUDAToolkit QUIET)
+  endif()
+  if(NOT CMAKE_CUDA_COMPILER OR NOT CUDAToolkit_FOUND)
+    graphmini_disable_option(GRAPHMINI_WITH_CUDA "no CUDA toolkit found (nvcc, cuSPARSE, cuBLAS)")
+  endif()
+endif()

@@ -1,0 +1,258 @@
+#include "runtime/graph_builder.h"
+
+#include <tbb/parallel_sort.h>
+
+#include <algorithm>
+#include <atomic>
+#include <numeric>
+#include <span>
+#include <string>
+
+#include "runtime/error.h"
+#include "runtime/parallel.h"
+
+namespace graphmini {
+namespace {
+
+// Lists longer than this are sorted with a nested parallel sort so that one hub vertex does
+// not serialise the build.
+constexpr std::size_t kParallelSortThreshold = std::size_t{1} << 16;
+
+void sort_list(std::span<VertexId> list) {
+  if (list.size() > kParallelSortThreshold) {
+    tbb::parallel_sort(list.begin(), list.end());
+  } else {
+    std::sort(list.begin(), list.end());
+  }
+}
+
+template <typename T>
+void release(std::vector<T>& values) {
+  std::vector<T>().swap(values);
+}
+
+template <typename T>
+T fetch_increment(T& counter) {
+  return std::atomic_ref<T>(counter).fetch_add(1, std::memory_order_relaxed);
+}
+
+void check_edge_list(const EdgeList& input) {
+  const std::uint64_t n = input.num_vertices;
+  if (n > kMaxVertices) {
+    throw InvalidArgument("edge list has " + std::to_string(n) + " vertices; at most " +
+                          std::to_string(kMaxVertices) + " are supported");
+  }
+  if (!input.labels.empty() && input.labels.size() != n) {
+    throw InvalidArgument("edge list has " + std::to_string(n) + " vertices but " +
+                          std::to_string(input.labels.size()) + " labels");
+  }
+  if (!input.original_ids.empty() && input.original_ids.size() != n) {
+    throw InvalidArgument("edge list has " + std::to_string(n) + " vertices but " +
+                          std::to_string(input.original_ids.size()) + " original ids");
+  }
+  const auto& edges = input.edges;
+  const auto bad = find_first(edges.size(), [&](std::uint64_t i) {
+    return edges[i].source >= n || edges[i].target >= n;
+  });
+  if (bad < edges.size()) {
+    throw InvalidArgument("edge " + std::to_string(bad) + " (" +
+                          std::to_string(edges[bad].source) + ", " +
+                          std::to_string(edges[bad].target) + ") names a vertex >= " +
+                          std::to_string(n));
+  }
+}
+
+// The CSR offsets of a graph whose vertex v gets degree_of(v) entries.
+template <typename DegreeOf>
+std::vector<EdgeOffset> offsets_from_degrees(std::uint64_t n, const DegreeOf& degree_of) {
+  std::vector<EdgeOffset> degrees(n);
+  parallel_for_each_index<std::uint64_t>(n, [&](std::uint64_t v) { degrees[v] = degree_of(v); });
+  std::vector<EdgeOffset> offsets(n + 1);
+  exclusive_prefix_sum<EdgeOffset, EdgeOffset>(degrees, offsets);
+  return offsets;
+}
+
+}  // namespace
+
+Graph build_graph(EdgeList input, const BuildOptions& options) {
+  check_edge_list(input);
+  const std::uint64_t n = input.num_vertices;
+
+  // Phase 1: gather every edge once, at its lower endpoint ("half" CSR), then release the
+  // edge list before the symmetric CSR is allocated.
+  std::vector<EdgeOffset> half_size(n, 0);
+  auto& edges = input.edges;
+  parallel_for_each_index<std::size_t>(edges.size(), [&](std::size_t i) {
+    const auto [s, t] = edges[i];
+    if (s != t) fetch_increment(half_size[std::min(s, t)]);
+  });
+  std::vector<EdgeOffset> half_offsets(n + 1);
+  exclusive_prefix_sum<EdgeOffset, EdgeOffset>(half_size, half_offsets);
+  std::vector<VertexId> half_adjacency(half_offsets[n]);
+  std::copy(half_offsets.begin(), half_offsets.end() - 1, half_size.begin());  // cursors
+  parallel_for_each_index<std::size_t>(edges.size(), [&](std::size_t i) {
+    const auto [s, t] = edges[i];
+    if (s != t) half_adjacency[fetch_increment(half_size[std::min(s, t)])] = std::max(s, t);
+  });
+  release(edges);
+
+  auto half_list = [&](std::uint64_t v) {
+    return std::span<VertexId>(half_adjacency).subspan(half_offsets[v], half_size[v]);
+  };
+  parallel_for_each_index<std::uint64_t>(n, [&](std::uint64_t v) {
+    half_size[v] = half_offsets[v + 1] - half_offsets[v];
+    auto list = half_list(v);
+    sort_list(list);
+    half_size[v] = static_cast<EdgeOffset>(std::unique(list.begin(), list.end()) - list.begin());
+  }, 256);
+
+  // Phase 2: degrees, then the ids that survive (vertices with an edge, unless asked to keep
+  // all). The renumbering is monotone, so sorted lists stay sorted.
+  std::vector<VertexId> in_degree(n, 0);
+  parallel_for_each_index<std::uint64_t>(n, [&](std::uint64_t v) {
+    for (const VertexId w : half_list(v)) fetch_increment(in_degree[w]);
+  });
+  std::vector<VertexId> new_id(n + 1);
+  {
+    std::vector<VertexId> kept(n);
+    parallel_for_each_index<std::uint64_t>(n, [&](std::uint64_t v) {
+      kept[v] = options.keep_isolated_vertices || half_size[v] + in_degree[v] > 0;
+    });
+    exclusive_prefix_sum<VertexId, VertexId>(kept, new_id);
+  }
+  const std::uint64_t kept_count = new_id[n];
+  std::vector<VertexId> old_id(kept_count);
+  parallel_for_each_index<std::uint64_t>(n, [&](std::uint64_t v) {
+    if (new_id[v + 1] != new_id[v]) old_id[new_id[v]] = static_cast<VertexId>(v);
+  });
+
+  // Phase 3: the symmetric CSR. Each list is [neighbours below v][neighbours above v]; the
+  // upper part is the half list, the lower part is filled by scatter and then sorted.
+  std::vector<EdgeOffset> offsets = offsets_from_degrees(kept_count, [&](std::uint64_t i) {
+    return half_size[old_id[i]] + in_degree[old_id[i]];
+  });
+  std::vector<VertexId> adjacency(offsets[kept_count]);
+  std::fill(in_degree.begin(), in_degree.end(), 0);  // now: lower-part cursors
+  parallel_for_each_index<std::uint64_t>(kept_count, [&](std::uint64_t i) {
+    const VertexId v = old_id[i];
+    const auto upper = half_list(v);
+    const EdgeOffset upper_begin = offsets[i + 1] - upper.size();
+    for (std::size_t k = 0; k < upper.size(); ++k) {
+      const VertexId w = upper[k];
+      adjacency[upper_begin + k] = new_id[w];
+      adjacency[offsets[new_id[w]] + fetch_increment(in_degree[w])] = static_cast<VertexId>(i);
+    }
+  });
+  release(half_adjacency);
+  parallel_for_each_index<std::uint64_t>(kept_count, [&](std::uint64_t i) {
+    const VertexId v = old_id[i];
+    sort_list(std::span<VertexId>(adjacency).subspan(offsets[i], in_degree[v]));
+  }, 256);
+
+  std::vector<Label> labels;
+  std::vector<std::uint64_t> original_ids;
+  if (kept_count == n) {
+    labels = std::move(input.labels);
+    original_ids = std::move(input.original_ids);
+  } else {
+    if (!input.labels.empty()) {
+      labels.resize(kept_count);
+      for (std::uint64_t i = 0; i < kept_count; ++i) labels[i] = input.labels[old_id[i]];
+    }
+    original_ids.resize(kept_count);
+    for (std::uint64_t i = 0; i < kept_count; ++i) {
+      original_ids[i] = input.original_ids.empty() ? old_id[i] : input.original_ids[old_id[i]];
+    }
+  }
+  return Graph(std::move(offsets), std::move(adjacency), Orientation::undirected,
+               std::move(labels), std::move(original_ids), Graph::Check::trusted);
+}
+
+EdgeList compact_vertex_ids(std::vector<std::uint64_t> endpoints) {
+  EdgeList result;
+  if (endpoints.size() % 2 != 0) {
+    throw InvalidArgument("endpoint array has odd length " + std::to_string(endpoints.size()));
+  }
+  if (endpoints.empty()) return result;
+
+  std::vector<std::uint64_t> ids = endpoints;
+  tbb::parallel_sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  if (ids.size() > kMaxVertices) {
+    throw InvalidArgument("input names " + std::to_string(ids.size()) +
+                          " distinct vertices; at most " + std::to_string(kMaxVertices) +
+                          " are supported");
+  }
+  result.num_vertices = ids.size();
+  result.edges.resize(endpoints.size() / 2);
+  const bool identity = ids.back() + 1 == ids.size();  // sorted and distinct: exactly 0..n-1
+  parallel_for_each_index<std::size_t>(result.edges.size(), [&](std::size_t i) {
+    auto dense = [&](std::uint64_t id) {
+      return static_cast<VertexId>(
+          identity ? id : std::lower_bound(ids.begin(), ids.end(), id) - ids.begin());
+    };
+    result.edges[i] = {dense(endpoints[2 * i]), dense(endpoints[2 * i + 1])};
+  });
+  if (!identity) result.original_ids = std::move(ids);
+  return result;
+}
+
+Graph relabel_by_degree(const Graph& graph, DegreeOrder order) {
+  const VertexId n = graph.num_vertices();
+  std::vector<VertexId> old_id(n);
+  std::iota(old_id.begin(), old_id.end(), VertexId{0});
+  tbb::parallel_sort(old_id.begin(), old_id.end(), [&](VertexId a, VertexId b) {
+    const VertexId da = graph.degree(a), db = graph.degree(b);
+    if (da != db) return order == DegreeOrder::descending ? da > db : da < db;
+    return a < b;
+  });
+  std::vector<VertexId> new_id(n);
+  parallel_for_each_index<VertexId>(n, [&](VertexId i) { new_id[old_id[i]] = i; });
+
+  std::vector<EdgeOffset> offsets =
+      offsets_from_degrees(n, [&](std::uint64_t i) { return graph.degree(old_id[i]); });
+  std::vector<VertexId> adjacency(offsets[n]);
+  parallel_for_each_index<VertexId>(n, [&](VertexId i) {
+    const auto list = std::span<VertexId>(adjacency).subspan(offsets[i], offsets[i + 1] - offsets[i]);
+    std::ranges::transform(graph.neighbours(old_id[i]), list.begin(),
+                           [&](VertexId w) { return new_id[w]; });
+    sort_list(list);
+  }, 256);
+
+  std::vector<Label> labels;
+  if (graph.has_labels()) {
+    labels.resize(n);
+    for (VertexId i = 0; i < n; ++i) labels[i] = graph.label(old_id[i]);
+  }
+  std::vector<std::uint64_t> original_ids(n);
+  for (VertexId i = 0; i < n; ++i) original_ids[i] = graph.original_id(old_id[i]);
+  return Graph(std::move(offsets), std::move(adjacency), graph.orientation(), std::move(labels),
+               std::move(original_ids), Graph::Check::trusted);
+}
+
+Graph orient_by_degree(const Graph& graph) {
+  if (graph.orientation() == Orientation::oriented) {
+    throw InvalidArgument("orient_by_degree needs an undirected graph; this one is oriented");
+  }
+  const VertexId n = graph.num_vertices();
+  auto precedes = [&](VertexId a, VertexId b) {
+    const VertexId da = graph.degree(a), db = graph.degree(b);
+    return da != db ? da < db : a < b;
+  };
+  std::vector<EdgeOffset> offsets = offsets_from_degrees(n, [&](std::uint64_t v) {
+    const auto list = graph.neighbours(static_cast<VertexId>(v));
+    return std::ranges::count_if(list, [&](VertexId w) { return precedes(v, w); });
+  });
+  std::vector<VertexId> adjacency(offsets[n]);
+  parallel_for_each_index<VertexId>(n, [&](VertexId v) {
+    std::ranges::copy_if(graph.neighbours(v), adjacency.begin() + offsets[v],
+                         [&](VertexId w) { return precedes(v, w); });
+  });
+  const auto labels = graph.labels();
+  const auto original_ids = graph.original_ids();
+  return Graph(std::move(offsets), std::move(adjacency), Orientation::oriented,
+               {labels.begin(), labels.end()}, {original_ids.begin(), original_ids.end()},
+               Graph::Check::trusted);
+}
+
+}  // namespace graphmini

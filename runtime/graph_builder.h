@@ -1,0 +1,58 @@
+// Building and transforming CSR graphs.
+//
+// build_graph turns an arbitrary edge list (directed pairs, duplicates, self-loops) into the
+// undirected simple graph that pattern matching and GNN aggregation work on. It never holds
+// more than about three times the final CSR, counting the edge list it is given: the pairs are
+// first gathered once each, lower endpoint to higher (a "half" CSR of ids only), sorted and
+// de-duplicated there, the edge list is released, and only then is the symmetric CSR filled.
+// relabel_by_degree and orient_by_degree are the preprocessing steps of subgraph enumeration
+// (degree-ordered ids; a DAG for clique-like patterns, whose out-degrees are at most
+// sqrt(2|E|)). All three run in parallel with oneTBB and give the same result for any thread
+// count.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "runtime/graph.h"
+
+namespace graphmini {
+
+struct Edge {
+  VertexId source;
+  VertexId target;
+  friend bool operator==(const Edge&, const Edge&) = default;
+};
+
+// An edge list over dense ids [0, num_vertices), with what the input called each vertex.
+struct EdgeList {
+  std::uint64_t num_vertices = 0;
+  std::vector<Edge> edges;
+  std::vector<Label> labels;                // empty (unlabelled) or one per vertex
+  std::vector<std::uint64_t> original_ids;  // empty (vertex v was called v) or one per vertex
+};
+
+struct BuildOptions {
+  // Vertices left without an edge once self-loops are dropped are removed and the rest
+  // renumbered in order, unless this is set (datasets whose nodes carry features keep them).
+  bool keep_isolated_vertices = false;
+};
+
+// Symmetrises, drops self-loops and duplicates. Throws InvalidArgument for ids out of range.
+Graph build_graph(EdgeList edges, const BuildOptions& options = {});
+
+// Maps arbitrary 64-bit ids to dense ids, in increasing order of the original id. `endpoints`
+// holds the pairs flattened (source0, target0, source1, ...). original_ids stays empty when
+// the input ids already were exactly 0..n-1.
+EdgeList compact_vertex_ids(std::vector<std::uint64_t> endpoints);
+
+enum class DegreeOrder { ascending, descending };
+
+// Renumbers vertices by degree (ties by old id). Labels and original ids follow the vertices.
+Graph relabel_by_degree(const Graph& graph, DegreeOrder order = DegreeOrder::descending);
+
+// Keeps each edge once, from the endpoint of lower (degree, id) to the higher one.
+// Throws InvalidArgument when the graph is already oriented.
+Graph orient_by_degree(const Graph& graph);
+
+}  // namespace graphmini
