@@ -57,13 +57,15 @@ std::uint32_t parallel_crc(std::span<const std::byte> bytes) {
   const std::size_t chunks = (bytes.size() + kChecksumChunk - 1) / kChecksumChunk;
   std::vector<std::uint32_t> chunk_crc(chunks);
   tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t i) {
-    chunk_crc[i] = crc_update(0, bytes.subspan(i * kChecksumChunk,
-                                               std::min(kChecksumChunk, bytes.size() - i * kChecksumChunk)));
+    chunk_crc[i] =
+        crc_update(0, bytes.subspan(i * kChecksumChunk,
+                                    std::min(kChecksumChunk, bytes.size() - i * kChecksumChunk)));
   });
   std::uint32_t crc = 0;
   for (std::size_t i = 0; i < chunks; ++i) {
     const auto length = std::min(kChecksumChunk, bytes.size() - i * kChecksumChunk);
-    crc = static_cast<std::uint32_t>(crc32_combine(crc, chunk_crc[i], static_cast<z_off_t>(length)));
+    crc =
+        static_cast<std::uint32_t>(crc32_combine(crc, chunk_crc[i], static_cast<z_off_t>(length)));
   }
   return crc;
 }
@@ -73,7 +75,9 @@ std::uint32_t header_crc(Header header) {
   return crc_update(0, std::as_bytes(std::span(&header, 1)));
 }
 
-std::uint64_t align_up(std::uint64_t value) { return (value + kAlignment - 1) / kAlignment * kAlignment; }
+std::uint64_t align_up(std::uint64_t value) {
+  return (value + kAlignment - 1) / kAlignment * kAlignment;
+}
 
 // The payload: each array at an aligned position, zero padding in between.
 struct Segment {
@@ -108,7 +112,8 @@ void write_binary_graph(const Graph& graph, const std::filesystem::path& path) {
   header.version = kBinaryGraphVersion;
   header.header_bytes = sizeof(Header);
   header.flags = (graph.orientation() == Orientation::oriented ? kOriented : std::uint64_t{0}) |
-                 (graph.has_labels() ? kLabelled : std::uint64_t{0}) | (graph.has_original_ids() ? kOriginalIds : std::uint64_t{0});
+                 (graph.has_labels() ? kLabelled : std::uint64_t{0}) |
+                 (graph.has_original_ids() ? kOriginalIds : std::uint64_t{0});
   header.num_vertices = graph.num_vertices();
   header.num_adjacency_entries = graph.adjacency().size();
   header.num_edges = graph.num_edges();
@@ -191,7 +196,8 @@ Graph map_binary_graph(const std::filesystem::path& path, Verification verificat
       expected.adjacency_at != header.adjacency_at || expected.labels_at != header.labels_at ||
       expected.original_ids_at != header.original_ids_at ||
       expected.file_bytes != header.file_bytes) {
-    throw FormatError(name, "header array positions do not match its counts: the file is corrupted");
+    throw FormatError(name,
+                      "header array positions do not match its counts: the file is corrupted");
   }
   if (verification == Verification::full &&
       parallel_crc(bytes.subspan(sizeof(Header))) != header.payload_crc) {
@@ -204,17 +210,19 @@ Graph map_binary_graph(const std::filesystem::path& path, Verification verificat
   };
   GraphArrays arrays{
       array(header.offsets_at, n + 1, static_cast<const EdgeOffset*>(nullptr)),
-      array(header.adjacency_at, header.num_adjacency_entries, static_cast<const VertexId*>(nullptr)),
+      array(header.adjacency_at, header.num_adjacency_entries,
+            static_cast<const VertexId*>(nullptr)),
       array(header.labels_at, header.flags & kLabelled ? n : 0, static_cast<const Label*>(nullptr)),
       array(header.original_ids_at, header.flags & kOriginalIds ? n : 0,
             static_cast<const std::uint64_t*>(nullptr))};
-  const auto orientation = header.flags & kOriented ? Orientation::oriented : Orientation::undirected;
+  const auto orientation =
+      header.flags & kOriented ? Orientation::oriented : Orientation::undirected;
   try {
     Graph graph(arrays, orientation, std::move(file),
                 verification == Verification::full ? Graph::Check::full : Graph::Check::trusted);
     if (graph.num_edges() != header.num_edges) {
-      throw InvalidGraph("header says " + std::to_string(header.num_edges) + " edges, arrays hold " +
-                         std::to_string(graph.num_edges()));
+      throw InvalidGraph("header says " + std::to_string(header.num_edges) +
+                         " edges, arrays hold " + std::to_string(graph.num_edges()));
     }
     return graph;
   } catch (const InvalidGraph& error) {

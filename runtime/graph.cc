@@ -18,7 +18,8 @@ struct OwnedArrays {
 
 // The O(1) invariants, checked whatever the Check mode: they guard every later array access.
 void check_shape(const GraphArrays& arrays) {
-  if (arrays.offsets.empty()) throw InvalidGraph("graph has no offsets array (needs |V| + 1 entries)");
+  if (arrays.offsets.empty())
+    throw InvalidGraph("graph has no offsets array (needs |V| + 1 entries)");
   const std::uint64_t n = arrays.offsets.size() - 1;
   if (n > kMaxVertices) {
     throw InvalidGraph("graph has " + std::to_string(n) + " vertices; at most " +
@@ -53,11 +54,13 @@ std::string check_vertex(const Graph& graph, VertexId v) {
     const auto other = graph.neighbours(u);
     const bool reverse_present = std::binary_search(other.begin(), other.end(), v);
     if (graph.orientation() == Orientation::undirected && !reverse_present) {
-      return "edge " + std::to_string(v) + "-" + std::to_string(u) + " is stored in one direction "
+      return "edge " + std::to_string(v) + "-" + std::to_string(u) +
+             " is stored in one direction "
              "only in an undirected graph";
     }
     if (graph.orientation() == Orientation::oriented && reverse_present) {
-      return "edge " + std::to_string(v) + "-" + std::to_string(u) + " is stored in both "
+      return "edge " + std::to_string(v) + "-" + std::to_string(u) +
+             " is stored in both "
              "directions in an oriented graph";
     }
   }
@@ -70,9 +73,8 @@ Graph::Graph(std::vector<EdgeOffset> offsets, std::vector<VertexId> adjacency,
              Orientation orientation, std::vector<Label> labels,
              std::vector<std::uint64_t> original_ids, Check check)
     : orientation_(orientation) {
-  auto owned = std::make_shared<OwnedArrays>(OwnedArrays{std::move(offsets), std::move(adjacency),
-                                                         std::move(labels),
-                                                         std::move(original_ids)});
+  auto owned = std::make_shared<OwnedArrays>(OwnedArrays{
+      std::move(offsets), std::move(adjacency), std::move(labels), std::move(original_ids)});
   arrays_ = {owned->offsets, owned->adjacency, owned->labels, owned->original_ids};
   owner_ = std::move(owned);
   check_shape(arrays_);

@@ -74,7 +74,8 @@ class Graph {
   Orientation orientation() const { return orientation_; }
 
   std::span<const VertexId> neighbours(VertexId v) const {
-    return arrays_.adjacency.subspan(arrays_.offsets[v], arrays_.offsets[v + 1] - arrays_.offsets[v]);
+    return arrays_.adjacency.subspan(arrays_.offsets[v],
+                                     arrays_.offsets[v + 1] - arrays_.offsets[v]);
   }
   VertexId degree(VertexId v) const {
     return static_cast<VertexId>(arrays_.offsets[v + 1] - arrays_.offsets[v]);

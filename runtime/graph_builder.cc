@@ -51,14 +51,12 @@ void check_edge_list(const EdgeList& input) {
                           std::to_string(input.original_ids.size()) + " original ids");
   }
   const auto& edges = input.edges;
-  const auto bad = find_first(edges.size(), [&](std::uint64_t i) {
-    return edges[i].source >= n || edges[i].target >= n;
-  });
+  const auto bad = find_first(
+      edges.size(), [&](std::uint64_t i) { return edges[i].source >= n || edges[i].target >= n; });
   if (bad < edges.size()) {
-    throw InvalidArgument("edge " + std::to_string(bad) + " (" +
-                          std::to_string(edges[bad].source) + ", " +
-                          std::to_string(edges[bad].target) + ") names a vertex >= " +
-                          std::to_string(n));
+    throw InvalidArgument("edge " + std::to_string(bad) + " (" + std::to_string(edges[bad].source) +
+                          ", " + std::to_string(edges[bad].target) +
+                          ") names a vertex >= " + std::to_string(n));
   }
 }
 
@@ -99,18 +97,23 @@ Graph build_graph(EdgeList input, const BuildOptions& options) {
   auto half_list = [&](std::uint64_t v) {
     return std::span<VertexId>(half_adjacency).subspan(half_offsets[v], half_size[v]);
   };
-  parallel_for_each_index<std::uint64_t>(n, [&](std::uint64_t v) {
-    half_size[v] = half_offsets[v + 1] - half_offsets[v];
-    auto list = half_list(v);
-    sort_list(list);
-    half_size[v] = static_cast<EdgeOffset>(std::unique(list.begin(), list.end()) - list.begin());
-  }, 256);
+  parallel_for_each_index<std::uint64_t>(
+      n,
+      [&](std::uint64_t v) {
+        half_size[v] = half_offsets[v + 1] - half_offsets[v];
+        auto list = half_list(v);
+        sort_list(list);
+        half_size[v] =
+            static_cast<EdgeOffset>(std::unique(list.begin(), list.end()) - list.begin());
+      },
+      256);
 
   // Phase 2: degrees, then the ids that survive (vertices with an edge, unless asked to keep
   // all). The renumbering is monotone, so sorted lists stay sorted.
   std::vector<VertexId> in_degree(n, 0);
   parallel_for_each_index<std::uint64_t>(n, [&](std::uint64_t v) {
-    for (const VertexId w : half_list(v)) fetch_increment(in_degree[w]);
+    for (const VertexId w : half_list(v))
+      fetch_increment(in_degree[w]);
   });
   std::vector<VertexId> new_id(n + 1);
   {
@@ -128,9 +131,8 @@ Graph build_graph(EdgeList input, const BuildOptions& options) {
 
   // Phase 3: the symmetric CSR. Each list is [neighbours below v][neighbours above v]; the
   // upper part is the half list, the lower part is filled by scatter and then sorted.
-  std::vector<EdgeOffset> offsets = offsets_from_degrees(kept_count, [&](std::uint64_t i) {
-    return half_size[old_id[i]] + in_degree[old_id[i]];
-  });
+  std::vector<EdgeOffset> offsets = offsets_from_degrees(
+      kept_count, [&](std::uint64_t i) { return half_size[old_id[i]] + in_degree[old_id[i]]; });
   std::vector<VertexId> adjacency(offsets[kept_count]);
   std::fill(in_degree.begin(), in_degree.end(), 0);  // now: lower-part cursors
   parallel_for_each_index<std::uint64_t>(kept_count, [&](std::uint64_t i) {
@@ -144,10 +146,13 @@ Graph build_graph(EdgeList input, const BuildOptions& options) {
     }
   });
   release(half_adjacency);
-  parallel_for_each_index<std::uint64_t>(kept_count, [&](std::uint64_t i) {
-    const VertexId v = old_id[i];
-    sort_list(std::span<VertexId>(adjacency).subspan(offsets[i], in_degree[v]));
-  }, 256);
+  parallel_for_each_index<std::uint64_t>(
+      kept_count,
+      [&](std::uint64_t i) {
+        const VertexId v = old_id[i];
+        sort_list(std::span<VertexId>(adjacency).subspan(offsets[i], in_degree[v]));
+      },
+      256);
 
   std::vector<Label> labels;
   std::vector<std::uint64_t> original_ids;
@@ -157,15 +162,16 @@ Graph build_graph(EdgeList input, const BuildOptions& options) {
   } else {
     if (!input.labels.empty()) {
       labels.resize(kept_count);
-      for (std::uint64_t i = 0; i < kept_count; ++i) labels[i] = input.labels[old_id[i]];
+      for (std::uint64_t i = 0; i < kept_count; ++i)
+        labels[i] = input.labels[old_id[i]];
     }
     original_ids.resize(kept_count);
     for (std::uint64_t i = 0; i < kept_count; ++i) {
       original_ids[i] = input.original_ids.empty() ? old_id[i] : input.original_ids[old_id[i]];
     }
   }
-  return Graph(std::move(offsets), std::move(adjacency), Orientation::undirected,
-               std::move(labels), std::move(original_ids), Graph::Check::trusted);
+  return Graph(std::move(offsets), std::move(adjacency), Orientation::undirected, std::move(labels),
+               std::move(original_ids), Graph::Check::trusted);
 }
 
 EdgeList compact_vertex_ids(std::vector<std::uint64_t> endpoints) {
@@ -212,20 +218,26 @@ Graph relabel_by_degree(const Graph& graph, DegreeOrder order) {
   std::vector<EdgeOffset> offsets =
       offsets_from_degrees(n, [&](std::uint64_t i) { return graph.degree(old_id[i]); });
   std::vector<VertexId> adjacency(offsets[n]);
-  parallel_for_each_index<VertexId>(n, [&](VertexId i) {
-    const auto list = std::span<VertexId>(adjacency).subspan(offsets[i], offsets[i + 1] - offsets[i]);
-    std::ranges::transform(graph.neighbours(old_id[i]), list.begin(),
-                           [&](VertexId w) { return new_id[w]; });
-    sort_list(list);
-  }, 256);
+  parallel_for_each_index<VertexId>(
+      n,
+      [&](VertexId i) {
+        const auto list =
+            std::span<VertexId>(adjacency).subspan(offsets[i], offsets[i + 1] - offsets[i]);
+        std::ranges::transform(graph.neighbours(old_id[i]), list.begin(),
+                               [&](VertexId w) { return new_id[w]; });
+        sort_list(list);
+      },
+      256);
 
   std::vector<Label> labels;
   if (graph.has_labels()) {
     labels.resize(n);
-    for (VertexId i = 0; i < n; ++i) labels[i] = graph.label(old_id[i]);
+    for (VertexId i = 0; i < n; ++i)
+      labels[i] = graph.label(old_id[i]);
   }
   std::vector<std::uint64_t> original_ids(n);
-  for (VertexId i = 0; i < n; ++i) original_ids[i] = graph.original_id(old_id[i]);
+  for (VertexId i = 0; i < n; ++i)
+    original_ids[i] = graph.original_id(old_id[i]);
   return Graph(std::move(offsets), std::move(adjacency), graph.orientation(), std::move(labels),
                std::move(original_ids), Graph::Check::trusted);
 }

@@ -40,11 +40,11 @@ inline constexpr std::int32_t kNoClass = -1;
 
 struct NodeData {
   Features features;
-  std::vector<std::int32_t> labels;     // class in [0, num_classes), or kNoClass
+  std::vector<std::int32_t> labels;  // class in [0, num_classes), or kNoClass
   std::uint32_t num_classes = 0;
-  std::vector<std::string> class_names;  // empty, or num_classes names
-  std::vector<Split> split;              // one per vertex
-  std::vector<std::string> original_ids; // empty, or what the input called each vertex
+  std::vector<std::string> class_names;   // empty, or num_classes names
+  std::vector<Split> split;               // one per vertex
+  std::vector<std::string> original_ids;  // empty, or what the input called each vertex
 
   std::size_t num_nodes() const { return labels.size(); }
   std::size_t num_features() const;

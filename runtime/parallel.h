@@ -34,7 +34,8 @@ template <typename Index, typename Body>
 void parallel_for_each_index(Index count, const Body& body, std::size_t grain = 1024) {
   tbb::parallel_for(tbb::blocked_range<Index>(0, count, grain),
                     [&](const tbb::blocked_range<Index>& range) {
-                      for (Index i = range.begin(); i != range.end(); ++i) body(i);
+                      for (Index i = range.begin(); i != range.end(); ++i)
+                        body(i);
                     });
 }
 

@@ -1,0 +1,107 @@
+// Token scanners for the text readers: unsigned and signed integers, floats and words, with
+// explicit overflow and syntax checks. A scanner never reads past `end` and reports failure
+// by returning false (or an empty optional), leaving error wording to the reader, which knows
+// what it expected.
+#pragma once
+
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace graphmini::datasets {
+
+// A position in a line of text.
+struct Cursor {
+  const char* at;
+  const char* end;
+
+  bool done() const { return at == end; }
+  char peek() const { return *at; }
+};
+
+inline bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\r';
+}
+
+// Skips spaces, tabs and carriage returns; returns whether something else follows.
+inline bool skip_blanks(Cursor& cursor) {
+  while (cursor.at != cursor.end && is_blank(*cursor.at))
+    ++cursor.at;
+  return cursor.at != cursor.end;
+}
+
+// The rest of the line starting at `cursor` (without its newline); moves past the newline.
+inline std::string_view take_line(Cursor& cursor) {
+  const char* begin = cursor.at;
+  while (cursor.at != cursor.end && *cursor.at != '\n')
+    ++cursor.at;
+  std::string_view line(begin, static_cast<std::size_t>(cursor.at - begin));
+  if (cursor.at != cursor.end) ++cursor.at;
+  return line;
+}
+
+// A decimal unsigned 64-bit integer. Fails (without moving) on no digits or overflow.
+inline std::optional<std::uint64_t> scan_unsigned(Cursor& cursor) {
+  const char* p = cursor.at;
+  std::uint64_t value = 0;
+  while (p != cursor.end && static_cast<unsigned char>(*p - '0') < 10) {
+    const std::uint64_t digit = static_cast<std::uint64_t>(*p - '0');
+    if (value > (UINT64_MAX - digit) / 10) return std::nullopt;
+    value = value * 10 + digit;
+    ++p;
+  }
+  if (p == cursor.at) return std::nullopt;
+  cursor.at = p;
+  return value;
+}
+
+// A decimal signed 64-bit integer.
+inline std::optional<std::int64_t> scan_signed(Cursor& cursor) {
+  std::int64_t value = 0;
+  const auto [p, error] = std::from_chars(cursor.at, cursor.end, value);
+  if (error != std::errc()) return std::nullopt;
+  cursor.at = p;
+  return value;
+}
+
+// A floating-point number (decimal or scientific; "nan" and "inf" are rejected).
+inline std::optional<float> scan_float(Cursor& cursor) {
+  float value = 0;
+  const char* begin = cursor.at;
+  if (begin != cursor.end && *begin == '+') ++begin;  // from_chars does not take a plus sign
+  const auto [p, error] = std::from_chars(begin, cursor.end, value);
+  if (error != std::errc() || value != value || value - value != 0) return std::nullopt;
+  cursor.at = p;
+  return value;
+}
+
+// A maximal run of characters that are neither blank nor a newline nor `separator`.
+inline std::string_view scan_word(Cursor& cursor, char separator = '\0') {
+  const char* begin = cursor.at;
+  while (cursor.at != cursor.end && !is_blank(*cursor.at) && *cursor.at != '\n' &&
+         *cursor.at != separator) {
+    ++cursor.at;
+  }
+  return {begin, static_cast<std::size_t>(cursor.at - begin)};
+}
+
+// Whether the line ends here (only blanks remain before the newline or the end).
+inline bool at_line_end(Cursor& cursor) {
+  return !skip_blanks(cursor) || cursor.peek() == '\n';
+}
+
+// A short quote of the text at `at` for error messages, e.g. "'abc def'".
+inline std::string quote_token(const char* at, const char* end) {
+  const char* stop = at;
+  while (stop != end && *stop != '\n' && stop - at < 40)
+    ++stop;
+  if (stop == at) return "end of line";
+  std::string text(at, stop);
+  while (!text.empty() && is_blank(text.back()))
+    text.pop_back();
+  return "'" + text + "'";
+}
+
+}  // namespace graphmini::datasets

@@ -1,0 +1,65 @@
+#include "support/test_support.h"
+
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace graphmini::testing {
+
+ScratchDir::ScratchDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "graphmini-test-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+std::filesystem::path ScratchDir::write(std::string_view name, std::string_view text) const {
+  const auto file = path_ / name;
+  std::filesystem::create_directories(file.parent_path());
+  std::ofstream out(file, std::ios::binary);
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  if (!out) throw std::runtime_error("cannot write " + file.string());
+  return file;
+}
+
+std::filesystem::path ScratchDir::write_gzip(std::string_view name, std::string_view text) const {
+  const auto file = path_ / name;
+  std::filesystem::create_directories(file.parent_path());
+  gzFile out = gzopen(file.c_str(), "wb");
+  if (out == nullptr) throw std::runtime_error("cannot write " + file.string());
+  const int written =
+      text.empty() ? 0 : gzwrite(out, text.data(), static_cast<unsigned>(text.size()));
+  gzclose(out);
+  if (written != static_cast<int>(text.size())) throw std::runtime_error("gzwrite failed");
+  return file;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::optional<std::filesystem::path> shared_datasets() {
+  const char* folder = std::getenv("GRAPHMINI_DATASETS");
+  if (folder == nullptr || !std::filesystem::is_directory(folder)) return std::nullopt;
+  return std::filesystem::path(folder);
+}
+
+std::size_t count_files(const std::filesystem::path& folder) {
+  std::size_t count = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(folder))
+    ++count;
+  return count;
+}
+
+}  // namespace graphmini::testing

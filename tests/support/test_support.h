@@ -1,0 +1,50 @@
+// Helpers shared by the test executables: scratch folders, fixture files written from
+// strings (plain or gzip), and the location of the shared real datasets.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace graphmini::testing {
+
+// A fresh folder under the system temporary directory, removed with its contents.
+class ScratchDir {
+ public:
+  ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  ~ScratchDir();
+
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(std::string_view name) const { return path_ / name; }
+
+  // Writes `text` to the file `name` in this folder and returns its path.
+  std::filesystem::path write(std::string_view name, std::string_view text) const;
+  // Same, gzip-compressed.
+  std::filesystem::path write_gzip(std::string_view name, std::string_view text) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::string read_file(const std::filesystem::path& path);
+
+// The folder of the shared real datasets (GRAPHMINI_DATASETS), or nullopt when absent.
+std::optional<std::filesystem::path> shared_datasets();
+
+// Entries in the folder (for checking that no temporary file was left behind).
+std::size_t count_files(const std::filesystem::path& folder);
+
+}  // namespace graphmini::testing
+
+// Skips the current test with a clear message when the shared datasets are absent; otherwise
+// declares `const std::filesystem::path datasets` pointing at them.
+#define GRAPHMINI_REQUIRE_SHARED_DATASETS()                                               \
+  const auto shared_datasets_or_none = ::graphmini::testing::shared_datasets();           \
+  if (!shared_datasets_or_none) {                                                         \
+    GTEST_SKIP() << "shared datasets not found (set GRAPHMINI_DATASETS or place them at " \
+                    "../shared/datasets beside the project root)";                        \
+  }                                                                                       \
+  const std::filesystem::path datasets = *shared_datasets_or_none
