@@ -231,6 +231,8 @@ Graph map_binary_graph(const std::filesystem::path& path, Verification verificat
 }
 
 bool is_binary_graph(const std::filesystem::path& path) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) return false;  // never block on a FIFO
   std::ifstream in(path, std::ios::binary);
   std::array<char, 8> magic{};
   return in.read(magic.data(), magic.size()) && magic == kMagic;

@@ -18,7 +18,8 @@ constexpr std::size_t kWriteBuffer = std::size_t{1} << 20;
 }  // namespace
 
 MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is rejected below.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) throw IoError("cannot open", path.string(), errno);
   struct stat status {};
   if (::fstat(fd, &status) != 0) {
@@ -26,9 +27,9 @@ MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {
     ::close(fd);
     throw IoError("cannot stat", path.string(), error);
   }
-  if (S_ISDIR(status.st_mode)) {
+  if (!S_ISREG(status.st_mode)) {
     ::close(fd);
-    throw IoError("cannot map", path.string(), EISDIR);
+    throw IoError("cannot map", path.string(), S_ISDIR(status.st_mode) ? EISDIR : ENODEV);
   }
   size_ = static_cast<std::size_t>(status.st_size);
   if (size_ > 0) {
@@ -106,6 +107,14 @@ void AtomicFile::commit() {
     throw IoError("cannot rename a temporary file to", destination_.string(), errno);
   }
   committed_ = true;
+  // Make the rename itself durable. Best effort: some file systems refuse to sync a folder.
+  const auto folder =
+      destination_.parent_path().empty() ? std::filesystem::path(".") : destination_.parent_path();
+  const int folder_fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (folder_fd >= 0) {
+    ::fsync(folder_fd);
+    ::close(folder_fd);
+  }
 }
 
 }  // namespace graphmini

@@ -25,7 +25,9 @@ void check_shape(const GraphArrays& arrays) {
     throw InvalidGraph("graph has " + std::to_string(n) + " vertices; at most " +
                        std::to_string(kMaxVertices) + " are supported");
   }
-  if (arrays.offsets.front() != 0) throw InvalidGraph("offsets[0] is not 0");
+  if (arrays.offsets.front() != 0) {
+    throw InvalidGraph("offsets[0] = " + std::to_string(arrays.offsets.front()) + ", not 0");
+  }
   if (arrays.offsets.back() != arrays.adjacency.size()) {
     throw InvalidGraph("offsets[|V|] = " + std::to_string(arrays.offsets.back()) +
                        " but the adjacency array has " + std::to_string(arrays.adjacency.size()) +
@@ -41,28 +43,63 @@ void check_shape(const GraphArrays& arrays) {
   }
 }
 
-// Returns an empty string when the list of v is valid, else what is wrong with it. Requires
-// monotone offsets.
-std::string check_vertex(const Graph& graph, VertexId v) {
+// The checks on one neighbour list that need no other list: ids in range, no self-loop,
+// strictly increasing. Each returns whether the list of v passes; describe_* says what is
+// wrong with a list that does not (only called for the first bad vertex, so that a valid
+// graph costs no string building).
+bool list_is_well_formed(const Graph& graph, VertexId v) {
+  const auto list = graph.neighbours(v);
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (list[i] >= graph.num_vertices() || list[i] == v || (i > 0 && list[i - 1] >= list[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string describe_malformed_list(const Graph& graph, VertexId v) {
   const auto list = graph.neighbours(v);
   const std::string where = "neighbour list of vertex " + std::to_string(v);
   for (std::size_t i = 0; i < list.size(); ++i) {
     const VertexId u = list[i];
-    if (u >= graph.num_vertices()) return where + " holds out-of-range id " + std::to_string(u);
+    if (u >= graph.num_vertices()) {
+      return where + " holds out-of-range id " + std::to_string(u) + " (the graph has " +
+             std::to_string(graph.num_vertices()) + " vertices)";
+    }
     if (u == v) return where + " holds a self-loop";
-    if (i > 0 && list[i - 1] >= u) return where + " is not strictly increasing";
-    const auto other = graph.neighbours(u);
-    const bool reverse_present = std::binary_search(other.begin(), other.end(), v);
-    if (graph.orientation() == Orientation::undirected && !reverse_present) {
-      return "edge " + std::to_string(v) + "-" + std::to_string(u) +
-             " is stored in one direction "
-             "only in an undirected graph";
+    if (i > 0 && list[i - 1] == u) return where + " holds " + std::to_string(u) + " twice";
+    if (i > 0 && list[i - 1] > u) {
+      return where + " is not sorted: " + std::to_string(list[i - 1]) + " comes before " +
+             std::to_string(u);
     }
-    if (graph.orientation() == Orientation::oriented && reverse_present) {
-      return "edge " + std::to_string(v) + "-" + std::to_string(u) +
-             " is stored in both "
-             "directions in an oriented graph";
-    }
+  }
+  return {};
+}
+
+// The check between lists: every edge stored in both lists (undirected) or in exactly one
+// (oriented). Needs every list well formed, since it binary-searches the other endpoint's.
+bool reverse_present(const Graph& graph, VertexId v, VertexId u) {
+  const auto other = graph.neighbours(u);
+  return std::binary_search(other.begin(), other.end(), v);
+}
+
+bool list_is_consistent(const Graph& graph, VertexId v) {
+  const bool want_reverse = graph.orientation() == Orientation::undirected;
+  for (const VertexId u : graph.neighbours(v)) {
+    if (reverse_present(graph, v, u) != want_reverse) return false;
+  }
+  return true;
+}
+
+std::string describe_inconsistent_list(const Graph& graph, VertexId v) {
+  const bool want_reverse = graph.orientation() == Orientation::undirected;
+  for (const VertexId u : graph.neighbours(v)) {
+    if (reverse_present(graph, v, u) == want_reverse) continue;
+    const std::string edge = "edge " + std::to_string(v) + "-" + std::to_string(u);
+    return want_reverse ? edge + " is stored in one direction only in an undirected graph (" +
+                              std::to_string(v) + " lists " + std::to_string(u) + ", " +
+                              std::to_string(u) + " does not list " + std::to_string(v) + ")"
+                        : edge + " is stored in both directions in an oriented graph";
   }
   return {};
 }
@@ -99,13 +136,22 @@ void Graph::validate() const {
   const std::uint64_t n = num_vertices();
   if (const auto v = find_first(n, [&](std::uint64_t i) { return offsets[i + 1] < offsets[i]; });
       v < n) {
-    throw InvalidGraph("offsets decrease at vertex " + std::to_string(v));
+    throw InvalidGraph("offsets decrease at vertex " + std::to_string(v) + ": offsets[" +
+                       std::to_string(v) + "] = " + std::to_string(offsets[v]) + ", offsets[" +
+                       std::to_string(v + 1) + "] = " + std::to_string(offsets[v + 1]));
   }
-  const auto is_bad = [&](std::uint64_t v) {
-    return !check_vertex(*this, static_cast<VertexId>(v)).empty();
-  };
-  if (const auto v = find_first(n, is_bad); v < n) {
-    throw InvalidGraph(check_vertex(*this, static_cast<VertexId>(v)));
+  // Two passes, so that a list that is out of order is reported as such and not as a
+  // missing reverse edge found by a binary search in it.
+  if (const auto v = find_first(
+          n,
+          [&](std::uint64_t i) { return !list_is_well_formed(*this, static_cast<VertexId>(i)); });
+      v < n) {
+    throw InvalidGraph(describe_malformed_list(*this, static_cast<VertexId>(v)));
+  }
+  if (const auto v = find_first(
+          n, [&](std::uint64_t i) { return !list_is_consistent(*this, static_cast<VertexId>(i)); });
+      v < n) {
+    throw InvalidGraph(describe_inconsistent_list(*this, static_cast<VertexId>(v)));
   }
 }
 

@@ -2,9 +2,11 @@
 //
 // build_graph turns an arbitrary edge list (directed pairs, duplicates, self-loops) into the
 // undirected simple graph that pattern matching and GNN aggregation work on. It never holds
-// more than about three times the final CSR, counting the edge list it is given: the pairs are
-// first gathered once each, lower endpoint to higher (a "half" CSR of ids only), sorted and
-// de-duplicated there, the edge list is released, and only then is the symmetric CSR filled.
+// more than about three times the final CSR, counting the edge list it is given (or three
+// times that edge list, when it repeats its edges so often that it alone is larger): the pairs
+// are first gathered once each, lower endpoint to higher (a "half" CSR of ids only), the edge
+// list is released, the half lists are sorted, de-duplicated and copied to an array of their
+// exact size, and only then is the symmetric CSR filled.
 // relabel_by_degree and orient_by_degree are the preprocessing steps of subgraph enumeration
 // (degree-ordered ids; a DAG for clique-like patterns, whose out-degrees are at most
 // sqrt(2|E|)). All three run in parallel with oneTBB and give the same result for any thread

@@ -17,10 +17,14 @@ void check_sparse(const SparseFeatures& f) {
     throw InvalidArgument("sparse features: offsets, columns and values do not match " +
                           std::to_string(f.rows) + " rows");
   }
+  // All offsets first: only monotone offsets ending at columns.size() keep every row's
+  // columns inside the array.
   for (std::size_t i = 0; i < f.rows; ++i) {
     if (f.offsets[i + 1] < f.offsets[i]) {
       throw InvalidArgument("sparse features: offsets decrease at row " + std::to_string(i));
     }
+  }
+  for (std::size_t i = 0; i < f.rows; ++i) {
     for (std::uint64_t k = f.offsets[i]; k < f.offsets[i + 1]; ++k) {
       if (f.columns[k] >= f.cols || (k > f.offsets[i] && f.columns[k - 1] >= f.columns[k])) {
         throw InvalidArgument("sparse features: row " + std::to_string(i) +

@@ -29,6 +29,21 @@ void exclusive_prefix_sum(std::span<const In> in, std::span<Out> out) {
       [](Out left, Out right) { return left + right; });
 }
 
+// values[i] becomes values[0] + ... + values[i], in place (no second array).
+template <typename T>
+void inclusive_prefix_sum_in_place(std::span<T> values) {
+  tbb::parallel_scan(
+      tbb::blocked_range<std::size_t>(0, values.size(), 1 << 14), T{0},
+      [&](const tbb::blocked_range<std::size_t>& range, T sum, bool is_final) {
+        for (std::size_t i = range.begin(); i != range.end(); ++i) {
+          sum += values[i];
+          if (is_final) values[i] = sum;
+        }
+        return sum;
+      },
+      [](T left, T right) { return left + right; });
+}
+
 // Runs body(i) for every i in [0, count) in parallel.
 template <typename Index, typename Body>
 void parallel_for_each_index(Index count, const Body& body, std::size_t grain = 1024) {

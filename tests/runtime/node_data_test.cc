@@ -1,0 +1,199 @@
+// NodeData: validate() rejects each inconsistency with a message naming it, and the dense <->
+// sparse feature conversions keep exactly the non-zeros.
+#include "runtime/node_data.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "runtime/error.h"
+
+namespace graphmini {
+namespace {
+
+// Four nodes, three classes, three features:
+//
+//   node  features        label     split
+//   0     1    0    0     0         train
+//   1     0    0    2.5   2         validation
+//   2     0    0    0     (none)    test
+//   3     -1   0.5  0     1         none
+DenseFeatures dense_features() {
+  return {4, 3, {1, 0, 0, 0, 0, 2.5f, 0, 0, 0, -1, 0.5f, 0}};
+}
+
+SparseFeatures sparse_features() {
+  return {4, 3, {0, 1, 2, 2, 4}, {0, 2, 0, 1}, {1, 2.5f, -1, 0.5f}};
+}
+
+NodeData node_data(Features features = dense_features()) {
+  NodeData data;
+  data.features = std::move(features);
+  data.labels = {0, 2, kNoClass, 1};
+  data.num_classes = 3;
+  data.class_names = {"theory", "systems", "learning"};
+  data.split = {Split::train, Split::validation, Split::test, Split::none};
+  data.original_ids = {"p17", "p4", "p99", "p3"};
+  return data;
+}
+
+std::string rejection(const NodeData& data) {
+  try {
+    data.validate();
+  } catch (const InvalidArgument& error) {
+    return error.what();
+  }
+  return "";
+}
+
+void expect_equal(const SparseFeatures& actual, const SparseFeatures& expected) {
+  EXPECT_EQ(actual.rows, expected.rows);
+  EXPECT_EQ(actual.cols, expected.cols);
+  EXPECT_EQ(actual.offsets, expected.offsets);
+  EXPECT_EQ(actual.columns, expected.columns);
+  EXPECT_EQ(actual.values, expected.values);
+}
+
+TEST(NodeData, ConsistentDataValidates) {
+  EXPECT_EQ(rejection(node_data()), "");
+  EXPECT_EQ(rejection(node_data(sparse_features())), "");
+  const NodeData data = node_data();
+  EXPECT_EQ(data.num_nodes(), 4u);
+  EXPECT_EQ(data.num_features(), 3u);
+  EXPECT_EQ(node_data(sparse_features()).num_features(), 3u);
+}
+
+TEST(NodeData, OptionalPartsMayBeEmpty) {
+  NodeData data = node_data();
+  data.class_names.clear();
+  data.original_ids.clear();
+  EXPECT_EQ(rejection(data), "");
+  EXPECT_EQ(rejection(NodeData{DenseFeatures{}, {}, 0, {}, {}, {}}), "");
+}
+
+TEST(NodeData, CountsEachSplit) {
+  NodeData data = node_data();
+  data.split = {Split::train, Split::train, Split::test, Split::train};
+  EXPECT_EQ(data.count(Split::train), 3u);
+  EXPECT_EQ(data.count(Split::validation), 0u);
+  EXPECT_EQ(data.count(Split::test), 1u);
+  EXPECT_EQ(data.count(Split::none), 0u);
+}
+
+TEST(NodeDataValidate, RejectsAFeatureRowCountOtherThanTheNodeCount) {
+  NodeData data = node_data();
+  data.features = DenseFeatures{3, 3, std::vector<float>(9, 0.0f)};
+  EXPECT_EQ(rejection(data), "node data: 4 nodes but 3 feature rows");
+}
+
+TEST(NodeDataValidate, RejectsASplitOfTheWrongSize) {
+  NodeData data = node_data();
+  data.split.pop_back();
+  EXPECT_EQ(rejection(data), "node data: 4 nodes but 3 split entries");
+}
+
+TEST(NodeDataValidate, RejectsOriginalIdsOfTheWrongCount) {
+  NodeData data = node_data();
+  data.original_ids.resize(2);
+  EXPECT_EQ(rejection(data), "node data: 4 nodes but 2 original ids");
+}
+
+TEST(NodeDataValidate, RejectsClassNamesOfTheWrongCount) {
+  NodeData data = node_data();
+  data.class_names.pop_back();
+  EXPECT_EQ(rejection(data), "node data: 3 classes but 2 class names");
+}
+
+TEST(NodeDataValidate, RejectsLabelsOutsideTheClassesButNotNoClass) {
+  NodeData data = node_data();
+  data.labels[1] = 3;
+  EXPECT_EQ(rejection(data), "node data: node 1 has label 3 outside [0, 3)");
+  data.labels[1] = -2;
+  EXPECT_EQ(rejection(data), "node data: node 1 has label -2 outside [0, 3)");
+  data.labels[1] = kNoClass;
+  EXPECT_EQ(rejection(data), "");
+}
+
+TEST(NodeDataValidate, RejectsDenseValuesThatDoNotFillTheMatrix) {
+  DenseFeatures features = dense_features();
+  features.values.pop_back();
+  EXPECT_EQ(rejection(node_data(features)), "dense features: 11 values for 4 x 3");
+}
+
+TEST(NodeDataValidate, RejectsSparseArraysOfMismatchedSizes) {
+  const std::string mismatch = "sparse features: offsets, columns and values do not match 4 rows";
+  SparseFeatures features = sparse_features();
+  features.offsets.pop_back();
+  EXPECT_EQ(rejection(node_data(features)), mismatch);
+
+  features = sparse_features();
+  features.offsets = {1, 1, 2, 2, 4};  // not starting at 0
+  EXPECT_EQ(rejection(node_data(features)), mismatch);
+
+  features = sparse_features();
+  features.offsets.back() = 3;  // not ending at the column count
+  EXPECT_EQ(rejection(node_data(features)), mismatch);
+
+  features = sparse_features();
+  features.values.pop_back();
+  EXPECT_EQ(rejection(node_data(features)), mismatch);
+}
+
+TEST(NodeDataValidate, RejectsDecreasingOffsetsNamingTheRow) {
+  SparseFeatures features = sparse_features();
+  features.offsets = {0, 3, 2, 2, 4};
+  EXPECT_EQ(rejection(node_data(features)), "sparse features: offsets decrease at row 1");
+}
+
+// Row 0 claims 100 entries of a 2-entry array; a later offset brings the total back to 2.
+// Reading row 0's columns before checking every offset would read past the array.
+TEST(NodeDataValidate, RejectsAnOffsetPastTheColumnsWithoutReadingThere) {
+  NodeData data;
+  data.features = SparseFeatures{2, 3, {0, 100, 2}, {0, 1}, {1.0f, 1.0f}};
+  data.labels = {0, 0};
+  data.num_classes = 1;
+  data.split = {Split::train, Split::test};
+  EXPECT_EQ(rejection(data), "sparse features: offsets decrease at row 1");
+}
+
+TEST(NodeDataValidate, RejectsColumnsOutOfRangeOrOutOfOrder) {
+  SparseFeatures features = sparse_features();
+  features.columns[1] = 3;  // row 1, with 3 columns
+  EXPECT_EQ(rejection(node_data(features)),
+            "sparse features: row 1 has columns out of range or out of order");
+
+  features = sparse_features();
+  features.columns[3] = 0;  // row 3: 0 0
+  EXPECT_EQ(rejection(node_data(features)),
+            "sparse features: row 3 has columns out of range or out of order");
+
+  features = sparse_features();
+  features.columns = {0, 2, 1, 0};  // row 3: 1 0
+  EXPECT_EQ(rejection(node_data(features)),
+            "sparse features: row 3 has columns out of range or out of order");
+}
+
+TEST(Features, ToSparseKeepsExactlyTheNonZeros) {
+  expect_equal(to_sparse(dense_features()), sparse_features());
+}
+
+TEST(Features, ToDenseFillsTheZeros) {
+  const DenseFeatures dense = to_dense(sparse_features());
+  EXPECT_EQ(dense.rows, 4u);
+  EXPECT_EQ(dense.cols, 3u);
+  EXPECT_EQ(dense.values, dense_features().values);
+  EXPECT_EQ(std::vector<float>(dense.row(3).begin(), dense.row(3).end()),
+            (std::vector<float>{-1, 0.5f, 0}));
+}
+
+TEST(Features, RoundTripsBothWays) {
+  expect_equal(to_sparse(to_dense(sparse_features())), sparse_features());
+  EXPECT_EQ(to_dense(to_sparse(dense_features())).values, dense_features().values);
+  const SparseFeatures empty_rows = to_sparse(DenseFeatures{2, 0, {}});
+  EXPECT_EQ(empty_rows.offsets, (std::vector<std::uint64_t>{0, 0, 0}));
+  EXPECT_EQ(to_dense(empty_rows).rows, 2u);
+}
+
+}  // namespace
+}  // namespace graphmini
