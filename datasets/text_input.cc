@@ -5,14 +5,33 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <new>
 
 namespace graphmini::datasets {
+namespace {
+
+// Leaves new elements uninitialised, so that the chunk buffer costs page faults only for the
+// bytes actually read into it: zero-filling a 32 MB buffer took about 0.1 s per opened file on
+// a virtual machine, more than reading a small file.
+template <typename T>
+struct UninitialisedAllocator : std::allocator<T> {
+  UninitialisedAllocator() = default;
+  template <typename U>
+  UninitialisedAllocator(const UninitialisedAllocator<U>&) noexcept {}
+  template <typename U>
+  void construct(U* place) noexcept {
+    ::new (static_cast<void*>(place)) U;
+  }
+};
+
+}  // namespace
 
 // zlib's gz* functions read gzip data and pass plain files through unchanged, so one code
 // path serves both.
 struct TextInput::State {
   gzFile file = nullptr;
-  std::vector<char> buffer;
+  std::vector<char, UninitialisedAllocator<char>> buffer;
   std::size_t filled = 0;    // bytes of `buffer` holding data
   std::size_t consumed = 0;  // bytes handed out as the previous chunk
   std::uint64_t next_line = 1;
@@ -55,7 +74,11 @@ bool TextInput::next(Chunk& chunk) {
       if (got == 0) {
         int code = 0;
         gzerror(s.file, &code);
-        if (code != Z_OK && code != Z_BUF_ERROR) {
+        // Z_BUF_ERROR here means the file ended inside a gzip stream (a truncated download).
+        if (code == Z_BUF_ERROR) {
+          throw ParseError(name_, s.next_line, "cannot decompress: the gzip data is truncated");
+        }
+        if (code != Z_OK) {
           throw ParseError(name_, s.next_line, "cannot decompress: corrupt gzip data");
         }
         s.end_of_file = true;

@@ -92,6 +92,13 @@ inline bool at_line_end(Cursor& cursor) {
   return !skip_blanks(cursor) || cursor.peek() == '\n';
 }
 
+// A word in quotes for error messages: "'abc'".
+inline std::string quoted(std::string_view word) {
+  std::string text(1, '\'');
+  text.append(word).push_back('\'');
+  return text;
+}
+
 // A short quote of the text at `at` for error messages, e.g. "'abc def'".
 inline std::string quote_token(const char* at, const char* end) {
   const char* stop = at;

@@ -1,5 +1,6 @@
 #include "support/test_support.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -7,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+
+#include "runtime/error.h"
 
 namespace graphmini::testing {
 
@@ -60,6 +63,21 @@ std::size_t count_files(const std::filesystem::path& folder) {
   for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(folder))
     ++count;
   return count;
+}
+
+void expect_parse_error(const std::function<void()>& read, const std::filesystem::path& path,
+                        std::uint64_t line, std::initializer_list<std::string_view> fragments) {
+  try {
+    read();
+    ADD_FAILURE() << "expected a ParseError in " << path.string() << " at line " << line;
+  } catch (const ParseError& error) {
+    const std::string message = error.what();
+    EXPECT_EQ(error.path(), path.string());
+    EXPECT_EQ(error.line(), line) << message;
+    EXPECT_TRUE(message.starts_with(path.string() + ":" + std::to_string(line) + ": ")) << message;
+    for (const std::string_view fragment : fragments)
+      EXPECT_NE(message.find(fragment), std::string::npos) << message;
+  }
 }
 
 }  // namespace graphmini::testing

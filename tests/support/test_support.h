@@ -2,7 +2,10 @@
 // strings (plain or gzip), and the location of the shared real datasets.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +39,19 @@ std::optional<std::filesystem::path> shared_datasets();
 
 // Entries in the folder (for checking that no temporary file was left behind).
 std::size_t count_files(const std::filesystem::path& folder);
+
+// Runs `read` and checks that it throws a ParseError for `path` at `line` whose message starts
+// with "PATH:LINE: " and contains every fragment.
+void expect_parse_error(const std::function<void()>& read, const std::filesystem::path& path,
+                        std::uint64_t line, std::initializer_list<std::string_view> fragments);
+
+// A malformed text input for parameterised reader tests.
+struct Malformed {
+  const char* name;  // the test's name
+  const char* text;
+  std::uint64_t line;  // where the error must be reported
+  const char* phrase;  // what the message must say
+};
 
 }  // namespace graphmini::testing
 
