@@ -709,12 +709,14 @@ void write_ogb(const Dataset& dataset, const fs::path& folder, const std::string
     append_number(out, n);
     out += '\n';
   });
-  for (const auto& [stem, which] : kSplitFiles) {
-    write_rows(split / (std::string(stem) + ".csv"), n, [&](std::string& out, std::uint64_t row) {
-      if (nodes.split[row] != which) return;
-      append_number(out, row);
-      out += '\n';
-    });
+  for (const auto& split_file : kSplitFiles) {
+    const Split which = split_file.second;
+    write_rows(split / (std::string(split_file.first) + ".csv"), n,
+               [&](std::string& out, std::uint64_t row) {
+                 if (nodes.split[row] != which) return;
+                 append_number(out, row);
+                 out += '\n';
+               });
   }
 }
 

@@ -17,7 +17,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <ranges>
 #include <span>
 #include <vector>
 
@@ -42,6 +41,38 @@ struct GraphArrays {
   std::span<const VertexId> adjacency;
   std::span<const Label> labels;
   std::span<const std::uint64_t> original_ids;
+};
+
+// The ids 0 .. n-1, for range-for loops. (Not std::views::iota: Clang 14, which compiles the
+// generated kernels against these headers, cannot use libstdc++ 12's <ranges>.)
+class VertexRange {
+ public:
+  class Iterator {
+   public:
+    using value_type = VertexId;
+    using difference_type = std::ptrdiff_t;
+    Iterator() = default;
+    explicit Iterator(VertexId v) : v_(v) {}
+    VertexId operator*() const { return v_; }
+    Iterator& operator++() {
+      ++v_;
+      return *this;
+    }
+    Iterator operator++(int) { return Iterator(v_++); }
+    bool operator==(const Iterator&) const = default;
+
+   private:
+    VertexId v_ = 0;
+  };
+
+  explicit VertexRange(VertexId n) : n_(n) {}
+  Iterator begin() const { return Iterator(0); }
+  Iterator end() const { return Iterator(n_); }
+  VertexId size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+
+ private:
+  VertexId n_;
 };
 
 class Graph {
@@ -80,7 +111,7 @@ class Graph {
   VertexId degree(VertexId v) const {
     return static_cast<VertexId>(arrays_.offsets[v + 1] - arrays_.offsets[v]);
   }
-  auto vertices() const { return std::views::iota(VertexId{0}, num_vertices()); }
+  VertexRange vertices() const { return VertexRange(num_vertices()); }
 
   bool has_labels() const { return !arrays_.labels.empty(); }
   Label label(VertexId v) const { return arrays_.labels[v]; }
