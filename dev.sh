@@ -14,7 +14,7 @@ cd "$(dirname "$(readlink -f "$0")")"
 # Debian 12 packages the build needs (see the dependency table in README.md).
 packages=(
   build-essential cmake ninja-build pkg-config
-  libtbb-dev zlib1g-dev libcli11-dev nlohmann-json3-dev
+  libtbb-dev zlib1g-dev libcli11-dev nlohmann-json3-dev libboost-graph-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
 )

@@ -4,6 +4,7 @@
 find_package(Threads REQUIRED)
 find_package(TBB 2021 REQUIRED CONFIG)
 find_package(ZLIB REQUIRED)
+find_package(Boost 1.74 REQUIRED CONFIG)  # Boost.Graph (header-only): the VF2 reference
 find_package(CLI11 2 REQUIRED CONFIG)
 find_package(nlohmann_json 3 REQUIRED CONFIG)
 

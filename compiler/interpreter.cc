@@ -1,0 +1,284 @@
+#include "compiler/interpreter.h"
+
+#include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include "runtime/error.h"
+#include "runtime/vertex_set.h"
+
+namespace graphmini {
+namespace {
+
+constexpr VertexId kNoUpperBound = std::numeric_limits<VertexId>::max();
+
+// One task's working state.
+struct Context {
+  std::vector<VertexId> bound;                 // bound[level]
+  std::vector<VertexSpan> sets;                // current value of every hoisted set
+  std::vector<std::vector<VertexId>> buffers;  // storage of the sets computed by this task
+  std::vector<VertexId> scratch;               // intermediate results of multi-step sets
+  std::vector<VertexId> match;                 // match[pattern vertex], for listing
+  std::uint64_t count = 0;
+  std::size_t last_count = 0;  // size of the last level's count-only set
+};
+
+class Interpreter {
+ public:
+  Interpreter(const Graph& graph, const Plan& plan, const RunOptions& options,
+              const MatchCallback* on_match)
+      : graph_(graph), plan_(plan), options_(options), on_match_(on_match), k_(plan.size()) {
+    if (plan.pattern.labelled() && !graph.has_labels()) {
+      throw InvalidArgument("pattern '" + plan.pattern.name() +
+                            "' has vertex labels but the graph has none");
+    }
+    VertexId max_degree = 0;
+    for (const VertexId v : graph.vertices())
+      max_degree = std::max(max_degree, graph.degree(v));
+    buffer_size_ = max_degree;
+    // Counting the last level without materialising it is only possible without a label
+    // filter on it.
+    count_last_ = on_match == nullptr && !plan.levels.back().label;
+  }
+
+  RunResult run() {
+    const VertexId n = graph_.num_vertices();
+    tbb::parallel_for(tbb::blocked_range<VertexId>(0, n, 16),
+                      [&](const tbb::blocked_range<VertexId>& range) {
+                        auto context = acquire();
+                        for (VertexId v = range.begin(); v != range.end(); ++v) {
+                          if (stopping()) break;
+                          if (!label_matches(0, v)) continue;
+                          bind(*context, 0, v);
+                          descend(*context, 0);
+                        }
+                        if (options_.progress != nullptr) *options_.progress += range.size();
+                        release(std::move(context));
+                      });
+    RunResult result;
+    for (auto& pool : pool_) {
+      for (const auto& context : pool)
+        result.count += context->count;
+    }
+    result.stopped = stopped_.load(std::memory_order_relaxed) ||
+                     (options_.stop != nullptr && options_.stop->load());
+    return result;
+  }
+
+ private:
+  std::unique_ptr<Context> acquire() {
+    auto& free = pool_.local();
+    std::unique_ptr<Context> context;
+    if (free.empty()) {
+      context = std::make_unique<Context>();
+      context->bound.assign(k_, 0);
+      context->sets.assign(plan_.sets.size(), {});
+      context->buffers.assign(plan_.sets.size(), std::vector<VertexId>(buffer_size_));
+      context->scratch.assign(buffer_size_, 0);
+      context->match.assign(k_, 0);
+    } else {
+      context = std::move(free.back());
+      free.pop_back();
+    }
+    return context;
+  }
+
+  void release(std::unique_ptr<Context> context) { pool_.local().push_back(std::move(context)); }
+
+  bool stopping() const {
+    return stopped_.load(std::memory_order_relaxed) ||
+           (options_.stop != nullptr && options_.stop->load(std::memory_order_relaxed));
+  }
+
+  bool label_matches(int level, VertexId v) const {
+    const auto& label = plan_.levels[level].label;
+    return !label || graph_.label(v) == *label;
+  }
+
+  void bind(Context& context, int level, VertexId v) const {
+    context.bound[level] = v;
+    context.match[plan_.levels[level].pattern_vertex] = v;
+  }
+
+  VertexSpan source(const Context& context, const SetSource& source) const {
+    return source.set >= 0 ? context.sets[source.set]
+                           : graph_.neighbours(context.bound[source.neighbours_of]);
+  }
+
+  // The [low, high) window that bounds on the given levels allow.
+  std::pair<VertexId, VertexId> window(const Context& context, const std::vector<int>& upper,
+                                       const std::vector<int>& lower) const {
+    VertexId low = 0, high = kNoUpperBound;
+    for (const int l : lower)
+      low = std::max(low, context.bound[l] + 1);
+    for (const int l : upper)
+      high = std::min(high, context.bound[l]);
+    return {low, std::max(low, high)};
+  }
+
+  // Computes set `id` into the context; returns its size. With count_only the last step is
+  // only counted and the set's value is left unset.
+  std::size_t compute_set(Context& context, int id, bool count_only) const {
+    const SetComputation& set = plan_.sets[id];
+    const auto [low, high] = window(context, set.upper, set.lower);
+    VertexSpan current = clip(source(context, set.base), low, high);
+    if (set.steps.empty()) {
+      context.sets[id] = current;
+      return current.size();
+    }
+    // Alternate between the scratch buffer and the set's buffer so the last step lands in
+    // the set's buffer.
+    VertexId* targets[2] = {context.buffers[id].data(), context.scratch.data()};
+    int target = static_cast<int>(set.steps.size() - 1) % 2;
+    for (std::size_t i = 0; i < set.steps.size(); ++i) {
+      const SetStep& step = set.steps[i];
+      const VertexSpan operand = clip(graph_.neighbours(context.bound[step.level]), low, high);
+      const bool intersect = step.operation == SetOperation::intersect;
+      if (count_only && i + 1 == set.steps.size()) {
+        return intersect ? intersect_count(current, operand) : difference_count(current, operand);
+      }
+      VertexId* out = targets[target];
+      const std::size_t size = intersect ? graphmini::intersect(current, operand, out)
+                                         : difference(current, operand, out);
+      current = VertexSpan(out, size);
+      target ^= 1;
+    }
+    context.sets[id] = current;
+    return current.size();
+  }
+
+  // Whether v is a member of level t's candidate set (for the distinct-from correction).
+  bool in_candidates(const Context& context, int t, VertexId v) const {
+    const PlanLevel& level = plan_.levels[t];
+    const SetSource& candidates = level.candidates;
+    std::vector<int> upper = level.upper, lower = level.lower;
+    if (candidates.set >= 0) {
+      upper = plan_.sets[candidates.set].upper;
+      lower = plan_.sets[candidates.set].lower;
+    }
+    const auto [low, high] = window(context, upper, lower);
+    if (v < low || v >= high) return false;
+    for (const int l : level.intersect_levels) {
+      if (!contains(graph_.neighbours(context.bound[l]), v)) return false;
+    }
+    for (const int l : level.subtract_levels) {
+      if (contains(graph_.neighbours(context.bound[l]), v)) return false;
+    }
+    return true;
+  }
+
+  VertexSpan candidates(const Context& context, int t) const {
+    const PlanLevel& level = plan_.levels[t];
+    VertexSpan span = source(context, level.candidates);
+    if (level.candidates.set < 0) {
+      const auto [low, high] = window(context, level.upper, level.lower);
+      span = clip(span, low, high);
+    }
+    return span;
+  }
+
+  bool excluded(const Context& context, int t, VertexId v) const {
+    for (const int l : plan_.levels[t].distinct_from) {
+      if (context.bound[l] == v) return true;
+    }
+    return !label_matches(t, v);
+  }
+
+  // Levels 0 .. l are bound in `context`.
+  void descend(Context& context, int l) {
+    const int last = k_ - 1;
+    for (const int id : plan_.sets_at(l)) {
+      const bool count_only = count_last_ && plan_.sets[id].count_only;
+      const std::size_t size = compute_set(context, id, count_only);
+      if (count_only) context.last_count = size;
+    }
+    if (l == last) {
+      emit(context);
+      return;
+    }
+    if (count_last_ && l == last - 1) {
+      count_last_level(context);
+      return;
+    }
+    const VertexSpan next = candidates(context, l + 1);
+    if (l == 0 && k_ >= 3 && next.size() > options_.nested_threshold) {
+      loop_nested(context, next);
+      return;
+    }
+    for (const VertexId v : next) {
+      if (excluded(context, l + 1, v)) continue;
+      bind(context, l + 1, v);
+      descend(context, l + 1);
+      if (stopped_.load(std::memory_order_relaxed)) return;
+    }
+  }
+
+  void count_last_level(Context& context) {
+    const int t = k_ - 1;
+    const PlanLevel& level = plan_.levels[t];
+    std::uint64_t count = level.candidates.set >= 0 && plan_.sets[level.candidates.set].count_only
+                              ? context.last_count
+                              : candidates(context, t).size();
+    for (const int l : level.distinct_from) {
+      if (in_candidates(context, t, context.bound[l])) --count;
+    }
+    context.count += count;
+  }
+
+  void emit(Context& context) {
+    ++context.count;
+    if (on_match_ != nullptr && !(*on_match_)(context.match)) {
+      stopped_.store(true, std::memory_order_relaxed);
+    }
+  }
+
+  // A hub at level 0: its level-1 loop in parallel, each chunk in a context of its own that
+  // shares the level-0 sets (read-only) with `parent`.
+  void loop_nested(const Context& parent, VertexSpan next) {
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, next.size(), 8),
+                      [&](const tbb::blocked_range<std::size_t>& range) {
+                        if (stopping()) return;
+                        auto context = acquire();
+                        context->bound[0] = parent.bound[0];
+                        context->match = parent.match;
+                        for (const int id : plan_.sets_at(0))
+                          context->sets[id] = parent.sets[id];
+                        for (std::size_t i = range.begin(); i != range.end(); ++i) {
+                          const VertexId v = next[i];
+                          if (excluded(*context, 1, v)) continue;
+                          bind(*context, 1, v);
+                          descend(*context, 1);
+                          if (stopping()) break;
+                        }
+                        release(std::move(context));
+                      });
+  }
+
+  const Graph& graph_;
+  const Plan& plan_;
+  const RunOptions& options_;
+  const MatchCallback* on_match_;
+  const int k_;
+  std::size_t buffer_size_ = 0;
+  bool count_last_ = false;
+  std::atomic<bool> stopped_{false};
+  tbb::enumerable_thread_specific<std::vector<std::unique_ptr<Context>>> pool_;
+};
+
+}  // namespace
+
+RunResult count_matches(const Graph& graph, const Plan& plan, const RunOptions& options) {
+  return Interpreter(graph, plan, options, nullptr).run();
+}
+
+RunResult list_matches(const Graph& graph, const Plan& plan, const MatchCallback& on_match,
+                       const RunOptions& options) {
+  return Interpreter(graph, plan, options, &on_match).run();
+}
+
+}  // namespace graphmini

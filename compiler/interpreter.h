@@ -1,0 +1,47 @@
+// The plan interpreter: runs a Plan's loop nest directly on a Graph, in parallel.
+//
+// Level 0 is a oneTBB parallel loop over the vertices; a vertex whose level-1 candidate set
+// is large (a hub) splits its own subtree into a nested parallel loop, so skewed degree
+// distributions do not leave one thread with most of the work. Each task works in its own
+// context (the bound vertices and one buffer per hoisted set), taken from a pool, so nested
+// tasks that a thread picks up while it waits never share buffers with the task that waits.
+// Counting never materialises the last level's candidate set; listing streams each match to
+// a callback as soon as it is found.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <span>
+
+#include "compiler/plan.h"
+#include "runtime/graph.h"
+
+namespace graphmini {
+
+struct RunOptions {
+  // Polled while running; when it becomes true the run stops early (Ctrl-C).
+  const std::atomic<bool>* stop = nullptr;
+  // When set, advanced by the number of level-0 vertices done, for progress reports.
+  std::atomic<std::uint64_t>* progress = nullptr;
+  // A vertex whose level-1 candidate set has more members than this runs its subtree as a
+  // nested parallel loop.
+  std::size_t nested_threshold = 256;
+};
+
+struct RunResult {
+  std::uint64_t count = 0;
+  bool stopped = false;  // stopped early: by RunOptions::stop or a callback returning false
+};
+
+// Counts the matches of plan.pattern (each subgraph once, by the plan's restrictions).
+// Throws InvalidArgument when the pattern is labelled and the graph is not.
+RunResult count_matches(const Graph& graph, const Plan& plan, const RunOptions& options = {});
+
+// Calls on_match(match) for every match, where match[p] is the graph vertex bound to pattern
+// vertex p. Called concurrently from several threads; returning false stops the run.
+using MatchCallback = std::function<bool(std::span<const VertexId>)>;
+RunResult list_matches(const Graph& graph, const Plan& plan, const MatchCallback& on_match,
+                       const RunOptions& options = {});
+
+}  // namespace graphmini

@@ -1,0 +1,24 @@
+#include "compiler/motifs.h"
+
+#include <string>
+
+#include "runtime/error.h"
+
+namespace graphmini {
+
+std::vector<MotifCount> count_motifs(const Graph& graph, int size, const GraphProfile& profile,
+                                     const RunOptions& options) {
+  if (size < 3 || size > 5) {
+    throw InvalidArgument("motif size must be 3, 4 or 5, not " + std::to_string(size));
+  }
+  std::vector<MotifCount> counts;
+  for (Pattern& pattern : connected_patterns(size)) {
+    const Schedule schedule = choose_schedule(pattern, Induced::vertex, profile, 0);
+    const RunResult result = count_matches(graph, schedule.best, options);
+    counts.push_back({std::move(pattern), result.count});
+    if (result.stopped) break;
+  }
+  return counts;
+}
+
+}  // namespace graphmini

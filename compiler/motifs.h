@@ -1,0 +1,24 @@
+// Motif counting: the vertex-induced count of every connected pattern with k vertices, as
+// network-motif analysis needs (Milo et al., Science 2002).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "compiler/interpreter.h"
+#include "compiler/pattern.h"
+#include "compiler/schedule.h"
+
+namespace graphmini {
+
+struct MotifCount {
+  Pattern pattern;
+  std::uint64_t count = 0;
+};
+
+// One entry per connected pattern of `size` vertices (3 <= size <= 5), in the order of
+// connected_patterns(size). Throws InvalidArgument for another size.
+std::vector<MotifCount> count_motifs(const Graph& graph, int size, const GraphProfile& profile,
+                                     const RunOptions& options = {});
+
+}  // namespace graphmini

@@ -1,0 +1,213 @@
+#include "compiler/plan.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <tuple>
+
+#include "runtime/error.h"
+
+namespace graphmini {
+namespace {
+
+// What a candidate set depends on once the levels up to some level are bound.
+struct SetKey {
+  std::vector<int> intersect, subtract, upper, lower;  // levels, increasing
+  auto operator<=>(const SetKey&) const = default;
+  bool only_neighbours() const {
+    return intersect.size() == 1 && subtract.empty() && upper.empty() && lower.empty();
+  }
+};
+
+SetKey prefix(const SetKey& full, int level) {
+  const auto keep = [level](const std::vector<int>& levels) {
+    std::vector<int> kept;
+    for (const int l : levels) {
+      if (l <= level) kept.push_back(l);
+    }
+    return kept;
+  };
+  return {keep(full.intersect), keep(full.subtract), keep(full.upper), keep(full.lower)};
+}
+
+std::string levels_text(const char* prefix_text, const std::vector<int>& levels) {
+  std::string text;
+  for (const int l : levels) {
+    if (!text.empty()) text += ", ";
+    text += prefix_text + std::to_string(l);
+  }
+  return text;
+}
+
+std::string source_text(const SetSource& source) {
+  if (source.set >= 0) return "S" + std::to_string(source.set);
+  if (source.neighbours_of >= 0) return "N(v" + std::to_string(source.neighbours_of) + ")";
+  return "V";
+}
+
+std::string bounds_text(const std::vector<int>& upper, const std::vector<int>& lower) {
+  std::string text;
+  for (const int l : lower)
+    text += " > v" + std::to_string(l);
+  for (const int l : upper)
+    text += " < v" + std::to_string(l);
+  return text;
+}
+
+}  // namespace
+
+const char* to_string(Induced induced) {
+  return induced == Induced::edge ? "edge" : "vertex";
+}
+
+Induced parse_induced(std::string_view text) {
+  if (text == "edge") return Induced::edge;
+  if (text == "vertex") return Induced::vertex;
+  throw InvalidArgument("induced must be 'edge' or 'vertex', not '" + std::string(text) + "'");
+}
+
+std::vector<int> Plan::sets_at(int level) const {
+  std::vector<int> ids;
+  for (int id = 0; id < static_cast<int>(sets.size()); ++id) {
+    if (sets[id].level == level) ids.push_back(id);
+  }
+  return ids;
+}
+
+Plan build_plan(const Pattern& pattern, Induced induced, const std::vector<int>& order,
+                const RestrictionSet& restrictions) {
+  const int k = pattern.size();
+  std::vector<int> level_of(k, -1);
+  if (static_cast<int>(order.size()) != k) {
+    throw InvalidArgument("matching order has " + std::to_string(order.size()) +
+                          " vertices; the pattern has " + std::to_string(k));
+  }
+  for (int level = 0; level < k; ++level) {
+    const int p = order[level];
+    if (p < 0 || p >= k || level_of[p] >= 0) {
+      throw InvalidArgument("matching order is not a permutation of the pattern vertices");
+    }
+    level_of[p] = level;
+  }
+
+  Plan plan{pattern, induced, order, restrictions, {}, {}, 0};
+  plan.levels.resize(k);
+  std::map<std::pair<int, SetKey>, int> set_ids;  // (level, key) -> set
+  std::vector<int> uses;                          // per set: how many sources refer to it
+
+  for (int t = 0; t < k; ++t) {
+    PlanLevel& level = plan.levels[t];
+    level.pattern_vertex = order[t];
+    if (pattern.labelled()) level.label = pattern.label(order[t]);
+    if (t == 0) continue;
+    SetKey full;
+    for (int l = 0; l < t; ++l) {
+      if (pattern.adjacent(order[l], order[t])) {
+        full.intersect.push_back(l);
+      } else if (induced == Induced::vertex) {
+        full.subtract.push_back(l);
+      }
+    }
+    if (full.intersect.empty()) {
+      throw InvalidArgument("matching order is not connected: pattern vertex " +
+                            std::to_string(order[t]) + " has no neighbour before it");
+    }
+    for (const Restriction r : restrictions) {
+      if (r.smaller == order[t] && level_of[r.larger] < t) full.upper.push_back(level_of[r.larger]);
+      if (r.larger == order[t] && level_of[r.smaller] < t)
+        full.lower.push_back(level_of[r.smaller]);
+    }
+    std::sort(full.upper.begin(), full.upper.end());
+    std::sort(full.lower.begin(), full.lower.end());
+    level.intersect_levels = full.intersect;
+    level.subtract_levels = full.subtract;
+    for (int l = 0; l < t; ++l) {
+      const bool bounded = std::binary_search(full.upper.begin(), full.upper.end(), l) ||
+                           std::binary_search(full.lower.begin(), full.lower.end(), l);
+      if (!pattern.adjacent(order[l], order[t]) && !bounded) level.distinct_from.push_back(l);
+    }
+
+    // Walk the levels from the first intersected neighbour list to t - 1, adding a hoisted
+    // set wherever the expression gains an operand.
+    const int first = full.intersect.front();
+    SetSource source{-1, first};
+    SetKey previous = prefix(full, first);
+    if (!previous.only_neighbours()) {
+      // Subtractions and bounds from levels before `first` join the first set.
+      SetComputation set{first, {-1, first}, {}, previous.upper, previous.lower};
+      for (const int l : previous.subtract)
+        set.steps.push_back({SetOperation::subtract, l});
+      const auto [it, added] = set_ids.try_emplace({first, previous}, plan.sets.size());
+      if (added) {
+        plan.sets.push_back(set);
+        uses.push_back(0);
+      }
+      source = {it->second, -1};
+    }
+    for (int l = first + 1; l < t; ++l) {
+      const SetKey key = prefix(full, l);
+      if (key == previous) continue;
+      SetComputation set{l, source, {}, key.upper, key.lower};
+      if (std::binary_search(key.intersect.begin(), key.intersect.end(), l)) {
+        set.steps.push_back({SetOperation::intersect, l});
+      }
+      if (std::binary_search(key.subtract.begin(), key.subtract.end(), l)) {
+        set.steps.push_back({SetOperation::subtract, l});
+      }
+      const auto [it, added] = set_ids.try_emplace({l, key}, plan.sets.size());
+      if (added) {
+        if (source.set >= 0) ++uses[source.set];
+        plan.sets.push_back(set);
+        uses.push_back(0);
+      }
+      source = {it->second, -1};
+      previous = key;
+    }
+    level.candidates = source;
+    if (source.set >= 0) {
+      ++uses[source.set];
+    } else {
+      level.upper = full.upper;
+      level.lower = full.lower;
+    }
+  }
+  // The last level's own set, read by nothing else, can be counted without materialising.
+  const SetSource last = plan.levels.back().candidates;
+  if (k >= 2 && last.set >= 0 && uses[last.set] == 1 && plan.sets[last.set].level == k - 2) {
+    plan.sets[last.set].count_only = true;
+  }
+  return plan;
+}
+
+std::string Plan::print() const {
+  std::string text;
+  text += "pattern " + pattern.edge_list() + " (" + pattern.name() + "), " + to_string(induced) +
+          "-induced\n";
+  text += "restrictions " + to_string(restrictions) + "\n";
+  text += "order";
+  for (const int p : order)
+    text += " " + std::to_string(p);
+  text += "\n";
+  for (int l = 0; l < size(); ++l) {
+    const PlanLevel& level = levels[l];
+    std::string line(2 * l, ' ');
+    line += "for v" + std::to_string(l) + " (u" + std::to_string(level.pattern_vertex) + ") in " +
+            source_text(level.candidates) + bounds_text(level.upper, level.lower);
+    if (level.label) line += " label " + std::to_string(*level.label);
+    if (!level.distinct_from.empty()) line += ", != " + levels_text("v", level.distinct_from);
+    text += line + "\n";
+    for (const int id : sets_at(l)) {
+      const SetComputation& set = sets[id];
+      std::string expression = source_text(set.base);
+      for (const SetStep& step : set.steps) {
+        expression += step.operation == SetOperation::intersect ? " & " : " - ";
+        expression += "N(v" + std::to_string(step.level) + ")";
+      }
+      text += std::string(2 * l + 2, ' ') + (set.count_only ? "count " : "") + "S" +
+              std::to_string(id) + " = " + expression + bounds_text(set.upper, set.lower) + "\n";
+    }
+  }
+  return text;
+}
+
+}  // namespace graphmini

@@ -1,0 +1,96 @@
+// The plan IR: the nested loop that enumerates one pattern, level by level.
+//
+// Level i binds pattern vertex order[i] to a graph vertex. Level 0 loops over every vertex;
+// level i > 0 loops over a candidate set built from the neighbour lists of vertices bound at
+// earlier levels: intersected for pattern edges, subtracted for pattern non-edges when
+// matching is vertex-induced (anti-edges), clipped to the bounds that the symmetry-breaking
+// restrictions put on it, and filtered by label. Sub-expressions are hoisted: each set is
+// computed right after the last vertex it depends on is bound and shared by every deeper
+// level that needs the same expression, which is what makes the loop nest fast (GraphPi and
+// GraphMini generate the same shape of code).
+//
+// The interpreter (compiler/interpreter.h) runs a plan directly; the code generator of the
+// next stage emits the same loop nest as C++. print() is the textual form pinned by golden
+// tests and shown by `graphmini explain`.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/pattern.h"
+#include "compiler/restrictions.h"
+
+namespace graphmini {
+
+// A vertex set operand: a computed set, or the neighbour list of the vertex bound at a level.
+struct SetSource {
+  int set = -1;            // index into Plan::sets
+  int neighbours_of = -1;  // a level
+  bool operator==(const SetSource&) const = default;
+};
+
+enum class SetOperation { intersect, subtract };
+
+struct SetStep {
+  SetOperation operation;
+  int level;  // with the neighbours of the vertex bound at this level
+};
+
+// One hoisted set, computed after `level` is bound: start from `base`, apply `steps` in
+// order, keep only ids below every vertex of `upper` and above every vertex of `lower`.
+struct SetComputation {
+  int level = 0;
+  SetSource base;
+  std::vector<SetStep> steps;
+  std::vector<int> upper;  // levels
+  std::vector<int> lower;  // levels
+  // Only the last level's count reads it: a counting run counts it without materialising.
+  bool count_only = false;
+  double estimated_size = 0;
+};
+
+struct PlanLevel {
+  int pattern_vertex = 0;
+  // Level 0 loops over all vertices (source left empty); deeper levels over this source.
+  SetSource candidates;
+  // Bounds still to apply while looping (only when the candidates are a raw neighbour list;
+  // computed sets already include their bounds).
+  std::vector<int> upper;
+  std::vector<int> lower;
+  // Earlier levels whose vertex can appear among the candidates (pattern non-neighbours not
+  // excluded by a bound): skipped while looping, subtracted when counting.
+  std::vector<int> distinct_from;
+  // The full expression, for membership tests of distinct_from vertices when counting.
+  std::vector<int> intersect_levels;
+  std::vector<int> subtract_levels;
+  std::optional<Label> label;
+  double estimated_candidates = 0;
+};
+
+struct Plan {
+  Pattern pattern;
+  Induced induced = Induced::edge;
+  std::vector<int> order;  // order[level] = pattern vertex
+  RestrictionSet restrictions;
+  std::vector<PlanLevel> levels;
+  std::vector<SetComputation> sets;
+  double estimated_cost = 0;
+
+  int size() const { return static_cast<int>(levels.size()); }
+  // Sets computed right after `level` is bound, in the order they must be computed.
+  std::vector<int> sets_at(int level) const;
+  std::string print() const;
+};
+
+// Builds the loop nest for a connected `order` (every level after the first has a pattern
+// neighbour among the earlier ones). Throws InvalidArgument for an order that is not a
+// permutation or not connected.
+Plan build_plan(const Pattern& pattern, Induced induced, const std::vector<int>& order,
+                const RestrictionSet& restrictions);
+
+const char* to_string(Induced induced);
+// "edge" or "vertex"; throws InvalidArgument otherwise.
+Induced parse_induced(std::string_view text);
+
+}  // namespace graphmini

@@ -1,0 +1,204 @@
+#include "compiler/schedule.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <random>
+
+#include "runtime/vertex_set.h"
+
+namespace graphmini {
+namespace {
+
+// Fraction of the orderings of the pattern vertices in `mask` that satisfy the restrictions
+// among them: linear extensions / |mask|!, by dynamic programming over subsets.
+double restriction_survival(PatternMask mask, const RestrictionSet& restrictions, int k) {
+  std::vector<PatternMask> must_precede(k, 0);
+  for (const Restriction r : restrictions) {
+    if ((mask >> r.smaller & 1u) && (mask >> r.larger & 1u)) {
+      must_precede[r.larger] |= PatternMask{1} << r.smaller;
+    }
+  }
+  std::vector<double> ways(std::size_t{1} << k, 0.0);
+  ways[0] = 1;
+  double factorial = 1;
+  int members = 0;
+  for (int v = 0; v < k; ++v) {
+    if (mask >> v & 1u) factorial *= ++members;
+  }
+  for (PatternMask placed = 0; placed < (PatternMask{1} << k); ++placed) {
+    if (ways[placed] == 0 || (placed & ~mask) != 0) continue;
+    for (int v = 0; v < k; ++v) {
+      const PatternMask bit = PatternMask{1} << v;
+      if (!(mask & bit) || (placed & bit) || (must_precede[v] & ~placed) != 0) continue;
+      ways[placed | bit] += ways[placed];
+    }
+  }
+  return ways[mask] / factorial;
+}
+
+double label_share(const GraphProfile& profile, const std::optional<Label>& label) {
+  if (!label) return 1.0;
+  return *label < profile.label_share.size() ? profile.label_share[*label] : 0.0;
+}
+
+void order_orders(const Pattern& pattern, std::vector<int>& order, PatternMask placed,
+                  std::vector<std::vector<int>>& orders, std::size_t limit) {
+  const int k = pattern.size();
+  if (static_cast<int>(order.size()) == k) {
+    orders.push_back(order);
+    return;
+  }
+  // Most-connected vertices first, so a truncated search keeps the promising orders.
+  std::vector<std::pair<int, int>> next;  // (-connections, vertex)
+  for (int v = 0; v < k; ++v) {
+    const PatternMask bit = PatternMask{1} << v;
+    if (placed & bit) continue;
+    const int connections = std::popcount(pattern.neighbours(v) & placed);
+    if (placed == 0 || connections > 0) next.emplace_back(-connections, v);
+  }
+  std::sort(next.begin(), next.end());
+  for (const auto& [negated, v] : next) {
+    if (orders.size() >= limit) return;
+    order.push_back(v);
+    order_orders(pattern, order, placed | PatternMask{1} << v, orders, limit);
+    order.pop_back();
+  }
+}
+
+}  // namespace
+
+std::string GraphProfile::print() const {
+  char text[200];
+  std::snprintf(text, sizeof text,
+                "|V| %.0f, mean degree %.2f, size-biased degree %.2f, closure %.4f", vertices,
+                mean_degree, size_biased_degree, closure);
+  return text;
+}
+
+GraphProfile profile_graph(const Graph& graph, std::uint32_t wedge_samples, std::uint64_t seed) {
+  GraphProfile profile;
+  const VertexId n = graph.num_vertices();
+  profile.vertices = n;
+  if (n == 0) return profile;
+  double degree_sum = 0, degree_squares = 0;
+  std::vector<double> wedges(n + 1, 0.0);  // cumulative wedge counts, for sampling centres
+  for (const VertexId v : graph.vertices()) {
+    const double d = graph.degree(v);
+    degree_sum += d;
+    degree_squares += d * d;
+    wedges[v + 1] = wedges[v] + d * (d - 1) / 2;
+  }
+  profile.mean_degree = degree_sum / n;
+  profile.size_biased_degree = degree_sum > 0 ? degree_squares / degree_sum : 0;
+  if (wedges[n] > 0) {
+    std::mt19937_64 random(seed);
+    const auto uniform = [&random] {
+      return static_cast<double>(random() >> 11) * 0x1.0p-53;  // [0, 1)
+    };
+    std::uint32_t closed = 0;
+    for (std::uint32_t i = 0; i < wedge_samples; ++i) {
+      const double target = uniform() * wedges[n];
+      const auto centre = static_cast<VertexId>(
+          std::upper_bound(wedges.begin(), wedges.end(), target) - wedges.begin() - 1);
+      const auto neighbours = graph.neighbours(centre);
+      const std::size_t d = neighbours.size();
+      const std::size_t a = random() % d;
+      std::size_t b = random() % (d - 1);
+      if (b >= a) ++b;
+      closed += contains(graph.neighbours(neighbours[a]), neighbours[b]) ? 1 : 0;
+    }
+    profile.closure = static_cast<double>(closed) / wedge_samples;
+  }
+  if (graph.has_labels()) {
+    for (const Label label : graph.labels()) {
+      if (label >= profile.label_share.size()) profile.label_share.resize(label + 1, 0.0);
+      profile.label_share[label] += 1.0 / n;
+    }
+  }
+  return profile;
+}
+
+double estimate_cost(Plan& plan, const GraphProfile& profile) {
+  const int k = plan.size();
+  const double p = std::clamp(profile.closure, 1e-6, 1.0);
+  const double d = std::max(profile.size_biased_degree, 1.0);
+  for (SetComputation& set : plan.sets) {
+    double size = set.base.set >= 0 ? plan.sets[set.base.set].estimated_size : d;
+    for (const SetStep& step : set.steps)
+      size *= step.operation == SetOperation::intersect ? p : 1 - p;
+    set.estimated_size = size;
+  }
+  // The iteration counts, with the fraction of orderings the restrictions let through.
+  constexpr double kIterationCost = 4;  // loop overhead, in element comparisons
+  double cost = 0;
+  double tuples = profile.vertices * label_share(profile, plan.levels[0].label);
+  plan.levels[0].estimated_candidates = tuples;
+  PatternMask bound = PatternMask{1} << plan.order[0];
+  double survival = 1;
+  for (int l = 0; l < k; ++l) {
+    if (l > 0) {
+      PlanLevel& level = plan.levels[l];
+      const double size =
+          (level.candidates.set >= 0 ? plan.sets[level.candidates.set].estimated_size : d) *
+          label_share(profile, level.label);
+      level.estimated_candidates = size;
+      bound |= PatternMask{1} << level.pattern_vertex;
+      const double next = restriction_survival(bound, plan.restrictions, plan.pattern.size());
+      tuples *= size * next / survival;
+      survival = next;
+    }
+    if (l == k - 1) break;
+    double work = kIterationCost;
+    for (const int id : plan.sets_at(l)) {
+      const SetComputation& set = plan.sets[id];
+      double inputs = set.base.set >= 0 ? plan.sets[set.base.set].estimated_size : d;
+      inputs += d * static_cast<double>(set.steps.size());
+      work += inputs;
+    }
+    cost += tuples * work;
+  }
+  plan.estimated_cost = cost;
+  return cost;
+}
+
+std::vector<std::vector<int>> connected_orders(const Pattern& pattern, std::size_t limit) {
+  std::vector<std::vector<int>> orders;
+  std::vector<int> order;
+  order_orders(pattern, order, 0, orders, limit);
+  return orders;
+}
+
+Schedule choose_schedule(const Pattern& pattern, Induced induced, const GraphProfile& profile,
+                         std::size_t alternatives, std::size_t order_limit) {
+  const std::vector<RestrictionSet> restriction_sets = candidate_restriction_sets(pattern);
+  const std::vector<std::vector<int>> orders = connected_orders(pattern, order_limit);
+  // Phase 1: every order with the first restriction set; phase 2: the best orders with every
+  // restriction set. Pricing all pairs costs too much for 7-vertex patterns.
+  constexpr std::size_t kShortlist = 16;
+  std::vector<std::pair<double, std::size_t>> ranked;
+  ranked.reserve(orders.size());
+  for (std::size_t i = 0; i < orders.size(); ++i) {
+    Plan plan = build_plan(pattern, induced, orders[i], restriction_sets.front());
+    ranked.emplace_back(estimate_cost(plan, profile), i);
+  }
+  std::sort(ranked.begin(), ranked.end());
+  std::vector<Plan> plans;
+  for (std::size_t r = 0; r < std::min(kShortlist, ranked.size()); ++r) {
+    for (const RestrictionSet& restrictions : restriction_sets) {
+      Plan plan = build_plan(pattern, induced, orders[ranked[r].second], restrictions);
+      estimate_cost(plan, profile);
+      plans.push_back(std::move(plan));
+    }
+  }
+  std::stable_sort(plans.begin(), plans.end(), [](const Plan& a, const Plan& b) {
+    return a.estimated_cost < b.estimated_cost;
+  });
+  Schedule schedule{std::move(plans.front()), {}};
+  for (std::size_t i = 1; i < plans.size() && schedule.alternatives.size() < alternatives; ++i) {
+    schedule.alternatives.push_back(std::move(plans[i]));
+  }
+  return schedule;
+}
+
+}  // namespace graphmini

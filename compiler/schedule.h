@@ -1,0 +1,58 @@
+// Schedule search: choose the matching order and the restriction set of a plan by pricing
+// every connected order with every candidate restriction set under a cost model built from
+// graph statistics (the approach of GraphPi, Shi et al., SC 2020).
+//
+// Cost model. From the graph: |V|, the mean degree d, the size-biased degree
+// d' = E[deg^2] / E[deg] (the expected degree of a vertex reached through an edge, which is
+// what deeper loop levels see), the closure probability p (two neighbours of a vertex are
+// adjacent; estimated from sampled wedges) and label frequencies. A candidate set built from
+// r neighbour lists and s subtracted lists has about d' p^(r-1) (1-p)^s members; the loop at
+// level l runs about |V| * prod(candidate sizes) * f_l times, where f_l is the fraction of
+// orderings of the first l+1 pattern vertices that satisfy the restrictions among them; a
+// set operation costs the sum of its input sizes. The plan's cost is the sum over levels of
+// iterations times the work of the sets computed there.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "compiler/plan.h"
+#include "runtime/graph.h"
+
+namespace graphmini {
+
+struct GraphProfile {
+  double vertices = 0;
+  double mean_degree = 0;
+  double size_biased_degree = 0;
+  double closure = 0;               // probability that a wedge is closed
+  std::vector<double> label_share;  // label -> fraction of vertices (labelled graphs)
+
+  std::string print() const;
+};
+
+// Statistics in O(|V|) plus `wedge_samples` sampled wedges (deterministic for a seed).
+GraphProfile profile_graph(const Graph& graph, std::uint32_t wedge_samples = 20000,
+                           std::uint64_t seed = 1);
+
+// The estimated cost of running `plan` on a graph with this profile (also fills the plan's
+// per-level and per-set size estimates).
+double estimate_cost(Plan& plan, const GraphProfile& profile);
+
+struct Schedule {
+  Plan best;
+  // The cheapest alternatives (other orders and restriction sets) with their costs, best
+  // first, for `graphmini explain`.
+  std::vector<Plan> alternatives;
+};
+
+// Prices the connected orders (all of them for k <= 8, at most `order_limit` otherwise) with
+// each candidate restriction set.
+Schedule choose_schedule(const Pattern& pattern, Induced induced, const GraphProfile& profile,
+                         std::size_t alternatives = 5, std::size_t order_limit = 50000);
+
+// Every connected order of the pattern, up to `limit`.
+std::vector<std::vector<int>> connected_orders(const Pattern& pattern, std::size_t limit);
+
+}  // namespace graphmini

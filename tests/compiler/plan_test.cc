@@ -1,0 +1,111 @@
+// Golden tests of the plan IR's printed form: the loop nests for a few patterns in the
+// identity matching order with the first candidate restriction set. A change here changes
+// what every kernel does, so it must be deliberate.
+#include "compiler/plan.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "compiler/restrictions.h"
+#include "runtime/error.h"
+
+namespace graphmini {
+namespace {
+
+std::string identity_order_plan(const char* spec, Induced induced) {
+  const Pattern pattern = parse_pattern(spec);
+  std::vector<int> order;
+  for (int v = 0; v < pattern.size(); ++v)
+    order.push_back(v);
+  return build_plan(pattern, induced, order, candidate_restriction_sets(pattern).front()).print();
+}
+
+TEST(PlanGolden, TriangleBoundsEveryLevel) {
+  EXPECT_EQ(identity_order_plan("triangle", Induced::edge),
+            "pattern 0-1,0-2,1-2 (triangle), edge-induced\n"
+            "restrictions (0<1) (0<2) (1<2)\n"
+            "order 0 1 2\n"
+            "for v0 (u0) in V\n"
+            "  S0 = N(v0) > v0\n"
+            "  for v1 (u1) in S0\n"
+            "    count S1 = S0 & N(v1) > v0 > v1\n"
+            "    for v2 (u2) in S1\n");
+}
+
+TEST(PlanGolden, FourCycleVertexInducedSubtractsAntiEdges) {
+  EXPECT_EQ(identity_order_plan("4-cycle", Induced::vertex),
+            "pattern 0-1,0-3,1-2,2-3 (4-cycle), vertex-induced\n"
+            "restrictions (0<1) (0<2) (0<3) (1<3)\n"
+            "order 0 1 2 3\n"
+            "for v0 (u0) in V\n"
+            "  S0 = N(v0) > v0\n"
+            "  for v1 (u1) in S0\n"
+            "    S1 = N(v1) - N(v0) > v0\n"
+            "    S2 = S0 - N(v1) > v0 > v1\n"
+            "    for v2 (u2) in S1\n"
+            "      count S3 = S2 & N(v2) > v0 > v1\n"
+            "      for v3 (u3) in S3\n");
+}
+
+TEST(PlanGolden, DiamondHoistsTheSharedNeighbourList) {
+  EXPECT_EQ(identity_order_plan("diamond", Induced::edge),
+            "pattern 0-1,0-2,1-2,1-3,2-3 (diamond), edge-induced\n"
+            "restrictions (0<3) (1<2)\n"
+            "order 0 1 2 3\n"
+            "for v0 (u0) in V\n"
+            "  for v1 (u1) in N(v0)\n"
+            "    S0 = N(v0) & N(v1) > v1\n"
+            "    S1 = N(v1) > v0\n"
+            "    for v2 (u2) in S0\n"
+            "      count S2 = S1 & N(v2) > v0\n"
+            "      for v3 (u3) in S2\n");
+}
+
+TEST(PlanGolden, TailedTriangleSkipsVerticesNotExcludedByABound) {
+  EXPECT_EQ(identity_order_plan("tailed-triangle", Induced::vertex),
+            "pattern 0-1,0-2,1-2,2-3 (tailed-triangle), vertex-induced\n"
+            "restrictions (0<1)\n"
+            "order 0 1 2 3\n"
+            "for v0 (u0) in V\n"
+            "  S0 = N(v0) > v0\n"
+            "  for v1 (u1) in S0\n"
+            "    S1 = N(v0) & N(v1)\n"
+            "    for v2 (u2) in S1\n"
+            "      count S2 = N(v2) - N(v0) - N(v1)\n"
+            "      for v3 (u3) in S2, != v0, v1\n");
+}
+
+TEST(Plan, RestrictionSetsOfTheTriangleAreTheSixTotalOrders) {
+  const auto sets = candidate_restriction_sets(parse_pattern("triangle"));
+  EXPECT_EQ(sets.size(), 6u);
+  for (const RestrictionSet& set : sets) {
+    EXPECT_EQ(set.size(), 3u);
+    EXPECT_TRUE(breaks_symmetry_exactly(set, automorphisms(parse_pattern("triangle"))));
+  }
+}
+
+TEST(Plan, IncompleteOrRedundantRestrictionsAreRejectedByTheCheck) {
+  const auto group = automorphisms(parse_pattern("4-cycle"));
+  EXPECT_FALSE(breaks_symmetry_exactly({{0, 1}}, group));  // too few
+  EXPECT_FALSE(
+      breaks_symmetry_exactly({{0, 1}, {0, 2}, {0, 3}, {1, 3}, {1, 2}}, group));  // too many
+  EXPECT_TRUE(breaks_symmetry_exactly({{0, 1}, {0, 2}, {0, 3}, {1, 3}}, group));
+}
+
+TEST(Plan, OrdersMustBeConnectedPermutations) {
+  const Pattern path = parse_pattern("4-path");  // 0-1-2-3
+  EXPECT_THROW(build_plan(path, Induced::edge, {0, 2, 1, 3}, {}), InvalidArgument);
+  EXPECT_THROW(build_plan(path, Induced::edge, {0, 1, 1, 3}, {}), InvalidArgument);
+  EXPECT_THROW(build_plan(path, Induced::edge, {0, 1, 2}, {}), InvalidArgument);
+  EXPECT_NO_THROW(build_plan(path, Induced::edge, {1, 2, 0, 3}, {}));
+}
+
+TEST(Plan, InducedParsesItsTwoNames) {
+  EXPECT_EQ(parse_induced("edge"), Induced::edge);
+  EXPECT_EQ(parse_induced("vertex"), Induced::vertex);
+  EXPECT_THROW(parse_induced("edges"), InvalidArgument);
+}
+
+}  // namespace
+}  // namespace graphmini
