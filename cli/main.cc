@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/data_command.h"
+#include "cli/match_commands.h"
 #include "runtime/build_info.h"
 #include "runtime/error.h"
 
@@ -17,6 +18,7 @@ namespace {
 
 constexpr int kFailure = 1;
 constexpr int kUsageError = 2;
+constexpr int kInterrupted = 130;
 
 int fail(const char* message) {
   std::fprintf(stderr, "graphmini: error: %s\n", message);
@@ -51,6 +53,7 @@ int main(int argc, char** argv) {
       "--version", "graphmini " + graphmini::version() + " (" + graphmini::build_features() + ")");
   app.require_subcommand(1);
   graphmini::cli::add_data_command(app);
+  graphmini::cli::add_match_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -61,6 +64,9 @@ int main(int argc, char** argv) {
   } catch (const graphmini::InvalidArgument& e) {
     std::fprintf(stderr, "graphmini: error: %s\n", e.what());
     return kUsageError;
+  } catch (const graphmini::cli::Interrupted& e) {
+    std::fprintf(stderr, "graphmini: %s\n", e.what());
+    return kInterrupted;
   } catch (const graphmini::Error& e) {
     return fail(e.what());
   } catch (const std::bad_alloc&) {

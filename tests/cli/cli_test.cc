@@ -6,37 +6,15 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cli/cli_fixture.h"
 #include "support/test_support.h"
 
 namespace graphmini {
 namespace {
 
+using testing::CliResult;
+using testing::CliTest;
 using testing::ScratchDir;
-
-struct CliResult {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
-
-class CliTest : public ::testing::Test {
- protected:
-  CliResult run(const std::string& arguments) const {
-    const auto out = scratch_ / "stdout", err = scratch_ / "stderr";
-    const std::string command = std::string(GRAPHMINI_CLI) + " " + arguments + " >" + out.string() +
-                                " 2>" + err.string() + " </dev/null";
-    const int status = std::system(command.c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, testing::read_file(out),
-            testing::read_file(err)};
-  }
-
-  static int lines(const std::string& text) {
-    return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
-  }
-
-  ScratchDir scratch_;
-  ScratchDir files_;
-};
 
 // A triangle with a tail and a duplicate, reversed pair:
 //

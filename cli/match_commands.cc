@@ -1,0 +1,397 @@
+#include "cli/match_commands.h"
+
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "cli/format.h"
+#include "cli/progress.h"
+#include "compiler/interpreter.h"
+#include "compiler/motifs.h"
+#include "compiler/reference_count.h"
+#include "compiler/schedule.h"
+#include "datasets/registry.h"
+#include "runtime/error.h"
+#include "runtime/files.h"
+#include "runtime/graph_builder.h"
+
+namespace graphmini::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Set by SIGINT; the executor polls it and stops.
+std::atomic<bool> interrupted{false};
+
+extern "C" void on_interrupt(int) {
+  interrupted.store(true);
+}
+
+struct MatchOptions {
+  std::string graph;
+  std::string pattern;
+  std::string induced = "edge";
+  int threads = 0;
+  bool json = false;
+};
+
+void add_common_options(CLI::App& command, MatchOptions& options, bool with_pattern) {
+  command.add_option("-g,--graph", options.graph, "graph file, dataset folder or generator spec")
+      ->required();
+  if (with_pattern) {
+    command
+        .add_option("-p,--pattern", options.pattern,
+                    "pattern: a name (triangle, diamond, P1 ...), an adjacency matrix "
+                    "(0110...), an edge list (0-1,1-2,2-0) or a pattern file")
+        ->required();
+    command.add_option("--induced", options.induced, "edge: distinct subgraphs; vertex: induced")
+        ->check(CLI::IsMember({"edge", "vertex"}))
+        ->capture_default_str();
+  }
+  command.add_option("-t,--threads", options.threads, "worker threads (default: all cores)")
+      ->check(CLI::Range(1, 4096));
+}
+
+// Everything a matching command holds while it runs: thread limit, Ctrl-C handling and the
+// progress line.
+class Session {
+ public:
+  explicit Session(const MatchOptions& options)
+      : threads_(options.threads > 0 ? options.threads : tbb::info::default_concurrency()),
+        control_(tbb::global_control::max_allowed_parallelism, threads_),
+        show_progress_(::isatty(STDERR_FILENO) != 0) {
+    interrupted.store(false);
+    previous_handler_ = std::signal(SIGINT, on_interrupt);
+  }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  ~Session() {
+    stop_progress();
+    std::signal(SIGINT, previous_handler_);
+  }
+
+  int threads() const { return threads_; }
+
+  RunOptions run_options(VertexId vertices, const std::string& what) {
+    stop_progress();
+    done_.store(0);
+    if (show_progress_) {
+      finished_ = false;
+      reporter_ = std::thread([this, vertices, what] { report(vertices, what); });
+    }
+    return {&interrupted, &done_};
+  }
+
+  // Ends the progress line; throws Interrupted after Ctrl-C.
+  void finish(const RunResult& result) {
+    stop_progress();
+    if (result.stopped && interrupted.load()) throw Interrupted();
+  }
+
+ private:
+  void report(VertexId vertices, const std::string& what) {
+    const auto start = Clock::now();
+    std::unique_lock lock(mutex_);
+    while (!wake_.wait_for(lock, std::chrono::milliseconds(500), [this] { return finished_; })) {
+      const double share = vertices > 0 ? 100.0 * static_cast<double>(done_.load()) / vertices : 0;
+      std::fprintf(stderr, "\r%s: %5.1f%% of the vertices, %.0f s", what.c_str(), share,
+                   seconds_since(start));
+      std::fflush(stderr);
+      printed_ = true;
+    }
+  }
+
+  void stop_progress() {
+    if (!reporter_.joinable()) return;
+    {
+      std::lock_guard lock(mutex_);
+      finished_ = true;
+    }
+    wake_.notify_all();
+    reporter_.join();
+    if (printed_) std::fprintf(stderr, "\r\033[K");
+    printed_ = false;
+  }
+
+  int threads_;
+  tbb::global_control control_;
+  bool show_progress_;
+  void (*previous_handler_)(int) = nullptr;
+  std::atomic<std::uint64_t> done_{0};
+  std::thread reporter_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool finished_ = false;
+  bool printed_ = false;
+};
+
+struct Loaded {
+  Graph graph;
+  double load_seconds;
+};
+
+Loaded load(const std::string& spec) {
+  const auto start = Clock::now();
+  Graph graph = relabel_by_degree(datasets::open_graph(spec), DegreeOrder::ascending);
+  return {std::move(graph), seconds_since(start)};
+}
+
+struct Prepared {
+  Pattern pattern;
+  Schedule schedule;
+  GraphProfile profile;
+  double plan_seconds;
+};
+
+Prepared prepare(const Graph& graph, const MatchOptions& options) {
+  Pattern pattern = parse_pattern(options.pattern);
+  if (pattern.labelled() && !graph.has_labels()) {
+    throw InvalidArgument("pattern '" + options.pattern +
+                          "' has vertex labels but the graph has none");
+  }
+  const auto start = Clock::now();
+  GraphProfile profile = profile_graph(graph);
+  Schedule schedule = choose_schedule(pattern, parse_induced(options.induced), profile);
+  return {std::move(pattern), std::move(schedule), std::move(profile), seconds_since(start)};
+}
+
+void run_count(const MatchOptions& options) {
+  Session session(options);
+  const Loaded loaded = load(options.graph);
+  const Prepared prepared = prepare(loaded.graph, options);
+  const auto start = Clock::now();
+  const RunResult result = count_matches(
+      loaded.graph, prepared.schedule.best,
+      session.run_options(loaded.graph.num_vertices(), "counting " + prepared.pattern.name()));
+  const double run_seconds = seconds_since(start);
+  session.finish(result);
+  if (options.json) {
+    const nlohmann::json out = {
+        {"count", result.count},
+        {"pattern", prepared.pattern.name()},
+        {"pattern_edges", prepared.pattern.edge_list()},
+        {"induced", options.induced},
+        {"graph", options.graph},
+        {"vertices", loaded.graph.num_vertices()},
+        {"edges", loaded.graph.num_edges()},
+        {"threads", session.threads()},
+        {"engine", "interp"},
+        {"seconds",
+         {{"load", loaded.load_seconds}, {"plan", prepared.plan_seconds}, {"run", run_seconds}}}};
+    std::printf("%s\n", out.dump(2).c_str());
+    return;
+  }
+  std::printf("%s\n", with_commas(result.count).c_str());
+  std::fprintf(stderr, "%s, %s-induced: load %.3f s, plan %.3f s, run %.3f s (%d threads)\n",
+               prepared.pattern.name().c_str(), options.induced.c_str(), loaded.load_seconds,
+               prepared.plan_seconds, run_seconds, session.threads());
+}
+
+// Writes matches as lines of original vertex ids (in pattern-vertex order) to stdout or a
+// file, through per-thread buffers so that memory stays bounded however many there are.
+void run_list(const MatchOptions& options, std::uint64_t limit, const std::string& output) {
+  Session session(options);
+  const Loaded loaded = load(options.graph);
+  const Prepared prepared = prepare(loaded.graph, options);
+  std::optional<AtomicFile> file;
+  if (!output.empty()) file.emplace(output);
+  std::mutex mutex;
+  std::uint64_t written = 0;
+  const auto write = [&](const std::string& text) {
+    if (file) {
+      file->write(text);
+    } else {
+      std::fwrite(text.data(), 1, text.size(), stdout);
+    }
+  };
+  std::atomic<std::uint64_t> found{0};
+  const Graph& graph = loaded.graph;
+  tbb::enumerable_thread_specific<std::string> buffers;
+  constexpr std::size_t kFlushBytes = 1 << 16;
+  const auto flush = [&](std::string& buffer, std::uint64_t lines) {
+    std::lock_guard lock(mutex);
+    write(buffer);
+    written += lines;
+    buffer.clear();
+  };
+  tbb::enumerable_thread_specific<std::uint64_t> pending_lines(0);
+  const MatchCallback on_match = [&](std::span<const VertexId> match) {
+    const std::uint64_t index = found.fetch_add(1, std::memory_order_relaxed);
+    if (index >= limit) return false;
+    std::string& buffer = buffers.local();
+    for (std::size_t i = 0; i < match.size(); ++i) {
+      if (i > 0) buffer += ' ';
+      buffer += std::to_string(graph.original_id(match[i]));
+    }
+    buffer += '\n';
+    std::uint64_t& lines = pending_lines.local();
+    ++lines;
+    if (buffer.size() >= kFlushBytes) {
+      flush(buffer, lines);
+      lines = 0;
+    }
+    return index + 1 < limit;
+  };
+  const RunResult result =
+      list_matches(graph, prepared.schedule.best, on_match,
+                   session.run_options(graph.num_vertices(), "listing " + prepared.pattern.name()));
+  session.finish(result);
+  auto lines = pending_lines.begin();
+  for (std::string& buffer : buffers) {
+    flush(buffer, *lines);
+    ++lines;
+  }
+  if (file) file->commit();
+  std::fflush(stdout);
+  std::fprintf(stderr, "%s matches of %s listed%s\n", with_commas(written).c_str(),
+               prepared.pattern.name().c_str(), result.stopped ? " (stopped at --limit)" : "");
+}
+
+void run_motifs(const MatchOptions& options, int size) {
+  Session session(options);
+  const Loaded loaded = load(options.graph);
+  const GraphProfile profile = profile_graph(loaded.graph);
+  const auto start = Clock::now();
+  const std::vector<MotifCount> counts =
+      count_motifs(loaded.graph, size, profile,
+                   session.run_options(loaded.graph.num_vertices(), "counting motifs"));
+  const double run_seconds = seconds_since(start);
+  session.finish({0, interrupted.load()});
+  if (options.json) {
+    nlohmann::json motifs = nlohmann::json::array();
+    for (const MotifCount& motif : counts) {
+      motifs.push_back({{"pattern", motif.pattern.edge_list()},
+                        {"adjacency_matrix", motif.pattern.adjacency_matrix()},
+                        {"count", motif.count}});
+    }
+    const nlohmann::json out = {{"size", size},
+                                {"induced", "vertex"},
+                                {"vertices", loaded.graph.num_vertices()},
+                                {"edges", loaded.graph.num_edges()},
+                                {"motifs", motifs},
+                                {"seconds", {{"load", loaded.load_seconds}, {"run", run_seconds}}}};
+    std::printf("%s\n", out.dump(2).c_str());
+    return;
+  }
+  for (const MotifCount& motif : counts) {
+    std::printf("%-40s %20s\n", motif.pattern.edge_list().c_str(),
+                with_commas(motif.count).c_str());
+  }
+}
+
+void run_explain(const MatchOptions& options) {
+  const Loaded loaded = load(options.graph);
+  const Prepared prepared = prepare(loaded.graph, options);
+  const auto group = automorphisms(prepared.pattern);
+  std::printf("graph    %s: %s\n", options.graph.c_str(), prepared.profile.print().c_str());
+  std::printf("pattern  %s: %d vertices, %d edges, %zu automorphisms\n",
+              prepared.pattern.name().c_str(), prepared.pattern.size(),
+              prepared.pattern.num_edges(), group.size());
+  std::printf("\nchosen plan (estimated cost %.3g):\n%s", prepared.schedule.best.estimated_cost,
+              prepared.schedule.best.print().c_str());
+  std::printf("\nestimated candidates per level:");
+  for (const PlanLevel& level : prepared.schedule.best.levels) {
+    std::printf(" %.3g", level.estimated_candidates);
+  }
+  std::printf("\n\nalternatives:\n");
+  for (const Plan& plan : prepared.schedule.alternatives) {
+    std::string order;
+    for (const int p : plan.order)
+      order += std::to_string(p) + " ";
+    std::printf("  cost %10.3g  order %s restrictions %s\n", plan.estimated_cost, order.c_str(),
+                to_string(plan.restrictions).c_str());
+  }
+}
+
+int run_verify(const MatchOptions& options) {
+  Session session(options);
+  const Loaded loaded = load(options.graph);
+  constexpr VertexId kLargestReferenceGraph = 5000;
+  if (loaded.graph.num_vertices() > kLargestReferenceGraph) {
+    throw InvalidArgument("verify runs exponential reference counters; '" + options.graph +
+                          "' has " + std::to_string(loaded.graph.num_vertices()) +
+                          " vertices, more than " + std::to_string(kLargestReferenceGraph));
+  }
+  const Prepared prepared = prepare(loaded.graph, options);
+  const Induced induced = parse_induced(options.induced);
+  const RunResult engine =
+      count_matches(loaded.graph, prepared.schedule.best, session.run_options(0, "engine"));
+  session.finish(engine);
+  const std::uint64_t vf2 = vf2_count(loaded.graph, prepared.pattern, induced);
+  const bool agree = engine.count == vf2;
+  if (options.json) {
+    const nlohmann::json out = {{"pattern", prepared.pattern.name()},
+                                {"induced", options.induced},
+                                {"engine", engine.count},
+                                {"vf2", vf2},
+                                {"agree", agree}};
+    std::printf("%s\n", out.dump(2).c_str());
+  } else {
+    std::printf("engine %s, Boost.Graph VF2 %s: %s\n", with_commas(engine.count).c_str(),
+                with_commas(vf2).c_str(), agree ? "agree" : "DISAGREE");
+  }
+  return agree ? 0 : 1;
+}
+
+}  // namespace
+
+void add_match_commands(CLI::App& app) {
+  auto count_options = std::make_shared<MatchOptions>();
+  auto* count = app.add_subcommand(
+      "count", "Count the subgraphs of a graph that match a pattern (each subgraph once)");
+  add_common_options(*count, *count_options, true);
+  count->add_flag("--json", count_options->json, "print one JSON object");
+  count->callback([count_options] { run_count(*count_options); });
+
+  auto list_options = std::make_shared<MatchOptions>();
+  auto limit = std::make_shared<std::uint64_t>(std::numeric_limits<std::uint64_t>::max());
+  auto output = std::make_shared<std::string>();
+  auto* list = app.add_subcommand(
+      "list",
+      "List the matches of a pattern, one per line, as the input's vertex ids in "
+      "pattern-vertex order");
+  add_common_options(*list, *list_options, true);
+  list->add_option("--limit", *limit, "stop after this many matches");
+  list->add_option("-o,--output", *output, "write to this file (atomically) instead of stdout");
+  list->callback([list_options, limit, output] { run_list(*list_options, *limit, *output); });
+
+  auto motif_options = std::make_shared<MatchOptions>();
+  auto size = std::make_shared<int>(4);
+  auto* motifs = app.add_subcommand(
+      "motifs", "Count every connected k-vertex pattern, vertex-induced, in one run");
+  add_common_options(*motifs, *motif_options, false);
+  motifs->add_option("-k,--size", *size, "pattern size: 3, 4 or 5")->capture_default_str();
+  motifs->add_flag("--json", motif_options->json, "print one JSON object");
+  motifs->callback([motif_options, size] { run_motifs(*motif_options, *size); });
+
+  auto explain_options = std::make_shared<MatchOptions>();
+  auto* explain = app.add_subcommand(
+      "explain", "Show the plan for a pattern: restrictions, matching order, cost estimates");
+  add_common_options(*explain, *explain_options, true);
+  explain->callback([explain_options] { run_explain(*explain_options); });
+
+  auto verify_options = std::make_shared<MatchOptions>();
+  auto* verify = app.add_subcommand(
+      "verify", "Check the engine's count against Boost.Graph's VF2 on a small graph");
+  add_common_options(*verify, *verify_options, true);
+  verify->add_flag("--json", verify_options->json, "print one JSON object");
+  verify->callback([verify_options] {
+    if (run_verify(*verify_options) != 0) throw Error("the counts disagree");
+  });
+}
+
+}  // namespace graphmini::cli

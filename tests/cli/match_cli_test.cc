@@ -1,0 +1,149 @@
+// `graphmini count|list|motifs|explain|verify` as a user meets them.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "cli/cli_fixture.h"
+#include "support/test_support.h"
+
+namespace graphmini {
+namespace {
+
+using testing::CliResult;
+using testing::CliTest;
+
+// Two triangles sharing the edge 20-30, and a tail, in ids far from 0..n-1:
+//
+//        10
+//       /  \.
+//     20 -- 30 -- 50
+//       \  /
+//        40
+constexpr const char* kTwoTriangles = "10 20\n10 30\n20 30\n20 40\n30 40\n30 50\n";
+
+class MatchCliTest : public CliTest {
+ protected:
+  std::string graph() const { return files_.write("g.txt", kTwoTriangles).string(); }
+};
+
+TEST_F(MatchCliTest, CountPrintsTheCountAndJsonHasTheDocumentedFields) {
+  const CliResult plain = run("count --graph " + graph() + " --pattern triangle");
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(plain.out, "2\n");
+
+  const CliResult result = run("count -g " + graph() + " -p 4-cycle --induced edge --json");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto json = nlohmann::json::parse(result.out);
+  EXPECT_EQ(json["count"].get<int>(), 1);
+  EXPECT_EQ(json["pattern"], "4-cycle");
+  EXPECT_EQ(json["induced"], "edge");
+  EXPECT_EQ(json["vertices"].get<int>(), 5);
+  EXPECT_EQ(json["edges"].get<int>(), 6);
+  for (const char* phase : {"load", "plan", "run"}) {
+    EXPECT_TRUE(json["seconds"][phase].is_number()) << phase;
+  }
+  // The 4-cycle 10-20-40-30 has the chord 20-30: not vertex-induced.
+  const CliResult induced = run("count -g " + graph() + " -p 4-cycle --induced vertex --json");
+  EXPECT_EQ(nlohmann::json::parse(induced.out)["count"].get<int>(), 0);
+}
+
+TEST_F(MatchCliTest, PatternsByMatrixEdgeListAndFileCountTheSame) {
+  const std::string file = files_.write("wedge.pattern", "# a wedge\n0 1\n1 2\n").string();
+  for (const std::string& spec :
+       {std::string("wedge"), std::string("010101010"), std::string("0-1,1-2"), file}) {
+    const CliResult result = run("count -g " + graph() + " -p " + spec + " --threads 1");
+    ASSERT_EQ(result.exit_code, 0) << spec << ": " << result.err;
+    // Wedges: sum over vertices of C(degree, 2) = 1 + 3 + 6 + 1 + 0 = 11.
+    EXPECT_EQ(result.out, "11\n") << spec;
+  }
+}
+
+TEST_F(MatchCliTest, ListWritesEachMatchInTheInputsIds) {
+  const auto out = files_ / "triangles.txt";
+  const CliResult result = run("list -g " + graph() + " -p triangle -o " + out.string());
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::istringstream listed(testing::read_file(out));
+  std::set<std::set<int>> triangles;
+  for (std::string line; std::getline(listed, line);) {
+    std::istringstream ids(line);
+    std::set<int> triangle;
+    for (int id; ids >> id;)
+      triangle.insert(id);
+    triangles.insert(triangle);
+  }
+  EXPECT_EQ(triangles, (std::set<std::set<int>>{{10, 20, 30}, {20, 30, 40}}));
+
+  const CliResult limited = run("list -g " + graph() + " -p wedge --limit 3");
+  ASSERT_EQ(limited.exit_code, 0) << limited.err;
+  EXPECT_EQ(lines(limited.out), 3);
+}
+
+TEST_F(MatchCliTest, MotifsCountEveryConnectedPatternVertexInduced) {
+  const CliResult result = run("motifs -g " + graph() + " --size 3 --json");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto json = nlohmann::json::parse(result.out);
+  ASSERT_EQ(json["motifs"].size(), 2u);
+  // Induced wedges = 11 wedges - 3 per triangle * 2 triangles.
+  EXPECT_EQ(json["motifs"][0]["count"].get<int>(), 5);
+  EXPECT_EQ(json["motifs"][1]["count"].get<int>(), 2);
+}
+
+TEST_F(MatchCliTest, ExplainShowsRestrictionsOrderAndAlternatives) {
+  const CliResult result = run("explain -g " + graph() + " -p diamond");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  for (const char* part : {"restrictions", "order", "estimated cost", "alternatives"}) {
+    EXPECT_NE(result.out.find(part), std::string::npos) << part << " in\n" << result.out;
+  }
+}
+
+TEST_F(MatchCliTest, VerifyAgreesWithVf2) {
+  const CliResult result = run("verify -g " + graph() + " -p tailed-triangle --induced vertex");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("agree"), std::string::npos) << result.out;
+}
+
+TEST_F(MatchCliTest, BadPatternsAndGraphsFailWithOneLine) {
+  const struct {
+    std::string arguments;
+    int exit_code;
+    const char* phrase;
+  } cases[] = {
+      {"count -g " + graph() + " -p 0-1,2-3", 2, "not connected"},
+      {"count -g " + graph() + " -p 0100", 2, "symmetric"},
+      {"count -g " + graph() + " -p nonsense", 2, "names:"},
+      {"count -g " + graph() + " -p 0-1,1-2,2-3,3-4,4-5,5-6,6-7,7-8,8-9,9-10", 2, "at most 10"},
+      {"count -g " + graph() + " -p triangle --induced both", 2, "induced"},
+      {"count -g " + (files_ / "absent.txt").string() + " -p triangle", 1, "absent.txt"},
+      {"count -g " + files_.write("bad.txt", "1 2\n3\n").string() + " -p triangle", 1, "bad.txt:2"},
+      {"count -p triangle", 2, "--graph"},
+  };
+  for (const auto& c : cases) {
+    const CliResult result = run(c.arguments);
+    EXPECT_EQ(result.exit_code, c.exit_code) << c.arguments << "\n" << result.err;
+    EXPECT_EQ(lines(result.err), 1) << c.arguments << "\n" << result.err;
+    EXPECT_NE(result.err.find(c.phrase), std::string::npos) << c.arguments << "\n" << result.err;
+    EXPECT_TRUE(result.out.empty()) << c.arguments;
+  }
+}
+
+TEST_F(MatchCliTest, LabelledPatternOnUnlabelledGraphIsAUsageError) {
+  const std::string pattern =
+      files_.write("labelled.pattern", "0 1\n1 2\n2 0\nv 0 1\nv 1 1\nv 2 2\n").string();
+  const CliResult result = run("count -g " + graph() + " -p " + pattern);
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("labels"), std::string::npos) << result.err;
+}
+
+TEST_F(MatchCliTest, WikiVoteTriangles) {
+  GRAPHMINI_REQUIRE_SHARED_DATASETS();
+  const CliResult result = run("count -g " + (datasets / "graphs" / "wiki-Vote.txt.gz").string() +
+                               " -p triangle --json");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(nlohmann::json::parse(result.out)["count"].get<std::uint64_t>(), 608389u);
+}
+
+}  // namespace
+}  // namespace graphmini
