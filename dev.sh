@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # graphmini's developer entry point (see README.md).
 #
-#   ./dev.sh demo    install missing packages, build (release), run the main job on a
-#                    generated graph
+#   ./dev.sh demo    install missing packages, build (release), generate a Kronecker graph
+#                    and count its 4-cliques
 #   ./dev.sh test    install missing packages, run the whole test suite: release build,
 #                    the same tests under ASan+UBSan, and the file readers' fuzzers
 #
@@ -48,6 +48,7 @@ case "${1:-}" in
     graphmini=build/release/cli/graphmini
     "$graphmini" data generate kron --scale 16 --edge-factor 16 -o build/demo/kron-16.gmg
     "$graphmini" data info build/demo/kron-16.gmg
+    "$graphmini" count --graph build/demo/kron-16.gmg --pattern 4-clique
     ;;
   test)
     install_missing_packages
