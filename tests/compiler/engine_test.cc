@@ -30,29 +30,10 @@ std::uint64_t engine_count(const Graph& graph, const Pattern& pattern, Induced i
   return count_matches(graph, schedule.best).count;
 }
 
-// G(n, p) with an optional number of labels, kept with isolated vertices.
-Graph random_graph(std::mt19937_64& random, int n, double p, int labels = 0) {
-  EdgeList edges;
-  edges.num_vertices = n;
-  std::bernoulli_distribution coin(p);
-  for (int u = 0; u < n; ++u) {
-    for (int v = u + 1; v < n; ++v) {
-      if (coin(random)) edges.edges.push_back({VertexId(u), VertexId(v)});
-    }
-  }
-  if (labels > 0) {
-    for (int v = 0; v < n; ++v)
-      edges.labels.push_back(static_cast<Label>(random() % labels));
-  }
-  return build_graph(std::move(edges), {.keep_isolated_vertices = true});
-}
+using testing::random_graph;
 
-Graph graph_from(int n, const std::vector<std::pair<int, int>>& pairs) {
-  EdgeList edges;
-  edges.num_vertices = n;
-  for (const auto& [u, v] : pairs)
-    edges.edges.push_back({VertexId(u), VertexId(v)});
-  return build_graph(std::move(edges), {.keep_isolated_vertices = true});
+Graph graph_from(VertexId n, const std::vector<std::pair<VertexId, VertexId>>& edges) {
+  return testing::graph_from_edges(n, edges);
 }
 
 const std::vector<std::string> kNamedPatterns = {
@@ -79,7 +60,7 @@ TEST(Engine, HouseGraphHasOneHouseOneTriangleAndOneFourCycle) {
 
 // K5 holds C(5,4) = 5 four-vertex sets, each with 3 distinct 4-cycles, none induced.
 TEST(Engine, CompleteGraphCountsFollowFromBinomials) {
-  std::vector<std::pair<int, int>> pairs;
+  std::vector<std::pair<VertexId, VertexId>> pairs;
   for (int u = 0; u < 5; ++u) {
     for (int v = u + 1; v < 5; ++v)
       pairs.emplace_back(u, v);
@@ -118,7 +99,7 @@ TEST(EngineProperty, MatchesBruteForceAndVf2OnRandomGraphs) {
   for (int trial = 0; trial < 60; ++trial) {
     const int n = 6 + static_cast<int>(random() % 10);
     const double p = 0.15 + 0.6 * static_cast<double>(random() % 100) / 100.0;
-    const Graph graph = random_graph(random, n, p);
+    const Graph graph = random_graph(random, VertexId(n), p);
     for (const std::string& name : kNamedPatterns) {
       const Pattern pattern = parse_pattern(name);
       for (const Induced induced : {Induced::edge, Induced::vertex}) {

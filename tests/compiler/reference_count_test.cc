@@ -16,6 +16,7 @@
 #include "compiler/pattern.h"
 #include "runtime/error.h"
 #include "runtime/graph_builder.h"
+#include "support/test_support.h"
 
 namespace graphmini {
 namespace {
@@ -23,14 +24,10 @@ namespace {
 constexpr Label A = 0;
 constexpr Label B = 1;
 
+using testing::random_graph;
 Graph graph_of(VertexId n, const std::vector<std::pair<VertexId, VertexId>>& edges,
                std::vector<Label> labels = {}) {
-  EdgeList list;
-  list.num_vertices = n;
-  for (const auto& [u, v] : edges)
-    list.edges.push_back({u, v});
-  list.labels = std::move(labels);
-  return build_graph(std::move(list), {.keep_isolated_vertices = true});
+  return testing::graph_from_edges(n, edges, std::move(labels));
 }
 
 // The pattern itself as a graph (labels included).
@@ -239,24 +236,6 @@ TEST(ReferenceCount, OrientedGraphCountsLikeItsUndirectedGraph) {
 }
 
 // --- random graphs --------------------------------------------------------------------------
-
-// Erdős–Rényi G(n, p) with labels drawn from [0, label_count) (none when 0).
-Graph random_graph(std::mt19937_64& random, VertexId n, double p, Label label_count) {
-  std::bernoulli_distribution edge(p);
-  std::vector<std::pair<VertexId, VertexId>> edges;
-  for (VertexId u = 0; u < n; ++u) {
-    for (VertexId v = u + 1; v < n; ++v) {
-      if (edge(random)) edges.emplace_back(u, v);
-    }
-  }
-  std::vector<Label> labels;
-  if (label_count > 0) {
-    std::uniform_int_distribution<Label> label(0, label_count - 1);
-    for (VertexId v = 0; v < n; ++v)
-      labels.push_back(label(random));
-  }
-  return graph_of(n, edges, std::move(labels));
-}
 
 // A vertex count for a random graph of density p: 6 .. 14, but at most 10 for dense graphs,
 // where the partial maps both oracles explore grow like n^k p^|E(P)| and would dominate the

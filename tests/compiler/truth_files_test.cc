@@ -107,11 +107,10 @@ const std::vector<TruthFamily> kFamilies = {{4, "4m.txt", "4m-edge.txt", 6},
                                             {6, "6m.txt", "6m-edge.txt", 112}};
 
 Graph graph_of(const Pattern& pattern) {
-  EdgeList list;
-  list.num_vertices = static_cast<std::uint64_t>(pattern.size());
+  std::vector<std::pair<VertexId, VertexId>> edges;
   for (const auto& [u, v] : pattern.edges())
-    list.edges.push_back({static_cast<VertexId>(u), static_cast<VertexId>(v)});
-  return build_graph(std::move(list), {.keep_isolated_vertices = true});
+    edges.emplace_back(static_cast<VertexId>(u), static_cast<VertexId>(v));
+  return testing::graph_from_edges(static_cast<VertexId>(pattern.size()), edges);
 }
 
 std::vector<Pattern> patterns_of(const std::vector<TruthEntry>& entries) {

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "runtime/error.h"
+#include "runtime/graph_builder.h"
 
 namespace graphmini::testing {
 
@@ -78,6 +79,33 @@ void expect_parse_error(const std::function<void()>& read, const std::filesystem
     for (const std::string_view fragment : fragments)
       EXPECT_NE(message.find(fragment), std::string::npos) << message;
   }
+}
+
+Graph graph_from_edges(VertexId n, const std::vector<std::pair<VertexId, VertexId>>& edges,
+                       std::vector<Label> labels) {
+  EdgeList list;
+  list.num_vertices = n;
+  for (const auto& [u, v] : edges)
+    list.edges.push_back({u, v});
+  list.labels = std::move(labels);
+  return build_graph(std::move(list), {.keep_isolated_vertices = true});
+}
+
+Graph random_graph(std::mt19937_64& random, VertexId n, double p, Label label_count) {
+  std::bernoulli_distribution edge(p);
+  std::vector<std::pair<VertexId, VertexId>> edges;
+  for (VertexId u = 0; u < n; ++u) {
+    for (VertexId v = u + 1; v < n; ++v) {
+      if (edge(random)) edges.emplace_back(u, v);
+    }
+  }
+  std::vector<Label> labels;
+  if (label_count > 0) {
+    std::uniform_int_distribution<Label> label(0, label_count - 1);
+    for (VertexId v = 0; v < n; ++v)
+      labels.push_back(label(random));
+  }
+  return graph_from_edges(n, edges, std::move(labels));
 }
 
 }  // namespace graphmini::testing

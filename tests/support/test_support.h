@@ -7,8 +7,13 @@
 #include <functional>
 #include <initializer_list>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
+
+#include "runtime/graph.h"
 
 namespace graphmini::testing {
 
@@ -39,6 +44,13 @@ std::optional<std::filesystem::path> shared_datasets();
 
 // Entries in the folder (for checking that no temporary file was left behind).
 std::size_t count_files(const std::filesystem::path& folder);
+
+// A graph on vertices 0 .. n-1 with these edges (and labels, if given), isolated vertices kept.
+Graph graph_from_edges(VertexId n, const std::vector<std::pair<VertexId, VertexId>>& edges,
+                       std::vector<Label> labels = {});
+
+// Erdős–Rényi G(n, p) with labels drawn from [0, label_count) (none when 0).
+Graph random_graph(std::mt19937_64& random, VertexId n, double p, Label label_count = 0);
 
 // Runs `read` and checks that it throws a ParseError for `path` at `line` whose message starts
 // with "PATH:LINE: " and contains every fragment.
