@@ -84,14 +84,31 @@ class Deadline {
 
 }  // namespace
 
+constexpr const char* kUsage =
+    "usage: match_suite [--graphs SPEC,...] [--patterns P1,...] [--induced edge,vertex]\n"
+    "                   [--threads N] [--limit SECONDS] [--out DIR]\n"
+    "Runs every graph x pattern x semantics cell, prints a table and writes\n"
+    "DIR/match_suite.json and .csv. Defaults: the SNAP graphs of the GraphMini comparison\n"
+    "from ../shared/datasets when present plus kron:scale=16 and kron:scale=18, P1..P8, both\n"
+    "semantics, all cores, 120 s per cell, DIR = bench-results.\n";
+
 int main(int argc, char** argv) {
   std::vector<std::string> graphs, patterns = split("P1,P2,P3,P4,P5,P6,P7,P8"),
                                    semantics = split("edge,vertex");
   int threads = tbb::info::default_concurrency();
   double limit = 120;
   fs::path out = "bench-results";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i], value = argv[i + 1];
+  for (int i = 1; i < argc; i += 2) {
+    const std::string flag = argv[i];
+    if (flag == "-h" || flag == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (i + 1 == argc) {
+      std::fprintf(stderr, "match_suite: %s needs a value\n%s", flag.c_str(), kUsage);
+      return 2;
+    }
+    const std::string value = argv[i + 1];
     if (flag == "--graphs") {
       graphs = split(value);
     } else if (flag == "--patterns") {
@@ -105,7 +122,7 @@ int main(int argc, char** argv) {
     } else if (flag == "--out") {
       out = value;
     } else {
-      std::fprintf(stderr, "match_suite: unknown flag %s\n", flag.c_str());
+      std::fprintf(stderr, "match_suite: unknown flag %s\n%s", flag.c_str(), kUsage);
       return 2;
     }
   }

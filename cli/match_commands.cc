@@ -157,7 +157,7 @@ struct Prepared {
   double plan_seconds;
 };
 
-Prepared prepare(const Graph& graph, const MatchOptions& options) {
+Prepared prepare(const Graph& graph, const MatchOptions& options, PlanUse use) {
   Pattern pattern = parse_pattern(options.pattern);
   if (pattern.labelled() && !graph.has_labels()) {
     throw InvalidArgument("pattern '" + options.pattern +
@@ -165,14 +165,14 @@ Prepared prepare(const Graph& graph, const MatchOptions& options) {
   }
   const auto start = Clock::now();
   GraphProfile profile = profile_graph(graph);
-  Schedule schedule = choose_schedule(pattern, parse_induced(options.induced), profile);
+  Schedule schedule = choose_schedule(pattern, parse_induced(options.induced), profile, use);
   return {std::move(pattern), std::move(schedule), std::move(profile), seconds_since(start)};
 }
 
 void run_count(const MatchOptions& options) {
   Session session(options);
   const Loaded loaded = load(options.graph);
-  const Prepared prepared = prepare(loaded.graph, options);
+  const Prepared prepared = prepare(loaded.graph, options, PlanUse::count);
   const auto start = Clock::now();
   const RunResult result = count_matches(
       loaded.graph, prepared.schedule.best,
@@ -206,7 +206,7 @@ void run_count(const MatchOptions& options) {
 void run_list(const MatchOptions& options, std::uint64_t limit, const std::string& output) {
   Session session(options);
   const Loaded loaded = load(options.graph);
-  const Prepared prepared = prepare(loaded.graph, options);
+  const Prepared prepared = prepare(loaded.graph, options, PlanUse::list);
   std::optional<AtomicFile> file;
   if (!output.empty()) file.emplace(output);
   std::mutex mutex;
@@ -295,7 +295,7 @@ void run_motifs(const MatchOptions& options, int size) {
 
 void run_explain(const MatchOptions& options) {
   const Loaded loaded = load(options.graph);
-  const Prepared prepared = prepare(loaded.graph, options);
+  const Prepared prepared = prepare(loaded.graph, options, PlanUse::count);
   const auto group = automorphisms(prepared.pattern);
   std::printf("graph    %s: %s\n", options.graph.c_str(), prepared.profile.print().c_str());
   std::printf("pattern  %s: %d vertices, %d edges, %zu automorphisms\n",
@@ -326,7 +326,7 @@ int run_verify(const MatchOptions& options) {
                           "' has " + std::to_string(loaded.graph.num_vertices()) +
                           " vertices, more than " + std::to_string(kLargestReferenceGraph));
   }
-  const Prepared prepared = prepare(loaded.graph, options);
+  const Prepared prepared = prepare(loaded.graph, options, PlanUse::count);
   const Induced induced = parse_induced(options.induced);
   const RunResult engine =
       count_matches(loaded.graph, prepared.schedule.best, session.run_options(0, "engine"));

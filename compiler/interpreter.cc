@@ -5,6 +5,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <memory>
 #include <vector>
@@ -17,12 +18,16 @@ namespace {
 
 constexpr VertexId kNoUpperBound = std::numeric_limits<VertexId>::max();
 
+// Inclusion-exclusion terms can exceed 64 bits before they cancel.
+__extension__ typedef __int128 WideCount;
+
 // One task's working state.
 struct Context {
   std::vector<VertexId> bound;                 // bound[level]
   std::vector<VertexSpan> sets;                // current value of every hoisted set
   std::vector<std::vector<VertexId>> buffers;  // storage of the sets computed by this task
   std::vector<VertexId> scratch;               // intermediate results of multi-step sets
+  std::vector<VertexId> spare;                 // and of inclusion-exclusion intersections
   std::vector<VertexId> match;                 // match[pattern vertex], for listing
   std::uint64_t count = 0;
   std::size_t last_count = 0;  // size of the last level's count-only set
@@ -44,6 +49,14 @@ class Interpreter {
     // Counting the last level without materialising it is only possible without a label
     // filter on it.
     count_last_ = on_match == nullptr && !plan.levels.back().label;
+    if (plan.inclusion_exclusion) {
+      if (on_match != nullptr) {
+        throw InvalidArgument(
+            "the plan counts its last levels by inclusion-exclusion; "
+            "build it with PlanUse::list to list matches");
+      }
+      prepare_blocks();
+    }
   }
 
   RunResult run() {
@@ -80,6 +93,7 @@ class Interpreter {
       context->sets.assign(plan_.sets.size(), {});
       context->buffers.assign(plan_.sets.size(), std::vector<VertexId>(buffer_size_));
       context->scratch.assign(buffer_size_, 0);
+      if (plan_.inclusion_exclusion) context->spare.assign(buffer_size_, 0);
       context->match.assign(k_, 0);
     } else {
       context = std::move(free.back());
@@ -197,6 +211,10 @@ class Interpreter {
       const std::size_t size = compute_set(context, id, count_only);
       if (count_only) context.last_count = size;
     }
+    if (plan_.inclusion_exclusion && l + 1 == enumerated_) {
+      context.count += count_by_inclusion_exclusion(context);
+      return;
+    }
     if (l == last) {
       emit(context);
       return;
@@ -228,6 +246,100 @@ class Interpreter {
       if (in_candidates(context, t, context.bound[l])) --count;
     }
     context.count += count;
+  }
+
+  // For every non-empty subset of the counted levels: the levels whose sets must be
+  // intersected (duplicates and supersets of others dropped) and the earlier levels whose
+  // vertex may lie in all of them.
+  struct Block {
+    std::vector<int> levels;
+    std::vector<int> distinct_from;
+  };
+
+  // Whether level t's candidate set is always a subset of level u's (the same expression,
+  // or u's set is one that t's was computed from).
+  bool subset_of(int t, int u) const {
+    const PlanLevel& a = plan_.levels[t];
+    const PlanLevel& b = plan_.levels[u];
+    if (a.candidates == b.candidates) {
+      return a.candidates.set >= 0 || (a.upper == b.upper && a.lower == b.lower);
+    }
+    if (b.candidates.set < 0) return false;
+    for (int set = a.candidates.set; set >= 0; set = plan_.sets[set].base.set) {
+      if (set == b.candidates.set) return true;
+    }
+    return false;
+  }
+
+  void prepare_blocks() {
+    const int first = enumerated_;
+    const int r = k_ - first;
+    blocks_.resize(std::size_t{1} << r);
+    for (std::uint32_t mask = 1; mask < blocks_.size(); ++mask) {
+      Block& block = blocks_[mask];
+      std::vector<int> members;
+      for (int i = 0; i < r; ++i) {
+        if (mask >> i & 1u) members.push_back(first + i);
+      }
+      for (const int t : members) {
+        // Keep t unless another member is a subset of it (the first of equal ones stays).
+        const bool dropped = std::any_of(members.begin(), members.end(), [&](int u) {
+          return u != t && subset_of(u, t) && (!subset_of(t, u) || u < t);
+        });
+        if (!dropped) block.levels.push_back(t);
+      }
+      block.distinct_from = plan_.levels[members.front()].distinct_from;
+      for (const int t : members) {
+        std::erase_if(block.distinct_from, [&](int l) {
+          const auto& other = plan_.levels[t].distinct_from;
+          return std::find(other.begin(), other.end(), l) == other.end();
+        });
+      }
+    }
+  }
+
+  // |intersection of the block's sets|, less the earlier-bound vertices in all of them.
+  std::int64_t block_size(Context& context, const Block& block,
+                          std::span<const VertexSpan> spans) const {
+    const int first = enumerated_;
+    VertexSpan current = spans[block.levels.front() - first];
+    std::size_t size = current.size();
+    VertexId* targets[2] = {context.scratch.data(), context.spare.data()};
+    for (std::size_t i = 1; i < block.levels.size(); ++i) {
+      const VertexSpan operand = spans[block.levels[i] - first];
+      if (i + 1 == block.levels.size()) {
+        size = intersect_count(current, operand);
+      } else {
+        size = intersect(current, operand, targets[i % 2]);
+        current = VertexSpan(targets[i % 2], size);
+      }
+    }
+    for (const int l : block.distinct_from) {
+      const VertexId w = context.bound[l];
+      const bool in_all = std::all_of(block.levels.begin(), block.levels.end(),
+                                      [&](int t) { return contains(spans[t - first], w); });
+      if (in_all) --size;
+    }
+    return static_cast<std::int64_t>(size);
+  }
+
+  std::uint64_t count_by_inclusion_exclusion(Context& context) const {
+    const InclusionExclusion& counted = *plan_.inclusion_exclusion;
+    const int first = enumerated_;
+    std::array<VertexSpan, kMaxInclusionExclusion> spans;
+    for (int t = first; t < k_; ++t)
+      spans[t - first] = candidates(context, t);
+    std::array<std::int64_t, std::size_t{1} << kMaxInclusionExclusion> sizes{};
+    for (std::uint32_t mask = 1; mask < blocks_.size(); ++mask)
+      sizes[mask] = block_size(context, blocks_[mask], spans);
+    WideCount total = 0;
+    for (const InclusionExclusion::Term& term : counted.terms) {
+      WideCount product = term.coefficient;
+      for (const std::uint32_t block : term.blocks)
+        product *= sizes[block];
+      total += product;
+    }
+    return static_cast<std::uint64_t>(total / counted.divisor * counted.multiplier);
   }
 
   void emit(Context& context) {
@@ -266,6 +378,8 @@ class Interpreter {
   const int k_;
   std::size_t buffer_size_ = 0;
   bool count_last_ = false;
+  int enumerated_ = plan_.enumerated_levels();
+  std::vector<Block> blocks_;  // by subset of the counted levels
   std::atomic<bool> stopped_{false};
   tbb::enumerable_thread_specific<std::vector<std::unique_ptr<Context>>> pool_;
 };

@@ -13,7 +13,7 @@ std::vector<MotifCount> count_motifs(const Graph& graph, int size, const GraphPr
   }
   std::vector<MotifCount> counts;
   for (Pattern& pattern : connected_patterns(size)) {
-    const Schedule schedule = choose_schedule(pattern, Induced::vertex, profile, 0);
+    const Schedule schedule = choose_schedule(pattern, Induced::vertex, profile, PlanUse::count, 0);
     const RunResult result = count_matches(graph, schedule.best, options);
     counts.push_back({std::move(pattern), result.count});
     if (result.stopped) break;

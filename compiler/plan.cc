@@ -1,8 +1,10 @@
 #include "compiler/plan.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstdio>
 #include <map>
+#include <numeric>
 #include <tuple>
 
 #include "runtime/error.h"
@@ -54,6 +56,121 @@ std::string bounds_text(const std::vector<int>& upper, const std::vector<int>& l
   return text;
 }
 
+// The set partitions of {0 .. r-1}, each as its blocks (bit masks), into `out`.
+void set_partitions(int r, int next, std::vector<std::uint32_t>& blocks,
+                    std::vector<std::vector<std::uint32_t>>& out) {
+  if (next == r) {
+    out.push_back(blocks);
+    return;
+  }
+  const std::uint32_t bit = std::uint32_t{1} << next;
+  for (std::size_t b = 0; b < blocks.size(); ++b) {
+    blocks[b] |= bit;
+    set_partitions(r, next + 1, blocks, out);
+    blocks[b] &= ~bit;
+  }
+  blocks.push_back(bit);
+  set_partitions(r, next + 1, blocks, out);
+  blocks.pop_back();
+}
+
+// Inclusion-exclusion over levels k-r .. k-1 (see plan.h), or nullopt when the restrictions
+// among them do not keep the same share of every orbit of the interchangeable levels.
+// `keys` are the levels' full set keys; the bounds among the counted levels are dropped
+// from them here.
+std::optional<InclusionExclusion> inclusion_exclusion_over(const std::vector<int>& order,
+                                                           const RestrictionSet& restrictions,
+                                                           std::vector<SetKey>& keys, int r) {
+  const int k = static_cast<int>(order.size());
+  const int first = k - r;
+  const auto before_first = [first](std::vector<int>& levels) {
+    std::erase_if(levels, [first](int l) { return l >= first; });
+  };
+  for (int t = first; t < k; ++t) {
+    before_first(keys[t].upper);
+    before_first(keys[t].lower);
+  }
+  // Restrictions among the counted vertices, as positions 0 .. r-1.
+  std::vector<std::pair<int, int>> among;
+  for (const Restriction restriction : restrictions) {
+    const auto smaller = std::find(order.begin() + first, order.end(), restriction.smaller);
+    const auto larger = std::find(order.begin() + first, order.end(), restriction.larger);
+    if (smaller != order.end() && larger != order.end()) {
+      among.emplace_back(static_cast<int>(smaller - order.begin()) - first,
+                         static_cast<int>(larger - order.begin()) - first);
+    }
+  }
+  std::vector<int> identity(r);
+  for (int i = 0; i < r; ++i)
+    identity[i] = i;
+  std::vector<std::vector<int>> group;  // permutations of positions with equal keys
+  std::vector<int> sigma = identity;
+  do {
+    bool keeps = true;
+    for (int i = 0; i < r && keeps; ++i)
+      keeps = keys[first + i] == keys[first + sigma[i]];
+    if (keeps) group.push_back(sigma);
+  } while (std::next_permutation(sigma.begin(), sigma.end()));
+  std::optional<std::uint64_t> share;
+  std::vector<int> rank = identity;
+  do {
+    std::uint64_t kept = 0;
+    for (const auto& g : group) {
+      kept += std::all_of(among.begin(), among.end(), [&](const std::pair<int, int>& a) {
+        return rank[g[a.first]] < rank[g[a.second]];
+      });
+    }
+    if (share && *share != kept) return std::nullopt;
+    share = kept;
+  } while (std::next_permutation(rank.begin(), rank.end()));
+
+  InclusionExclusion result;
+  result.first_level = first;
+  const std::uint64_t divisor = std::gcd(*share, group.size());
+  result.multiplier = *share / divisor;
+  result.divisor = group.size() / divisor;
+  std::vector<std::vector<std::uint32_t>> partitions;
+  std::vector<std::uint32_t> blocks;
+  set_partitions(r, 0, blocks, partitions);
+  for (auto& partition : partitions) {
+    std::int64_t coefficient = 1;
+    for (const std::uint32_t block : partition) {
+      const int size = std::popcount(block);
+      for (int i = 2; i < size; ++i)
+        coefficient *= i;
+      if (size % 2 == 0) coefficient = -coefficient;
+    }
+    result.terms.push_back({coefficient, std::move(partition)});
+  }
+  return result;
+}
+
+// The longest suffix of pairwise non-adjacent pattern vertices (two or more) that
+// inclusion-exclusion can count; updates the keys of its levels.
+std::optional<InclusionExclusion> longest_inclusion_exclusion(const Pattern& pattern,
+                                                              const std::vector<int>& order,
+                                                              const RestrictionSet& restrictions,
+                                                              std::vector<SetKey>& keys) {
+  const int k = pattern.size();
+  int longest = 1;
+  while (longest < std::min(k - 1, kMaxInclusionExclusion)) {
+    const int next = order[k - 1 - longest];
+    bool independent = true;
+    for (int t = k - longest; t < k; ++t)
+      independent = independent && !pattern.adjacent(next, order[t]);
+    if (!independent) break;
+    ++longest;
+  }
+  for (int r = longest; r >= 2; --r) {
+    std::vector<SetKey> trial = keys;
+    if (auto result = inclusion_exclusion_over(order, restrictions, trial, r)) {
+      keys = std::move(trial);
+      return result;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 const char* to_string(Induced induced) {
@@ -75,7 +192,7 @@ std::vector<int> Plan::sets_at(int level) const {
 }
 
 Plan build_plan(const Pattern& pattern, Induced induced, const std::vector<int>& order,
-                const RestrictionSet& restrictions) {
+                const RestrictionSet& restrictions, PlanUse use) {
   const int k = pattern.size();
   std::vector<int> level_of(k, -1);
   if (static_cast<int>(order.size()) != k) {
@@ -90,17 +207,10 @@ Plan build_plan(const Pattern& pattern, Induced induced, const std::vector<int>&
     level_of[p] = level;
   }
 
-  Plan plan{pattern, induced, order, restrictions, {}, {}, 0};
-  plan.levels.resize(k);
-  std::map<std::pair<int, SetKey>, int> set_ids;  // (level, key) -> set
-  std::vector<int> uses;                          // per set: how many sources refer to it
-
-  for (int t = 0; t < k; ++t) {
-    PlanLevel& level = plan.levels[t];
-    level.pattern_vertex = order[t];
-    if (pattern.labelled()) level.label = pattern.label(order[t]);
-    if (t == 0) continue;
-    SetKey full;
+  // What each level's candidate set depends on.
+  std::vector<SetKey> keys(k);
+  for (int t = 1; t < k; ++t) {
+    SetKey& full = keys[t];
     for (int l = 0; l < t; ++l) {
       if (pattern.adjacent(order[l], order[t])) {
         full.intersect.push_back(l);
@@ -119,9 +229,27 @@ Plan build_plan(const Pattern& pattern, Induced induced, const std::vector<int>&
     }
     std::sort(full.upper.begin(), full.upper.end());
     std::sort(full.lower.begin(), full.lower.end());
+  }
+
+  Plan plan{pattern, induced, order, restrictions, {}, {}, {}, 0};
+  if (use == PlanUse::count && induced == Induced::edge && !pattern.labelled()) {
+    plan.inclusion_exclusion = longest_inclusion_exclusion(pattern, order, restrictions, keys);
+  }
+  plan.levels.resize(k);
+  const int first_counted = plan.enumerated_levels();
+  std::map<std::pair<int, SetKey>, int> set_ids;  // (level, key) -> set
+  std::vector<int> uses;                          // per set: how many sources refer to it
+
+  for (int t = 0; t < k; ++t) {
+    PlanLevel& level = plan.levels[t];
+    level.pattern_vertex = order[t];
+    if (pattern.labelled()) level.label = pattern.label(order[t]);
+    if (t == 0) continue;
+    const SetKey& full = keys[t];
     level.intersect_levels = full.intersect;
     level.subtract_levels = full.subtract;
-    for (int l = 0; l < t; ++l) {
+    // Levels counted by inclusion-exclusion are distinct from each other by the formula.
+    for (int l = 0; l < std::min(t, first_counted); ++l) {
       const bool bounded = std::binary_search(full.upper.begin(), full.upper.end(), l) ||
                            std::binary_search(full.lower.begin(), full.lower.end(), l);
       if (!pattern.adjacent(order[l], order[t]) && !bounded) level.distinct_from.push_back(l);
@@ -173,7 +301,8 @@ Plan build_plan(const Pattern& pattern, Induced induced, const std::vector<int>&
   }
   // The last level's own set, read by nothing else, can be counted without materialising.
   const SetSource last = plan.levels.back().candidates;
-  if (k >= 2 && last.set >= 0 && uses[last.set] == 1 && plan.sets[last.set].level == k - 2) {
+  if (!plan.inclusion_exclusion && k >= 2 && last.set >= 0 && uses[last.set] == 1 &&
+      plan.sets[last.set].level == k - 2) {
     plan.sets[last.set].count_only = true;
   }
   return plan;
@@ -188,11 +317,23 @@ std::string Plan::print() const {
   for (const int p : order)
     text += " " + std::to_string(p);
   text += "\n";
+  const int enumerated = enumerated_levels();
   for (int l = 0; l < size(); ++l) {
     const PlanLevel& level = levels[l];
-    std::string line(2 * l, ' ');
-    line += "for v" + std::to_string(l) + " (u" + std::to_string(level.pattern_vertex) + ") in " +
-            source_text(level.candidates) + bounds_text(level.upper, level.lower);
+    if (l == enumerated) {
+      const InclusionExclusion& counted = *inclusion_exclusion;
+      text += std::string(2 * l, ' ') + "count by inclusion-exclusion (" +
+              std::to_string(counted.terms.size()) + " terms";
+      if (counted.multiplier != 1 || counted.divisor != 1) {
+        text +=
+            ", times " + std::to_string(counted.multiplier) + "/" + std::to_string(counted.divisor);
+      }
+      text += "):\n";
+    }
+    std::string line(2 * (l < enumerated ? l : enumerated + 1), ' ');
+    line += (l < enumerated ? "for v" : "v") + std::to_string(l) + " (u" +
+            std::to_string(level.pattern_vertex) + ") in " + source_text(level.candidates) +
+            bounds_text(level.upper, level.lower);
     if (level.label) line += " label " + std::to_string(*level.label);
     if (!level.distinct_from.empty()) line += ", != " + levels_text("v", level.distinct_from);
     text += line + "\n";

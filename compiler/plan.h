@@ -14,6 +14,7 @@
 // tests and shown by `graphmini explain`.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -68,6 +69,33 @@ struct PlanLevel {
   double estimated_candidates = 0;
 };
 
+// Counting the innermost levels by inclusion–exclusion (GraphPi, Shi et al., SC 2020).
+//
+// When matching is edge-induced and the last r pattern vertices of the order are pairwise
+// non-adjacent, their candidate sets S_t depend only on the levels before them, so the ways
+// to complete a prefix need not be enumerated: the number of tuples of distinct vertices,
+// one from each S_t (less the vertices bound earlier), is
+//     sum over the set partitions B_1 .. B_m of the r levels of
+//     prod_j (-1)^(|B_j|-1) (|B_j|-1)! |intersection of S_t over t in B_j|.
+// Restrictions among the r vertices are not applied while counting. Levels whose sets are
+// the same expression can be permuted without changing the tuple count; the group G of
+// those permutations acts freely on the tuples, and the plan checks over every ranking of
+// the r vertices that the restrictions among them keep the same number c of each G-orbit,
+// so the count with the restrictions is the sum times c / |G|.
+struct InclusionExclusion {
+  struct Term {
+    std::int64_t coefficient = 0;
+    std::vector<std::uint32_t> blocks;  // bit i = level first_level + i
+  };
+  int first_level = 0;  // levels first_level .. k-1 are counted at level first_level - 1
+  std::vector<Term> terms;
+  std::uint64_t multiplier = 1;  // c / |G| in lowest terms
+  std::uint64_t divisor = 1;
+};
+
+// What a plan is for: counting may use inclusion–exclusion, listing must enumerate.
+enum class PlanUse { count, list };
+
 struct Plan {
   Pattern pattern;
   Induced induced = Induced::edge;
@@ -75,19 +103,27 @@ struct Plan {
   RestrictionSet restrictions;
   std::vector<PlanLevel> levels;
   std::vector<SetComputation> sets;
+  std::optional<InclusionExclusion> inclusion_exclusion;
   double estimated_cost = 0;
 
   int size() const { return static_cast<int>(levels.size()); }
+  // The levels that are looped over: all of them, or those before inclusion–exclusion.
+  int enumerated_levels() const {
+    return inclusion_exclusion ? inclusion_exclusion->first_level : size();
+  }
   // Sets computed right after `level` is bound, in the order they must be computed.
   std::vector<int> sets_at(int level) const;
   std::string print() const;
 };
 
 // Builds the loop nest for a connected `order` (every level after the first has a pattern
-// neighbour among the earlier ones). Throws InvalidArgument for an order that is not a
-// permutation or not connected.
+// neighbour among the earlier ones); for counting, with the longest suffix that
+// inclusion–exclusion can count (at least two levels, at most kMaxInclusionExclusion) when
+// matching is edge-induced and the pattern unlabelled. Throws InvalidArgument for an order
+// that is not a permutation or not connected.
 Plan build_plan(const Pattern& pattern, Induced induced, const std::vector<int>& order,
-                const RestrictionSet& restrictions);
+                const RestrictionSet& restrictions, PlanUse use = PlanUse::count);
+inline constexpr int kMaxInclusionExclusion = 4;
 
 const char* to_string(Induced induced);
 // "edge" or "vertex"; throws InvalidArgument otherwise.

@@ -66,6 +66,29 @@ void order_orders(const Pattern& pattern, std::vector<int>& order, PatternMask p
   }
 }
 
+// The element comparisons of one inclusion-exclusion count: every subset of the counted
+// levels whose sets are not all the same intersects them.
+double inclusion_exclusion_work(const Plan& plan, double d) {
+  const InclusionExclusion& counted = *plan.inclusion_exclusion;
+  const int r = plan.size() - counted.first_level;
+  double work = static_cast<double>(counted.terms.size());
+  for (std::uint32_t mask = 1; mask < (std::uint32_t{1} << r); ++mask) {
+    std::vector<SetSource> operands;
+    double inputs = 0;
+    for (int i = 0; i < r; ++i) {
+      if (!(mask >> i & 1u)) continue;
+      const PlanLevel& level = plan.levels[counted.first_level + i];
+      if (std::find(operands.begin(), operands.end(), level.candidates) != operands.end()) {
+        continue;
+      }
+      operands.push_back(level.candidates);
+      inputs += level.candidates.set >= 0 ? plan.sets[level.candidates.set].estimated_size : d;
+    }
+    if (operands.size() > 1) work += inputs;
+  }
+  return work;
+}
+
 }  // namespace
 
 std::string GraphProfile::print() const {
@@ -136,6 +159,7 @@ double estimate_cost(Plan& plan, const GraphProfile& profile) {
   plan.levels[0].estimated_candidates = tuples;
   PatternMask bound = PatternMask{1} << plan.order[0];
   double survival = 1;
+  const int enumerated = plan.enumerated_levels();
   for (int l = 0; l < k; ++l) {
     if (l > 0) {
       PlanLevel& level = plan.levels[l];
@@ -149,7 +173,9 @@ double estimate_cost(Plan& plan, const GraphProfile& profile) {
       survival = next;
     }
     if (l == k - 1) break;
+    if (l >= enumerated) continue;
     double work = kIterationCost;
+    if (l == enumerated - 1) work += inclusion_exclusion_work(plan, d);
     for (const int id : plan.sets_at(l)) {
       const SetComputation& set = plan.sets[id];
       double inputs = set.base.set >= 0 ? plan.sets[set.base.set].estimated_size : d;
@@ -170,7 +196,7 @@ std::vector<std::vector<int>> connected_orders(const Pattern& pattern, std::size
 }
 
 Schedule choose_schedule(const Pattern& pattern, Induced induced, const GraphProfile& profile,
-                         std::size_t alternatives, std::size_t order_limit) {
+                         PlanUse use, std::size_t alternatives, std::size_t order_limit) {
   const std::vector<RestrictionSet> restriction_sets = candidate_restriction_sets(pattern);
   const std::vector<std::vector<int>> orders = connected_orders(pattern, order_limit);
   // Phase 1: every order with the first restriction set; phase 2: the best orders with every
@@ -179,14 +205,14 @@ Schedule choose_schedule(const Pattern& pattern, Induced induced, const GraphPro
   std::vector<std::pair<double, std::size_t>> ranked;
   ranked.reserve(orders.size());
   for (std::size_t i = 0; i < orders.size(); ++i) {
-    Plan plan = build_plan(pattern, induced, orders[i], restriction_sets.front());
+    Plan plan = build_plan(pattern, induced, orders[i], restriction_sets.front(), use);
     ranked.emplace_back(estimate_cost(plan, profile), i);
   }
   std::sort(ranked.begin(), ranked.end());
   std::vector<Plan> plans;
   for (std::size_t r = 0; r < std::min(kShortlist, ranked.size()); ++r) {
     for (const RestrictionSet& restrictions : restriction_sets) {
-      Plan plan = build_plan(pattern, induced, orders[ranked[r].second], restrictions);
+      Plan plan = build_plan(pattern, induced, orders[ranked[r].second], restrictions, use);
       estimate_cost(plan, profile);
       plans.push_back(std::move(plan));
     }

@@ -48,9 +48,10 @@ struct Schedule {
 };
 
 // Prices the connected orders (all of them for k <= 8, at most `order_limit` otherwise) with
-// each candidate restriction set.
+// each candidate restriction set, building the plans for `use`.
 Schedule choose_schedule(const Pattern& pattern, Induced induced, const GraphProfile& profile,
-                         std::size_t alternatives = 5, std::size_t order_limit = 50000);
+                         PlanUse use = PlanUse::count, std::size_t alternatives = 5,
+                         std::size_t order_limit = 50000);
 
 // Every connected order of the pattern, up to `limit`.
 std::vector<std::vector<int>> connected_orders(const Pattern& pattern, std::size_t limit);

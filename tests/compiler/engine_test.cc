@@ -165,6 +165,42 @@ TEST(EngineProperty, EveryOrderAndRestrictionSetGivesTheSameCount) {
   }
 }
 
+// Counting plans with an inclusion-exclusion suffix of every length (2 to 4 levels, with and
+// without interchangeable levels) agree with enumerating plans and with brute force, for
+// every order and restriction set.
+TEST(EngineProperty, InclusionExclusionCountsLikeEnumeration) {
+  std::mt19937_64 random(13);
+  const Graph graph = random_graph(random, 16, 0.45);
+  std::set<std::size_t> suffix_lengths;
+  for (const char* name :
+       {"0-1,0-2,0-3,0-4", "P2", "P5", "P6", "house", "0-1,1-2,2-3,3-4,4-0,0-5"}) {
+    const Pattern pattern = parse_pattern(name);
+    const std::uint64_t expected = brute_force_count(graph, pattern, Induced::edge);
+    for (const auto& order : connected_orders(pattern, 60)) {
+      for (const RestrictionSet& restrictions : candidate_restriction_sets(pattern, 8)) {
+        const Plan counting = build_plan(pattern, Induced::edge, order, restrictions);
+        const Plan listing = build_plan(pattern, Induced::edge, order, restrictions, PlanUse::list);
+        if (counting.inclusion_exclusion) {
+          suffix_lengths.insert(pattern.size() - counting.inclusion_exclusion->first_level);
+        }
+        ASSERT_EQ(count_matches(graph, counting).count, expected) << counting.print();
+        ASSERT_EQ(count_matches(graph, listing).count, expected) << listing.print();
+      }
+    }
+  }
+  EXPECT_EQ(suffix_lengths, (std::set<std::size_t>{2, 3, 4}));
+}
+
+TEST(Engine, ListingRefusesAPlanThatCountsByInclusionExclusion) {
+  const Graph graph = graph_from(3, {{0, 1}, {1, 2}});
+  const Plan plan =
+      choose_schedule(parse_pattern("wedge"), Induced::edge, profile_graph(graph)).best;
+  ASSERT_TRUE(plan.inclusion_exclusion);
+  EXPECT_EQ(count_matches(graph, plan).count, 1u);
+  EXPECT_THROW(list_matches(graph, plan, [](std::span<const VertexId>) { return true; }),
+               InvalidArgument);
+}
+
 // Hubs take the nested parallel path; a threshold of 0 sends every vertex down it.
 TEST(EngineProperty, NestedParallelLoopsCountTheSame) {
   std::mt19937_64 random(5);
@@ -184,7 +220,8 @@ TEST(Listing, ListsEachMatchOnceAsPatternVertexOrder) {
   std::mt19937_64 random(11);
   const Graph graph = random_graph(random, 12, 0.5);
   const Pattern pattern = parse_pattern("tailed-triangle");
-  const Plan plan = choose_schedule(pattern, Induced::vertex, profile_graph(graph)).best;
+  const Plan plan =
+      choose_schedule(pattern, Induced::vertex, profile_graph(graph), PlanUse::list).best;
   std::mutex mutex;
   std::set<std::vector<VertexId>> seen;
   const RunResult result = list_matches(graph, plan, [&](std::span<const VertexId> match) {
@@ -210,7 +247,8 @@ TEST(Listing, ReturningFalseStopsTheRun) {
   std::mt19937_64 random(12);
   const Graph graph = random_graph(random, 30, 0.6);
   const Plan plan =
-      choose_schedule(parse_pattern("triangle"), Induced::edge, profile_graph(graph)).best;
+      choose_schedule(parse_pattern("triangle"), Induced::edge, profile_graph(graph), PlanUse::list)
+          .best;
   std::atomic<int> calls{0};
   const RunResult result = list_matches(
       graph, plan, [&](std::span<const VertexId>) { return calls.fetch_add(1) + 1 < 5; });
@@ -254,6 +292,8 @@ TEST(PublishedCounts, WikiVote) {
            {"P3", Induced::edge, 810216972},
            {"P4", Induced::edge, 4514137},
            {"P4", Induced::vertex, 4514137},
+           {"P5", Induced::edge, 27296347468},
+           {"P6", Induced::edge, 87365439071},
        }) {
     const Plan plan =
         choose_schedule(parse_pattern(expected.pattern), expected.induced, profile).best;

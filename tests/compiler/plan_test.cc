@@ -76,6 +76,51 @@ TEST(PlanGolden, TailedTriangleSkipsVerticesNotExcludedByABound) {
             "      for v3 (u3) in S2, != v0, v1\n");
 }
 
+TEST(PlanGolden, P5CountsItsIndependentSuffixByInclusionExclusion) {
+  // u3, u4, u5 are pairwise non-adjacent; u3 and u4 have the same set, so the restriction
+  // u3 < u4 halves the count.
+  EXPECT_EQ(identity_order_plan("P5", Induced::edge),
+            "pattern 0-1,0-2,0-3,0-4,0-5,1-2,1-3,1-4,1-5,2-3,2-4 (P5), edge-induced\n"
+            "restrictions (0<1) (3<4)\n"
+            "order 0 1 2 3 4 5\n"
+            "for v0 (u0) in V\n"
+            "  S0 = N(v0) > v0\n"
+            "  for v1 (u1) in S0\n"
+            "    S1 = N(v0) & N(v1)\n"
+            "    for v2 (u2) in S1\n"
+            "      S2 = S1 & N(v2)\n"
+            "      count by inclusion-exclusion (5 terms, times 1/2):\n"
+            "        v3 (u3) in S2\n"
+            "        v4 (u4) in S2\n"
+            "        v5 (u5) in S1, != v2\n");
+}
+
+TEST(PlanGolden, StarLeavesAreCountedNotEnumerated) {
+  EXPECT_EQ(identity_order_plan("0-1,0-2,0-3,0-4", Induced::edge),
+            "pattern 0-1,0-2,0-3,0-4 (0-1,0-2,0-3,0-4), edge-induced\n"
+            "restrictions (1<2) (1<3) (1<4) (2<3) (2<4) (3<4)\n"
+            "order 0 1 2 3 4\n"
+            "for v0 (u0) in V\n"
+            "  count by inclusion-exclusion (15 terms, times 1/24):\n"
+            "    v1 (u1) in N(v0)\n"
+            "    v2 (u2) in N(v0)\n"
+            "    v3 (u3) in N(v0)\n"
+            "    v4 (u4) in N(v0)\n");
+}
+
+TEST(Plan, InclusionExclusionOnlyForEdgeInducedCounting) {
+  const Pattern p5 = parse_pattern("P5");
+  const RestrictionSet restrictions = candidate_restriction_sets(p5).front();
+  const std::vector<int> order = {0, 1, 2, 3, 4, 5};
+  EXPECT_TRUE(build_plan(p5, Induced::edge, order, restrictions).inclusion_exclusion);
+  EXPECT_FALSE(
+      build_plan(p5, Induced::edge, order, restrictions, PlanUse::list).inclusion_exclusion);
+  EXPECT_FALSE(build_plan(p5, Induced::vertex, order, restrictions).inclusion_exclusion);
+  // Labels filter the candidate sets, which the formula does not model.
+  const Pattern labelled(p5.size(), p5.edges(), {0, 0, 0, 1, 1, 1});
+  EXPECT_FALSE(build_plan(labelled, Induced::edge, order, {}).inclusion_exclusion);
+}
+
 TEST(Plan, RestrictionSetsOfTheTriangleAreTheSixTotalOrders) {
   const auto sets = candidate_restriction_sets(parse_pattern("triangle"));
   EXPECT_EQ(sets.size(), 6u);
