@@ -1,10 +1,16 @@
 // `graphmini count|list|motifs|explain|verify` as a user meets them.
 #include <gtest/gtest.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <csignal>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "cli/cli_fixture.h"
 #include "support/test_support.h"
@@ -79,6 +85,63 @@ TEST_F(MatchCliTest, ListWritesEachMatchInTheInputsIds) {
   const CliResult limited = run("list -g " + graph() + " -p wedge --limit 3");
   ASSERT_EQ(limited.exit_code, 0) << limited.err;
   EXPECT_EQ(lines(limited.out), 3);
+}
+
+// Runs graphmini on a pseudo-terminal, as a user at a terminal does, sends it SIGINT (Ctrl-C)
+// as soon as its progress line appears, and returns its exit code (-1 when the progress line
+// never appeared) and everything it wrote.
+CliResult interrupt_at_progress(const std::vector<std::string>& arguments) {
+  std::vector<char*> argv{const_cast<char*>(GRAPHMINI_CLI)};
+  for (const std::string& argument : arguments)
+    argv.push_back(const_cast<char*>(argument.c_str()));
+  argv.push_back(nullptr);
+  int terminal = -1;
+  const pid_t child = forkpty(&terminal, nullptr, nullptr, nullptr);
+  if (child == 0) {
+    ::execv(GRAPHMINI_CLI, argv.data());
+    ::_exit(127);
+  }
+  EXPECT_GT(child, 0) << "forkpty failed";
+  std::string output;
+  bool interrupted = false;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(terminal, buffer, sizeof buffer)) > 0;) {
+    output.append(buffer, static_cast<std::size_t>(n));
+    if (!interrupted && output.find("% of the vertices") != std::string::npos) {
+      ::kill(child, SIGINT);
+      interrupted = true;
+    }
+  }
+  ::close(terminal);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  const int exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return {interrupted ? exit_code : -1, output, ""};
+}
+
+// A run of minutes (vertex-induced P7 on a Kronecker graph) shows progress on a terminal and
+// stops at Ctrl-C with exit code 130, the progress line cleared and no output file left.
+TEST_F(MatchCliTest, CtrlCStopsALongRunCleanlyAfterShowingProgress) {
+  const CliResult counted = interrupt_at_progress(
+      {"count", "-g", "kron:scale=16", "-p", "P7", "--induced", "vertex", "-t", "2"});
+  EXPECT_EQ(counted.exit_code, 130) << counted.out;
+  EXPECT_NE(counted.out.find("counting P7:"), std::string::npos) << counted.out;
+  EXPECT_NE(counted.out.find("\r\033[K"), std::string::npos) << "progress line not cleared";
+  EXPECT_NE(counted.out.find("interrupted"), std::string::npos) << counted.out;
+
+  const auto listed = files_ / "matches.txt";
+  const CliResult list = interrupt_at_progress(
+      {"list", "-g", "kron:scale=16", "-p", "P7", "--induced", "vertex", "-o", listed.string()});
+  EXPECT_EQ(list.exit_code, 130) << list.out;
+  EXPECT_FALSE(std::filesystem::exists(listed));
+  EXPECT_TRUE(std::filesystem::is_empty(files_.path())) << "a temporary file was left behind";
+}
+
+// Without a terminal there is no progress line: the output holds only the count.
+TEST_F(MatchCliTest, NoProgressLineWhenStderrIsNotATerminal) {
+  const CliResult result = run("count -g " + graph() + " -p triangle");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.err.find("% of the vertices"), std::string::npos) << result.err;
 }
 
 TEST_F(MatchCliTest, MotifsCountEveryConnectedPatternVertexInduced) {
