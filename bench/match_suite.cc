@@ -14,19 +14,15 @@
 #include <tbb/info.h>
 
 #include <atomic>
-#include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "compiler/interpreter.h"
 #include "compiler/schedule.h"
 #include "datasets/registry.h"
@@ -34,53 +30,16 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using graphmini::bench::Clock;
+using graphmini::bench::Deadline;
+using graphmini::bench::since;
+using graphmini::bench::split;
 namespace fs = std::filesystem;
-
-double since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> parts;
-  std::stringstream stream(text);
-  for (std::string part; std::getline(stream, part, ',');) {
-    if (!part.empty()) parts.push_back(part);
-  }
-  return parts;
-}
 
 // GraphMini, 2 threads, wiki-Vote, execution time, fastest configuration (issue 3).
 const std::map<std::string, std::pair<double, double>> kGraphMiniWikiVote = {
     {"P1", {0.043, 0.043}}, {"P2", {0.075, 1.74}}, {"P3", {0.35, 2.33}}, {"P4", {0.10, 0.10}},
     {"P5", {1.37, 22.8}},   {"P6", {1.55, 23.3}},  {"P7", {53.9, 76.4}}, {"P8", {1.19, 4.66}}};
-
-// Sets `stop` after `seconds` unless cancelled first.
-class Deadline {
- public:
-  Deadline(std::atomic<bool>& stop, double seconds)
-      : thread_([this, &stop, seconds] {
-          std::unique_lock lock(mutex_);
-          if (!wake_.wait_for(lock, std::chrono::duration<double>(seconds),
-                              [this] { return done_; })) {
-            stop.store(true);
-          }
-        }) {}
-  ~Deadline() {
-    {
-      std::lock_guard lock(mutex_);
-      done_ = true;
-    }
-    wake_.notify_all();
-    thread_.join();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool done_ = false;
-  std::thread thread_;
-};
 
 }  // namespace
 
