@@ -20,6 +20,7 @@
 
 #include "cli/format.h"
 #include "cli/progress.h"
+#include "compiler/codegen.h"
 #include "compiler/interpreter.h"
 #include "compiler/motifs.h"
 #include "compiler/reference_count.h"
@@ -347,6 +348,23 @@ int run_verify(const MatchOptions& options) {
   return agree ? 0 : 1;
 }
 
+void run_compile(const MatchOptions& options, bool listing, const std::string& output) {
+  const Pattern pattern = parse_pattern(options.pattern);
+  GraphProfile profile = typical_profile();
+  if (!options.graph.empty()) profile = profile_graph(load(options.graph).graph);
+  const Plan plan = choose_schedule(pattern, parse_induced(options.induced), profile,
+                                    listing ? PlanUse::list : PlanUse::count)
+                        .best;
+  const std::string code = generate_kernel(plan, listing ? KernelKind::list : KernelKind::count);
+  if (output.empty()) {
+    std::fwrite(code.data(), 1, code.size(), stdout);
+    return;
+  }
+  AtomicFile file(output);
+  file.write(code);
+  file.commit();
+}
+
 }  // namespace
 
 void add_match_commands(CLI::App& app) {
@@ -383,6 +401,33 @@ void add_match_commands(CLI::App& app) {
       "explain", "Show the plan for a pattern: restrictions, matching order, cost estimates");
   add_common_options(*explain, *explain_options, true);
   explain->callback([explain_options] { run_explain(*explain_options); });
+
+  auto compile_options = std::make_shared<MatchOptions>();
+  auto compile_listing = std::make_shared<bool>(false);
+  auto compile_output = std::make_shared<std::string>();
+  auto* compile = app.add_subcommand(
+      "compile",
+      "Write the C++ kernel generated for a pattern (the code the JIT compiles); it includes "
+      "only runtime/kernel_abi.h");
+  compile
+      ->add_option("-p,--pattern", compile_options->pattern,
+                   "pattern: a name, an adjacency matrix, an edge list or a pattern file")
+      ->required();
+  compile
+      ->add_option("--induced", compile_options->induced,
+                   "edge: distinct subgraphs; vertex: induced")
+      ->check(CLI::IsMember({"edge", "vertex"}))
+      ->capture_default_str();
+  compile->add_option("-g,--graph", compile_options->graph,
+                      "price the plan with this graph's statistics (default: a typical sparse "
+                      "graph of 1M vertices, mean degree 20)");
+  compile->add_flag("--list", *compile_listing,
+                    "generate the listing kernel instead of the counting one");
+  compile->add_option("-o,--output", *compile_output,
+                      "write to this file (atomically) instead of stdout");
+  compile->callback([compile_options, compile_listing, compile_output] {
+    run_compile(*compile_options, *compile_listing, *compile_output);
+  });
 
   auto verify_options = std::make_shared<MatchOptions>();
   auto* verify = app.add_subcommand(

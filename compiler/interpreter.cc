@@ -55,7 +55,6 @@ class Interpreter {
             "the plan counts its last levels by inclusion-exclusion; "
             "build it with PlanUse::list to list matches");
       }
-      prepare_blocks();
     }
   }
 
@@ -248,58 +247,8 @@ class Interpreter {
     context.count += count;
   }
 
-  // For every non-empty subset of the counted levels: the levels whose sets must be
-  // intersected (duplicates and supersets of others dropped) and the earlier levels whose
-  // vertex may lie in all of them.
-  struct Block {
-    std::vector<int> levels;
-    std::vector<int> distinct_from;
-  };
-
-  // Whether level t's candidate set is always a subset of level u's (the same expression,
-  // or u's set is one that t's was computed from).
-  bool subset_of(int t, int u) const {
-    const PlanLevel& a = plan_.levels[t];
-    const PlanLevel& b = plan_.levels[u];
-    if (a.candidates == b.candidates) {
-      return a.candidates.set >= 0 || (a.upper == b.upper && a.lower == b.lower);
-    }
-    if (b.candidates.set < 0) return false;
-    for (int set = a.candidates.set; set >= 0; set = plan_.sets[set].base.set) {
-      if (set == b.candidates.set) return true;
-    }
-    return false;
-  }
-
-  void prepare_blocks() {
-    const int first = enumerated_;
-    const int r = k_ - first;
-    blocks_.resize(std::size_t{1} << r);
-    for (std::uint32_t mask = 1; mask < blocks_.size(); ++mask) {
-      Block& block = blocks_[mask];
-      std::vector<int> members;
-      for (int i = 0; i < r; ++i) {
-        if (mask >> i & 1u) members.push_back(first + i);
-      }
-      for (const int t : members) {
-        // Keep t unless another member is a subset of it (the first of equal ones stays).
-        const bool dropped = std::any_of(members.begin(), members.end(), [&](int u) {
-          return u != t && subset_of(u, t) && (!subset_of(t, u) || u < t);
-        });
-        if (!dropped) block.levels.push_back(t);
-      }
-      block.distinct_from = plan_.levels[members.front()].distinct_from;
-      for (const int t : members) {
-        std::erase_if(block.distinct_from, [&](int l) {
-          const auto& other = plan_.levels[t].distinct_from;
-          return std::find(other.begin(), other.end(), l) == other.end();
-        });
-      }
-    }
-  }
-
   // |intersection of the block's sets|, less the earlier-bound vertices in all of them.
-  std::int64_t block_size(Context& context, const Block& block,
+  std::int64_t block_size(Context& context, const InclusionExclusion::Block& block,
                           std::span<const VertexSpan> spans) const {
     const int first = enumerated_;
     VertexSpan current = spans[block.levels.front() - first];
@@ -330,8 +279,8 @@ class Interpreter {
     for (int t = first; t < k_; ++t)
       spans[t - first] = candidates(context, t);
     std::array<std::int64_t, std::size_t{1} << kMaxInclusionExclusion> sizes{};
-    for (std::uint32_t mask = 1; mask < blocks_.size(); ++mask)
-      sizes[mask] = block_size(context, blocks_[mask], spans);
+    for (std::uint32_t mask = 1; mask < counted.blocks.size(); ++mask)
+      sizes[mask] = block_size(context, counted.blocks[mask], spans);
     WideCount total = 0;
     for (const InclusionExclusion::Term& term : counted.terms) {
       WideCount product = term.coefficient;
@@ -379,7 +328,6 @@ class Interpreter {
   std::size_t buffer_size_ = 0;
   bool count_last_ = false;
   int enumerated_ = plan_.enumerated_levels();
-  std::vector<Block> blocks_;  // by subset of the counted levels
   std::atomic<bool> stopped_{false};
   tbb::enumerable_thread_specific<std::vector<std::unique_ptr<Context>>> pool_;
 };

@@ -171,6 +171,48 @@ std::optional<InclusionExclusion> longest_inclusion_exclusion(const Pattern& pat
   return std::nullopt;
 }
 
+// Whether level t's candidate set is always a subset of level u's (the same expression, or
+// u's set is one that t's was computed from).
+bool subset_of(const Plan& plan, int t, int u) {
+  const PlanLevel& a = plan.levels[t];
+  const PlanLevel& b = plan.levels[u];
+  if (a.candidates == b.candidates) {
+    return a.candidates.set >= 0 || (a.upper == b.upper && a.lower == b.lower);
+  }
+  if (b.candidates.set < 0) return false;
+  for (int set = a.candidates.set; set >= 0; set = plan.sets[set].base.set) {
+    if (set == b.candidates.set) return true;
+  }
+  return false;
+}
+
+void add_blocks(Plan& plan) {
+  InclusionExclusion& counted = *plan.inclusion_exclusion;
+  const int first = counted.first_level;
+  const int r = plan.size() - first;
+  counted.blocks.resize(std::size_t{1} << r);
+  for (std::uint32_t mask = 1; mask < counted.blocks.size(); ++mask) {
+    InclusionExclusion::Block& block = counted.blocks[mask];
+    std::vector<int> members;
+    for (int i = 0; i < r; ++i) {
+      if (mask >> i & 1u) members.push_back(first + i);
+    }
+    for (const int t : members) {
+      // Keep t unless another member is a subset of it (the first of equal ones stays).
+      const bool dropped = std::any_of(members.begin(), members.end(), [&](int u) {
+        return u != t && subset_of(plan, u, t) && (!subset_of(plan, t, u) || u < t);
+      });
+      if (!dropped) block.levels.push_back(t);
+    }
+    block.distinct_from = plan.levels[members.front()].distinct_from;
+    for (const int t : members) {
+      const auto& other = plan.levels[t].distinct_from;
+      std::erase_if(block.distinct_from,
+                    [&](int l) { return std::find(other.begin(), other.end(), l) == other.end(); });
+    }
+  }
+}
+
 }  // namespace
 
 const char* to_string(Induced induced) {
@@ -305,6 +347,7 @@ Plan build_plan(const Pattern& pattern, Induced induced, const std::vector<int>&
       plan.sets[last.set].level == k - 2) {
     plan.sets[last.set].count_only = true;
   }
+  if (plan.inclusion_exclusion) add_blocks(plan);
   return plan;
 }
 

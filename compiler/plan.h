@@ -87,8 +87,16 @@ struct InclusionExclusion {
     std::int64_t coefficient = 0;
     std::vector<std::uint32_t> blocks;  // bit i = level first_level + i
   };
+  // For every non-empty subset of the counted levels (by mask): the levels whose sets must
+  // be intersected (duplicates and supersets of others dropped) and the earlier levels whose
+  // vertex may lie in all of them, to be subtracted.
+  struct Block {
+    std::vector<int> levels;
+    std::vector<int> distinct_from;
+  };
   int first_level = 0;  // levels first_level .. k-1 are counted at level first_level - 1
   std::vector<Term> terms;
+  std::vector<Block> blocks;     // by mask; blocks[0] is unused
   std::uint64_t multiplier = 1;  // c / |G| in lowest terms
   std::uint64_t divisor = 1;
 };

@@ -142,6 +142,10 @@ GraphProfile profile_graph(const Graph& graph, std::uint32_t wedge_samples, std:
   return profile;
 }
 
+GraphProfile typical_profile() {
+  return {1e6, 20, 200, 0.1, {}};
+}
+
 double estimate_cost(Plan& plan, const GraphProfile& profile) {
   const int k = plan.size();
   const double p = std::clamp(profile.closure, 1e-6, 1.0);

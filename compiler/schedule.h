@@ -36,6 +36,11 @@ struct GraphProfile {
 GraphProfile profile_graph(const Graph& graph, std::uint32_t wedge_samples = 20000,
                            std::uint64_t seed = 1);
 
+// The profile plans are priced with when no graph is given (`graphmini compile` without
+// --graph): a sparse social graph of a million vertices, mean degree 20, size-biased degree
+// 200 and closure 0.1.
+GraphProfile typical_profile();
+
 // The estimated cost of running `plan` on a graph with this profile (also fills the plan's
 // per-level and per-set size estimates).
 double estimate_cost(Plan& plan, const GraphProfile& profile);

@@ -144,6 +144,26 @@ TEST_F(MatchCliTest, NoProgressLineWhenStderrIsNotATerminal) {
   EXPECT_EQ(result.err.find("% of the vertices"), std::string::npos) << result.err;
 }
 
+TEST_F(MatchCliTest, CompileWritesTheKernelSource) {
+  const auto out = files_ / "p5.cc";
+  const CliResult counting = run("compile -p P5 -o " + out.string());
+  ASSERT_EQ(counting.exit_code, 0) << counting.err;
+  const std::string code = testing::read_file(out);
+  EXPECT_NE(code.find("#include \"runtime/kernel_abi.h\""), std::string::npos);
+  EXPECT_NE(code.find("extern \"C\" u64 graphmini_kernel("), std::string::npos);
+  EXPECT_NE(code.find("counted by inclusion-exclusion"), std::string::npos) << code;
+
+  const CliResult listing = run("compile -p P5 --list -g " + graph());
+  ASSERT_EQ(listing.exit_code, 0) << listing.err;
+  EXPECT_NE(listing.out.find("rt->emit(task->host, match)"), std::string::npos) << listing.out;
+  EXPECT_EQ(listing.out.find("inclusion-exclusion"), std::string::npos);
+
+  const CliResult bad = run("compile -p 0-1,2-3 -o " + (files_ / "bad.cc").string());
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(lines(bad.err), 1) << bad.err;
+  EXPECT_FALSE(std::filesystem::exists(files_ / "bad.cc"));
+}
+
 TEST_F(MatchCliTest, MotifsCountEveryConnectedPatternVertexInduced) {
   const CliResult result = run("motifs -g " + graph() + " --size 3 --json");
   ASSERT_EQ(result.exit_code, 0) << result.err;
