@@ -5,10 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
-#include <sstream>
-#include <string>
 #include <thread>
-#include <vector>
 
 namespace graphmini::bench {
 
@@ -16,16 +13,6 @@ using Clock = std::chrono::steady_clock;
 
 inline double since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// "a,b,,c" -> {"a", "b", "c"}
-inline std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> parts;
-  std::stringstream stream(text);
-  for (std::string part; std::getline(stream, part, ',');) {
-    if (!part.empty()) parts.push_back(part);
-  }
-  return parts;
 }
 
 // Sets `stop` after `seconds` unless destroyed first: the per-run time limit.

@@ -13,6 +13,7 @@
 #include <tbb/global_control.h>
 #include <tbb/info.h>
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -33,7 +34,6 @@ namespace {
 using graphmini::bench::Clock;
 using graphmini::bench::Deadline;
 using graphmini::bench::since;
-using graphmini::bench::split;
 namespace fs = std::filesystem;
 
 // GraphMini, 2 threads, wiki-Vote, execution time, fastest configuration (issue 3).
@@ -43,48 +43,27 @@ const std::map<std::string, std::pair<double, double>> kGraphMiniWikiVote = {
 
 }  // namespace
 
-constexpr const char* kUsage =
-    "usage: match_suite [--graphs SPEC,...] [--patterns P1,...] [--induced edge,vertex]\n"
-    "                   [--threads N] [--limit SECONDS] [--out DIR]\n"
-    "Runs every graph x pattern x semantics cell, prints a table and writes\n"
-    "DIR/match_suite.json and .csv. Defaults: the SNAP graphs of the GraphMini comparison\n"
-    "from ../shared/datasets when present plus kron:scale=16 and kron:scale=18, P1..P8, both\n"
-    "semantics, all cores, 120 s per cell, DIR = bench-results.\n";
-
 int main(int argc, char** argv) {
-  std::vector<std::string> graphs, patterns = split("P1,P2,P3,P4,P5,P6,P7,P8"),
-                                   semantics = split("edge,vertex");
+  std::vector<std::string> graphs, patterns = {"P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8"},
+                                   semantics = {"edge", "vertex"};
   int threads = tbb::info::default_concurrency();
   double limit = 120;
-  fs::path out = "bench-results";
-  for (int i = 1; i < argc; i += 2) {
-    const std::string flag = argv[i];
-    if (flag == "-h" || flag == "--help") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-    if (i + 1 == argc) {
-      std::fprintf(stderr, "match_suite: %s needs a value\n%s", flag.c_str(), kUsage);
-      return 2;
-    }
-    const std::string value = argv[i + 1];
-    if (flag == "--graphs") {
-      graphs = split(value);
-    } else if (flag == "--patterns") {
-      patterns = split(value);
-    } else if (flag == "--induced") {
-      semantics = split(value);
-    } else if (flag == "--threads") {
-      threads = std::stoi(value);
-    } else if (flag == "--limit") {
-      limit = std::stod(value);
-    } else if (flag == "--out") {
-      out = value;
-    } else {
-      std::fprintf(stderr, "match_suite: unknown flag %s\n%s", flag.c_str(), kUsage);
-      return 2;
-    }
-  }
+  std::string out_folder = "bench-results";
+  CLI::App app(
+      "Runs every graph x pattern x semantics cell, prints a table and writes "
+      "DIR/match_suite.json and .csv.",
+      "match_suite");
+  app.add_option("--graphs", graphs,
+                 "graph specs (default: the SNAP graphs of the GraphMini comparison from "
+                 "../shared/datasets when present, kron:scale=16 and kron:scale=18)")
+      ->delimiter(',');
+  app.add_option("--patterns", patterns, "patterns")->delimiter(',')->capture_default_str();
+  app.add_option("--induced", semantics, "semantics")->delimiter(',')->capture_default_str();
+  app.add_option("--threads", threads, "worker threads (default: all cores)");
+  app.add_option("--limit", limit, "seconds per cell")->capture_default_str();
+  app.add_option("--out", out_folder, "output folder (DIR)")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  const fs::path out = out_folder;
   if (graphs.empty()) {
     const fs::path shared = fs::path(GRAPHMINI_SOURCE_DIR).parent_path() / "shared/datasets/graphs";
     for (const char* name :

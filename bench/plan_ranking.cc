@@ -12,6 +12,7 @@
 #include <tbb/global_control.h>
 #include <tbb/info.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -30,14 +31,6 @@ namespace {
 
 using graphmini::bench::Clock;
 using graphmini::bench::since;
-
-constexpr const char* kUsage =
-    "usage: plan_ranking [--graph SPEC] [--patterns P1,...] [--induced edge,vertex]\n"
-    "                    [--plans N] [--threads N] [--limit SECONDS]\n"
-    "Runs the N cheapest plans of each pattern by the cost model and N more from the rest of\n"
-    "the ranking, and prints estimated cost against measured time with their rank\n"
-    "correlation. Defaults: wiki-Vote from ../shared/datasets, P1-P6 and P8, both semantics,\n"
-    "N = 4, all cores, 20 s per run.\n";
 
 std::vector<double> ranks(const std::vector<double>& values) {
   std::vector<std::size_t> order(values.size());
@@ -85,39 +78,23 @@ std::vector<graphmini::Plan> ranked_plans(const graphmini::Pattern& pattern,
 
 int main(int argc, char** argv) {
   std::string graph_spec;
-  std::vector<std::string> patterns = graphmini::bench::split("P1,P2,P3,P4,P5,P6,P8"),
-                           semantics = graphmini::bench::split("edge,vertex");
+  std::vector<std::string> patterns = {"P1", "P2", "P3", "P4", "P5", "P6", "P8"},
+                           semantics = {"edge", "vertex"};
   std::size_t plans_per_end = 4;
   int threads = tbb::info::default_concurrency();
   double limit = 20;
-  for (int i = 1; i < argc; i += 2) {
-    const std::string flag = argv[i];
-    if (flag == "-h" || flag == "--help") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-    if (i + 1 == argc) {
-      std::fprintf(stderr, "plan_ranking: %s needs a value\n%s", flag.c_str(), kUsage);
-      return 2;
-    }
-    const std::string value = argv[i + 1];
-    if (flag == "--graph") {
-      graph_spec = value;
-    } else if (flag == "--patterns") {
-      patterns = graphmini::bench::split(value);
-    } else if (flag == "--induced") {
-      semantics = graphmini::bench::split(value);
-    } else if (flag == "--plans") {
-      plans_per_end = std::stoul(value);
-    } else if (flag == "--threads") {
-      threads = std::stoi(value);
-    } else if (flag == "--limit") {
-      limit = std::stod(value);
-    } else {
-      std::fprintf(stderr, "plan_ranking: unknown flag %s\n%s", flag.c_str(), kUsage);
-      return 2;
-    }
-  }
+  CLI::App app(
+      "Runs the N cheapest plans of each pattern by the cost model and N more from the rest "
+      "of the ranking, and prints estimated cost against measured time with their rank "
+      "correlation.",
+      "plan_ranking");
+  app.add_option("--graph", graph_spec, "graph spec (default: wiki-Vote from ../shared/datasets)");
+  app.add_option("--patterns", patterns, "patterns")->delimiter(',')->capture_default_str();
+  app.add_option("--induced", semantics, "semantics")->delimiter(',')->capture_default_str();
+  app.add_option("--plans", plans_per_end, "N")->capture_default_str();
+  app.add_option("--threads", threads, "worker threads (default: all cores)");
+  app.add_option("--limit", limit, "seconds per run")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
   if (graph_spec.empty()) {
     graph_spec = (std::filesystem::path(GRAPHMINI_SOURCE_DIR).parent_path() /
                   "shared/datasets/graphs/wiki-Vote.txt.gz")
