@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/prune.h"
 #include "runtime/error.h"
 
 namespace graphmini {
@@ -36,6 +37,13 @@ std::string n(int level) {
 }
 std::string s(int set) {
   return "s" + std::to_string(set);
+}
+std::string g(int minigraph) {
+  return "g" + std::to_string(minigraph);
+}
+// v_level's list in a minigraph.
+std::string q(int level, int minigraph) {
+  return "q" + std::to_string(level) + "_" + std::to_string(minigraph);
 }
 
 class KernelWriter {
@@ -99,19 +107,25 @@ class KernelWriter {
 
   std::string clipped(const std::string& span, const std::string& bounds) {
     return bounds.empty() ? span
-                          : "rt->clip(" + span + ", " + bounds + "_low, " + bounds + "_high)";
+                          : "clip(" + span + ", " + bounds + "_low, " + bounds + "_high)";
   }
 
   std::string source(const SetSource& source) {
     return source.set >= 0 ? s(source.set) : n(source.neighbours_of);
   }
 
-  // Computes set `id`; a count-only set becomes the count `c<id>`.
+  std::string operand(const SetStep& step) {
+    return step.minigraph >= 0 ? q(step.level, step.minigraph) : n(step.level);
+  }
+
+  // Computes set `id`; a count-only set becomes the count `s<id>_count`.
   void compute_set(int id) {
     const SetComputation& set = plan_.sets[id];
     std::string comment = "// " + s(id) + " = " + source(set.base);
-    for (const SetStep& step : set.steps)
+    for (const SetStep& step : set.steps) {
       comment += (step.operation == SetOperation::intersect ? " & " : " - ") + n(step.level);
+      if (step.minigraph >= 0) comment += " (in " + g(step.minigraph) + ")";
+    }
     for (const int l : set.lower)
       comment += " > " + v(l);
     for (const int l : set.upper)
@@ -119,25 +133,78 @@ class KernelWriter {
     out_.line(comment);
     const std::string bounds = window(s(id), set.upper, set.lower);
     const std::string name = s(id);
-    out_.line("Span " + name + " = " + clipped(source(set.base), bounds) + ";");
+    // A first step X & N(v) read in a minigraph over X is the pruned list itself.
+    const int first =
+        !set.steps.empty() && takes_pruned_list(plan_, set, set.steps.front().minigraph) ? 1 : 0;
+    const std::string start = first == 1 ? operand(set.steps.front()) : source(set.base);
+    out_.line("Span " + name + " = " + clipped(start, bounds) + ";");
     const bool count_only = count_last_ && set.count_only;
     const int steps = static_cast<int>(set.steps.size());
-    for (int i = 0; i < steps; ++i) {
+    if (count_only && first == steps) {
+      out_.line("const usize " + name + "_count = " + name + ".size;");
+      return;
+    }
+    for (int i = first; i < steps; ++i) {
       const SetStep& step = set.steps[i];
-      const std::string operand = clipped(n(step.level), bounds);
+      // The set is clipped already; a pruned list is short enough to merge unclipped.
+      const std::string other =
+          step.minigraph >= 0 ? operand(step) : clipped(operand(step), bounds);
       const bool intersect = step.operation == SetOperation::intersect;
       if (count_only && i + 1 == steps) {
-        out_.line("const usize " + name + "_count = rt->" +
-                  (intersect ? "intersect_count(" : "difference_count(") + name + ", " + operand +
+        out_.line("const usize " + name + "_count = " +
+                  (intersect ? "intersect_count(rt, " : "difference_count(rt, ") + name + ", " + other +
                   ");");
         return;
       }
       // Alternate between the set's buffer and a scratch buffer so that the last step
       // lands in the set's own buffer.
-      const int buffer = (steps - 1 + i) % 2 == 0 ? id : scratch_;
+      const int buffer = (steps - 1 + i - first) % 2 == 0 ? id : scratch_;
       const std::string target = "buffers[" + std::to_string(buffer) + "]";
-      out_.line(name + " = {" + target + ", rt->" + (intersect ? "intersect(" : "difference(") +
-                name + ", " + operand + ", " + target + ")};");
+      out_.line(name + " = {" + target + ", " + (intersect ? "intersect(rt, " : "difference(rt, ") +
+                name + ", " + other + ", " + target + ")};");
+    }
+  }
+
+  // The lists of v_l in the minigraphs that the sets of level l read.
+  void minigraph_lists(int l) {
+    std::vector<int> read;
+    for (const int id : plan_.sets_at(l)) {
+      for (const SetStep& step : plan_.sets[id].steps) {
+        if (step.minigraph >= 0 && step.level == l &&
+            std::find(read.begin(), read.end(), step.minigraph) == read.end()) {
+          read.push_back(step.minigraph);
+        }
+      }
+    }
+    for (const int m : read) {
+      const SetSource domain = plan_.minigraphs[m].domain;
+      // v_l's index in the domain: its loop index when it loops over the domain itself.
+      const std::string index =
+          plan_.levels[l].candidates == domain
+              ? "static_cast<usize>(c" + std::to_string(l) + ".data - " + source(domain) +
+                    ".data) + i" + std::to_string(l)
+              : "position(" + source(domain) + ", " + v(l) + ")";
+      out_.line("const Span " + q(l, m) + " = minigraph_list(graph, rt, task, &" + g(m) + ", " +
+                index + ");");
+    }
+  }
+
+  // The minigraphs built at level l, after its sets.
+  void build_minigraphs(int l) {
+    for (int m = 0; m < static_cast<int>(plan_.minigraphs.size()); ++m) {
+      const Minigraph& minigraph = plan_.minigraphs[m];
+      if (minigraph.level != l || minigraph.build == MinigraphBuild::skip) continue;
+      const bool eager = minigraph.build == MinigraphBuild::eager;
+      const std::string domain = source(minigraph.domain);
+      out_.line("// " + g(m) + ": N(u) & " + domain + (minigraph.above ? " > u" : "") +
+                " for every u in " + domain +
+                (eager ? ", pruned now" : ", pruned when read") +
+                (minigraph.parent >= 0 ? ", from " + g(minigraph.parent) : ""));
+      out_.line("Minigraph " + g(m) + " = {" + domain + ", nullptr, " +
+                (minigraph.parent >= 0 ? "&" + g(minigraph.parent) : "nullptr") + ", " +
+                std::to_string(m) + ", " + (minigraph.above ? "true" : "false") + "};");
+      out_.line("rt->build_minigraph(graph, task, &" + g(m) + ", " + (eager ? "true" : "false") +
+                ");");
     }
   }
 
@@ -175,8 +242,10 @@ class KernelWriter {
     if (kind_ == KernelKind::list) {
       out_.line("match[" + std::to_string(plan_.levels[l].pattern_vertex) + "] = " + v(l) + ";");
     }
+    minigraph_lists(l);
     for (const int id : plan_.sets_at(l))
       compute_set(id);
+    build_minigraphs(l);
     if (l == k_ - 1) {
       if (kind_ == KernelKind::list) {
         out_.open("if (!rt->emit(task->host, match))");
@@ -260,11 +329,11 @@ class KernelWriter {
         for (std::size_t i = 1; i + 1 < levels.size(); ++i) {
           const std::string target = "buffers[" + std::to_string(scratch_ + (i % 2)) + "]";
           const std::string next = z + "_" + std::to_string(i);
-          out_.line("const Span " + next + " = {" + target + ", rt->intersect(" + current + ", " +
+          out_.line("const Span " + next + " = {" + target + ", intersect(rt, " + current + ", " +
                     e(levels[i]) + ", " + target + ")};");
           current = next;
         }
-        out_.line("long long " + z + " = static_cast<long long>(rt->intersect_count(" + current +
+        out_.line("long long " + z + " = static_cast<long long>(intersect_count(rt, " + current +
                   ", " + e(levels.back()) + "));");
       }
       for (const int l : block.distinct_from) {

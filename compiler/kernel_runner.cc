@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <limits>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <type_traits>
 #include <vector>
 
@@ -28,15 +30,128 @@ VertexSpan to_span(Span span) {
   return {span.data, span.size};
 }
 
+// Minigraph storage: per slot, the table of lists and an arena of blocks that never move
+// while the minigraph lives (deeper loops hold spans into it); rebuilding a slot reuses its
+// blocks.
+class MinigraphMemory {
+ public:
+  explicit MinigraphMemory(std::size_t slots) : slots_(slots) {}
+
+  Span* table(int slot, usize members) {
+    Slot& memory = slots_[slot];
+    memory.block = 0;
+    memory.used = 0;
+    memory.lists.assign(members, {nullptr, 0});
+    return memory.lists.data();
+  }
+
+  // Prunes `source` to the members of `domain` into the slot's arena.
+  Span prune(int slot, Span source, Span domain) {
+    const usize room = std::min(source.size, domain.size);
+    if (room == 0) return kEmpty;
+    Slot& memory = slots_[slot];
+    while (memory.block < memory.blocks.size() &&
+           memory.blocks[memory.block].size() - memory.used < room) {
+      ++memory.block;
+      memory.used = 0;
+    }
+    if (memory.block == memory.blocks.size())
+      memory.blocks.emplace_back(std::max<usize>(room, kBlockSize));
+    u32* out = memory.blocks[memory.block].data() + memory.used;
+    const usize size = intersect(to_span(source), to_span(domain), out);
+    if (size == 0) return kEmpty;
+    memory.used += size;
+    return {out, size};
+  }
+
+ private:
+  static constexpr usize kBlockSize = usize{1} << 16;
+  // Built lists have non-null data, empty ones too.
+  static constexpr u32 kNothing = 0;
+  static constexpr Span kEmpty = {&kNothing, 0};
+
+  struct Slot {
+    std::vector<Span> lists;
+    std::vector<std::vector<u32>> blocks;
+    usize block = 0;  // the block being filled
+    usize used = 0;   // its words in use
+  };
+  std::vector<Slot> slots_;
+};
+
+Span prune_list(MinigraphMemory& memory, const kernel::Graph* graph, kernel::Minigraph* m,
+                usize i) {
+  const u32 u = m->domain.data[i];
+  Span source = kernel::neighbours(graph, u);
+  if (kernel::Minigraph* parent = m->parent; parent != nullptr) {
+    const usize j = kernel::position(parent->domain, u);
+    source = parent->lists[j].data != nullptr ? parent->lists[j]
+                                              : prune_list(memory, graph, parent, j);
+  }
+  Span domain = m->domain;
+  if (m->above) {
+    // The members above u follow it in the domain.
+    domain = {domain.data + i + 1, domain.size - i - 1};
+    source = kernel::clip(source, u + 1, 0xffffffffu);
+  }
+  return m->lists[i] = memory.prune(m->slot, source, domain);
+}
+
+void fill(MinigraphMemory& memory, const kernel::Graph* graph, kernel::Minigraph* m,
+          bool eager) {
+  m->lists = memory.table(m->slot, m->domain.size);
+  if (!eager) return;
+  for (usize i = 0; i < m->domain.size; ++i)
+    prune_list(memory, graph, m, i);
+}
+
+// The level-0 minigraphs of one hub, whose level-1 candidates run as parallel ranges: built
+// once, eagerly, by the first range to reach them, and read by all.
+struct SharedMinigraphs {
+  explicit SharedMinigraphs(std::size_t slots) : memory(slots), once(slots), lists(slots) {}
+  MinigraphMemory memory;
+  std::vector<std::once_flag> once;
+  std::vector<Span*> lists;
+};
+
+// What a task's Task::minigraphs points to.
+struct TaskMinigraphs {
+  explicit TaskMinigraphs(std::size_t slots) : memory(slots) {}
+  MinigraphMemory memory;
+  SharedMinigraphs* shared = nullptr;  // set while the task runs a range of a hub
+  const std::vector<bool>* level0 = nullptr;  // by slot: built at level 0
+};
+
+TaskMinigraphs& minigraphs_of(kernel::Task* task) {
+  return *static_cast<TaskMinigraphs*>(task->minigraphs);
+}
+
+void build_minigraph(const kernel::Graph* graph, kernel::Task* task, kernel::Minigraph* m,
+                     bool eager) {
+  TaskMinigraphs& own = minigraphs_of(task);
+  SharedMinigraphs* shared = own.shared;
+  if (shared == nullptr || !(*own.level0)[m->slot]) return fill(own.memory, graph, m, eager);
+  std::call_once(shared->once[m->slot], [&] {
+    fill(shared->memory, graph, m, true);
+    shared->lists[m->slot] = m->lists;
+  });
+  m->lists = shared->lists[m->slot];
+}
+
+Span prune_list(const kernel::Graph* graph, kernel::Task* task, kernel::Minigraph* m,
+                usize i) {
+  return prune_list(minigraphs_of(task).memory, graph, m, i);
+}
+
 const kernel::Runtime kSetOperations = {
     [](Span a, Span b, u32* out) -> usize { return intersect(to_span(a), to_span(b), out); },
     [](Span a, Span b) -> usize { return intersect_count(to_span(a), to_span(b)); },
     [](Span a, Span b, u32* out) -> usize { return difference(to_span(a), to_span(b), out); },
     [](Span a, Span b) -> usize { return difference_count(to_span(a), to_span(b)); },
     [](Span list, u32 v) { return contains(to_span(list), v); },
-    [](Span list, u32 low, u32 high) -> Span {
-      const VertexSpan clipped = clip(to_span(list), low, high);
-      return {clipped.data(), clipped.size()};
+    build_minigraph,
+    [](const kernel::Graph* graph, kernel::Task* task, kernel::Minigraph* m, usize i) {
+      return prune_list(graph, task, m, i);
     },
     nullptr,
     nullptr,
@@ -58,6 +173,9 @@ class Runner {
       return static_cast<Runner*>(host)->emit(match);
     };
     runtime_.stopping = [](void* host) { return static_cast<Runner*>(host)->stopping(); };
+    for (const Minigraph& m : plan.minigraphs)
+      level0_.push_back(m.level == 0 && m.build != MinigraphBuild::skip);
+    shares_minigraphs_ = std::find(level0_.begin(), level0_.end(), true) != level0_.end();
     view_ = {graph.offsets().data(), graph.adjacency().data(),
              graph.has_labels() ? graph.labels().data() : nullptr, graph.num_vertices()};
   }
@@ -71,7 +189,7 @@ class Runner {
                           if (plan_.size() >= 3 && graph_.degree(v) > options_.nested_threshold) {
                             split(v);
                           } else {
-                            call(v, 0, kAll);
+                            call(v, 0, kAll, nullptr);
                           }
                         }
                         if (options_.progress != nullptr) *options_.progress += range.size();
@@ -87,34 +205,43 @@ class Runner {
 
  private:
   struct State {
+    explicit State(std::size_t minigraphs) : minigraphs(minigraphs) {}
     std::vector<std::vector<u32>> storage;
     std::vector<u32*> buffers;
+    TaskMinigraphs minigraphs;
     kernel::Task task{};
     std::uint64_t count = 0;
   };
 
-  // A hub: its level-1 candidates (a subset of its neighbours) in index ranges.
+  // A hub: its level-1 candidates (a subset of its neighbours) in index ranges, which share
+  // the hub's level-0 minigraphs.
   void split(VertexId v) {
+    std::optional<SharedMinigraphs> shared;
+    if (shares_minigraphs_) shared.emplace(level0_.size());
     tbb::parallel_for(tbb::blocked_range<u32>(0, graph_.degree(v), 8),
                       [&](const tbb::blocked_range<u32>& range) {
-                        if (!stopping()) call(v, range.begin(), range.end());
+                        if (!stopping())
+                          call(v, range.begin(), range.end(), shared ? &*shared : nullptr);
                       });
   }
 
-  void call(VertexId v, u32 first, u32 last) {
+  void call(VertexId v, u32 first, u32 last, SharedMinigraphs* shared) {
     auto& free = pool_.local();
     std::unique_ptr<State> state;
     if (free.empty()) {
-      state = std::make_unique<State>();
+      state = std::make_unique<State>(level0_.size());
       state->storage.assign(kernel_buffer_count(plan_), std::vector<u32>(buffer_size_));
       for (auto& buffer : state->storage)
         state->buffers.push_back(buffer.data());
-      state->task = {state->buffers.data(), this, false};
+      state->minigraphs.level0 = &level0_;
+      state->task = {state->buffers.data(), &state->minigraphs, this, false};
     } else {
       state = std::move(free.back());
       free.pop_back();
     }
+    state->minigraphs.shared = shared;
     state->count += kernel_(&view_, &runtime_, &state->task, v, first, last);
+    state->minigraphs.shared = nullptr;
     pool_.local().push_back(std::move(state));
   }
 
@@ -137,6 +264,8 @@ class Runner {
   const MatchCallback* on_match_;
   const RunOptions& options_;
   std::size_t buffer_size_ = 0;
+  std::vector<bool> level0_;  // by minigraph: built at level 0
+  bool shares_minigraphs_ = false;
   kernel::Runtime runtime_;
   kernel::Graph view_;
   std::atomic<bool> halted_{false};

@@ -219,6 +219,18 @@ const char* to_string(Induced induced) {
   return induced == Induced::edge ? "edge" : "vertex";
 }
 
+const char* to_string(MinigraphBuild build) {
+  switch (build) {
+    case MinigraphBuild::skip:
+      return "skip";
+    case MinigraphBuild::eager:
+      return "eager";
+    case MinigraphBuild::online:
+      return "online";
+  }
+  return "?";
+}
+
 Induced parse_induced(std::string_view text) {
   if (text == "edge") return Induced::edge;
   if (text == "vertex") return Induced::vertex;
@@ -273,7 +285,7 @@ Plan build_plan(const Pattern& pattern, Induced induced, const std::vector<int>&
     std::sort(full.lower.begin(), full.lower.end());
   }
 
-  Plan plan{pattern, induced, order, restrictions, {}, {}, {}, 0};
+  Plan plan{pattern, induced, order, restrictions, {}, {}, {}, {}, 0};
   if (use == PlanUse::count && induced == Induced::edge && !pattern.labelled()) {
     plan.inclusion_exclusion = longest_inclusion_exclusion(pattern, order, restrictions, keys);
   }
@@ -386,9 +398,22 @@ std::string Plan::print() const {
       for (const SetStep& step : set.steps) {
         expression += step.operation == SetOperation::intersect ? " & " : " - ";
         expression += "N(v" + std::to_string(step.level) + ")";
+        if (step.minigraph >= 0) expression += " in G" + std::to_string(step.minigraph);
       }
       text += std::string(2 * l + 2, ' ') + (set.count_only ? "count " : "") + "S" +
               std::to_string(id) + " = " + expression + bounds_text(set.upper, set.lower) + "\n";
+    }
+    for (std::size_t m = 0; m < minigraphs.size(); ++m) {
+      const Minigraph& minigraph = minigraphs[m];
+      if (minigraph.level != l) continue;
+      char estimates[160];
+      std::snprintf(estimates, sizeof estimates,
+                    " (cost %.3g eager, %.3g online; saves %.3g)", minigraph.eager_cost,
+                    minigraph.online_cost, minigraph.saving);
+      text += std::string(2 * l + 2, ' ') + "minigraph G" + std::to_string(m) + " over " +
+              source_text(minigraph.domain) + ": " + to_string(minigraph.build) +
+              (minigraph.parent >= 0 ? " from G" + std::to_string(minigraph.parent) : "") +
+              estimates + "\n";
     }
   }
   return text;

@@ -36,6 +36,9 @@ enum class SetOperation { intersect, subtract };
 struct SetStep {
   SetOperation operation;
   int level;  // with the neighbours of the vertex bound at this level
+  // Reads v_level's list in this minigraph (an index into Plan::minigraphs) instead of its
+  // whole neighbour list; -1 for the neighbour list.
+  int minigraph = -1;
 };
 
 // One hoisted set, computed after `level` is bound: start from `base`, apply `steps` in
@@ -67,6 +70,32 @@ struct PlanLevel {
   std::vector<int> subtract_levels;
   std::optional<Label> label;
   double estimated_candidates = 0;
+  double estimated_iterations = 0;  // how often the level's body runs in a whole run
+};
+
+// How a minigraph is built, if at all.
+enum class MinigraphBuild {
+  skip,    // not built: its users read whole neighbour lists (or an enclosing minigraph's)
+  eager,   // every list pruned when the minigraph is built
+  online,  // each list pruned the first time it is read
+};
+
+// An auxiliary pruned graph (see runtime/kernel_abi.h): built right after the sets of
+// `level` are computed, over the members of `domain`, keeping for each member u the
+// list N(u) & domain. A set step X & N(v_l) or X - N(v_l) at a deeper level can read v_l's
+// pruned list instead when X is a subset of the domain and v_l a member of it; when X is
+// the domain itself, X & N(v_l) is the pruned list as it stands. Costs are in element
+// comparisons over the whole run, as estimated by the cost model (compiler/prune.h).
+struct Minigraph {
+  int level = 0;
+  SetSource domain;  // a set, or the neighbour list of the vertex bound at `level`
+  int parent = -1;  // a built minigraph of an earlier level whose domain contains this one
+  // Every reader clips the list of v_l to ids above v_l, so lists keep only those.
+  bool above = false;
+  MinigraphBuild build = MinigraphBuild::skip;
+  double eager_cost = 0;   // of building it eagerly wherever its level runs
+  double online_cost = 0;  // of building it online
+  double saving = 0;       // of its users reading pruned lists
 };
 
 // Counting the innermost levels by inclusion–exclusion (GraphPi, Shi et al., SC 2020).
@@ -112,6 +141,9 @@ struct Plan {
   std::vector<PlanLevel> levels;
   std::vector<SetComputation> sets;
   std::optional<InclusionExclusion> inclusion_exclusion;
+  // Every set that some deeper step could read pruned lists of, with the pruning pass's
+  // decision (compiler/prune.h); empty until that pass runs.
+  std::vector<Minigraph> minigraphs;
   double estimated_cost = 0;
 
   int size() const { return static_cast<int>(levels.size()); }
@@ -134,6 +166,7 @@ Plan build_plan(const Pattern& pattern, Induced induced, const std::vector<int>&
 inline constexpr int kMaxInclusionExclusion = 4;
 
 const char* to_string(Induced induced);
+const char* to_string(MinigraphBuild build);
 // "edge" or "vertex"; throws InvalidArgument otherwise.
 Induced parse_induced(std::string_view text);
 

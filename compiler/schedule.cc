@@ -176,6 +176,7 @@ double estimate_cost(Plan& plan, const GraphProfile& profile) {
       tuples *= size * next / survival;
       survival = next;
     }
+    plan.levels[l].estimated_iterations = tuples;
     if (l == k - 1) break;
     if (l >= enumerated) continue;
     double work = kIterationCost;

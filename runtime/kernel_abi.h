@@ -39,14 +39,57 @@ inline Span neighbours(const Graph* graph, u32 v) {
           static_cast<usize>(graph->offsets[v + 1] - graph->offsets[v])};
 }
 
-// The runtime's vertex-set operations (runtime/vertex_set.h) and the listing sink.
+// The number of members of a sorted list below v: v's index when the list contains it.
+inline usize position(Span list, u32 v) {
+  usize low = 0, high = list.size;
+  while (low < high) {
+    const usize middle = low + (high - low) / 2;
+    if (list.data[middle] < v) {
+      low = middle + 1;
+    } else {
+      high = middle;
+    }
+  }
+  return low;
+}
+
+// The part of a sorted list with low <= v < high.
+inline Span clip(Span list, u32 low, u32 high) {
+  const usize begin = position(list, low);
+  const Span rest = {list.data + begin, list.size - begin};
+  // No vertex has the largest id, so that bound keeps the rest as it is.
+  return {rest.data, high == 0xffffffffu ? rest.size : position(rest, high)};
+}
+
+struct Task;
+
+// An auxiliary pruned graph (a minigraph): for every member u of `domain`, the list
+// N(u) & domain, so that deeper loops intersect with (or subtract) the short list instead of
+// u's whole neighbour list. Built by Runtime::build_minigraph in the task's memory slot
+// `slot`, from the lists of `parent` (a minigraph whose domain contains this one) when there
+// is one. An online minigraph starts with every list unbuilt (data null) and prunes a list
+// the first time it is read (minigraph_list). When every reader of u's list keeps only ids
+// above u, `above` is set and the lists keep only those.
+struct Minigraph {
+  Span domain;
+  Span* lists;
+  Minigraph* parent;
+  int slot;
+  bool above;
+};
+
+// The runtime's vertex-set operations (runtime/vertex_set.h), minigraphs and the listing sink.
 struct Runtime {
   usize (*intersect)(Span a, Span b, u32* out);
   usize (*intersect_count)(Span a, Span b);
   usize (*difference)(Span a, Span b, u32* out);
   usize (*difference_count)(Span a, Span b);
   bool (*contains)(Span list, u32 v);
-  Span (*clip)(Span list, u32 low, u32 high);
+  // Allocates m->lists for m->domain in m->slot (dropping what the slot held before) and,
+  // when `eager`, prunes every list; otherwise marks them unbuilt.
+  void (*build_minigraph)(const Graph* graph, Task* task, Minigraph* m, bool eager);
+  // Prunes and returns list i of m (online minigraphs).
+  Span (*prune_list)(const Graph* graph, Task* task, Minigraph* m, usize i);
   // Called with match[pattern vertex] for every match when listing; false stops the run.
   bool (*emit)(void* host, const u32* match);
   // Polled at level 1: whether the run must stop (Ctrl-C, time limit).
@@ -54,12 +97,69 @@ struct Runtime {
 };
 
 // One task's working memory, owned by the host: `buffers` holds one array per hoisted set
-// of the plan plus two scratch arrays, each as long as the largest degree.
+// of the plan plus two scratch arrays, each as long as the largest degree; `minigraphs` is
+// the host's storage for the plan's minigraph slots.
 struct Task {
   u32** buffers;
+  void* minigraphs;
   void* host;   // passed back to emit and stopping
   bool halted;  // set by the kernel when emit returned false or stopping returned true
 };
+
+// The set operations kernels call. Short lists are merged inline (a call through the table
+// costs more than the merge); longer ones go to the runtime's SIMD and galloping code.
+inline constexpr usize kInlineMerge = 48;  // combined length merged inline
+
+inline usize intersect(const Runtime* rt, Span a, Span b, u32* out) {
+  if (a.size + b.size > kInlineMerge) return rt->intersect(a, b, out);
+  usize i = 0, j = 0, n = 0;
+  while (i < a.size && j < b.size) {
+    const u32 x = a.data[i], y = b.data[j];
+    out[n] = x;
+    n += x == y;
+    i += x <= y;
+    j += y <= x;
+  }
+  return n;
+}
+
+inline usize intersect_count(const Runtime* rt, Span a, Span b) {
+  if (a.size + b.size > kInlineMerge) return rt->intersect_count(a, b);
+  usize i = 0, j = 0, n = 0;
+  while (i < a.size && j < b.size) {
+    const u32 x = a.data[i], y = b.data[j];
+    n += x == y;
+    i += x <= y;
+    j += y <= x;
+  }
+  return n;
+}
+
+inline usize difference(const Runtime* rt, Span a, Span b, u32* out) {
+  if (a.size + b.size > kInlineMerge) return rt->difference(a, b, out);
+  usize i = 0, j = 0, n = 0;
+  while (i < a.size) {
+    const u32 x = a.data[i];
+    while (j < b.size && b.data[j] < x)
+      ++j;
+    out[n] = x;
+    n += j == b.size || b.data[j] != x;
+    ++i;
+  }
+  return n;
+}
+
+inline usize difference_count(const Runtime* rt, Span a, Span b) {
+  if (a.size + b.size > kInlineMerge) return rt->difference_count(a, b);
+  return a.size - intersect_count(rt, a, b);
+}
+
+// List i of minigraph m, pruned now if it is not yet.
+inline Span minigraph_list(const Graph* graph, const Runtime* rt, Task* task, Minigraph* m,
+                           usize i) {
+  const Span list = m->lists[i];
+  return list.data != nullptr ? list : rt->prune_list(graph, task, m, i);
+}
 
 // Counts (or lists) the matches whose level-0 vertex is v0 and whose level-1 vertex is the
 // i-th level-1 candidate, first <= i < last (the host splits hubs into index ranges).

@@ -15,6 +15,7 @@
 
 #include "compiler/interpreter.h"
 #include "compiler/kernel_runner.h"
+#include "compiler/prune.h"
 #include "compiler/reference_count.h"
 #include "compiler/schedule.h"
 #include "runtime/error.h"
@@ -23,14 +24,17 @@
 namespace graphmini {
 namespace {
 
-std::string identity_order_kernel(const char* spec, Induced induced, KernelKind kind) {
+std::string identity_order_kernel(const char* spec, Induced induced, KernelKind kind,
+                                  PruneMode prune = PruneMode::none) {
   const Pattern pattern = parse_pattern(spec);
   std::vector<int> order;
   for (int v = 0; v < pattern.size(); ++v)
     order.push_back(v);
   const PlanUse use = kind == KernelKind::count ? PlanUse::count : PlanUse::list;
-  return generate_kernel(
-      build_plan(pattern, induced, order, candidate_restriction_sets(pattern).front(), use), kind);
+  Plan plan = build_plan(pattern, induced, order, candidate_restriction_sets(pattern).front(), use);
+  estimate_cost(plan, typical_profile());
+  plan_minigraphs(plan, prune, typical_profile());
+  return generate_kernel(plan, kind);
 }
 
 // The code after the plan printed in the leading comment.
@@ -52,7 +56,7 @@ extern "C" u64 graphmini_kernel(const Graph* graph, const Runtime* rt, Task* tas
   // s0 = n0 > v0
   const u32 s0_low = v0 + 1;
   const u32 s0_high = max_u32(s0_low, 0xffffffffu);
-  Span s0 = rt->clip(n0, s0_low, s0_high);
+  Span s0 = clip(n0, s0_low, s0_high);
   const Span c1 = s0;
   const usize c1_end = last < c1.size ? last : c1.size;
   for (usize i1 = first; i1 < c1_end; ++i1) {
@@ -65,11 +69,70 @@ extern "C" u64 graphmini_kernel(const Graph* graph, const Runtime* rt, Task* tas
     // s1 = s0 & n1 > v0 > v1
     const u32 s1_low = max_u32(v0 + 1, v1 + 1);
     const u32 s1_high = max_u32(s1_low, 0xffffffffu);
-    Span s1 = rt->clip(s0, s1_low, s1_high);
-    const usize s1_count = rt->intersect_count(s1, rt->clip(n1, s1_low, s1_high));
+    Span s1 = clip(s0, s1_low, s1_high);
+    const usize s1_count = intersect_count(rt, s1, clip(n1, s1_low, s1_high));
     // the last level, counted
     u64 found = s1_count;
     count += found;
+  }
+  return count;
+}
+)");
+}
+
+TEST(CodegenGolden, MinigraphsArePrunedNestedAndReadInPlaceOfNeighbourLists) {
+  EXPECT_EQ(body(identity_order_kernel("4-clique", Induced::edge, KernelKind::count,
+                                       PruneMode::eager)),
+            R"(#include "runtime/kernel_abi.h"
+
+using namespace graphmini::kernel;
+
+extern "C" u64 graphmini_kernel(const Graph* graph, const Runtime* rt, Task* task,
+                            u32 v0, u32 first, u32 last) {
+  u32* const* buffers = task->buffers;
+  u64 count = 0;
+  const Span n0 = neighbours(graph, v0);
+  // s0 = n0 > v0
+  const u32 s0_low = v0 + 1;
+  const u32 s0_high = max_u32(s0_low, 0xffffffffu);
+  Span s0 = clip(n0, s0_low, s0_high);
+  // g0: N(u) & n0 > u for every u in n0, pruned now
+  Minigraph g0 = {n0, nullptr, nullptr, 0, true};
+  rt->build_minigraph(graph, task, &g0, true);
+  // g1: N(u) & s0 > u for every u in s0, pruned now
+  Minigraph g1 = {s0, nullptr, nullptr, 1, true};
+  rt->build_minigraph(graph, task, &g1, true);
+  const Span c1 = s0;
+  const usize c1_end = last < c1.size ? last : c1.size;
+  for (usize i1 = first; i1 < c1_end; ++i1) {
+    if (rt->stopping(task->host)) {
+      task->halted = true;
+      break;
+    }
+    const u32 v1 = c1.data[i1];
+    const Span n1 = neighbours(graph, v1);
+    const Span q1_1 = minigraph_list(graph, rt, task, &g1, static_cast<usize>(c1.data - s0.data) + i1);
+    // s1 = s0 & n1 (in g1) > v0 > v1
+    const u32 s1_low = max_u32(v0 + 1, v1 + 1);
+    const u32 s1_high = max_u32(s1_low, 0xffffffffu);
+    Span s1 = clip(q1_1, s1_low, s1_high);
+    // g2: N(u) & s1 > u for every u in s1, pruned now, from g1
+    Minigraph g2 = {s1, nullptr, &g1, 2, true};
+    rt->build_minigraph(graph, task, &g2, true);
+    const Span c2 = s1;
+    for (usize i2 = 0; i2 < c2.size; ++i2) {
+      const u32 v2 = c2.data[i2];
+      const Span n2 = neighbours(graph, v2);
+      const Span q2_2 = minigraph_list(graph, rt, task, &g2, static_cast<usize>(c2.data - s1.data) + i2);
+      // s2 = s1 & n2 (in g2) > v0 > v1 > v2
+      const u32 s2_low = max_u32(max_u32(v0 + 1, v1 + 1), v2 + 1);
+      const u32 s2_high = max_u32(s2_low, 0xffffffffu);
+      Span s2 = clip(q2_2, s2_low, s2_high);
+      const usize s2_count = s2.size;
+      // the last level, counted
+      u64 found = s2_count;
+      count += found;
+    }
   }
   return count;
 }
@@ -183,6 +246,42 @@ TEST(CodegenCompiled, KernelsCountAndListLikeTheInterpreter) {
     if (c.induced == Induced::vertex) {
       // Vertex-induced matches are vertex sets: each is listed once.
       EXPECT_EQ(listed.size(), expected) << c.pattern;
+    }
+  }
+}
+
+// Minigraphs in every pruning mode, nested and online, over plans with bounds, anti-edges,
+// a counted last level and inclusion-exclusion suffixes, count like brute force.
+TEST(CodegenCompiled, MinigraphKernelsCountLikeBruteForce) {
+  std::mt19937_64 random(23);
+  const Graph graph = testing::random_graph(random, 36, 0.45);
+  const GraphProfile profile = profile_graph(graph);
+  const testing::ScratchDir folder;
+  int id = 0;
+  for (const auto& [spec, induced] : std::vector<std::pair<const char*, Induced>>{
+           {"4-clique", Induced::edge},
+           {"5-clique", Induced::edge},
+           {"P2", Induced::vertex},
+           {"P3", Induced::vertex},
+           {"house", Induced::edge},
+           {"P4", Induced::edge}}) {
+    const Pattern pattern = parse_pattern(spec);
+    const std::uint64_t expected = brute_force_count(graph, pattern, induced);
+    for (const PruneMode mode : {PruneMode::static_, PruneMode::eager, PruneMode::online}) {
+      Plan plan = choose_schedule(pattern, induced, profile).best;
+      plan_minigraphs(plan, mode, profile);
+      ASSERT_TRUE(std::any_of(plan.minigraphs.begin(), plan.minigraphs.end(),
+                              [](const Minigraph& m) { return m.build != MinigraphBuild::skip; }))
+          << spec << " " << to_string(mode) << "\n"
+          << plan.print();
+      const LoadedKernel counter(generate_kernel(plan, KernelKind::count), folder, id++);
+      ASSERT_NE(counter.function(), nullptr);
+      EXPECT_EQ(run_kernel(graph, plan, counter.function(), nullptr).count, expected)
+          << spec << " " << to_string(mode);
+      EXPECT_EQ(
+          run_kernel(graph, plan, counter.function(), nullptr, {.nested_threshold = 0}).count,
+          expected)
+          << spec << " " << to_string(mode) << " split";
     }
   }
 }

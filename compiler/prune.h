@@ -1,0 +1,59 @@
+// The pruning pass: which auxiliary pruned graphs (minigraphs, plan.h) a plan builds.
+//
+// Every hoisted set D that deeper set steps could read pruned lists of is a candidate: a step
+// X & N(v_l) or X - N(v_l) qualifies when X is computed from D (so X is a subset of D) and
+// v_l loops over D or a set computed from it. The modes are those of the GraphMini paper's
+// ablation (Liu et al., PACT 2023), adapted to this plan IR:
+//   none    no minigraphs;
+//   static  one minigraph per outermost vertex (the level-0 candidates), pruned eagerly,
+//           never nested;
+//   eager   every candidate, nested (a minigraph is pruned from the lists of the enclosing
+//           one), every list pruned when the minigraph is built;
+//   online  every candidate, nested, each list pruned the first time a deeper loop reads it;
+//   cost    per candidate, outermost first (the smaller domain first within a level), eager
+//           or online, whichever is cheaper, when the cost model below says it saves
+//           kPayback (2.5) times what it costs, else skipped.
+// When every reader of a list clips it to ids above its vertex (symmetry-breaking bounds), the
+// lists keep only those ids, which halves building them.
+//
+// Cost model, in element comparisons over the whole run, from the schedule's estimates (the
+// plan's iteration counts and set sizes, compiler/schedule.h) and the graph profile (the
+// size-biased degree d' and the closure probability p):
+//   * merging lists of lengths a and b costs M(a, b) = min(a + b, s (1 + 2 log2(1 + l / s)))
+//     for the shorter s and the longer l (a linear merge, or galloping);
+//   * set sizes are the schedule's estimates with each of b bounds keeping 1 / (b + 1);
+//   * a minigraph over D built at a level that runs I times costs I (B + |D| (L + M(s, |D|)))
+//     eagerly, where s is the length of a member's source list (d', or |D'| p when pruned
+//     from an enclosing minigraph over D'), B a fixed cost per build and L per list; online,
+//     I (B + |D| + f |D| (2L + M(s, |D|))) where f is the share of the lists the first user
+//     level reads;
+//   * a step that runs J times and merges its operand X with a list of length n costs
+//     J M(|X|, n); with a pruned list n = |D| p, and X & N(v) with X = D costs a clip only.
+//     The saving of a minigraph is the sum over its users of J times the cost of the step's
+//     best other choice (whole lists or an enclosing minigraph) less its cost with this one.
+#pragma once
+
+#include <string_view>
+
+#include "compiler/plan.h"
+#include "compiler/schedule.h"
+
+namespace graphmini {
+
+enum class PruneMode { none, static_, eager, online, cost };
+
+const char* to_string(PruneMode mode);
+// "none", "static", "eager", "online" or "cost"; throws InvalidArgument otherwise.
+PruneMode parse_prune_mode(std::string_view text);
+
+// Fills plan.minigraphs with every candidate, its estimates and the decision of `mode`,
+// points the qualifying set steps at the cheapest minigraph built for them, and adds the net
+// estimated cost to plan.estimated_cost. `plan` must have been priced by estimate_cost with
+// the same profile. Runs again from scratch when called again.
+void plan_minigraphs(Plan& plan, PruneMode mode, const GraphProfile& profile);
+
+// Whether `set`, when its first step reads `minigraph` (-1: none), is that step's pruned list
+// as it stands: a first step X & N(v) where X is the minigraph's domain.
+bool takes_pruned_list(const Plan& plan, const SetComputation& set, int minigraph);
+
+}  // namespace graphmini
