@@ -16,6 +16,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libtbb-dev zlib1g-dev libcli11-dev nlohmann-json3-dev libboost-graph-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  llvm-14-dev libclang-14-dev libclang-cpp14-dev
   clang libclang-rt-14-dev
 )
 

@@ -21,8 +21,10 @@
 #include "cli/format.h"
 #include "cli/progress.h"
 #include "compiler/codegen.h"
+#include "compiler/engine.h"
 #include "compiler/interpreter.h"
 #include "compiler/motifs.h"
+#include "compiler/prune.h"
 #include "compiler/reference_count.h"
 #include "compiler/schedule.h"
 #include "datasets/registry.h"
@@ -46,9 +48,40 @@ struct MatchOptions {
   std::string graph;
   std::string pattern;
   std::string induced = "edge";
+  std::string engine = to_string(default_engine());
+  std::string prune = "cost";
+  bool no_cache = false;
   int threads = 0;
   bool json = false;
 };
+
+// --prune, for the commands whose plans build minigraphs.
+void add_prune_option(CLI::App& command, MatchOptions& options) {
+  command
+      .add_option("--prune", options.prune,
+                  "auxiliary pruned graphs: none, static (outermost level only), eager, online "
+                  "(lists pruned when first read) or cost (the cost model decides per level)")
+      ->check(CLI::IsMember({"none", "static", "eager", "online", "cost"}))
+      ->capture_default_str();
+}
+
+// --engine, --prune and --no-cache, for the commands that run plans.
+void add_engine_options(CLI::App& command, MatchOptions& options) {
+  command
+      .add_option("--engine", options.engine,
+                  "interp: run the plan on the interpreter; jit: compile it to a kernel "
+                  "in process with LLVM (the default when this build has it)")
+      ->check(CLI::IsMember({"interp", "jit"}))
+      ->capture_default_str();
+  add_prune_option(command, options);
+  command.add_flag("--no-cache", options.no_cache,
+                   "compile kernels without reading or writing the kernel cache (" +
+                       default_kernel_cache_dir().string() + ")");
+}
+
+JitOptions jit_options(const MatchOptions& options) {
+  return {!options.no_cache, {}};
+}
 
 void add_common_options(CLI::App& command, MatchOptions& options, bool with_pattern) {
   command.add_option("-g,--graph", options.graph, "graph file, dataset folder or generator spec")
@@ -153,7 +186,7 @@ Loaded load(const std::string& spec) {
 
 struct Prepared {
   Pattern pattern;
-  Schedule schedule;
+  Schedule schedule;  // the best plan with its minigraphs
   GraphProfile profile;
   double plan_seconds;
 };
@@ -167,16 +200,38 @@ Prepared prepare(const Graph& graph, const MatchOptions& options, PlanUse use) {
   const auto start = Clock::now();
   GraphProfile profile = profile_graph(graph);
   Schedule schedule = choose_schedule(pattern, parse_induced(options.induced), profile, use);
+  plan_minigraphs(schedule.best, parse_prune_mode(options.prune), profile);
   return {std::move(pattern), std::move(schedule), std::move(profile), seconds_since(start)};
+}
+
+struct Compiled {
+  Executable executable;
+  double seconds;  // code generation and JIT (or the cache), 0 on the interpreter
+};
+
+Compiled compile(const Prepared& prepared, const MatchOptions& options, KernelKind kind) {
+  const auto start = Clock::now();
+  Executable executable(prepared.schedule.best, kind, parse_engine(options.engine),
+                        jit_options(options));
+  const double seconds = executable.engine() == Engine::jit ? seconds_since(start) : 0.0;
+  return {std::move(executable), seconds};
+}
+
+int built_minigraphs(const Plan& plan) {
+  int built = 0;
+  for (const Minigraph& m : plan.minigraphs)
+    built += m.build != MinigraphBuild::skip ? 1 : 0;
+  return built;
 }
 
 void run_count(const MatchOptions& options) {
   Session session(options);
   const Loaded loaded = load(options.graph);
   const Prepared prepared = prepare(loaded.graph, options, PlanUse::count);
+  const Compiled compiled = compile(prepared, options, KernelKind::count);
   const auto start = Clock::now();
-  const RunResult result = count_matches(
-      loaded.graph, prepared.schedule.best,
+  const RunResult result = compiled.executable.count(
+      loaded.graph,
       session.run_options(loaded.graph.num_vertices(), "counting " + prepared.pattern.name()));
   const double run_seconds = seconds_since(start);
   session.finish(result);
@@ -190,16 +245,26 @@ void run_count(const MatchOptions& options) {
         {"vertices", loaded.graph.num_vertices()},
         {"edges", loaded.graph.num_edges()},
         {"threads", session.threads()},
-        {"engine", "interp"},
+        {"engine", options.engine},
+        {"prune", options.prune},
+        {"minigraphs", built_minigraphs(compiled.executable.plan())},
+        {"kernel_cached", compiled.executable.from_cache()},
         {"seconds",
-         {{"load", loaded.load_seconds}, {"plan", prepared.plan_seconds}, {"run", run_seconds}}}};
+         {{"load", loaded.load_seconds},
+          {"plan", prepared.plan_seconds},
+          {"compile", compiled.seconds},
+          {"run", run_seconds}}}};
     std::printf("%s\n", out.dump(2).c_str());
     return;
   }
   std::printf("%s\n", with_commas(result.count).c_str());
-  std::fprintf(stderr, "%s, %s-induced: load %.3f s, plan %.3f s, run %.3f s (%d threads)\n",
+  std::fprintf(stderr,
+               "%s, %s-induced: load %.3f s, plan %.3f s, compile %.3f s%s, run %.3f s "
+               "(%s, prune %s, %d threads)\n",
                prepared.pattern.name().c_str(), options.induced.c_str(), loaded.load_seconds,
-               prepared.plan_seconds, run_seconds, session.threads());
+               prepared.plan_seconds, compiled.seconds,
+               compiled.executable.from_cache() ? " (cached)" : "", run_seconds,
+               options.engine.c_str(), options.prune.c_str(), session.threads());
 }
 
 // Writes matches as lines of original vertex ids (in pattern-vertex order) to stdout or a
@@ -208,6 +273,7 @@ void run_list(const MatchOptions& options, std::uint64_t limit, const std::strin
   Session session(options);
   const Loaded loaded = load(options.graph);
   const Prepared prepared = prepare(loaded.graph, options, PlanUse::list);
+  const Compiled compiled = compile(prepared, options, KernelKind::list);
   std::optional<AtomicFile> file;
   if (!output.empty()) file.emplace(output);
   std::mutex mutex;
@@ -247,9 +313,9 @@ void run_list(const MatchOptions& options, std::uint64_t limit, const std::strin
     }
     return index + 1 < limit;
   };
-  const RunResult result =
-      list_matches(graph, prepared.schedule.best, on_match,
-                   session.run_options(graph.num_vertices(), "listing " + prepared.pattern.name()));
+  const RunResult result = compiled.executable.list(
+      graph, on_match,
+      session.run_options(graph.num_vertices(), "listing " + prepared.pattern.name()));
   session.finish(result);
   auto lines = pending_lines.begin();
   for (std::string& buffer : buffers) {
@@ -267,9 +333,10 @@ void run_motifs(const MatchOptions& options, int size) {
   const Loaded loaded = load(options.graph);
   const GraphProfile profile = profile_graph(loaded.graph);
   const auto start = Clock::now();
-  const std::vector<MotifCount> counts =
-      count_motifs(loaded.graph, size, profile,
-                   session.run_options(loaded.graph.num_vertices(), "counting motifs"));
+  const std::vector<MotifCount> counts = count_motifs(
+      loaded.graph, size, profile,
+      {parse_engine(options.engine), parse_prune_mode(options.prune), jit_options(options),
+       session.run_options(loaded.graph.num_vertices(), "counting motifs")});
   const double run_seconds = seconds_since(start);
   session.finish({0, interrupted.load()});
   if (options.json) {
@@ -284,6 +351,8 @@ void run_motifs(const MatchOptions& options, int size) {
                                 {"vertices", loaded.graph.num_vertices()},
                                 {"edges", loaded.graph.num_edges()},
                                 {"motifs", motifs},
+                                {"engine", options.engine},
+                                {"prune", options.prune},
                                 {"seconds", {{"load", loaded.load_seconds}, {"run", run_seconds}}}};
     std::printf("%s\n", out.dump(2).c_str());
     return;
@@ -304,6 +373,10 @@ void run_explain(const MatchOptions& options) {
               prepared.pattern.num_edges(), group.size());
   std::printf("\nchosen plan (estimated cost %.3g):\n%s", prepared.schedule.best.estimated_cost,
               prepared.schedule.best.print().c_str());
+  std::printf("\nminigraphs (--prune %s): %d of %zu candidates built; their costs and savings "
+              "are estimated element comparisons over the whole run\n",
+              options.prune.c_str(), built_minigraphs(prepared.schedule.best),
+              prepared.schedule.best.minigraphs.size());
   std::printf("\nestimated candidates per level:");
   for (const PlanLevel& level : prepared.schedule.best.levels) {
     std::printf(" %.3g", level.estimated_candidates);
@@ -352,9 +425,10 @@ void run_compile(const MatchOptions& options, bool listing, const std::string& o
   const Pattern pattern = parse_pattern(options.pattern);
   GraphProfile profile = typical_profile();
   if (!options.graph.empty()) profile = profile_graph(load(options.graph).graph);
-  const Plan plan = choose_schedule(pattern, parse_induced(options.induced), profile,
-                                    listing ? PlanUse::list : PlanUse::count)
-                        .best;
+  Plan plan = choose_schedule(pattern, parse_induced(options.induced), profile,
+                              listing ? PlanUse::list : PlanUse::count)
+                  .best;
+  plan_minigraphs(plan, parse_prune_mode(options.prune), profile);
   const std::string code = generate_kernel(plan, listing ? KernelKind::list : KernelKind::count);
   if (output.empty()) {
     std::fwrite(code.data(), 1, code.size(), stdout);
@@ -372,6 +446,7 @@ void add_match_commands(CLI::App& app) {
   auto* count = app.add_subcommand(
       "count", "Count the subgraphs of a graph that match a pattern (each subgraph once)");
   add_common_options(*count, *count_options, true);
+  add_engine_options(*count, *count_options);
   count->add_flag("--json", count_options->json, "print one JSON object");
   count->callback([count_options] { run_count(*count_options); });
 
@@ -383,6 +458,7 @@ void add_match_commands(CLI::App& app) {
       "List the matches of a pattern, one per line, as the input's vertex ids in "
       "pattern-vertex order");
   add_common_options(*list, *list_options, true);
+  add_engine_options(*list, *list_options);
   list->add_option("--limit", *limit, "stop after this many matches");
   list->add_option("-o,--output", *output, "write to this file (atomically) instead of stdout");
   list->callback([list_options, limit, output] { run_list(*list_options, *limit, *output); });
@@ -392,6 +468,7 @@ void add_match_commands(CLI::App& app) {
   auto* motifs = app.add_subcommand(
       "motifs", "Count every connected k-vertex pattern, vertex-induced, in one run");
   add_common_options(*motifs, *motif_options, false);
+  add_engine_options(*motifs, *motif_options);
   motifs->add_option("-k,--size", *size, "pattern size: 3, 4 or 5")->capture_default_str();
   motifs->add_flag("--json", motif_options->json, "print one JSON object");
   motifs->callback([motif_options, size] { run_motifs(*motif_options, *size); });
@@ -400,6 +477,7 @@ void add_match_commands(CLI::App& app) {
   auto* explain = app.add_subcommand(
       "explain", "Show the plan for a pattern: restrictions, matching order, cost estimates");
   add_common_options(*explain, *explain_options, true);
+  add_prune_option(*explain, *explain_options);
   explain->callback([explain_options] { run_explain(*explain_options); });
 
   auto compile_options = std::make_shared<MatchOptions>();
@@ -421,6 +499,7 @@ void add_match_commands(CLI::App& app) {
   compile->add_option("-g,--graph", compile_options->graph,
                       "price the plan with this graph's statistics (default: a typical sparse "
                       "graph of 1M vertices, mean degree 20)");
+  add_prune_option(*compile, *compile_options);
   compile->add_flag("--list", *compile_listing,
                     "generate the listing kernel instead of the counting one");
   compile->add_option("-o,--output", *compile_output,

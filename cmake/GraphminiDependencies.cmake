@@ -18,13 +18,18 @@ if(GRAPHMINI_WITH_LLVM)
   find_package(LLVM 14 CONFIG QUIET)
   # Clang is used through its shared C++ library (libclang-cpp). Debian's ClangConfig.cmake
   # fails hard when the static libraries of libclang-14-dev are missing, so look for the
-  # library and headers directly instead of calling find_package(Clang).
+  # library and headers directly instead of calling find_package(Clang). LLVM is taken the same
+  # way, as its shared library by absolute path rather than through the imported LLVM target:
+  # the exported static compiler library then names plain files in its link interface, which
+  # projects using the installed package resolve without finding LLVM themselves.
   if(LLVM_FOUND)
+    find_library(GRAPHMINI_LLVM_LIBRARY NAMES LLVM-${LLVM_VERSION_MAJOR} LLVM
+                 HINTS ${LLVM_LIBRARY_DIR} NO_DEFAULT_PATH)
     find_library(GRAPHMINI_CLANG_CPP_LIBRARY clang-cpp HINTS ${LLVM_LIBRARY_DIR} NO_DEFAULT_PATH)
     find_path(GRAPHMINI_CLANG_INCLUDE_DIR clang/Frontend/CompilerInstance.h
               HINTS ${LLVM_INCLUDE_DIRS} NO_DEFAULT_PATH)
   endif()
-  if(NOT LLVM_FOUND)
+  if(NOT LLVM_FOUND OR NOT GRAPHMINI_LLVM_LIBRARY)
     graphmini_disable_option(GRAPHMINI_WITH_LLVM "LLVM 14 not found (install llvm-14-dev)")
   elseif(NOT GRAPHMINI_CLANG_CPP_LIBRARY OR NOT GRAPHMINI_CLANG_INCLUDE_DIR)
     graphmini_disable_option(GRAPHMINI_WITH_LLVM

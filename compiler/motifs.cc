@@ -7,14 +7,16 @@
 namespace graphmini {
 
 std::vector<MotifCount> count_motifs(const Graph& graph, int size, const GraphProfile& profile,
-                                     const RunOptions& options) {
+                                     const MotifOptions& options) {
   if (size < 3 || size > 5) {
     throw InvalidArgument("motif size must be 3, 4 or 5, not " + std::to_string(size));
   }
   std::vector<MotifCount> counts;
   for (Pattern& pattern : connected_patterns(size)) {
-    const Schedule schedule = choose_schedule(pattern, Induced::vertex, profile, PlanUse::count, 0);
-    const RunResult result = count_matches(graph, schedule.best, options);
+    Plan plan = choose_schedule(pattern, Induced::vertex, profile, PlanUse::count, 0).best;
+    plan_minigraphs(plan, options.prune, profile);
+    const Executable executable(std::move(plan), KernelKind::count, options.engine, options.jit);
+    const RunResult result = executable.count(graph, options.run);
     counts.push_back({std::move(pattern), result.count});
     if (result.stopped) break;
   }

@@ -5,8 +5,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "compiler/interpreter.h"
+#include "compiler/engine.h"
 #include "compiler/pattern.h"
+#include "compiler/prune.h"
 #include "compiler/schedule.h"
 
 namespace graphmini {
@@ -16,9 +17,16 @@ struct MotifCount {
   std::uint64_t count = 0;
 };
 
+struct MotifOptions {
+  Engine engine = default_engine();
+  PruneMode prune = PruneMode::cost;
+  JitOptions jit;
+  RunOptions run;
+};
+
 // One entry per connected pattern of `size` vertices (3 <= size <= 5), in the order of
 // connected_patterns(size). Throws InvalidArgument for another size.
 std::vector<MotifCount> count_motifs(const Graph& graph, int size, const GraphProfile& profile,
-                                     const RunOptions& options = {});
+                                     const MotifOptions& options = {});
 
 }  // namespace graphmini

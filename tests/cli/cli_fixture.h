@@ -20,10 +20,11 @@ struct CliResult {
 
 class CliTest : public ::testing::Test {
  protected:
-  CliResult run(const std::string& arguments) const {
+  // `environment`: variable assignments for the command, e.g. "XDG_CACHE_HOME=/tmp/x".
+  CliResult run(const std::string& arguments, const std::string& environment = "") const {
     const auto out = scratch_ / "stdout", err = scratch_ / "stderr";
-    const std::string command = std::string(GRAPHMINI_CLI) + " " + arguments + " >" + out.string() +
-                                " 2>" + err.string() + " </dev/null";
+    const std::string command = environment + " " + std::string(GRAPHMINI_CLI) + " " + arguments +
+                                " >" + out.string() + " 2>" + err.string() + " </dev/null";
     const int status = std::system(command.c_str());
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out), read_file(err)};
   }

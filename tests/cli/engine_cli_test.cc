@@ -1,0 +1,140 @@
+// `--engine`, `--prune` and `--no-cache` of count, list and motifs: every engine and pruning
+// mode gives the interpreter's results, the kernel cache is used and bypassed as asked, and
+// explain shows the minigraph decisions.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli/cli_fixture.h"
+
+namespace graphmini {
+namespace {
+
+using testing::CliResult;
+using testing::CliTest;
+
+// Dense enough that every pattern has matches and the plans have minigraph candidates.
+constexpr const char* kGraph = "kron:scale=9,edge_factor=8,seed=3";
+constexpr const char* kModes[] = {"none", "static", "eager", "online", "cost"};
+
+class EngineCliTest : public CliTest {
+ protected:
+  // Runs with the kernel cache in this test's own folder.
+  CliResult run_cached(const std::string& arguments) const {
+    return run(arguments, "XDG_CACHE_HOME=" + cache().string());
+  }
+  std::filesystem::path cache() const { return files_ / "cache"; }
+
+  nlohmann::json count(const std::string& arguments) const {
+    const CliResult result = run_cached("count -g " + std::string(kGraph) + " --json " + arguments);
+    EXPECT_EQ(result.exit_code, 0) << arguments << "\n" << result.err;
+    return result.exit_code == 0 ? nlohmann::json::parse(result.out) : nlohmann::json();
+  }
+
+  bool jit() const { return run_cached("--version").out.find("llvm-jit=on") != std::string::npos; }
+};
+
+TEST_F(EngineCliTest, EveryEngineAndPruningModeCountsLikeTheInterpreter) {
+  if (!jit()) GTEST_SKIP() << "this build has no LLVM JIT";
+  for (const char* pattern : {"P1", "P2", "P3", "P4", "P8"}) {
+    for (const char* induced : {"edge", "vertex"}) {
+      const std::string query = std::string("-p ") + pattern + " --induced " + induced;
+      const nlohmann::json reference = count(query + " --engine interp");
+      ASSERT_TRUE(reference.contains("count")) << query;
+      EXPECT_EQ(reference["engine"], "interp");
+      EXPECT_EQ(reference["seconds"]["compile"].get<double>(), 0.0);
+      for (const char* mode : kModes) {
+        const nlohmann::json compiled = count(query + " --engine jit --prune " + mode);
+        EXPECT_EQ(compiled["count"], reference["count"]) << query << " --prune " << mode;
+        EXPECT_EQ(compiled["engine"], "jit");
+        EXPECT_EQ(compiled["prune"], mode);
+        EXPECT_TRUE(compiled["seconds"]["compile"].is_number());
+        if (std::string(mode) == "none") {
+          EXPECT_EQ(compiled["minigraphs"].get<int>(), 0);
+        } else if (std::string(mode) == "eager") {
+          EXPECT_GT(compiled["minigraphs"].get<int>(), 0) << query;
+        }
+      }
+    }
+  }
+}
+
+TEST_F(EngineCliTest, KernelsAreCachedUnlessNoCacheIsGiven) {
+  if (!jit()) GTEST_SKIP() << "this build has no LLVM JIT";
+  const std::string query = "-p P3 --induced vertex --engine jit --prune eager";
+  const nlohmann::json bypassed = count(query + " --no-cache");
+  EXPECT_FALSE(bypassed["kernel_cached"].get<bool>());
+  EXPECT_FALSE(std::filesystem::exists(cache() / "graphmini")) << "--no-cache wrote to the cache";
+  const nlohmann::json cold = count(query);
+  EXPECT_FALSE(cold["kernel_cached"].get<bool>());
+  const nlohmann::json warm = count(query);
+  EXPECT_TRUE(warm["kernel_cached"].get<bool>());
+  EXPECT_EQ(warm["count"], cold["count"]);
+  EXPECT_EQ(warm["count"], bypassed["count"]);
+  // Another pruning mode is another kernel.
+  EXPECT_FALSE(count("-p P3 --induced vertex --engine jit --prune online")["kernel_cached"]);
+}
+
+std::vector<std::string> sorted_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    lines.push_back(line);
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+TEST_F(EngineCliTest, ListAndMotifsGiveTheInterpretersResultsOnTheJit) {
+  if (!jit()) GTEST_SKIP() << "this build has no LLVM JIT";
+  const std::string list = "list -g " + std::string(kGraph) + " -p diamond --induced vertex";
+  const CliResult interpreted = run_cached(list + " --engine interp");
+  ASSERT_EQ(interpreted.exit_code, 0) << interpreted.err;
+  ASSERT_GT(lines(interpreted.out), 100);
+  for (const char* mode : kModes) {
+    const CliResult compiled = run_cached(list + " --engine jit --prune " + mode);
+    ASSERT_EQ(compiled.exit_code, 0) << compiled.err;
+    EXPECT_EQ(sorted_lines(compiled.out), sorted_lines(interpreted.out)) << mode;
+  }
+  const std::string motifs = "motifs -g " + std::string(kGraph) + " -k 4";
+  const CliResult reference = run_cached(motifs + " --engine interp");
+  ASSERT_EQ(reference.exit_code, 0) << reference.err;
+  EXPECT_EQ(lines(reference.out), 6);
+  const CliResult compiled = run_cached(motifs + " --engine jit --prune eager");
+  EXPECT_EQ(compiled.out, reference.out);
+}
+
+TEST_F(EngineCliTest, ExplainShowsTheMinigraphDecisionsAndEstimates) {
+  const CliResult eager = run_cached("explain -g " + std::string(kGraph) + " -p P1 --prune eager");
+  ASSERT_EQ(eager.exit_code, 0) << eager.err;
+  EXPECT_NE(eager.out.find("minigraph G0 over "), std::string::npos) << eager.out;
+  EXPECT_NE(eager.out.find(": eager"), std::string::npos) << eager.out;
+  EXPECT_NE(eager.out.find("saves "), std::string::npos) << eager.out;
+  EXPECT_NE(eager.out.find(" in G"), std::string::npos) << "no step reads a minigraph";
+  const CliResult none = run_cached("explain -g " + std::string(kGraph) + " -p P1 --prune none");
+  EXPECT_EQ(none.out.find(" in G"), std::string::npos) << none.out;
+  EXPECT_NE(none.out.find("0 of "), std::string::npos) << none.out;
+}
+
+TEST_F(EngineCliTest, BadEngineAndPruneValuesFailWithOneLine) {
+  for (const char* arguments : {"--engine llvm", "--prune sometimes"}) {
+    const CliResult result =
+        run_cached("count -g " + std::string(kGraph) + " -p triangle " + arguments);
+    EXPECT_NE(result.exit_code, 0) << arguments;
+    EXPECT_EQ(result.out, "");
+    EXPECT_EQ(lines(result.err), 1) << result.err;
+  }
+  if (!jit()) {
+    const CliResult result =
+        run_cached("count -g " + std::string(kGraph) + " -p triangle --engine jit");
+    EXPECT_NE(result.exit_code, 0);
+    EXPECT_NE(result.err.find("no LLVM JIT"), std::string::npos) << result.err;
+  }
+}
+
+}  // namespace
+}  // namespace graphmini
