@@ -17,7 +17,7 @@ constexpr double kClipCost = 8;    // a clip: two binary searches
 // A minigraph is built when it saves this many times its cost. The whole-list operations it
 // replaces run on the runtime's SIMD merges and galloping, cheaper per element than building
 // pruned lists; calibrated with bench/match_suite on the SNAP graphs.
-constexpr double kPayback = 2.5;
+constexpr double kPayback = 1.3;
 
 // Whether `source` is `ancestor` or a set computed from it (so a subset of it).
 bool computed_from(const Plan& plan, SetSource source, SetSource ancestor) {

@@ -12,7 +12,7 @@
 //   online  every candidate, nested, each list pruned the first time a deeper loop reads it;
 //   cost    per candidate, outermost first (the smaller domain first within a level), eager
 //           or online, whichever is cheaper, when the cost model below says it saves
-//           kPayback (2.5) times what it costs, else skipped.
+//           kPayback (1.3) times what it costs, else skipped.
 // When every reader of a list clips it to ids above its vertex (symmetry-breaking bounds), the
 // lists keep only those ids, which halves building them.
 //
