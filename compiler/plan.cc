@@ -300,13 +300,28 @@ Plan build_plan(const Pattern& pattern, Induced induced, const std::vector<int>&
     if (pattern.labelled()) level.label = pattern.label(order[t]);
     if (t == 0) continue;
     const SetKey& full = keys[t];
-    level.intersect_levels = full.intersect;
-    level.subtract_levels = full.subtract;
+    // Vertex-induced, the bound vertices are adjacent exactly where the pattern says: v_l can
+    // be a candidate of level t only when pattern vertex l has t's neighbours among the
+    // earlier levels (a twin), and then it is one as far as adjacency goes.
+    const auto twins = [&](int l) {
+      for (int i = 0; i < t; ++i) {
+        if (i != l && pattern.adjacent(order[i], order[l]) != pattern.adjacent(order[i], order[t]))
+          return false;
+      }
+      return true;
+    };
+    if (induced == Induced::edge) {
+      level.intersect_levels = full.intersect;
+      level.subtract_levels = full.subtract;
+    }
     // Levels counted by inclusion-exclusion are distinct from each other by the formula.
     for (int l = 0; l < std::min(t, first_counted); ++l) {
       const bool bounded = std::binary_search(full.upper.begin(), full.upper.end(), l) ||
                            std::binary_search(full.lower.begin(), full.lower.end(), l);
-      if (!pattern.adjacent(order[l], order[t]) && !bounded) level.distinct_from.push_back(l);
+      if (!pattern.adjacent(order[l], order[t]) && !bounded &&
+          (induced == Induced::edge || twins(l))) {
+        level.distinct_from.push_back(l);
+      }
     }
 
     // Walk the levels from the first intersected neighbour list to t - 1, adding a hoisted

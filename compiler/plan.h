@@ -63,9 +63,11 @@ struct PlanLevel {
   std::vector<int> upper;
   std::vector<int> lower;
   // Earlier levels whose vertex can appear among the candidates (pattern non-neighbours not
-  // excluded by a bound): skipped while looping, subtracted when counting.
+  // excluded by a bound; vertex-induced, only those with this level's earlier neighbours):
+  // skipped while looping, subtracted when counting.
   std::vector<int> distinct_from;
-  // The full expression, for membership tests of distinct_from vertices when counting.
+  // The full expression, for membership tests of distinct_from vertices when counting; empty
+  // when vertex-induced, where a distinct_from vertex always has the adjacency of a member.
   std::vector<int> intersect_levels;
   std::vector<int> subtract_levels;
   std::optional<Label> label;

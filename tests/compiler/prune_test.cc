@@ -1,0 +1,148 @@
+// The pruning pass: which minigraphs each mode builds, how they nest, which steps read them,
+// and that the cost model builds them where neighbourhoods are large and dense and not where
+// they are tiny. (Compiled kernels with minigraphs are checked in codegen_test.cc.)
+#include "compiler/prune.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "runtime/error.h"
+
+namespace graphmini {
+namespace {
+
+Plan plan_for(const char* spec, Induced induced, const GraphProfile& profile,
+              std::vector<int> order = {}) {
+  const Pattern pattern = parse_pattern(spec);
+  for (int v = static_cast<int>(order.size()); v < pattern.size(); ++v)
+    order.push_back(v);
+  Plan plan = build_plan(pattern, induced, order, candidate_restriction_sets(pattern).front());
+  estimate_cost(plan, profile);
+  return plan;
+}
+
+std::vector<MinigraphBuild> builds(const Plan& plan) {
+  std::vector<MinigraphBuild> result;
+  for (const Minigraph& m : plan.minigraphs)
+    result.push_back(m.build);
+  return result;
+}
+
+// for v0 in V: S0 = N(v0) > v0; for v1 in S0: S1 = S0 & N(v1) > v1;
+//   for v2 in S1: count S2 = S1 & N(v2) > v2
+TEST(Prune, FourCliqueCandidatesAndWhatEachModeBuilds) {
+  const GraphProfile profile = typical_profile();
+  Plan plan = plan_for("4-clique", Induced::edge, profile);
+  plan_minigraphs(plan, PruneMode::none, profile);
+  ASSERT_EQ(plan.minigraphs.size(), 3u);
+  EXPECT_EQ(plan.minigraphs[0].domain, (SetSource{-1, 0}));  // N(v0)
+  EXPECT_EQ(plan.minigraphs[1].domain, (SetSource{0, -1}));  // S0
+  EXPECT_EQ(plan.minigraphs[2].domain, (SetSource{1, -1}));  // S1
+  EXPECT_EQ(plan.minigraphs[2].level, 1);
+  for (const Minigraph& m : plan.minigraphs) {
+    EXPECT_EQ(m.build, MinigraphBuild::skip);
+    // Every reader clips the list of v_l to ids above v_l.
+    EXPECT_TRUE(m.above);
+  }
+  for (const SetComputation& set : plan.sets) {
+    for (const SetStep& step : set.steps)
+      EXPECT_EQ(step.minigraph, -1);
+  }
+
+  plan_minigraphs(plan, PruneMode::static_, profile);
+  EXPECT_EQ(builds(plan), (std::vector{MinigraphBuild::eager, MinigraphBuild::eager,
+                                       MinigraphBuild::skip}));
+
+  plan_minigraphs(plan, PruneMode::eager, profile);
+  EXPECT_EQ(builds(plan), std::vector<MinigraphBuild>(3, MinigraphBuild::eager));
+  // S1 is pruned from the lists over S0, the smaller of the two level-0 domains.
+  EXPECT_EQ(plan.minigraphs[2].parent, 1);
+  // S1 = S0 & N(v1) is v1's list over S0 as it stands; S2 reads v2's list over S1.
+  EXPECT_EQ(plan.sets[1].steps[0].minigraph, 1);
+  EXPECT_TRUE(takes_pruned_list(plan, plan.sets[1], 1));
+  EXPECT_EQ(plan.sets[2].steps[0].minigraph, 2);
+  EXPECT_TRUE(takes_pruned_list(plan, plan.sets[2], 2));
+
+  plan_minigraphs(plan, PruneMode::online, profile);
+  EXPECT_EQ(builds(plan), std::vector<MinigraphBuild>(3, MinigraphBuild::online));
+}
+
+TEST(Prune, ListsKeepEveryIdWhenAReaderDoesNotClipThem) {
+  const GraphProfile profile = typical_profile();
+  // Vertex-induced P3 in this order subtracts N(v2) from S1 without a bound on v2.
+  Plan plan = plan_for("P3", Induced::vertex, profile, {1, 2, 3, 4, 0});
+  plan_minigraphs(plan, PruneMode::eager, profile);
+  bool complete = false;
+  for (const Minigraph& m : plan.minigraphs)
+    complete = complete || !m.above;
+  EXPECT_TRUE(complete) << plan.print();
+  // A subtraction reads pruned lists too.
+  bool subtracts = false;
+  for (const SetComputation& set : plan.sets) {
+    for (const SetStep& step : set.steps) {
+      subtracts = subtracts || (step.operation == SetOperation::subtract && step.minigraph >= 0);
+    }
+  }
+  EXPECT_TRUE(subtracts) << plan.print();
+  // Nested minigraphs are never pruned from lists cut shorter than they need.
+  for (const Minigraph& m : plan.minigraphs) {
+    if (m.parent >= 0 && plan.minigraphs[m.parent].above) {
+      EXPECT_TRUE(m.above);
+    }
+  }
+}
+
+TEST(Prune, TheCostModelBuildsForDenseNeighbourhoodsOnly) {
+  // Large, clustered neighbourhoods: pruned lists are much shorter than neighbour lists and
+  // reused many times.
+  const GraphProfile dense{1e5, 200, 2000, 0.3, {}};
+  Plan plan = plan_for("5-clique", Induced::edge, dense);
+  const double without = plan.estimated_cost;
+  plan_minigraphs(plan, PruneMode::cost, dense);
+  int built = 0;
+  for (const Minigraph& m : plan.minigraphs) {
+    if (m.build == MinigraphBuild::skip) continue;
+    ++built;
+    EXPECT_GT(m.saving, std::min(m.eager_cost, m.online_cost));
+  }
+  EXPECT_GT(built, 0) << plan.print();
+  EXPECT_LT(plan.estimated_cost, without);
+
+  // Neighbourhoods of a few vertices: nothing to gain.
+  const GraphProfile sparse{1e6, 3, 4, 0.01, {}};
+  Plan small = plan_for("5-clique", Induced::edge, sparse);
+  const double before = small.estimated_cost;
+  plan_minigraphs(small, PruneMode::cost, sparse);
+  for (const Minigraph& m : small.minigraphs)
+    EXPECT_EQ(m.build, MinigraphBuild::skip) << small.print();
+  EXPECT_EQ(small.estimated_cost, before);
+}
+
+TEST(Prune, RunningThePassAgainStartsFromScratch) {
+  const GraphProfile dense{1e5, 200, 2000, 0.3, {}};
+  Plan plan = plan_for("house", Induced::vertex, dense);
+  const double without = plan.estimated_cost;
+  plan_minigraphs(plan, PruneMode::cost, dense);
+  const double with = plan.estimated_cost;
+  const std::string printed = plan.print();
+  plan_minigraphs(plan, PruneMode::cost, dense);
+  EXPECT_DOUBLE_EQ(plan.estimated_cost, with);
+  EXPECT_EQ(plan.print(), printed);
+  plan_minigraphs(plan, PruneMode::none, dense);
+  EXPECT_DOUBLE_EQ(plan.estimated_cost, without);
+}
+
+TEST(Prune, ModeNamesRoundTripAndUnknownOnesAreRejected) {
+  for (const PruneMode mode : {PruneMode::none, PruneMode::static_, PruneMode::eager,
+                               PruneMode::online, PruneMode::cost}) {
+    EXPECT_EQ(parse_prune_mode(to_string(mode)), mode);
+  }
+  EXPECT_STREQ(to_string(PruneMode::static_), "static");
+  EXPECT_THROW(parse_prune_mode("lazy"), InvalidArgument);
+  EXPECT_THROW(parse_prune_mode(""), InvalidArgument);
+}
+
+}  // namespace
+}  // namespace graphmini
