@@ -458,7 +458,8 @@ CompiledKernel jit_compile(const std::string& source, const JitOptions& options)
   const HostTarget& target = host_target();
   const auto finish = [&](LoadedObject loaded, bool from_cache) {
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    return CompiledKernel(std::make_unique<CompiledKernel::Session>(std::move(loaded.jit)),
+    return CompiledKernel(std::unique_ptr<CompiledKernel::Session>(
+                              new CompiledKernel::Session{std::move(loaded.jit)}),
                           loaded.function, from_cache, seconds);
   };
 
