@@ -203,9 +203,15 @@ int main(int argc, char** argv) {
         cell["best_mode"] = best_mode;
         std::string speedup = "-", within = "-", exec_ratio = "-", e2e_ratio = "-";
         if (runs.contains("cost") && runs.contains("none")) {
+          const bool cost_capped = runs["cost"]["capped"].get<bool>();
+          const bool none_capped = runs["none"]["capped"].get<bool>();
           const double ratio = runs["none"]["run_s"].get<double>() / runs["cost"]["run_s"].get<double>();
-          speedup = ratio_text(ratio, false);
-          cost_over_none.add(ratio);
+          // A capped run took at least the limit: the ratio bounds the speedup from one side,
+          // or from none when both were capped; only complete pairs enter the mean.
+          speedup = cost_capped && none_capped ? "-"
+                    : none_capped              ? ">" + ratio_text(ratio, false)
+                                               : ratio_text(ratio, cost_capped);
+          if (!cost_capped && !none_capped) cost_over_none.add(ratio);
         }
         const std::string ours = runs.contains("cost") ? "cost" : modes.front();
         // Two capped runs cannot be told apart: such a cell is not judged.
