@@ -179,12 +179,11 @@ int main(int argc, char** argv) {
             run = repeat == 0 ? once : std::min(run, once);
             spent += once;
           }
-          int built = 0;
-          for (const graphmini::Minigraph& m : executable.plan().minigraphs)
-            built += m.build != graphmini::MinigraphBuild::skip ? 1 : 0;
-          cell["modes"][mode] = {{"plan_s", plan + prune}, {"compile_s", compile},
-                                 {"run_s", run},           {"capped", result.stopped},
-                                 {"minigraphs", built}};
+          cell["modes"][mode] = {{"plan_s", plan + prune},
+                                 {"compile_s", compile},
+                                 {"run_s", run},
+                                 {"capped", result.stopped},
+                                 {"minigraphs", graphmini::built_minigraphs(executable.plan())}};
           if (!result.stopped) {
             if (count && *count != result.count) agree = false;
             count = result.count;

@@ -217,13 +217,6 @@ Compiled compile(const Prepared& prepared, const MatchOptions& options, KernelKi
   return {std::move(executable), seconds};
 }
 
-int built_minigraphs(const Plan& plan) {
-  int built = 0;
-  for (const Minigraph& m : plan.minigraphs)
-    built += m.build != MinigraphBuild::skip ? 1 : 0;
-  return built;
-}
-
 void run_count(const MatchOptions& options) {
   Session session(options);
   const Loaded loaded = load(options.graph);
@@ -247,7 +240,10 @@ void run_count(const MatchOptions& options) {
         {"threads", session.threads()},
         {"engine", options.engine},
         {"prune", options.prune},
-        {"minigraphs", built_minigraphs(compiled.executable.plan())},
+        // The interpreter reads whole neighbour lists: it builds none.
+        {"minigraphs", compiled.executable.engine() == Engine::jit
+                           ? built_minigraphs(compiled.executable.plan())
+                           : 0},
         {"kernel_cached", compiled.executable.from_cache()},
         {"seconds",
          {{"load", loaded.load_seconds},

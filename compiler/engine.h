@@ -31,7 +31,6 @@ class Executable {
 
   const Plan& plan() const { return plan_; }
   Engine engine() const { return engine_; }
-  double compile_seconds() const { return kernel_ ? kernel_->seconds() : 0.0; }
   bool from_cache() const { return kernel_ && kernel_->from_cache(); }
 
   // Needs KernelKind::count.

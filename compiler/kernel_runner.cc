@@ -79,14 +79,14 @@ class MinigraphMemory {
   std::vector<Slot> slots_;
 };
 
-Span prune_list(MinigraphMemory& memory, const kernel::Graph* graph, kernel::Minigraph* m,
+Span prune_into(MinigraphMemory& memory, const kernel::Graph* graph, kernel::Minigraph* m,
                 usize i) {
   const u32 u = m->domain.data[i];
   Span source = kernel::neighbours(graph, u);
   if (kernel::Minigraph* parent = m->parent; parent != nullptr) {
     const usize j = kernel::position(parent->domain, u);
     source = parent->lists[j].data != nullptr ? parent->lists[j]
-                                              : prune_list(memory, graph, parent, j);
+                                              : prune_into(memory, graph, parent, j);
   }
   Span domain = m->domain;
   if (m->above) {
@@ -102,7 +102,7 @@ void fill(MinigraphMemory& memory, const kernel::Graph* graph, kernel::Minigraph
   m->lists = memory.table(m->slot, m->domain.size);
   if (!eager) return;
   for (usize i = 0; i < m->domain.size; ++i)
-    prune_list(memory, graph, m, i);
+    prune_into(memory, graph, m, i);
 }
 
 // The level-0 minigraphs of one hub, whose level-1 candidates run as parallel ranges: built
@@ -140,7 +140,7 @@ void build_minigraph(const kernel::Graph* graph, kernel::Task* task, kernel::Min
 
 Span prune_list(const kernel::Graph* graph, kernel::Task* task, kernel::Minigraph* m,
                 usize i) {
-  return prune_list(minigraphs_of(task).memory, graph, m, i);
+  return prune_into(minigraphs_of(task).memory, graph, m, i);
 }
 
 const kernel::Runtime kSetOperations = {
@@ -150,9 +150,7 @@ const kernel::Runtime kSetOperations = {
     [](Span a, Span b) -> usize { return difference_count(to_span(a), to_span(b)); },
     [](Span list, u32 v) { return contains(to_span(list), v); },
     build_minigraph,
-    [](const kernel::Graph* graph, kernel::Task* task, kernel::Minigraph* m, usize i) {
-      return prune_list(graph, task, m, i);
-    },
+    prune_list,
     nullptr,
     nullptr,
 };

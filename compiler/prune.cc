@@ -156,6 +156,13 @@ double net_cost(const Minigraph& m) {
 
 }  // namespace
 
+int built_minigraphs(const Plan& plan) {
+  return static_cast<int>(std::count_if(plan.minigraphs.begin(), plan.minigraphs.end(),
+                                        [](const Minigraph& m) {
+                                          return m.build != MinigraphBuild::skip;
+                                        }));
+}
+
 bool takes_pruned_list(const Plan& plan, const SetComputation& set, int minigraph) {
   return minigraph >= 0 && !set.steps.empty() &&
          set.steps[0].operation == SetOperation::intersect &&

@@ -52,6 +52,9 @@ PruneMode parse_prune_mode(std::string_view text);
 // the same profile. Runs again from scratch when called again.
 void plan_minigraphs(Plan& plan, PruneMode mode, const GraphProfile& profile);
 
+// The number of minigraphs the plan builds.
+int built_minigraphs(const Plan& plan);
+
 // Whether `set`, when its first step reads `minigraph` (-1: none), is that step's pruned list
 // as it stands: a first step X & N(v) where X is the minigraph's domain.
 bool takes_pruned_list(const Plan& plan, const SetComputation& set, int minigraph);

@@ -48,6 +48,7 @@ TEST_F(EngineCliTest, EveryEngineAndPruningModeCountsLikeTheInterpreter) {
       ASSERT_TRUE(reference.contains("count")) << query;
       EXPECT_EQ(reference["engine"], "interp");
       EXPECT_EQ(reference["seconds"]["compile"].get<double>(), 0.0);
+      EXPECT_EQ(reference["minigraphs"].get<int>(), 0) << "the interpreter builds none";
       for (const char* mode : kModes) {
         const nlohmann::json compiled = count(query + " --engine jit --prune " + mode);
         EXPECT_EQ(compiled["count"], reference["count"]) << query << " --prune " << mode;
