@@ -106,8 +106,7 @@ class KernelWriter {
   }
 
   std::string clipped(const std::string& span, const std::string& bounds) {
-    return bounds.empty() ? span
-                          : "clip(" + span + ", " + bounds + "_low, " + bounds + "_high)";
+    return bounds.empty() ? span : "clip(" + span + ", " + bounds + "_low, " + bounds + "_high)";
   }
 
   std::string source(const SetSource& source) {
@@ -137,8 +136,20 @@ class KernelWriter {
     const int first =
         !set.steps.empty() && takes_pruned_list(plan_, set, set.steps.front().minigraph) ? 1 : 0;
     const std::string start = first == 1 ? operand(set.steps.front()) : source(set.base);
-    out_.line("Span " + name + " = " + clipped(start, bounds) + ";");
     const bool count_only = count_last_ && set.count_only;
+    if (count_only && set.base.set >= 0 && marked(set.base.set)) {
+      // X & L or X - L with X in a bitmap: L's members (in the bounds) tested by id.
+      const SetStep& step = set.steps.front();
+      const std::string in_x =
+          "count_marked(" + bitmap(set.base.set) + ", " + clipped(operand(step), bounds) + ")";
+      out_.line("const usize " + name + "_count = " +
+                (step.operation == SetOperation::intersect
+                     ? in_x
+                     : clipped(start, bounds) + ".size - " + in_x) +
+                ";");
+      return;
+    }
+    out_.line("Span " + name + " = " + clipped(start, bounds) + ";");
     const int steps = static_cast<int>(set.steps.size());
     if (count_only && first == steps) {
       out_.line("const usize " + name + "_count = " + name + ".size;");
@@ -151,9 +162,9 @@ class KernelWriter {
           step.minigraph >= 0 ? operand(step) : clipped(operand(step), bounds);
       const bool intersect = step.operation == SetOperation::intersect;
       if (count_only && i + 1 == steps) {
-        out_.line("const usize " + name + "_count = " +
-                  (intersect ? "intersect_count(rt, " : "difference_count(rt, ") + name + ", " + other +
-                  ");");
+        out_.line("const usize " + name +
+                  "_count = " + (intersect ? "intersect_count(rt, " : "difference_count(rt, ") +
+                  name + ", " + other + ");");
         return;
       }
       // Alternate between the set's buffer and a scratch buffer so that the last step
@@ -163,6 +174,13 @@ class KernelWriter {
       out_.line(name + " = {" + target + ", " + (intersect ? "intersect(rt, " : "difference(rt, ") +
                 name + ", " + other + ", " + target + ")};");
     }
+    if (marked(id)) out_.line("mark(" + bitmap(id) + ", " + name + ");");
+  }
+
+  // Whether set `id` is held in a bitmap while deeper levels run.
+  bool marked(int id) const { return count_last_ && plan_.sets[id].bitmap >= 0; }
+  std::string bitmap(int id) const {
+    return "task->bitmaps[" + std::to_string(plan_.sets[id].bitmap) + "]";
   }
 
   // The lists of v_l in the minigraphs that the sets of level l read.
@@ -177,13 +195,12 @@ class KernelWriter {
       }
     }
     for (const int m : read) {
-      const SetSource domain = plan_.minigraphs[m].domain;
-      // v_l's index in the domain: its loop index when it loops over the domain itself.
-      const std::string index =
-          plan_.levels[l].candidates == domain
-              ? "static_cast<usize>(c" + std::to_string(l) + ".data - " + source(domain) +
-                    ".data) + i" + std::to_string(l)
-              : "position(" + source(domain) + ", " + v(l) + ")";
+      const SetSource rows = plan_.minigraphs[m].rows;
+      // v_l's row: its loop index when it loops over the rows themselves.
+      const std::string index = plan_.levels[l].candidates == rows
+                                    ? "static_cast<usize>(c" + std::to_string(l) + ".data - " +
+                                          source(rows) + ".data) + i" + std::to_string(l)
+                                    : "position(" + source(rows) + ", " + v(l) + ")";
       out_.line("const Span " + q(l, m) + " = minigraph_list(graph, rt, task, &" + g(m) + ", " +
                 index + ");");
     }
@@ -196,11 +213,11 @@ class KernelWriter {
       if (minigraph.level != l || minigraph.build == MinigraphBuild::skip) continue;
       const bool eager = minigraph.build == MinigraphBuild::eager;
       const std::string domain = source(minigraph.domain);
+      const std::string rows = source(minigraph.rows);
       out_.line("// " + g(m) + ": N(u) & " + domain + (minigraph.above ? " > u" : "") +
-                " for every u in " + domain +
-                (eager ? ", pruned now" : ", pruned when read") +
+                " for every u in " + rows + (eager ? ", pruned now" : ", pruned when read") +
                 (minigraph.parent >= 0 ? ", from " + g(minigraph.parent) : ""));
-      out_.line("Minigraph " + g(m) + " = {" + domain + ", nullptr, " +
+      out_.line("Minigraph " + g(m) + " = {" + domain + ", " + rows + ", nullptr, " +
                 (minigraph.parent >= 0 ? "&" + g(minigraph.parent) : "nullptr") + ", " +
                 std::to_string(m) + ", " + (minigraph.above ? "true" : "false") + "};");
       out_.line("rt->build_minigraph(graph, task, &" + g(m) + ", " + (eager ? "true" : "false") +
@@ -267,6 +284,9 @@ class KernelWriter {
       return;
     }
     loop(l + 1);
+    for (const int id : plan_.sets_at(l)) {
+      if (marked(id)) out_.line("unmark(" + bitmap(id) + ", " + s(id) + ");");
+    }
   }
 
   void loop(int t) {

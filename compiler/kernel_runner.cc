@@ -21,6 +21,7 @@ namespace {
 
 using kernel::Span;
 using kernel::u32;
+using kernel::u64;
 using kernel::usize;
 
 static_assert(std::is_same_v<kernel::u64, EdgeOffset> && std::is_same_v<u32, VertexId> &&
@@ -81,27 +82,25 @@ class MinigraphMemory {
 
 Span prune_into(MinigraphMemory& memory, const kernel::Graph* graph, kernel::Minigraph* m,
                 usize i) {
-  const u32 u = m->domain.data[i];
+  const u32 u = m->rows.data[i];
   Span source = kernel::neighbours(graph, u);
   if (kernel::Minigraph* parent = m->parent; parent != nullptr) {
-    const usize j = kernel::position(parent->domain, u);
-    source = parent->lists[j].data != nullptr ? parent->lists[j]
-                                              : prune_into(memory, graph, parent, j);
+    const usize j = kernel::position(parent->rows, u);
+    source =
+        parent->lists[j].data != nullptr ? parent->lists[j] : prune_into(memory, graph, parent, j);
   }
   Span domain = m->domain;
   if (m->above) {
-    // The members above u follow it in the domain.
-    domain = {domain.data + i + 1, domain.size - i - 1};
+    domain = kernel::clip(domain, u + 1, 0xffffffffu);
     source = kernel::clip(source, u + 1, 0xffffffffu);
   }
   return m->lists[i] = memory.prune(m->slot, source, domain);
 }
 
-void fill(MinigraphMemory& memory, const kernel::Graph* graph, kernel::Minigraph* m,
-          bool eager) {
-  m->lists = memory.table(m->slot, m->domain.size);
+void fill(MinigraphMemory& memory, const kernel::Graph* graph, kernel::Minigraph* m, bool eager) {
+  m->lists = memory.table(m->slot, m->rows.size);
   if (!eager) return;
-  for (usize i = 0; i < m->domain.size; ++i)
+  for (usize i = 0; i < m->rows.size; ++i)
     prune_into(memory, graph, m, i);
 }
 
@@ -118,7 +117,7 @@ struct SharedMinigraphs {
 struct TaskMinigraphs {
   explicit TaskMinigraphs(std::size_t slots) : memory(slots) {}
   MinigraphMemory memory;
-  SharedMinigraphs* shared = nullptr;  // set while the task runs a range of a hub
+  SharedMinigraphs* shared = nullptr;         // set while the task runs a range of a hub
   const std::vector<bool>* level0 = nullptr;  // by slot: built at level 0
 };
 
@@ -138,8 +137,7 @@ void build_minigraph(const kernel::Graph* graph, kernel::Task* task, kernel::Min
   m->lists = shared->lists[m->slot];
 }
 
-Span prune_list(const kernel::Graph* graph, kernel::Task* task, kernel::Minigraph* m,
-                usize i) {
+Span prune_list(const kernel::Graph* graph, kernel::Task* task, kernel::Minigraph* m, usize i) {
   return prune_into(minigraphs_of(task).memory, graph, m, i);
 }
 
@@ -174,6 +172,8 @@ class Runner {
     for (const Minigraph& m : plan.minigraphs)
       level0_.push_back(m.level == 0 && m.build != MinigraphBuild::skip);
     shares_minigraphs_ = std::find(level0_.begin(), level0_.end(), true) != level0_.end();
+    for (const SetComputation& set : plan.sets)
+      bitmaps_ = std::max<std::size_t>(bitmaps_, set.bitmap + 1);
     view_ = {graph.offsets().data(), graph.adjacency().data(),
              graph.has_labels() ? graph.labels().data() : nullptr, graph.num_vertices()};
   }
@@ -206,6 +206,8 @@ class Runner {
     explicit State(std::size_t minigraphs) : minigraphs(minigraphs) {}
     std::vector<std::vector<u32>> storage;
     std::vector<u32*> buffers;
+    std::vector<std::vector<u64>> bitmap_storage;
+    std::vector<u64*> bitmaps;
     TaskMinigraphs minigraphs;
     kernel::Task task{};
     std::uint64_t count = 0;
@@ -231,8 +233,11 @@ class Runner {
       state->storage.assign(kernel_buffer_count(plan_), std::vector<u32>(buffer_size_));
       for (auto& buffer : state->storage)
         state->buffers.push_back(buffer.data());
+      state->bitmap_storage.assign(bitmaps_, std::vector<u64>((graph_.num_vertices() + 63) / 64));
+      for (auto& bitmap : state->bitmap_storage)
+        state->bitmaps.push_back(bitmap.data());
       state->minigraphs.level0 = &level0_;
-      state->task = {state->buffers.data(), &state->minigraphs, this, false};
+      state->task = {state->buffers.data(), state->bitmaps.data(), &state->minigraphs, this, false};
     } else {
       state = std::move(free.back());
       free.pop_back();
@@ -262,6 +267,7 @@ class Runner {
   const MatchCallback* on_match_;
   const RunOptions& options_;
   std::size_t buffer_size_ = 0;
+  std::size_t bitmaps_ = 0;   // bitmaps per task
   std::vector<bool> level0_;  // by minigraph: built at level 0
   bool shares_minigraphs_ = false;
   kernel::Runtime runtime_;

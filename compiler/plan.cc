@@ -416,17 +416,19 @@ std::string Plan::print() const {
         if (step.minigraph >= 0) expression += " in G" + std::to_string(step.minigraph);
       }
       text += std::string(2 * l + 2, ' ') + (set.count_only ? "count " : "") + "S" +
-              std::to_string(id) + " = " + expression + bounds_text(set.upper, set.lower) + "\n";
+              std::to_string(id) + " = " + expression + bounds_text(set.upper, set.lower) +
+              (set.bitmap >= 0 ? ", in a bitmap" : "") + "\n";
     }
     for (std::size_t m = 0; m < minigraphs.size(); ++m) {
       const Minigraph& minigraph = minigraphs[m];
       if (minigraph.level != l) continue;
       char estimates[160];
-      std::snprintf(estimates, sizeof estimates,
-                    " (cost %.3g eager, %.3g online; saves %.3g)", minigraph.eager_cost,
-                    minigraph.online_cost, minigraph.saving);
+      std::snprintf(estimates, sizeof estimates, " (cost %.3g eager, %.3g online; saves %.3g)",
+                    minigraph.eager_cost, minigraph.online_cost, minigraph.saving);
       text += std::string(2 * l + 2, ' ') + "minigraph G" + std::to_string(m) + " over " +
-              source_text(minigraph.domain) + ": " + to_string(minigraph.build) +
+              source_text(minigraph.domain) +
+              (minigraph.rows == minigraph.domain ? "" : " for " + source_text(minigraph.rows)) +
+              ": " + to_string(minigraph.build) +
               (minigraph.parent >= 0 ? " from G" + std::to_string(minigraph.parent) : "") +
               estimates + "\n";
     }

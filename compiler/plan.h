@@ -51,6 +51,10 @@ struct SetComputation {
   std::vector<int> lower;  // levels
   // Only the last level's count reads it: a counting run counts it without materialising.
   bool count_only = false;
+  // A membership bitmap over vertex ids (kernel::Task::bitmaps) that holds this set's
+  // members while deeper levels run, so that a counted set X & L or X - L read from it
+  // tests L's members by id instead of merging with X; -1 for none.
+  int bitmap = -1;
   double estimated_size = 0;
 };
 
@@ -83,15 +87,18 @@ enum class MinigraphBuild {
 };
 
 // An auxiliary pruned graph (see runtime/kernel_abi.h): built right after the sets of
-// `level` are computed, over the members of `domain`, keeping for each member u the
-// list N(u) & domain. A set step X & N(v_l) or X - N(v_l) at a deeper level can read v_l's
-// pruned list instead when X is a subset of the domain and v_l a member of it; when X is
-// the domain itself, X & N(v_l) is the pruned list as it stands. Costs are in element
+// `level` are computed, keeping for each member u of `rows` the list N(u) & domain. A set
+// step X & N(v_l) or X - N(v_l) at a deeper level can read v_l's pruned list instead when X
+// is a subset of the domain and v_l a member of the rows; when X is the domain itself,
+// X & N(v_l) is the pruned list as it stands. The rows are the domain itself, or, when v_l
+// loops over a set that is not computed from the domain, that set. Costs are in element
 // comparisons over the whole run, as estimated by the cost model (compiler/prune.h).
 struct Minigraph {
   int level = 0;
-  SetSource domain;  // a set, or the neighbour list of the vertex bound at `level`
-  int parent = -1;  // a built minigraph of an earlier level whose domain contains this one
+  SetSource domain;  // a set, or the neighbour list of a vertex bound at `level` or earlier
+  SetSource rows;    // likewise; often the domain
+  // A built minigraph of an earlier level whose domain and rows contain this one's.
+  int parent = -1;
   // Every reader clips the list of v_l to ids above v_l, so lists keep only those.
   bool above = false;
   MinigraphBuild build = MinigraphBuild::skip;

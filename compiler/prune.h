@@ -1,8 +1,12 @@
-// The pruning pass: which auxiliary pruned graphs (minigraphs, plan.h) a plan builds.
+// The pruning pass: which auxiliary pruned graphs (minigraphs, plan.h) a plan builds, and
+// which sets it keeps in membership bitmaps.
 //
 // Every hoisted set D that deeper set steps could read pruned lists of is a candidate: a step
 // X & N(v_l) or X - N(v_l) qualifies when X is computed from D (so X is a subset of D) and
-// v_l loops over D or a set computed from it. The modes are those of the GraphMini paper's
+// v_l loops over D or a set computed from it. When v_l loops over a set R that is not
+// computed from D, the candidate keeps the lists of R's members pruned to D instead, built at
+// each level from the smallest D and R available there (GraphMini's auxiliary graphs have
+// such separate rows and columns). The modes are those of the GraphMini paper's
 // ablation (Liu et al., PACT 2023), adapted to this plan IR:
 //   none    no minigraphs;
 //   static  one minigraph per outermost vertex (the level-0 candidates), pruned eagerly,
@@ -31,6 +35,12 @@
 //     J M(|X|, n); with a pruned list n = |D| p, and X & N(v) with X = D costs a clip only.
 //     The saving of a minigraph is the sum over its users of J times the cost of the step's
 //     best other choice (whole lists or an enclosing minigraph) less its cost with this one.
+//
+// Membership bitmaps, in every mode of counting kernels: a counted set X & L or X - L of one
+// step whose operand X is computed at an earlier level can test L's members (clipped to its
+// bounds) in a bitmap of X over vertex ids instead of merging L with X. X gets a bitmap when
+// marking and clearing it, 2 |X| wherever X is computed, plus one test per member of L
+// (four when the bitmap exceeds 1 MiB and misses the cache) costs less than the merges.
 #pragma once
 
 #include <string_view>
@@ -47,8 +57,8 @@ const char* to_string(PruneMode mode);
 PruneMode parse_prune_mode(std::string_view text);
 
 // Fills plan.minigraphs with every candidate, its estimates and the decision of `mode`,
-// points the qualifying set steps at the cheapest minigraph built for them, and adds the net
-// estimated cost to plan.estimated_cost. `plan` must have been priced by estimate_cost with
+// points the qualifying set steps at the cheapest minigraph built for them, adds the net
+// estimated cost to plan.estimated_cost and chooses the sets kept in bitmaps. `plan` must have been priced by estimate_cost with
 // the same profile. Runs again from scratch when called again.
 void plan_minigraphs(Plan& plan, PruneMode mode, const GraphProfile& profile);
 

@@ -63,15 +63,17 @@ inline Span clip(Span list, u32 low, u32 high) {
 
 struct Task;
 
-// An auxiliary pruned graph (a minigraph): for every member u of `domain`, the list
+// An auxiliary pruned graph (a minigraph): for every member u of `rows`, the list
 // N(u) & domain, so that deeper loops intersect with (or subtract) the short list instead of
-// u's whole neighbour list. Built by Runtime::build_minigraph in the task's memory slot
-// `slot`, from the lists of `parent` (a minigraph whose domain contains this one) when there
-// is one. An online minigraph starts with every list unbuilt (data null) and prunes a list
-// the first time it is read (minigraph_list). When every reader of u's list keeps only ids
-// above u, `above` is set and the lists keep only those.
+// u's whole neighbour list. The rows are often the domain itself. Built by
+// Runtime::build_minigraph in the task's memory slot `slot`, from the lists of `parent` (a
+// minigraph whose domain and rows contain this one's) when there is one. An online minigraph
+// starts with every list unbuilt (data null) and prunes a list the first time it is read
+// (minigraph_list). When every reader of u's list keeps only ids above u, `above` is set and
+// the lists keep only those.
 struct Minigraph {
   Span domain;
+  Span rows;
   Span* lists;
   Minigraph* parent;
   int slot;
@@ -85,7 +87,7 @@ struct Runtime {
   usize (*difference)(Span a, Span b, u32* out);
   usize (*difference_count)(Span a, Span b);
   bool (*contains)(Span list, u32 v);
-  // Allocates m->lists for m->domain in m->slot (dropping what the slot held before) and,
+  // Allocates m->lists for m->rows in m->slot (dropping what the slot held before) and,
   // when `eager`, prunes every list; otherwise marks them unbuilt.
   void (*build_minigraph)(const Graph* graph, Task* task, Minigraph* m, bool eager);
   // Prunes and returns list i of m (online minigraphs).
@@ -101,6 +103,9 @@ struct Runtime {
 // the host's storage for the plan's minigraph slots.
 struct Task {
   u32** buffers;
+  // One bitmap per set with a bitmap, ceil(num_vertices / 64) words each, all clear between
+  // kernel calls (a kernel clears what it marks).
+  u64** bitmaps;
   void* minigraphs;
   void* host;   // passed back to emit and stopping
   bool halted;  // set by the kernel when emit returned false or stopping returned true
@@ -152,6 +157,26 @@ inline usize difference(const Runtime* rt, Span a, Span b, u32* out) {
 inline usize difference_count(const Runtime* rt, Span a, Span b) {
   if (a.size + b.size > kInlineMerge) return rt->difference_count(a, b);
   return a.size - intersect_count(rt, a, b);
+}
+
+// Membership bitmaps (Task::bitmaps).
+inline void mark(u64* bitmap, Span set) {
+  for (usize i = 0; i < set.size; ++i)
+    bitmap[set.data[i] >> 6] |= u64{1} << (set.data[i] & 63);
+}
+
+// Clears the bitmap that holds exactly `set`.
+inline void unmark(u64* bitmap, Span set) {
+  for (usize i = 0; i < set.size; ++i)
+    bitmap[set.data[i] >> 6] = 0;
+}
+
+// The members of `list` set in the bitmap.
+inline usize count_marked(const u64* bitmap, Span list) {
+  usize n = 0;
+  for (usize i = 0; i < list.size; ++i)
+    n += (bitmap[list.data[i] >> 6] >> (list.data[i] & 63)) & 1;
+  return n;
 }
 
 // List i of minigraph m, pruned now if it is not yet.

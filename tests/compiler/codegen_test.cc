@@ -42,7 +42,7 @@ std::string body(const std::string& code) {
   return code.substr(code.find("#include"));
 }
 
-TEST(CodegenGolden, TriangleCountsTheLastLevelWithoutALoop) {
+TEST(CodegenGolden, TriangleCountsTheLastLevelFromABitmapWithoutALoop) {
   EXPECT_EQ(body(identity_order_kernel("triangle", Induced::edge, KernelKind::count)),
             R"(#include "runtime/kernel_abi.h"
 
@@ -57,6 +57,7 @@ extern "C" u64 graphmini_kernel(const Graph* graph, const Runtime* rt, Task* tas
   const u32 s0_low = v0 + 1;
   const u32 s0_high = max_u32(s0_low, 0xffffffffu);
   Span s0 = clip(n0, s0_low, s0_high);
+  mark(task->bitmaps[0], s0);
   const Span c1 = s0;
   const usize c1_end = last < c1.size ? last : c1.size;
   for (usize i1 = first; i1 < c1_end; ++i1) {
@@ -69,21 +70,21 @@ extern "C" u64 graphmini_kernel(const Graph* graph, const Runtime* rt, Task* tas
     // s1 = s0 & n1 > v0 > v1
     const u32 s1_low = max_u32(v0 + 1, v1 + 1);
     const u32 s1_high = max_u32(s1_low, 0xffffffffu);
-    Span s1 = clip(s0, s1_low, s1_high);
-    const usize s1_count = intersect_count(rt, s1, clip(n1, s1_low, s1_high));
+    const usize s1_count = count_marked(task->bitmaps[0], clip(n1, s1_low, s1_high));
     // the last level, counted
     u64 found = s1_count;
     count += found;
   }
+  unmark(task->bitmaps[0], s0);
   return count;
 }
 )");
 }
 
 TEST(CodegenGolden, MinigraphsArePrunedNestedAndReadInPlaceOfNeighbourLists) {
-  EXPECT_EQ(body(identity_order_kernel("4-clique", Induced::edge, KernelKind::count,
-                                       PruneMode::eager)),
-            R"(#include "runtime/kernel_abi.h"
+  EXPECT_EQ(
+      body(identity_order_kernel("4-clique", Induced::edge, KernelKind::count, PruneMode::eager)),
+      R"(#include "runtime/kernel_abi.h"
 
 using namespace graphmini::kernel;
 
@@ -97,10 +98,10 @@ extern "C" u64 graphmini_kernel(const Graph* graph, const Runtime* rt, Task* tas
   const u32 s0_high = max_u32(s0_low, 0xffffffffu);
   Span s0 = clip(n0, s0_low, s0_high);
   // g0: N(u) & n0 > u for every u in n0, pruned now
-  Minigraph g0 = {n0, nullptr, nullptr, 0, true};
+  Minigraph g0 = {n0, n0, nullptr, nullptr, 0, true};
   rt->build_minigraph(graph, task, &g0, true);
   // g1: N(u) & s0 > u for every u in s0, pruned now
-  Minigraph g1 = {s0, nullptr, nullptr, 1, true};
+  Minigraph g1 = {s0, s0, nullptr, nullptr, 1, true};
   rt->build_minigraph(graph, task, &g1, true);
   const Span c1 = s0;
   const usize c1_end = last < c1.size ? last : c1.size;
@@ -117,7 +118,7 @@ extern "C" u64 graphmini_kernel(const Graph* graph, const Runtime* rt, Task* tas
     const u32 s1_high = max_u32(s1_low, 0xffffffffu);
     Span s1 = clip(q1_1, s1_low, s1_high);
     // g2: N(u) & s1 > u for every u in s1, pruned now, from g1
-    Minigraph g2 = {s1, nullptr, &g1, 2, true};
+    Minigraph g2 = {s1, s1, nullptr, &g1, 2, true};
     rt->build_minigraph(graph, task, &g2, true);
     const Span c2 = s1;
     for (usize i2 = 0; i2 < c2.size; ++i2) {
@@ -250,21 +251,26 @@ TEST(CodegenCompiled, KernelsCountAndListLikeTheInterpreter) {
   }
 }
 
-// Minigraphs in every pruning mode, nested and online, over plans with bounds, anti-edges,
-// a counted last level and inclusion-exclusion suffixes, count like brute force.
+// Minigraphs in every pruning mode, nested and online, with rows other than their domain,
+// over plans with bounds, anti-edges, counted last levels (read from bitmaps, too) and
+// inclusion-exclusion suffixes, count like brute force.
 TEST(CodegenCompiled, MinigraphKernelsCountLikeBruteForce) {
   std::mt19937_64 random(23);
   const Graph graph = testing::random_graph(random, 36, 0.45);
   const GraphProfile profile = profile_graph(graph);
   const testing::ScratchDir folder;
   int id = 0;
-  for (const auto& [spec, induced] : std::vector<std::pair<const char*, Induced>>{
-           {"4-clique", Induced::edge},
-           {"5-clique", Induced::edge},
-           {"P2", Induced::vertex},
-           {"P3", Induced::vertex},
-           {"house", Induced::edge},
-           {"P4", Induced::edge}}) {
+  bool other_rows = false;
+  bool intersect_in_bitmap = false;
+  bool subtract_in_bitmap = false;
+  for (const auto& [spec, induced] :
+       std::vector<std::pair<const char*, Induced>>{{"4-clique", Induced::edge},
+                                                    {"5-clique", Induced::edge},
+                                                    {"P2", Induced::vertex},
+                                                    {"P3", Induced::vertex},
+                                                    {"P7", Induced::vertex},
+                                                    {"house", Induced::edge},
+                                                    {"P4", Induced::edge}}) {
     const Pattern pattern = parse_pattern(spec);
     const std::uint64_t expected = brute_force_count(graph, pattern, induced);
     for (const PruneMode mode : {PruneMode::static_, PruneMode::eager, PruneMode::online}) {
@@ -274,16 +280,23 @@ TEST(CodegenCompiled, MinigraphKernelsCountLikeBruteForce) {
                               [](const Minigraph& m) { return m.build != MinigraphBuild::skip; }))
           << spec << " " << to_string(mode) << "\n"
           << plan.print();
-      const LoadedKernel counter(generate_kernel(plan, KernelKind::count), folder, id++);
+      for (const Minigraph& m : plan.minigraphs)
+        other_rows = other_rows || (m.build != MinigraphBuild::skip && m.rows != m.domain);
+      const std::string code = generate_kernel(plan, KernelKind::count);
+      intersect_in_bitmap = intersect_in_bitmap || code.find("_count = count_marked(") != code.npos;
+      subtract_in_bitmap = subtract_in_bitmap || code.find(".size - count_marked(") != code.npos;
+      const LoadedKernel counter(code, folder, id++);
       ASSERT_NE(counter.function(), nullptr);
       EXPECT_EQ(run_kernel(graph, plan, counter.function(), nullptr).count, expected)
           << spec << " " << to_string(mode);
-      EXPECT_EQ(
-          run_kernel(graph, plan, counter.function(), nullptr, {.nested_threshold = 0}).count,
-          expected)
+      EXPECT_EQ(run_kernel(graph, plan, counter.function(), nullptr, {.nested_threshold = 0}).count,
+                expected)
           << spec << " " << to_string(mode) << " split";
     }
   }
+  EXPECT_TRUE(other_rows);
+  EXPECT_TRUE(intersect_in_bitmap);
+  EXPECT_TRUE(subtract_in_bitmap);
 }
 
 TEST(CodegenCompiled, ACallbackReturningFalseStopsTheKernel) {

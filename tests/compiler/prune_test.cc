@@ -52,8 +52,8 @@ TEST(Prune, FourCliqueCandidatesAndWhatEachModeBuilds) {
   }
 
   plan_minigraphs(plan, PruneMode::static_, profile);
-  EXPECT_EQ(builds(plan), (std::vector{MinigraphBuild::eager, MinigraphBuild::eager,
-                                       MinigraphBuild::skip}));
+  EXPECT_EQ(builds(plan),
+            (std::vector{MinigraphBuild::eager, MinigraphBuild::eager, MinigraphBuild::skip}));
 
   plan_minigraphs(plan, PruneMode::eager, profile);
   EXPECT_EQ(builds(plan), std::vector<MinigraphBuild>(3, MinigraphBuild::eager));
@@ -118,6 +118,57 @@ TEST(Prune, TheCostModelBuildsForDenseNeighbourhoodsOnly) {
   for (const Minigraph& m : small.minigraphs)
     EXPECT_EQ(m.build, MinigraphBuild::skip) << small.print();
   EXPECT_EQ(small.estimated_cost, before);
+}
+
+// Vertex-induced P7 in the order 0 1 2 4 3 5: v4 loops over a subset of N(v0) - N(v1) and
+// the last level's count intersects a subset of N(v1) - N(v0) with N(v4); the lists of the
+// first set pruned to the second, built once per v1, serve every v2, v3 and v4 below it.
+TEST(Prune, ListsOfOneSetArePrunedToAnother) {
+  const GraphProfile profile{7115, 28, 145, 0.125, {}};
+  Plan plan = plan_for("P7", Induced::vertex, profile, {0, 1, 2, 4, 3, 5});
+  plan_minigraphs(plan, PruneMode::cost, profile);
+  const auto set_of = [&plan](SetSource base, SetOperation operation, int level) {
+    for (int id = 0; id < static_cast<int>(plan.sets.size()); ++id) {
+      const SetComputation& set = plan.sets[id];
+      if (set.base == base && set.steps.size() == 1 && set.steps[0].operation == operation &&
+          set.steps[0].level == level) {
+        return id;
+      }
+    }
+    return -1;
+  };
+  const int not_v1 = set_of({-1, 0}, SetOperation::subtract, 1);  // N(v0) - N(v1)
+  const int not_v0 = set_of({-1, 1}, SetOperation::subtract, 0);  // N(v1) - N(v0)
+  ASSERT_GE(not_v1, 0) << plan.print();
+  ASSERT_GE(not_v0, 0) << plan.print();
+  const SetComputation& counted = plan.sets[plan.levels[5].candidates.set];
+  ASSERT_EQ(counted.steps.size(), 1u) << plan.print();
+  const int read = counted.steps[0].minigraph;
+  ASSERT_GE(read, 0) << plan.print();
+  const Minigraph& m = plan.minigraphs[read];
+  EXPECT_EQ(m.level, 1);
+  EXPECT_EQ(m.domain, (SetSource{not_v0, -1})) << plan.print();
+  EXPECT_EQ(m.rows, (SetSource{not_v1, -1})) << plan.print();
+  EXPECT_NE(m.build, MinigraphBuild::skip);
+  EXPECT_NE(plan.print().find(" for S" + std::to_string(not_v1) + ": "), std::string::npos)
+      << plan.print();
+}
+
+// A counted set X & L or X - L reads X from a bitmap when marking X costs less than merging
+// it with every L: for triangles, where X = N(v0) serves every v1; not for 4-cliques on a
+// graph of hubs with few triangles, where the level-1 sets are tiny next to the lists.
+TEST(Prune, TheCostModelKeepsASetInABitmapWhereTestingBeatsMerging) {
+  const GraphProfile profile{7115, 28, 145, 0.125, {}};
+  Plan triangle = plan_for("triangle", Induced::edge, profile);
+  plan_minigraphs(triangle, PruneMode::none, profile);
+  EXPECT_EQ(triangle.sets[0].bitmap, 0) << triangle.print();
+  EXPECT_NE(triangle.print().find(", in a bitmap"), std::string::npos);
+
+  const GraphProfile hubs{1e6, 10, 5000, 0.0005, {}};
+  Plan clique = plan_for("4-clique", Induced::edge, hubs);
+  plan_minigraphs(clique, PruneMode::none, hubs);
+  for (const SetComputation& set : clique.sets)
+    EXPECT_EQ(set.bitmap, -1) << clique.print();
 }
 
 TEST(Prune, RunningThePassAgainStartsFromScratch) {
