@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/data_command.h"
+#include "cli/gnn_command.h"
 #include "cli/match_commands.h"
 #include "runtime/build_info.h"
 #include "runtime/error.h"
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   graphmini::cli::add_data_command(app);
   graphmini::cli::add_match_commands(app);
+  graphmini::cli::add_gnn_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

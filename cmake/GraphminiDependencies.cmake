@@ -8,6 +8,17 @@ find_package(Boost 1.74 REQUIRED CONFIG)  # Boost.Graph (header-only): the VF2 r
 find_package(CLI11 2 REQUIRED CONFIG)
 find_package(nlohmann_json 3 REQUIRED CONFIG)
 
+# OpenBLAS for the GNN's dense products, through its CBLAS interface. Found by name rather than
+# through FindBLAS, whose generic "blas" may be the reference BLAS that Debian's alternatives
+# point at; graphmini needs OpenBLAS itself (openblas_set_num_threads, gnn/tensor.h).
+find_library(GRAPHMINI_OPENBLAS_LIBRARY openblas
+             PATH_SUFFIXES openblas-pthread openblas-openmp openblas-serial)
+find_path(GRAPHMINI_CBLAS_INCLUDE_DIR cblas.h
+          PATH_SUFFIXES openblas-pthread openblas-openmp openblas-serial openblas)
+if(NOT GRAPHMINI_OPENBLAS_LIBRARY OR NOT GRAPHMINI_CBLAS_INCLUDE_DIR)
+  message(FATAL_ERROR "OpenBLAS not found (install libopenblas-dev)")
+endif()
+
 # Switches an optional part off with one clear message when its library is missing.
 macro(graphmini_disable_option option reason)
   message(STATUS "${option} switched OFF: ${reason}")

@@ -1,0 +1,10 @@
+// The `gnn` command group: GNN training.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace graphmini::cli {
+
+void add_gnn_command(CLI::App& app);
+
+}  // namespace graphmini::cli

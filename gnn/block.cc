@@ -1,0 +1,206 @@
+#include "gnn/block.h"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "runtime/error.h"
+
+namespace graphmini::gnn {
+namespace {
+
+template <typename Body>
+void for_rows(std::size_t rows, std::size_t grain, const Body& body) {
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, rows, std::max<std::size_t>(grain, 1)),
+                    [&](const tbb::blocked_range<std::size_t>& range) {
+                      for (std::size_t i = range.begin(); i != range.end(); ++i)
+                        body(i);
+                    });
+}
+
+void require_shape(const Tensor& t, std::size_t rows, std::size_t cols, const char* what) {
+  if (t.rows() != rows || t.cols() != cols) {
+    throw InvalidArgument(std::string(what) + ": expected " + std::to_string(rows) + "x" +
+                          std::to_string(cols) + ", got " + std::to_string(t.rows()) + "x" +
+                          std::to_string(t.cols()));
+  }
+}
+
+}  // namespace
+
+Block::Block(std::size_t num_dst, std::size_t num_src, std::vector<std::uint64_t> offsets,
+             std::vector<std::uint32_t> sources, std::vector<float> dst_norm,
+             std::vector<float> src_norm)
+    : num_dst_(num_dst),
+      num_src_(num_src),
+      offsets_(std::move(offsets)),
+      sources_(std::move(sources)),
+      dst_norm_(std::move(dst_norm)),
+      src_norm_(std::move(src_norm)) {
+  if (num_dst_ > num_src_)
+    throw InvalidArgument("block with " + std::to_string(num_dst_) + " destinations but only " +
+                          std::to_string(num_src_) + " sources");
+  if (offsets_.size() != num_dst_ + 1 || offsets_.front() != 0 ||
+      offsets_.back() != sources_.size() || !std::is_sorted(offsets_.begin(), offsets_.end())) {
+    throw InvalidArgument("block offsets must run from 0 to the edge count, one per destination");
+  }
+  for (const std::uint32_t s : sources_) {
+    if (s >= num_src_)
+      throw InvalidArgument("block source " + std::to_string(s) + " is not below " +
+                            std::to_string(num_src_));
+  }
+  if ((!dst_norm_.empty() || !src_norm_.empty()) &&
+      (dst_norm_.size() != num_dst_ || src_norm_.size() != num_src_)) {
+    throw InvalidArgument("block norms must have one entry per destination and per source");
+  }
+  inverse_degree_.resize(num_dst_);
+  for (std::size_t d = 0; d < num_dst_; ++d) {
+    const std::uint64_t degree = offsets_[d + 1] - offsets_[d];
+    inverse_degree_[d] = degree == 0 ? 0.0f : 1.0f / static_cast<float>(degree);
+  }
+  // The reverse CSR by counting sort; within a source, destinations ascend.
+  reverse_offsets_.assign(num_src_ + 1, 0);
+  for (const std::uint32_t s : sources_)
+    ++reverse_offsets_[s + 1];
+  for (std::size_t s = 0; s < num_src_; ++s)
+    reverse_offsets_[s + 1] += reverse_offsets_[s];
+  reverse_targets_.resize(sources_.size());
+  reverse_edges_.resize(sources_.size());
+  std::vector<std::uint64_t> next(reverse_offsets_.begin(), reverse_offsets_.end() - 1);
+  for (std::size_t d = 0; d < num_dst_; ++d) {
+    for (std::uint64_t e = offsets_[d]; e < offsets_[d + 1]; ++e) {
+      const std::uint64_t r = next[sources_[e]]++;
+      reverse_targets_[r] = static_cast<std::uint32_t>(d);
+      reverse_edges_[r] = e;
+    }
+  }
+}
+
+Block Block::whole_graph(const Graph& graph, bool self_loops) {
+  const std::size_t n = graph.num_vertices();
+  std::vector<std::uint64_t> offsets(n + 1, 0);
+  std::vector<std::uint32_t> sources;
+  sources.reserve(graph.adjacency().size() + (self_loops ? n : 0));
+  for (std::size_t v = 0; v < n; ++v) {
+    bool placed = !self_loops;
+    for (const VertexId u : graph.neighbours(static_cast<VertexId>(v))) {
+      if (!placed && u > v) {
+        sources.push_back(static_cast<std::uint32_t>(v));
+        placed = true;
+      }
+      sources.push_back(u);
+    }
+    if (!placed) sources.push_back(static_cast<std::uint32_t>(v));
+    offsets[v + 1] = sources.size();
+  }
+  std::vector<float> norm;
+  if (self_loops) {
+    norm.resize(n);
+    for (std::size_t v = 0; v < n; ++v)
+      norm[v] = 1.0f / std::sqrt(static_cast<float>(offsets[v + 1] - offsets[v]));
+  }
+  return Block(n, n, std::move(offsets), std::move(sources), norm, norm);
+}
+
+std::size_t Block::bytes() const {
+  return (offsets_.size() + reverse_offsets_.size() + reverse_edges_.size()) *
+             sizeof(std::uint64_t) +
+         (sources_.size() + reverse_targets_.size()) * sizeof(std::uint32_t) +
+         (dst_norm_.size() + src_norm_.size() + inverse_degree_.size()) * sizeof(float);
+}
+
+void Block::aggregate(Aggregation kind, const Tensor& in, Tensor& out) const {
+  if (kind == Aggregation::gcn && !has_norms())
+    throw InvalidArgument("gcn aggregation over a block without norms");
+  const std::size_t width = in.cols();
+  require_shape(in, num_src_, width, "aggregate input");
+  require_shape(out, num_dst_, width, "aggregate output");
+  for_rows(num_dst_, 4096 / std::max<std::size_t>(width, 1) + 1, [&](std::size_t d) {
+    float* target = out.row(d).data();
+    std::fill_n(target, width, 0.0f);
+    const float row_scale = kind == Aggregation::gcn    ? dst_norm_[d]
+                            : kind == Aggregation::mean ? inverse_degree_[d]
+                                                        : 1.0f;
+    gather_rows(target, width, in.data(), width, sources_.data() + offsets_[d],
+                offsets_[d + 1] - offsets_[d], nullptr,
+                kind == Aggregation::gcn ? src_norm_.data() : nullptr, row_scale);
+  });
+}
+
+void Block::aggregate_backward(Aggregation kind, const Tensor& d_out, Tensor& d_in) const {
+  if (kind == Aggregation::gcn && !has_norms())
+    throw InvalidArgument("gcn aggregation over a block without norms");
+  const std::size_t width = d_out.cols();
+  require_shape(d_out, num_dst_, width, "aggregate gradient");
+  require_shape(d_in, num_src_, width, "aggregate input gradient");
+  // The transpose of the forward weights: w(d, s) read from source s's side.
+  const float* index_scales = kind == Aggregation::gcn    ? dst_norm_.data()
+                              : kind == Aggregation::mean ? inverse_degree_.data()
+                                                          : nullptr;
+  for_rows(num_src_, 4096 / std::max<std::size_t>(width, 1) + 1, [&](std::size_t s) {
+    float* target = d_in.row(s).data();
+    std::fill_n(target, width, 0.0f);
+    gather_rows(target, width, d_out.data(), width, reverse_targets_.data() + reverse_offsets_[s],
+                reverse_offsets_[s + 1] - reverse_offsets_[s], nullptr, index_scales,
+                kind == Aggregation::gcn ? src_norm_[s] : 1.0f);
+  });
+}
+
+SparseMatrix SparseMatrix::from(const SparseFeatures& features) {
+  SparseMatrix x;
+  x.rows = features.rows;
+  x.cols = features.cols;
+  x.offsets = features.offsets;
+  x.columns = features.columns;
+  x.values = features.values;
+  return x;
+}
+
+void sparse_matmul(const SparseMatrix& x, const Tensor& w, Tensor& out) {
+  require_shape(w, x.cols, w.cols(), "sparse matmul weights");
+  require_shape(out, x.rows, w.cols(), "sparse matmul output");
+  const std::size_t width = w.cols();
+  for_rows(x.rows, 4096 / std::max<std::size_t>(width, 1) + 1, [&](std::size_t i) {
+    float* target = out.row(i).data();
+    std::fill_n(target, width, 0.0f);
+    gather_rows(target, width, w.data(), width, x.columns.data() + x.offsets[i],
+                x.offsets[i + 1] - x.offsets[i], x.values.data() + x.offsets[i], nullptr, 1.0f);
+  });
+}
+
+void sparse_transpose_matmul(const SparseMatrix& x, const Tensor& d_out, Tensor& d_w) {
+  require_shape(d_out, x.rows, d_out.cols(), "sparse matmul gradient");
+  require_shape(d_w, x.cols, d_out.cols(), "sparse matmul weight gradient");
+  // x^T by counting sort (rows ascending within a column), then a gather per row of d_w:
+  // parallel, and the sums run in row order for any thread count. Cheaper than scattering
+  // each non-zero, and the values change every epoch (dropout), so it is not kept.
+  std::vector<std::uint64_t> offsets(x.cols + 1, 0);
+  for (const std::uint32_t c : x.columns)
+    ++offsets[c + 1];
+  for (std::size_t c = 0; c < x.cols; ++c)
+    offsets[c + 1] += offsets[c];
+  std::vector<std::uint32_t> rows(x.columns.size());
+  std::vector<float> values(x.columns.size());
+  std::vector<std::uint64_t> next(offsets.begin(), offsets.end() - 1);
+  for (std::size_t i = 0; i < x.rows; ++i) {
+    for (std::uint64_t e = x.offsets[i]; e < x.offsets[i + 1]; ++e) {
+      const std::uint64_t at = next[x.columns[e]]++;
+      rows[at] = static_cast<std::uint32_t>(i);
+      values[at] = x.values[e];
+    }
+  }
+  const std::size_t width = d_out.cols();
+  for_rows(x.cols, 4096 / std::max<std::size_t>(width, 1) + 1, [&](std::size_t c) {
+    gather_rows(d_w.row(c).data(), width, d_out.data(), width, rows.data() + offsets[c],
+                offsets[c + 1] - offsets[c], values.data() + offsets[c], nullptr, 1.0f);
+  });
+}
+
+void dropout(SparseMatrix& x, float p, std::mt19937_64& random, std::vector<float>& mask) {
+  dropout(std::span<float>(x.values), p, random, mask);
+}
+
+}  // namespace graphmini::gnn

@@ -1,0 +1,106 @@
+// Blocks: the bipartite graphs that GNN layers aggregate over, and the sparse operators on them.
+//
+// A block has `num_dst` destination nodes and `num_src` source nodes in local ids, with the
+// destination nodes first among the sources (source i < num_dst is destination i), as in DGL's
+// message-flow graphs. Its edges are a CSR over destinations: destination d receives from
+// sources[offsets[d] .. offsets[d+1]). The full-graph trainer passes the whole graph as one
+// block per layer (every node is both); the mini-batch trainer passes sampled blocks. Each
+// block also carries the reverse CSR (over sources), which the backward pass of aggregation
+// walks, so that both directions are gathers: parallel over rows and free of atomics.
+//
+// Aggregations, for destination d with in-neighbours S(d):
+//   sum    out[d] = sum over s in S(d) of in[s]
+//   mean   out[d] = sum over s in S(d) of in[s] / |S(d)|       (0 when S(d) is empty)
+//   gcn    out[d] = sum over s in S(d) of in[s] / sqrt(deg(d) deg(s))
+// where for gcn the block holds self-loops and deg are the degrees given when it was built
+// (Kipf and Welling's symmetric normalisation of A + I).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <random>
+#include <span>
+#include <vector>
+
+#include "gnn/tensor.h"
+#include "runtime/graph.h"
+#include "runtime/node_data.h"
+
+namespace graphmini::gnn {
+
+enum class Aggregation { sum, mean, gcn };
+
+class Block {
+ public:
+  Block() = default;
+  // Throws InvalidArgument unless offsets has num_dst + 1 non-decreasing entries from 0 to
+  // sources.size(), every source is < num_src, num_dst <= num_src and the norms, when given
+  // (gcn), have num_dst and num_src entries.
+  Block(std::size_t num_dst, std::size_t num_src, std::vector<std::uint64_t> offsets,
+        std::vector<std::uint32_t> sources, std::vector<float> dst_norm = {},
+        std::vector<float> src_norm = {});
+
+  // The whole graph as one block; with `self_loops`, every node also receives from itself
+  // and the gcn norms 1/sqrt(degree + 1) are set.
+  static Block whole_graph(const Graph& graph, bool self_loops);
+
+  std::size_t num_dst() const { return num_dst_; }
+  std::size_t num_src() const { return num_src_; }
+  std::size_t num_edges() const { return sources_.size(); }
+  std::span<const std::uint32_t> in_neighbours(std::size_t d) const {
+    return {sources_.data() + offsets_[d], offsets_[d + 1] - offsets_[d]};
+  }
+  std::uint64_t first_edge(std::size_t d) const { return offsets_[d]; }
+  // Destinations that receive from source s (the reverse CSR), and the ids of those edges
+  // (their positions in the forward CSR).
+  std::span<const std::uint32_t> out_neighbours(std::size_t s) const {
+    return {reverse_targets_.data() + reverse_offsets_[s],
+            reverse_offsets_[s + 1] - reverse_offsets_[s]};
+  }
+  std::span<const std::uint64_t> out_edges(std::size_t s) const {
+    return {reverse_edges_.data() + reverse_offsets_[s],
+            reverse_offsets_[s + 1] - reverse_offsets_[s]};
+  }
+  bool has_norms() const { return !dst_norm_.empty(); }
+  std::size_t bytes() const;
+
+  // out (num_dst x F) = aggregation of in (num_src x F).
+  void aggregate(Aggregation kind, const Tensor& in, Tensor& out) const;
+  // d_in (num_src x F) = the gradient of aggregate with respect to in, given d_out.
+  void aggregate_backward(Aggregation kind, const Tensor& d_out, Tensor& d_in) const;
+
+ private:
+  std::size_t num_dst_ = 0;
+  std::size_t num_src_ = 0;
+  std::vector<std::uint64_t> offsets_{0};
+  std::vector<std::uint32_t> sources_;
+  std::vector<std::uint64_t> reverse_offsets_{0};
+  std::vector<std::uint32_t> reverse_targets_;
+  std::vector<std::uint64_t> reverse_edges_;
+  std::vector<float> dst_norm_;
+  std::vector<float> src_norm_;
+  std::vector<float> inverse_degree_;  // per destination; 0 without in-neighbours
+};
+
+// A sparse matrix in CSR (sparse input features, ~1% non-zero for citation data).
+struct SparseMatrix {
+  std::size_t rows = 0;
+  std::size_t cols = 0;
+  std::vector<std::uint64_t> offsets{0};
+  std::vector<std::uint32_t> columns;
+  std::vector<float> values;
+
+  static SparseMatrix from(const SparseFeatures& features);
+};
+
+// out (x.rows x w.cols) = x * w.
+void sparse_matmul(const SparseMatrix& x, const Tensor& w, Tensor& out);
+// d_w (x.cols x d_out.cols) += x^T * d_out: a scatter in row order, parallel over column
+// ranges of d_w, so that the sums are the same for any thread count.
+void sparse_transpose_matmul(const SparseMatrix& x, const Tensor& d_out, Tensor& d_w);
+
+// Dropout on the non-zeros of a sparse matrix (the zeros stay zero): x.values scaled by
+// the mask that dropout() draws.
+void dropout(SparseMatrix& x, float p, std::mt19937_64& random, std::vector<float>& mask);
+
+}  // namespace graphmini::gnn

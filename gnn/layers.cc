@@ -1,0 +1,404 @@
+#include "gnn/layers.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "runtime/error.h"
+
+namespace graphmini::gnn {
+namespace {
+
+void resize(Tensor& t, std::size_t rows, std::size_t cols) {
+  if (t.rows() != rows || t.cols() != cols) t = Tensor(rows, cols);
+}
+
+void check_input(const Block& block, const LayerInput& input, std::size_t in, const char* layer) {
+  if (input.rows() != block.num_src() || input.cols() != in) {
+    throw InvalidArgument(std::string(layer) + " layer: input of " + std::to_string(input.rows()) +
+                          "x" + std::to_string(input.cols()) + " for a block of " +
+                          std::to_string(block.num_src()) + " sources and " + std::to_string(in) +
+                          " features");
+  }
+}
+
+Parameter weight(std::string name, std::size_t in, std::size_t out, std::mt19937_64& random) {
+  Parameter p{std::move(name), Tensor(in, out), Tensor(in, out)};
+  glorot(p.value, in, out, random);
+  return p;
+}
+
+Parameter bias(std::size_t out) {
+  return {"bias", Tensor(1, out), Tensor(1, out)};
+}
+
+// H' = A_gcn (X W) + b.
+class GcnLayer final : public Layer {
+ public:
+  GcnLayer(std::size_t in, std::size_t out, std::mt19937_64& random)
+      : weight_(weight("weight", in, out, random)), bias_(bias(out)) {}
+
+  std::size_t in_features() const override { return weight_.value.rows(); }
+  std::size_t out_features() const override { return weight_.value.cols(); }
+  bool needs_self_loops() const override { return true; }
+  std::size_t activation_bytes() const override { return projected_.size() * sizeof(float); }
+  std::vector<Parameter*> parameters() override { return {&weight_, &bias_}; }
+
+  void forward(const Block& block, const LayerInput& input, Tensor& output, bool,
+               std::mt19937_64&) override {
+    check_input(block, input, in_features(), "GCN");
+    resize(projected_, block.num_src(), out_features());
+    input.multiply(weight_.value, projected_);
+    resize(output, block.num_dst(), out_features());
+    block.aggregate(Aggregation::gcn, projected_, output);
+    add_bias(output, bias_.value.values());
+  }
+
+  void backward(const Block& block, const LayerInput& input, const Tensor& d_output,
+                Tensor* d_input) override {
+    add_column_sums(d_output, bias_.gradient.values());
+    resize(d_projected_, block.num_src(), out_features());
+    block.aggregate_backward(Aggregation::gcn, d_output, d_projected_);
+    input.add_transposed_product(d_projected_, weight_.gradient);
+    if (d_input != nullptr) {
+      resize(*d_input, block.num_src(), in_features());
+      matmul(d_projected_, false, weight_.value, true, *d_input);
+    }
+  }
+
+ private:
+  Parameter weight_;
+  Parameter bias_;
+  Tensor projected_;
+  Tensor d_projected_;
+};
+
+// h'_d = h_d W_root + mean(X W_neigh)_d + b; destinations are the first sources.
+class SageLayer final : public Layer {
+ public:
+  SageLayer(std::size_t in, std::size_t out, std::mt19937_64& random)
+      : root_(weight("root_weight", in, out, random)),
+        neighbour_(weight("neighbour_weight", in, out, random)),
+        bias_(bias(out)) {}
+
+  std::size_t in_features() const override { return root_.value.rows(); }
+  std::size_t out_features() const override { return root_.value.cols(); }
+  bool needs_self_loops() const override { return false; }
+  std::size_t activation_bytes() const override { return projected_.size() * sizeof(float); }
+  std::vector<Parameter*> parameters() override { return {&root_, &neighbour_, &bias_}; }
+
+  void forward(const Block& block, const LayerInput& input, Tensor& output, bool,
+               std::mt19937_64&) override {
+    check_input(block, input, in_features(), "GraphSAGE");
+    resize(projected_, block.num_src(), out_features());
+    input.multiply(neighbour_.value, projected_);
+    resize(output, block.num_dst(), out_features());
+    block.aggregate(Aggregation::mean, projected_, output);
+    Tensor root(block.num_dst(), out_features());
+    std::visit([&](const auto& rows) { LayerInput(rows).multiply(root_.value, root); },
+               input.first_rows(block.num_dst()));
+    axpy(1.0f, root, output);
+    add_bias(output, bias_.value.values());
+  }
+
+  void backward(const Block& block, const LayerInput& input, const Tensor& d_output,
+                Tensor* d_input) override {
+    add_column_sums(d_output, bias_.gradient.values());
+    resize(d_projected_, block.num_src(), out_features());
+    block.aggregate_backward(Aggregation::mean, d_output, d_projected_);
+    input.add_transposed_product(d_projected_, neighbour_.gradient);
+    std::visit(
+        [&](const auto& rows) {
+          LayerInput(rows).add_transposed_product(d_output, root_.gradient);
+        },
+        input.first_rows(block.num_dst()));
+    if (d_input != nullptr) {
+      resize(*d_input, block.num_src(), in_features());
+      matmul(d_projected_, false, neighbour_.value, true, *d_input);
+      Tensor d_root(block.num_dst(), in_features());
+      matmul(d_output, false, root_.value, true, d_root);
+      for (std::size_t i = 0; i < block.num_dst(); ++i)
+        add_scaled(d_input->row(i).data(), d_root.row(i).data(), 1.0f, in_features());
+    }
+  }
+
+ private:
+  Parameter root_;
+  Parameter neighbour_;
+  Parameter bias_;
+  Tensor projected_;
+  Tensor d_projected_;
+};
+
+// Multi-head attention (see the file comment of layers.h). z holds the heads side by side:
+// z[s][k * F + f] for head k and feature f.
+class GatLayer final : public Layer {
+ public:
+  GatLayer(std::size_t in, std::size_t out, std::size_t heads, bool concat, float dropout,
+           std::mt19937_64& random)
+      : heads_(heads),
+        width_(out),
+        concat_(concat),
+        dropout_(dropout),
+        weight_(weight("weight", in, heads * out, random)),
+        attention_left_(weight("attention_left", heads, out, random)),
+        attention_right_(weight("attention_right", heads, out, random)),
+        bias_(bias(concat ? heads * out : out)) {
+    if (heads == 0) throw InvalidArgument("GAT layer with no heads");
+    if (!(dropout >= 0 && dropout < 1))
+      throw InvalidArgument("attention dropout " + std::to_string(dropout) + " not in [0, 1)");
+    // Glorot over one head's vector, as in the reference implementations.
+    glorot(attention_left_.value, out, 1, random);
+    glorot(attention_right_.value, out, 1, random);
+  }
+
+  std::size_t in_features() const override { return weight_.value.rows(); }
+  std::size_t out_features() const override { return concat_ ? heads_ * width_ : width_; }
+  bool needs_self_loops() const override { return true; }
+  std::size_t activation_bytes() const override {
+    return (z_.size() + heads_out_.size() + left_.size() + right_.size() + raw_.size() +
+            alpha_.size() + mask_.size()) *
+           sizeof(float);
+  }
+  std::vector<Parameter*> parameters() override {
+    return {&weight_, &attention_left_, &attention_right_, &bias_};
+  }
+
+  void forward(const Block& block, const LayerInput& input, Tensor& output, bool training,
+               std::mt19937_64& random) override {
+    check_input(block, input, in_features(), "GAT");
+    const std::size_t edges = block.num_edges();
+    input.multiply(weight_.value, z_);
+    resize(left_, block.num_src(), heads_);
+    resize(right_, block.num_dst(), heads_);
+    for (std::size_t s = 0; s < block.num_src(); ++s) {
+      for (std::size_t k = 0; k < heads_; ++k) {
+        left_(s, k) = dot(z_.row(s).data() + k * width_, attention_left_.value.row(k).data());
+        if (s < block.num_dst())
+          right_(s, k) = dot(z_.row(s).data() + k * width_, attention_right_.value.row(k).data());
+      }
+    }
+    resize(raw_, edges, heads_);
+    resize(alpha_, edges, heads_);
+    for (std::size_t d = 0; d < block.num_dst(); ++d) {
+      const std::span<const std::uint32_t> sources = block.in_neighbours(d);
+      const std::uint64_t first = block.first_edge(d);
+      for (std::size_t k = 0; k < heads_; ++k) {
+        float largest = -INFINITY;
+        for (std::size_t i = 0; i < sources.size(); ++i) {
+          const float e = left_(sources[i], k) + right_(d, k);
+          raw_(first + i, k) = e;
+          largest = std::max(largest, leaky(e));
+        }
+        float sum = 0;
+        for (std::size_t i = 0; i < sources.size(); ++i) {
+          const float a = std::exp(leaky(raw_(first + i, k)) - largest);
+          alpha_(first + i, k) = a;
+          sum += a;
+        }
+        for (std::size_t i = 0; i < sources.size(); ++i)
+          alpha_(first + i, k) /= sum;
+      }
+    }
+    // The attention actually applied: alpha with dropout while training.
+    Tensor applied = alpha_;
+    if (training && dropout_ > 0) {
+      dropout(applied.values(), dropout_, random, mask_);
+    } else {
+      mask_.clear();
+    }
+    resize(heads_out_, block.num_dst(), heads_ * width_);
+    for (std::size_t d = 0; d < block.num_dst(); ++d) {
+      const std::span<const std::uint32_t> sources = block.in_neighbours(d);
+      const std::uint64_t first = block.first_edge(d);
+      float* target = heads_out_.row(d).data();
+      std::fill_n(target, heads_ * width_, 0.0f);
+      for (std::size_t i = 0; i < sources.size(); ++i) {
+        const float* z = z_.row(sources[i]).data();
+        for (std::size_t k = 0; k < heads_; ++k) {
+          const float a = applied(first + i, k);
+          add_scaled(target + k * width_, z + k * width_, a, width_);
+        }
+      }
+    }
+    resize(output, block.num_dst(), out_features());
+    if (concat_) {
+      output = heads_out_;
+    } else {
+      for (std::size_t d = 0; d < block.num_dst(); ++d) {
+        for (std::size_t f = 0; f < width_; ++f) {
+          float sum = 0;
+          for (std::size_t k = 0; k < heads_; ++k)
+            sum += heads_out_(d, k * width_ + f);
+          output(d, f) = sum / static_cast<float>(heads_);
+        }
+      }
+    }
+    add_bias(output, bias_.value.values());
+  }
+
+  void backward(const Block& block, const LayerInput& input, const Tensor& d_output,
+                Tensor* d_input) override {
+    add_column_sums(d_output, bias_.gradient.values());
+    const std::size_t edges = block.num_edges();
+    // The gradient of each head's output.
+    Tensor d_heads(block.num_dst(), heads_ * width_);
+    for (std::size_t d = 0; d < block.num_dst(); ++d) {
+      for (std::size_t k = 0; k < heads_; ++k) {
+        for (std::size_t f = 0; f < width_; ++f) {
+          d_heads(d, k * width_ + f) =
+              concat_ ? d_output(d, k * width_ + f) : d_output(d, f) / static_cast<float>(heads_);
+        }
+      }
+    }
+    // Through the weighted sum to the attention (d_raw), then through dropout, softmax and
+    // LeakyReLU to the raw scores.
+    Tensor d_raw(edges, heads_);
+    Tensor d_right(block.num_dst(), heads_);
+    for (std::size_t d = 0; d < block.num_dst(); ++d) {
+      const std::span<const std::uint32_t> sources = block.in_neighbours(d);
+      const std::uint64_t first = block.first_edge(d);
+      for (std::size_t k = 0; k < heads_; ++k) {
+        const float* g = d_heads.row(d).data() + k * width_;
+        float weighted = 0;
+        for (std::size_t i = 0; i < sources.size(); ++i) {
+          const std::uint64_t e = first + i;
+          float d_alpha = dot(g, z_.row(sources[i]).data() + k * width_);
+          if (!mask_.empty()) d_alpha *= mask_[e * heads_ + k];
+          d_raw(e, k) = d_alpha;
+          weighted += alpha_(e, k) * d_alpha;
+        }
+        float sum = 0;
+        for (std::size_t i = 0; i < sources.size(); ++i) {
+          const std::uint64_t e = first + i;
+          const float d_score = alpha_(e, k) * (d_raw(e, k) - weighted);
+          d_raw(e, k) = raw_(e, k) > 0 ? d_score : kSlope * d_score;
+          sum += d_raw(e, k);
+        }
+        d_right(d, k) = sum;
+      }
+    }
+    // dz: from the weighted sum (over the edges leaving each source) and from the scores.
+    Tensor d_z(block.num_src(), heads_ * width_);
+    Tensor d_left(block.num_src(), heads_);
+    for (std::size_t s = 0; s < block.num_src(); ++s) {
+      const std::span<const std::uint32_t> targets = block.out_neighbours(s);
+      const std::span<const std::uint64_t> ids = block.out_edges(s);
+      float* target = d_z.row(s).data();
+      for (std::size_t i = 0; i < targets.size(); ++i) {
+        const float* g = d_heads.row(targets[i]).data();
+        for (std::size_t k = 0; k < heads_; ++k) {
+          float a = alpha_(ids[i], k);
+          if (!mask_.empty()) a *= mask_[ids[i] * heads_ + k];
+          d_left(s, k) += d_raw(ids[i], k);
+          add_scaled(target + k * width_, g + k * width_, a, width_);
+        }
+      }
+      for (std::size_t k = 0; k < heads_; ++k) {
+        const float* a_left = attention_left_.value.row(k).data();
+        const float* a_right = attention_right_.value.row(k).data();
+        float* left_gradient = attention_left_.gradient.row(k).data();
+        float* right_gradient = attention_right_.gradient.row(k).data();
+        const float* z = z_.row(s).data() + k * width_;
+        for (std::size_t f = 0; f < width_; ++f) {
+          target[k * width_ + f] += d_left(s, k) * a_left[f];
+          left_gradient[f] += d_left(s, k) * z[f];
+          if (s < block.num_dst()) {
+            target[k * width_ + f] += d_right(s, k) * a_right[f];
+            right_gradient[f] += d_right(s, k) * z[f];
+          }
+        }
+      }
+    }
+    input.add_transposed_product(d_z, weight_.gradient);
+    if (d_input != nullptr) {
+      resize(*d_input, block.num_src(), in_features());
+      matmul(d_z, false, weight_.value, true, *d_input);
+    }
+  }
+
+ private:
+  static constexpr float kSlope = 0.2f;
+  static float leaky(float x) { return x > 0 ? x : kSlope * x; }
+  float dot(const float* a, const float* b) const {
+    float sum = 0;
+    for (std::size_t f = 0; f < width_; ++f)
+      sum += a[f] * b[f];
+    return sum;
+  }
+
+  std::size_t heads_;
+  std::size_t width_;
+  bool concat_;
+  float dropout_;
+  Parameter weight_;
+  Parameter attention_left_;
+  Parameter attention_right_;
+  Parameter bias_;
+  Tensor z_;
+  Tensor left_;
+  Tensor right_;
+  Tensor raw_;    // score before LeakyReLU, per edge and head
+  Tensor alpha_;  // attention, per edge and head
+  std::vector<float> mask_;
+  Tensor heads_out_;
+};
+
+}  // namespace
+
+void LayerInput::multiply(const Tensor& w, Tensor& out) const {
+  resize(out, rows(), w.cols());
+  if (dense_ != nullptr) {
+    matmul(*dense_, false, w, false, out);
+  } else {
+    sparse_matmul(*sparse_, w, out);
+  }
+}
+
+void LayerInput::add_transposed_product(const Tensor& d, Tensor& d_w) const {
+  if (dense_ != nullptr) {
+    matmul(*dense_, true, d, false, d_w, 1.0f);
+  } else {
+    sparse_transpose_matmul(*sparse_, d, d_w);
+  }
+}
+
+std::variant<Tensor, SparseMatrix> LayerInput::first_rows(std::size_t n) const {
+  if (n > rows()) throw InvalidArgument("first_rows beyond the input");
+  if (dense_ != nullptr) {
+    Tensor rows_copy(n, cols());
+    std::copy_n(dense_->data(), n * cols(), rows_copy.data());
+    return rows_copy;
+  }
+  SparseMatrix rows_copy;
+  rows_copy.rows = n;
+  rows_copy.cols = sparse_->cols;
+  rows_copy.offsets.assign(sparse_->offsets.begin(), sparse_->offsets.begin() + n + 1);
+  const std::uint64_t end = rows_copy.offsets.back();
+  rows_copy.columns.assign(sparse_->columns.begin(), sparse_->columns.begin() + end);
+  rows_copy.values.assign(sparse_->values.begin(), sparse_->values.begin() + end);
+  return rows_copy;
+}
+
+void glorot(Tensor& w, std::size_t fan_in, std::size_t fan_out, std::mt19937_64& random) {
+  const float bound = std::sqrt(6.0f / static_cast<float>(fan_in + fan_out));
+  std::uniform_real_distribution<float> uniform(-bound, bound);
+  for (float& x : w.values())
+    x = uniform(random);
+}
+
+std::unique_ptr<Layer> make_gcn_layer(std::size_t in, std::size_t out, std::mt19937_64& random) {
+  return std::make_unique<GcnLayer>(in, out, random);
+}
+
+std::unique_ptr<Layer> make_sage_layer(std::size_t in, std::size_t out, std::mt19937_64& random) {
+  return std::make_unique<SageLayer>(in, out, random);
+}
+
+std::unique_ptr<Layer> make_gat_layer(std::size_t in, std::size_t out, std::size_t heads,
+                                      bool concat, float attention_dropout,
+                                      std::mt19937_64& random) {
+  return std::make_unique<GatLayer>(in, out, heads, concat, attention_dropout, random);
+}
+
+}  // namespace graphmini::gnn

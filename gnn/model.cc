@@ -1,0 +1,202 @@
+#include "gnn/model.h"
+
+#include <cmath>
+#include <string>
+
+#include "runtime/error.h"
+
+namespace graphmini::gnn {
+
+const char* to_string(ModelKind kind) {
+  switch (kind) {
+    case ModelKind::gcn:
+      return "gcn";
+    case ModelKind::sage:
+      return "sage";
+    case ModelKind::gat:
+      return "gat";
+  }
+  return "?";
+}
+
+ModelKind parse_model_kind(std::string_view text) {
+  for (const ModelKind kind : {ModelKind::gcn, ModelKind::sage, ModelKind::gat}) {
+    if (text == to_string(kind)) return kind;
+  }
+  throw InvalidArgument("model must be gcn, sage or gat, not '" + std::string(text) + "'");
+}
+
+ModelOptions ModelOptions::defaults(ModelKind kind) {
+  ModelOptions options;
+  options.kind = kind;
+  switch (kind) {
+    case ModelKind::gcn:
+      break;
+    case ModelKind::sage:
+      options.hidden = 256;
+      break;
+    case ModelKind::gat:
+      options.hidden = 8;
+      options.dropout = 0.6f;
+      break;
+  }
+  return options;
+}
+
+Model::Model(const ModelOptions& options, std::size_t in_features, std::size_t classes)
+    : options_(options), random_(options.seed) {
+  if (options.layers == 0) throw InvalidArgument("a model needs at least one layer");
+  if (options.hidden == 0) throw InvalidArgument("hidden width must be positive");
+  if (in_features == 0) throw InvalidArgument("the input has no features");
+  if (classes < 2) throw InvalidArgument("a classifier needs at least two classes");
+  if (!(options.dropout >= 0 && options.dropout < 1))
+    throw InvalidArgument("dropout " + std::to_string(options.dropout) + " not in [0, 1)");
+  std::size_t width = in_features;
+  for (std::size_t i = 0; i < options.layers; ++i) {
+    const bool last = i + 1 == options.layers;
+    switch (options.kind) {
+      case ModelKind::gcn:
+        layers_.push_back(make_gcn_layer(width, last ? classes : options.hidden, random_));
+        activations_.push_back(last ? Activation::none : Activation::relu);
+        break;
+      case ModelKind::sage:
+        layers_.push_back(make_sage_layer(width, last ? classes : options.hidden, random_));
+        activations_.push_back(last ? Activation::none : Activation::relu);
+        break;
+      case ModelKind::gat:
+        layers_.push_back(make_gat_layer(width, last ? classes : options.hidden,
+                                         last ? options.output_heads : options.heads, !last,
+                                         options.attention_dropout, random_));
+        activations_.push_back(last ? Activation::none : Activation::elu);
+        break;
+    }
+    width = layers_.back()->out_features();
+  }
+  dropped_.resize(layers_.size());
+  masks_.resize(layers_.size());
+  raw_.resize(layers_.size());
+  activated_.resize(layers_.size());
+}
+
+const Tensor& Model::forward(std::span<const Block* const> blocks, const LayerInput& input,
+                             bool training) {
+  if (blocks.size() != layers_.size())
+    throw InvalidArgument(std::to_string(blocks.size()) + " blocks for " +
+                          std::to_string(layers_.size()) + " layers");
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    dropped_[i] = std::monostate{};
+    if (training && options_.dropout > 0) {
+      if (i == 0 && input.sparse()) {
+        // Dropout on the non-zeros of sparse input features.
+        SparseMatrix copy = std::get<SparseMatrix>(input.first_rows(input.rows()));
+        dropout(copy, options_.dropout, random_, masks_[i]);
+        dropped_[i] = std::move(copy);
+      } else {
+        Tensor copy = i == 0 ? std::get<Tensor>(input.first_rows(input.rows())) : activated_[i - 1];
+        dropout(copy.values(), options_.dropout, random_, masks_[i]);
+        dropped_[i] = std::move(copy);
+      }
+    }
+    layers_[i]->forward(*blocks[i], layer_input(i, input), raw_[i], training, random_);
+    if (activations_[i] == Activation::none) {
+      activated_[i] = raw_[i];
+    } else {
+      if (!activated_[i].same_shape(raw_[i]))
+        activated_[i] = Tensor(raw_[i].rows(), raw_[i].cols());
+      activate(activations_[i], raw_[i], activated_[i]);
+    }
+  }
+  return activated_.back();
+}
+
+void Model::backward(std::span<const Block* const> blocks, const LayerInput& input,
+                     const Tensor& d_logits) {
+  Tensor gradient = d_logits;
+  Tensor d_input;
+  for (std::size_t i = layers_.size(); i-- > 0;) {
+    activate_backward(activations_[i], raw_[i], activated_[i], gradient, gradient);
+    layers_[i]->backward(*blocks[i], layer_input(i, input), gradient, i > 0 ? &d_input : nullptr);
+    if (i == 0) break;
+    if (!std::holds_alternative<std::monostate>(dropped_[i]))
+      dropout_backward(d_input.values(), masks_[i]);
+    std::swap(gradient, d_input);
+  }
+}
+
+LayerInput Model::layer_input(std::size_t i, const LayerInput& input) const {
+  if (const Tensor* t = std::get_if<Tensor>(&dropped_[i])) return *t;
+  if (const SparseMatrix* m = std::get_if<SparseMatrix>(&dropped_[i])) return *m;
+  return i == 0 ? input : LayerInput(activated_[i - 1]);
+}
+
+std::vector<Parameter*> Model::parameters() {
+  std::vector<Parameter*> all;
+  for (const auto& layer : layers_) {
+    for (Parameter* p : layer->parameters())
+      all.push_back(p);
+  }
+  return all;
+}
+
+void Model::zero_gradients() {
+  for (Parameter* p : parameters())
+    p->gradient.fill(0);
+}
+
+std::size_t Model::parameter_count() {
+  std::size_t count = 0;
+  for (Parameter* p : parameters())
+    count += p->value.size();
+  return count;
+}
+
+std::size_t Model::activation_bytes() const {
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    bytes += layers_[i]->activation_bytes();
+    bytes += (raw_[i].size() + activated_[i].size() + masks_[i].size()) * sizeof(float);
+    if (const Tensor* t = std::get_if<Tensor>(&dropped_[i])) bytes += t->size() * sizeof(float);
+    if (const SparseMatrix* m = std::get_if<SparseMatrix>(&dropped_[i]))
+      bytes += m->values.size() * (sizeof(float) + sizeof(std::uint32_t));
+  }
+  return bytes;
+}
+
+Optimizer::Optimizer(const OptimizerOptions& options, std::vector<Parameter*> parameters)
+    : options_(options), parameters_(std::move(parameters)) {
+  if (!(options.learning_rate > 0)) throw InvalidArgument("learning rate must be positive");
+  if (!(options.weight_decay >= 0)) throw InvalidArgument("weight decay must not be negative");
+  for (const Parameter* p : parameters_) {
+    first_.emplace_back(p->value.rows(), p->value.cols());
+    second_.emplace_back(p->value.rows(), p->value.cols());
+  }
+}
+
+void Optimizer::step() {
+  ++steps_;
+  const float lr = options_.learning_rate;
+  const float decay = options_.weight_decay;
+  const double correction1 = 1 - std::pow(static_cast<double>(options_.beta1), steps_);
+  const double correction2 = 1 - std::pow(static_cast<double>(options_.beta2), steps_);
+  for (std::size_t i = 0; i < parameters_.size(); ++i) {
+    float* value = parameters_[i]->value.data();
+    const float* gradient = parameters_[i]->gradient.data();
+    float* m = first_[i].data();
+    float* v = second_[i].data();
+    const std::size_t n = parameters_[i]->value.size();
+    for (std::size_t j = 0; j < n; ++j) {
+      const float g = gradient[j] + decay * value[j];
+      if (options_.kind == OptimizerOptions::Kind::sgd) {
+        value[j] -= lr * g;
+        continue;
+      }
+      m[j] = options_.beta1 * m[j] + (1 - options_.beta1) * g;
+      v[j] = options_.beta2 * v[j] + (1 - options_.beta2) * g * g;
+      const float m_hat = static_cast<float>(m[j] / correction1);
+      const float v_hat = static_cast<float>(v[j] / correction2);
+      value[j] -= lr * m_hat / (std::sqrt(v_hat) + options_.epsilon);
+    }
+  }
+}
+
+}  // namespace graphmini::gnn

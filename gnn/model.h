@@ -1,0 +1,114 @@
+// A GNN model: a stack of layers (gnn/layers.h) with dropout before every layer and an
+// activation after every layer but the last, and the optimisers that train it.
+//
+// The model consumes one block per layer, so the full-graph trainer (the whole graph as every
+// block) and the mini-batch trainer (sampled blocks) run the same code. Its random stream
+// (dropout, initialisation) comes from one seed, so that with one thread a run is
+// reproducible bit for bit.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "gnn/block.h"
+#include "gnn/layers.h"
+#include "gnn/tensor.h"
+
+namespace graphmini::gnn {
+
+enum class ModelKind { gcn, sage, gat };
+
+const char* to_string(ModelKind kind);
+// "gcn", "sage" or "gat"; throws InvalidArgument otherwise.
+ModelKind parse_model_kind(std::string_view text);
+
+struct ModelOptions {
+  ModelKind kind = ModelKind::gcn;
+  std::size_t layers = 2;
+  std::size_t hidden = 16;         // per head for GAT
+  std::size_t heads = 8;           // GAT: heads of the hidden layers
+  std::size_t output_heads = 1;    // GAT: heads of the last layer (averaged)
+  float dropout = 0.5f;            // on the input of every layer
+  float attention_dropout = 0.6f;  // GAT
+  std::uint64_t seed = 1;
+
+  // The papers' defaults for a model: GCN 2 layers, hidden 16, dropout 0.5; GraphSAGE 2
+  // layers, hidden 256, dropout 0.5; GAT 2 layers, 8 heads of 8, dropout and attention
+  // dropout 0.6, one output head.
+  static ModelOptions defaults(ModelKind kind);
+};
+
+class Model {
+ public:
+  Model(const ModelOptions& options, std::size_t in_features, std::size_t classes);
+
+  const ModelOptions& options() const { return options_; }
+  std::size_t num_layers() const { return layers_.size(); }
+  bool needs_self_loops() const { return layers_.front()->needs_self_loops(); }
+
+  // Logits of blocks.back()'s destinations; blocks[i] feeds layer i and `input` has
+  // blocks[0].num_src() rows. Training applies dropout.
+  const Tensor& forward(std::span<const Block* const> blocks, const LayerInput& input,
+                        bool training);
+  // Adds the gradients of the loss to the parameters' gradients, given the gradient of the
+  // logits of the last forward (which must have been a training one).
+  void backward(std::span<const Block* const> blocks, const LayerInput& input,
+                const Tensor& d_logits);
+
+  std::vector<Parameter*> parameters();
+  void zero_gradients();
+  std::size_t parameter_count();
+  // Bytes kept between forward and backward (activations, masks, per-edge attention).
+  std::size_t activation_bytes() const;
+  std::mt19937_64& random() { return random_; }
+
+ private:
+  // Layer i's input: after dropout when it had some, else the model input or the previous
+  // layer's activations.
+  LayerInput layer_input(std::size_t i, const LayerInput& input) const;
+
+  ModelOptions options_;
+  std::vector<std::unique_ptr<Layer>> layers_;
+  std::vector<Activation> activations_;  // after each layer
+  std::mt19937_64 random_;
+  // Per layer: its input after dropout (empty: the input as given), the dropout mask, the
+  // output before and after the activation.
+  std::vector<std::variant<std::monostate, Tensor, SparseMatrix>> dropped_;
+  std::vector<std::vector<float>> masks_;
+  std::vector<Tensor> raw_;
+  std::vector<Tensor> activated_;
+};
+
+struct OptimizerOptions {
+  enum class Kind { adam, sgd } kind = Kind::adam;
+  float learning_rate = 0.01f;
+  float weight_decay = 5e-4f;  // L2, added to the gradient (as torch.optim does)
+  float beta1 = 0.9f;
+  float beta2 = 0.999f;
+  float epsilon = 1e-8f;
+};
+
+class Optimizer {
+ public:
+  Optimizer(const OptimizerOptions& options, std::vector<Parameter*> parameters);
+  void step();
+  // The moment estimates and step count (for checkpoints).
+  std::vector<Tensor>& first_moments() { return first_; }
+  std::vector<Tensor>& second_moments() { return second_; }
+  std::uint64_t& steps() { return steps_; }
+
+ private:
+  OptimizerOptions options_;
+  std::vector<Parameter*> parameters_;
+  std::vector<Tensor> first_;
+  std::vector<Tensor> second_;
+  std::uint64_t steps_ = 0;
+};
+
+}  // namespace graphmini::gnn

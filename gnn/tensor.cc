@@ -1,0 +1,276 @@
+#include "gnn/tensor.h"
+
+#include <cblas.h>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <new>
+#include <string>
+
+#include "runtime/error.h"
+
+// OpenBLAS's own thread control (not part of CBLAS).
+extern "C" void openblas_set_num_threads(int threads);
+
+namespace graphmini::gnn {
+namespace {
+
+constexpr std::size_t kAlignment = 64;
+
+std::string shape(std::size_t rows, std::size_t cols) {
+  return std::to_string(rows) + "x" + std::to_string(cols);
+}
+
+// Rows per parallel chunk for a loop that does `width` work per row.
+std::size_t grain(std::size_t width) {
+  return std::max<std::size_t>(1, 16384 / std::max<std::size_t>(width, 1));
+}
+
+template <typename Body>
+void for_rows(std::size_t rows, std::size_t width, const Body& body) {
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, rows, grain(width)),
+                    [&](const tbb::blocked_range<std::size_t>& range) {
+                      for (std::size_t i = range.begin(); i != range.end(); ++i)
+                        body(i);
+                    });
+}
+
+}  // namespace
+
+void Tensor::Free::operator()(float* p) const {
+  std::free(p);
+}
+
+Tensor::Tensor(std::size_t rows, std::size_t cols) : rows_(rows), cols_(cols) {
+  if (cols != 0 && rows > std::numeric_limits<std::size_t>::max() / sizeof(float) / cols)
+    throw InvalidArgument("tensor of " + shape(rows, cols) + " floats is too large");
+  const std::size_t bytes = std::max<std::size_t>(
+      kAlignment, (rows * cols * sizeof(float) + kAlignment - 1) / kAlignment * kAlignment);
+  values_.reset(static_cast<float*>(std::aligned_alloc(kAlignment, bytes)));
+  if (!values_) throw std::bad_alloc();
+  std::memset(values_.get(), 0, bytes);
+}
+
+Tensor::Tensor(const Tensor& other) : Tensor(other.rows_, other.cols_) {
+  std::copy_n(other.data(), size(), data());
+}
+
+Tensor& Tensor::operator=(const Tensor& other) {
+  if (this == &other) return *this;
+  if (!same_shape(other) || !values_) *this = Tensor(other.rows_, other.cols_);
+  std::copy_n(other.data(), size(), data());
+  return *this;
+}
+
+void Tensor::fill(float value) {
+  std::fill_n(data(), size(), value);
+}
+
+void set_blas_threads(int threads) {
+  openblas_set_num_threads(threads);
+}
+
+void matmul(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& out,
+            float beta) {
+  const std::size_t m = transpose_a ? a.cols() : a.rows();
+  const std::size_t k = transpose_a ? a.rows() : a.cols();
+  const std::size_t k_b = transpose_b ? b.cols() : b.rows();
+  const std::size_t n = transpose_b ? b.rows() : b.cols();
+  if (k != k_b || out.rows() != m || out.cols() != n) {
+    throw InvalidArgument("matmul: " + shape(m, k) + " times " + shape(k_b, n) + " into " +
+                          shape(out.rows(), out.cols()));
+  }
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    for (float& x : out.values())
+      x *= beta;
+    return;
+  }
+  // Panels of output rows, one sgemm each, run by oneTBB (see the file comment).
+  const std::size_t panel = std::max<std::size_t>(16, (1 << 16) / std::max<std::size_t>(n + k, 1));
+  tbb::parallel_for(
+      tbb::blocked_range<std::size_t>(0, m, panel),
+      [&](const tbb::blocked_range<std::size_t>& rows) {
+        const std::size_t first = rows.begin();
+        const float* a_panel = transpose_a ? a.data() + first : a.data() + first * a.cols();
+        cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,
+                    transpose_b ? CblasTrans : CblasNoTrans, static_cast<int>(rows.size()),
+                    static_cast<int>(n), static_cast<int>(k), 1.0f, a_panel,
+                    static_cast<int>(a.cols()), b.data(), static_cast<int>(b.cols()), beta,
+                    out.data() + first * n, static_cast<int>(n));
+      });
+}
+
+void add_bias(Tensor& x, std::span<const float> bias) {
+  if (bias.size() != x.cols())
+    throw InvalidArgument("bias of " + std::to_string(bias.size()) + " for " +
+                          std::to_string(x.cols()) + " columns");
+  for_rows(x.rows(), x.cols(), [&](std::size_t i) {
+    float* row = x.row(i).data();
+    for (std::size_t j = 0; j < bias.size(); ++j)
+      row[j] += bias[j];
+  });
+}
+
+void add_column_sums(const Tensor& x, std::span<float> gradient) {
+  if (gradient.size() != x.cols())
+    throw InvalidArgument("column sums of " + std::to_string(x.cols()) + " columns into " +
+                          std::to_string(gradient.size()));
+  // Serial and in row order, so that a run is reproducible for any thread count.
+  for (std::size_t i = 0; i < x.rows(); ++i) {
+    const float* row = x.row(i).data();
+    for (std::size_t j = 0; j < x.cols(); ++j)
+      gradient[j] += row[j];
+  }
+}
+
+__attribute__((target_clones("arch=haswell", "default"))) void add_scaled(float* target,
+                                                                          const float* source,
+                                                                          float scale,
+                                                                          std::size_t n) {
+  for (std::size_t j = 0; j < n; ++j)
+    target[j] += scale * source[j];
+}
+
+__attribute__((target_clones("arch=haswell", "default"))) void gather_rows(
+    float* target, std::size_t n, const float* rows, std::size_t stride,
+    const std::uint32_t* indices, std::size_t count, const float* entry_scales,
+    const float* index_scales, float row_scale) {
+  for (std::size_t i = 0; i < count; ++i) {
+    float w = entry_scales != nullptr ? row_scale * entry_scales[i] : row_scale;
+    if (index_scales != nullptr) w *= index_scales[indices[i]];
+    const float* source = rows + indices[i] * stride;
+    for (std::size_t j = 0; j < n; ++j)
+      target[j] += w * source[j];
+  }
+}
+
+void axpy(float alpha, const Tensor& y, Tensor& x) {
+  if (!x.same_shape(y)) throw InvalidArgument("axpy: shapes differ");
+  for_rows(x.rows(), x.cols(),
+           [&](std::size_t i) { add_scaled(x.row(i).data(), y.row(i).data(), alpha, x.cols()); });
+}
+
+void activate(Activation f, const Tensor& x, Tensor& y, float slope) {
+  if (!x.same_shape(y)) throw InvalidArgument("activation: shapes differ");
+  for_rows(x.rows(), x.cols(), [&](std::size_t i) {
+    const float* in = x.row(i).data();
+    float* out = y.row(i).data();
+    for (std::size_t j = 0; j < x.cols(); ++j) {
+      const float v = in[j];
+      switch (f) {
+        case Activation::none:
+          out[j] = v;
+          break;
+        case Activation::relu:
+          out[j] = v > 0 ? v : 0;
+          break;
+        case Activation::elu:
+          out[j] = v > 0 ? v : std::expm1(v);
+          break;
+        case Activation::leaky_relu:
+          out[j] = v > 0 ? v : slope * v;
+          break;
+      }
+    }
+  });
+}
+
+void activate_backward(Activation f, const Tensor& x, const Tensor& y, const Tensor& dy, Tensor& dx,
+                       float slope) {
+  if (!x.same_shape(y) || !x.same_shape(dy) || !x.same_shape(dx))
+    throw InvalidArgument("activation backward: shapes differ");
+  for_rows(x.rows(), x.cols(), [&](std::size_t i) {
+    const float* in = x.row(i).data();
+    const float* out = y.row(i).data();
+    const float* gradient = dy.row(i).data();
+    float* result = dx.row(i).data();
+    for (std::size_t j = 0; j < x.cols(); ++j) {
+      const bool positive = in[j] > 0;
+      switch (f) {
+        case Activation::none:
+          result[j] = gradient[j];
+          break;
+        case Activation::relu:
+          result[j] = positive ? gradient[j] : 0;
+          break;
+        case Activation::elu:  // d/dx (e^x - 1) = e^x = y + 1
+          result[j] = positive ? gradient[j] : gradient[j] * (out[j] + 1);
+          break;
+        case Activation::leaky_relu:
+          result[j] = positive ? gradient[j] : gradient[j] * slope;
+          break;
+      }
+    }
+  });
+}
+
+void dropout(std::span<float> values, float p, std::mt19937_64& random, std::vector<float>& mask) {
+  if (!(p >= 0 && p < 1)) throw InvalidArgument("dropout " + std::to_string(p) + " not in [0, 1)");
+  mask.assign(values.size(), 1.0f);
+  if (p == 0) return;
+  const float keep = 1.0f / (1.0f - p);
+  // Serial: one random stream, so that a run is reproducible for a seed. Each 64-bit draw
+  // decides two values (a 32-bit uniform each).
+  const auto threshold = static_cast<std::uint64_t>(static_cast<double>(p) * 4294967296.0);
+  std::uint64_t bits = 0;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i % 2 == 0) bits = random();
+    const std::uint64_t draw = i % 2 == 0 ? bits & 0xffffffffu : bits >> 32;
+    mask[i] = draw < threshold ? 0.0f : keep;
+    values[i] *= mask[i];
+  }
+}
+
+void dropout_backward(std::span<float> gradient, const std::vector<float>& mask) {
+  if (gradient.size() != mask.size()) throw InvalidArgument("dropout backward: sizes differ");
+  for (std::size_t i = 0; i < gradient.size(); ++i)
+    gradient[i] *= mask[i];
+}
+
+double log_softmax_nll(const Tensor& logits, std::span<const std::uint32_t> nodes,
+                       std::span<const std::int32_t> labels, Tensor& gradient) {
+  if (!gradient.same_shape(logits)) gradient = Tensor(logits.rows(), logits.cols());
+  gradient.fill(0);
+  if (nodes.empty()) throw InvalidArgument("loss over no nodes");
+  const std::size_t classes = logits.cols();
+  double loss = 0;
+  const float scale = 1.0f / static_cast<float>(nodes.size());
+  for (const std::uint32_t node : nodes) {
+    const std::int32_t label = labels[node];
+    if (label < 0 || static_cast<std::size_t>(label) >= classes)
+      throw InvalidArgument("node " + std::to_string(node) + " has label " + std::to_string(label) +
+                            ", not in [0, " + std::to_string(classes) + ")");
+    const float* row = logits.row(node).data();
+    const float largest = *std::max_element(row, row + classes);
+    double sum = 0;
+    for (std::size_t c = 0; c < classes; ++c)
+      sum += std::exp(static_cast<double>(row[c] - largest));
+    const double log_sum = std::log(sum) + largest;
+    loss -= row[label] - log_sum;
+    float* out = gradient.row(node).data();
+    for (std::size_t c = 0; c < classes; ++c)
+      out[c] = static_cast<float>(std::exp(row[c] - log_sum)) * scale;
+    out[label] -= scale;
+  }
+  return loss / static_cast<double>(nodes.size());
+}
+
+double accuracy(const Tensor& logits, std::span<const std::uint32_t> nodes,
+                std::span<const std::int32_t> labels) {
+  if (nodes.empty()) return 0;
+  std::size_t correct = 0;
+  for (const std::uint32_t node : nodes) {
+    const std::span<const float> row = logits.row(node);
+    const auto best = std::max_element(row.begin(), row.end()) - row.begin();
+    correct += best == labels[node];
+  }
+  return static_cast<double>(correct) / static_cast<double>(nodes.size());
+}
+
+}  // namespace graphmini::gnn

@@ -1,0 +1,107 @@
+// Dense float32 matrices for GNN training, and the element-wise operators of the models.
+//
+// A Tensor is a row-major rows x cols matrix in 64-byte-aligned storage (rows of node
+// features or activations). Matrix products go through a CBLAS sgemm (OpenBLAS); everything
+// else here is a plain loop, parallel with oneTBB over rows where the work is large enough.
+//
+// Threads: OpenBLAS runs single-threaded inside graphmini (set_blas_threads(1) at start-up,
+// called by the trainers), and oneTBB owns the cores: every sgemm call is split into row
+// panels that oneTBB runs in parallel, so one scheduler decides and no core is
+// oversubscribed (OpenBLAS threads spinning beside oneTBB workers halve throughput).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <span>
+#include <vector>
+
+namespace graphmini::gnn {
+
+class Tensor {
+ public:
+  Tensor() = default;
+  // Zero-filled.
+  Tensor(std::size_t rows, std::size_t cols);
+  Tensor(const Tensor& other);
+  Tensor& operator=(const Tensor& other);
+  Tensor(Tensor&&) noexcept = default;
+  Tensor& operator=(Tensor&&) noexcept = default;
+
+  std::size_t rows() const { return rows_; }
+  std::size_t cols() const { return cols_; }
+  std::size_t size() const { return rows_ * cols_; }
+  float* data() { return values_.get(); }
+  const float* data() const { return values_.get(); }
+  std::span<float> row(std::size_t i) { return {data() + i * cols_, cols_}; }
+  std::span<const float> row(std::size_t i) const { return {data() + i * cols_, cols_}; }
+  float& operator()(std::size_t i, std::size_t j) { return data()[i * cols_ + j]; }
+  float operator()(std::size_t i, std::size_t j) const { return data()[i * cols_ + j]; }
+  std::span<float> values() { return {data(), size()}; }
+  std::span<const float> values() const { return {data(), size()}; }
+
+  void fill(float value);
+  bool same_shape(const Tensor& other) const {
+    return rows_ == other.rows_ && cols_ == other.cols_;
+  }
+
+ private:
+  struct Free {
+    void operator()(float* p) const;
+  };
+  std::size_t rows_ = 0;
+  std::size_t cols_ = 0;
+  std::unique_ptr<float[], Free> values_;
+};
+
+// Limits OpenBLAS to `threads` threads (see the file comment).
+void set_blas_threads(int threads);
+
+// out = op(a) * op(b) + beta * out, where op transposes when asked. Throws InvalidArgument
+// when the shapes do not fit.
+void matmul(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& out,
+            float beta = 0);
+
+// x[i][j] += bias[j].
+void add_bias(Tensor& x, std::span<const float> bias);
+// gradient[j] += sum over i of x[i][j].
+void add_column_sums(const Tensor& x, std::span<float> gradient);
+
+// x += alpha * y.
+void axpy(float alpha, const Tensor& y, Tensor& x);
+
+// The inner loops of aggregation and sparse products, compiled for AVX2 with FMA as well
+// and chosen at run time by the CPU.
+//
+// target[0 .. n) += scale * source[0 .. n).
+void add_scaled(float* target, const float* source, float scale, std::size_t n);
+// target[0 .. n) += sum over i < count of w_i * rows[indices[i] * stride .. + n), where
+// w_i = row_scale * entry_scales[i] (when given) * index_scales[indices[i]] (when given).
+void gather_rows(float* target, std::size_t n, const float* rows, std::size_t stride,
+                 const std::uint32_t* indices, std::size_t count, const float* entry_scales,
+                 const float* index_scales, float row_scale);
+
+enum class Activation { none, relu, elu, leaky_relu };
+
+// y = f(x), in place allowed (y may be x).
+void activate(Activation f, const Tensor& x, Tensor& y, float slope = 0.2f);
+// dx = dy * f'(x) given x and y = f(x); in place allowed (dx may be dy).
+void activate_backward(Activation f, const Tensor& x, const Tensor& y, const Tensor& dy, Tensor& dx,
+                       float slope = 0.2f);
+
+// Inverted dropout: each value is zeroed with probability p and the rest scaled by 1/(1-p);
+// `mask` receives the scale of each value (0 or 1/(1-p)) for the backward pass.
+void dropout(std::span<float> values, float p, std::mt19937_64& random, std::vector<float>& mask);
+void dropout_backward(std::span<float> gradient, const std::vector<float>& mask);
+
+// Mean negative log-likelihood of log_softmax(logits) over `nodes` with their `labels`;
+// fills `gradient` (same shape as logits, zero outside `nodes`) with its derivative.
+double log_softmax_nll(const Tensor& logits, std::span<const std::uint32_t> nodes,
+                       std::span<const std::int32_t> labels, Tensor& gradient);
+
+// The share of `nodes` whose largest logit is at their label.
+double accuracy(const Tensor& logits, std::span<const std::uint32_t> nodes,
+                std::span<const std::int32_t> labels);
+
+}  // namespace graphmini::gnn

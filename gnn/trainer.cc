@@ -1,0 +1,349 @@
+#include "gnn/trainer.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <variant>
+
+#include "runtime/error.h"
+#include "runtime/files.h"
+
+namespace graphmini::gnn {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::vector<std::uint32_t> nodes_in(const NodeData& nodes, Split which) {
+  std::vector<std::uint32_t> result;
+  for (std::size_t i = 0; i < nodes.split.size(); ++i) {
+    if (nodes.split[i] == which) result.push_back(static_cast<std::uint32_t>(i));
+  }
+  return result;
+}
+
+// Scales each row of non-negative features to sum 1; leaves features with a negative value
+// as they are (see TrainOptions::normalize_features).
+void normalize_rows(std::span<const std::uint64_t> offsets, std::span<float> values) {
+  if (std::any_of(values.begin(), values.end(), [](float v) { return v < 0; })) return;
+  for (std::size_t i = 0; i + 1 < offsets.size(); ++i) {
+    double sum = 0;
+    for (std::uint64_t e = offsets[i]; e < offsets[i + 1]; ++e)
+      sum += values[e];
+    if (sum == 0) continue;
+    for (std::uint64_t e = offsets[i]; e < offsets[i + 1]; ++e)
+      values[e] = static_cast<float>(values[e] / sum);
+  }
+}
+
+// The model input: the dataset's features as a dense tensor or a sparse matrix.
+std::variant<Tensor, SparseMatrix> model_input(const Features& features, bool normalize) {
+  if (const SparseFeatures* sparse = std::get_if<SparseFeatures>(&features)) {
+    SparseMatrix x = SparseMatrix::from(*sparse);
+    if (normalize) normalize_rows(x.offsets, x.values);
+    return x;
+  }
+  const DenseFeatures& dense = std::get<DenseFeatures>(features);
+  Tensor t(dense.rows, dense.cols);
+  std::copy(dense.values.begin(), dense.values.end(), t.data());
+  if (normalize) {
+    std::vector<std::uint64_t> offsets(dense.rows + 1);
+    for (std::size_t i = 0; i <= dense.rows; ++i)
+      offsets[i] = i * dense.cols;
+    normalize_rows(offsets, t.values());
+  }
+  return t;
+}
+
+std::size_t input_bytes(const std::variant<Tensor, SparseMatrix>& input) {
+  if (const Tensor* t = std::get_if<Tensor>(&input)) return t->size() * sizeof(float);
+  const SparseMatrix& m = std::get<SparseMatrix>(input);
+  return m.offsets.size() * sizeof(std::uint64_t) +
+         m.values.size() * (sizeof(float) + sizeof(std::uint32_t));
+}
+
+// ---- Checkpoints ----------------------------------------------------------------------------
+// "GMCKPT1\n", then the payload, then the CRC-32 of the payload (4 bytes, little-endian).
+
+constexpr char kMagic[8] = {'G', 'M', 'C', 'K', 'P', 'T', '1', '\n'};
+
+class Writer {
+ public:
+  template <typename T>
+  void put(const T& value) {
+    const auto* bytes = reinterpret_cast<const char*>(&value);
+    data_.append(bytes, sizeof(T));
+  }
+  void put(const std::string& text) {
+    put<std::uint64_t>(text.size());
+    data_ += text;
+  }
+  void put(const Tensor& t) {
+    put<std::uint64_t>(t.rows());
+    put<std::uint64_t>(t.cols());
+    data_.append(reinterpret_cast<const char*>(t.data()), t.size() * sizeof(float));
+  }
+  const std::string& data() const { return data_; }
+
+ private:
+  std::string data_;
+};
+
+class Reader {
+ public:
+  Reader(std::span<const std::byte> bytes, std::string path)
+      : bytes_(bytes), path_(std::move(path)) {}
+  template <typename T>
+  T get() {
+    T value;
+    std::memcpy(&value, take(sizeof(T)), sizeof(T));
+    return value;
+  }
+  std::string get_string() {
+    const auto size = get<std::uint64_t>();
+    const std::byte* p = take(size);
+    return std::string(reinterpret_cast<const char*>(p), size);
+  }
+  void get(Tensor& t, const std::string& what) {
+    const auto rows = get<std::uint64_t>();
+    const auto cols = get<std::uint64_t>();
+    if (rows != t.rows() || cols != t.cols())
+      throw FormatError(path_, what + " has shape " + std::to_string(rows) + "x" +
+                                   std::to_string(cols) + ", the model needs " +
+                                   std::to_string(t.rows()) + "x" + std::to_string(t.cols()));
+    std::memcpy(t.data(), take(t.size() * sizeof(float)), t.size() * sizeof(float));
+  }
+  bool done() const { return position_ == bytes_.size(); }
+
+ private:
+  const std::byte* take(std::size_t n) {
+    if (n > bytes_.size() - position_) throw FormatError(path_, "checkpoint is truncated");
+    const std::byte* p = bytes_.data() + position_;
+    position_ += n;
+    return p;
+  }
+  std::span<const std::byte> bytes_;
+  std::string path_;
+  std::size_t position_ = 0;
+};
+
+// What a checkpoint must match to be resumed: the model and the data shape.
+std::string fingerprint(const ModelOptions& model, const datasets::Dataset& dataset,
+                        const TrainOptions& options) {
+  std::ostringstream text;
+  text << to_string(model.kind) << " layers=" << model.layers << " hidden=" << model.hidden
+       << " heads=" << model.heads << "/" << model.output_heads << " dropout=" << model.dropout
+       << "/" << model.attention_dropout << " seed=" << model.seed
+       << " nodes=" << dataset.nodes.num_nodes() << " features=" << dataset.nodes.num_features()
+       << " classes=" << dataset.nodes.num_classes << " lr=" << options.optimizer.learning_rate
+       << " weight_decay=" << options.optimizer.weight_decay
+       << " optimizer=" << static_cast<int>(options.optimizer.kind)
+       << " normalize=" << options.normalize_features;
+  return text.str();
+}
+
+struct RunState {
+  std::vector<EpochRecord> records;
+  std::uint32_t best_epoch = 0;
+  double best_validation = -1;
+  double best_test = 0;
+  std::vector<Tensor> best_parameters;
+};
+
+void save_checkpoint(const std::filesystem::path& path, const std::string& print, Model& model,
+                     Optimizer& optimizer, const RunState& state) {
+  Writer out;
+  out.put(print);
+  std::ostringstream random;
+  random << model.random();
+  out.put(random.str());
+  out.put<std::uint64_t>(state.records.size());
+  for (const EpochRecord& r : state.records)
+    out.put(r);
+  out.put<std::uint32_t>(state.best_epoch);
+  out.put<double>(state.best_validation);
+  out.put<double>(state.best_test);
+  const std::vector<Parameter*> parameters = model.parameters();
+  for (const Parameter* p : parameters)
+    out.put(p->value);
+  for (const Tensor& t : state.best_parameters)
+    out.put(t);
+  out.put<std::uint64_t>(optimizer.steps());
+  for (std::size_t i = 0; i < parameters.size(); ++i) {
+    out.put(optimizer.first_moments()[i]);
+    out.put(optimizer.second_moments()[i]);
+  }
+  const std::string& payload = out.data();
+  const std::uint32_t crc = static_cast<std::uint32_t>(
+      crc32(0, reinterpret_cast<const Bytef*>(payload.data()), static_cast<uInt>(payload.size())));
+  AtomicFile file(path);
+  file.write(std::string_view(kMagic, sizeof kMagic));
+  file.write(payload);
+  file.write(std::string_view(reinterpret_cast<const char*>(&crc), sizeof crc));
+  file.commit();
+}
+
+void load_checkpoint(const std::filesystem::path& path, const std::string& print, Model& model,
+                     Optimizer& optimizer, RunState& state) {
+  const MappedFile file(path);
+  const std::span<const std::byte> bytes = file.bytes();
+  const std::string name = path.string();
+  if (bytes.size() < sizeof kMagic + 4 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
+    throw FormatError(name, "not a graphmini checkpoint");
+  const std::span<const std::byte> payload =
+      bytes.subspan(sizeof kMagic, bytes.size() - sizeof kMagic - 4);
+  std::uint32_t crc = 0;
+  std::memcpy(&crc, bytes.data() + bytes.size() - 4, 4);
+  if (crc32(0, reinterpret_cast<const Bytef*>(payload.data()), static_cast<uInt>(payload.size())) !=
+      crc) {
+    throw FormatError(name, "checksum mismatch: the checkpoint is corrupted");
+  }
+  Reader in(payload, name);
+  const std::string written = in.get_string();
+  if (written != print)
+    throw FormatError(
+        name, "checkpoint of another run (" + written + "), not of this one (" + print + ")");
+  std::istringstream random(in.get_string());
+  random >> model.random();
+  if (!random) throw FormatError(name, "bad random state");
+  const auto records = in.get<std::uint64_t>();
+  if (records > 1u << 24) throw FormatError(name, "implausible epoch count");
+  state.records.resize(records);
+  for (EpochRecord& r : state.records)
+    r = in.get<EpochRecord>();
+  state.best_epoch = in.get<std::uint32_t>();
+  state.best_validation = in.get<double>();
+  state.best_test = in.get<double>();
+  const std::vector<Parameter*> parameters = model.parameters();
+  for (Parameter* p : parameters)
+    in.get(p->value, p->name);
+  for (std::size_t i = 0; i < parameters.size(); ++i)
+    in.get(state.best_parameters[i], "best " + parameters[i]->name);
+  optimizer.steps() = in.get<std::uint64_t>();
+  for (std::size_t i = 0; i < parameters.size(); ++i) {
+    in.get(optimizer.first_moments()[i], "first moment of " + parameters[i]->name);
+    in.get(optimizer.second_moments()[i], "second moment of " + parameters[i]->name);
+  }
+  if (!in.done()) throw FormatError(name, "trailing bytes after the checkpoint");
+}
+
+}  // namespace
+
+std::uint64_t peak_rss_bytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+  }
+  return 0;
+}
+
+TrainResult train_full_graph(const datasets::Dataset& dataset, const ModelOptions& model_options,
+                             const TrainOptions& options) {
+  const NodeData& nodes = dataset.nodes;
+  nodes.validate();
+  if (dataset.graph.num_vertices() != nodes.num_nodes())
+    throw InvalidArgument("graph has " + std::to_string(dataset.graph.num_vertices()) +
+                          " vertices but the node data " + std::to_string(nodes.num_nodes()));
+  const std::vector<std::uint32_t> train = nodes_in(nodes, Split::train);
+  const std::vector<std::uint32_t> validation = nodes_in(nodes, Split::validation);
+  const std::vector<std::uint32_t> test = nodes_in(nodes, Split::test);
+  if (train.empty()) throw InvalidArgument("the dataset has no training nodes");
+  if (validation.empty()) throw InvalidArgument("the dataset has no validation nodes");
+  for (const std::vector<std::uint32_t>* split : {&train, &validation}) {
+    for (const std::uint32_t v : *split) {
+      if (nodes.labels[v] < 0)
+        throw InvalidArgument("node " + std::to_string(v) + " is in a split but has no label");
+    }
+  }
+
+  Model model(model_options, nodes.num_features(), nodes.num_classes);
+  Optimizer optimizer(options.optimizer, model.parameters());
+  const Block block = Block::whole_graph(dataset.graph, model.needs_self_loops());
+  const std::vector<const Block*> blocks(model.num_layers(), &block);
+  const std::variant<Tensor, SparseMatrix> input_storage =
+      model_input(nodes.features, options.normalize_features);
+  const LayerInput input = std::visit([](const auto& x) { return LayerInput(x); }, input_storage);
+
+  RunState state;
+  for (const Parameter* p : model.parameters())
+    state.best_parameters.push_back(p->value);
+  const std::string print = fingerprint(model_options, dataset, options);
+  if (options.resume && options.checkpoint && std::filesystem::exists(*options.checkpoint))
+    load_checkpoint(*options.checkpoint, print, model, optimizer, state);
+
+  TrainResult result;
+  Tensor d_logits;
+  std::uint32_t since_best = 0;
+  for (const EpochRecord& r : state.records)
+    since_best = r.epoch == state.best_epoch ? 0 : since_best + 1;
+  std::uint32_t epoch = static_cast<std::uint32_t>(state.records.size());
+  while (epoch < options.epochs && since_best < options.patience) {
+    ++epoch;
+    EpochRecord record;
+    record.epoch = epoch;
+    const Clock::time_point start = Clock::now();
+    model.zero_gradients();
+    const Tensor& logits = model.forward(blocks, input, true);
+    record.loss = log_softmax_nll(logits, train, nodes.labels, d_logits);
+    model.backward(blocks, input, d_logits);
+    optimizer.step();
+    record.seconds = seconds_since(start);
+
+    const Clock::time_point evaluation = Clock::now();
+    const Tensor& scores = model.forward(blocks, input, false);
+    record.train_accuracy = accuracy(scores, train, nodes.labels);
+    record.validation_accuracy = accuracy(scores, validation, nodes.labels);
+    record.test_accuracy = test.empty() ? 0 : accuracy(scores, test, nodes.labels);
+    record.evaluation_seconds = seconds_since(evaluation);
+
+    if (record.validation_accuracy > state.best_validation) {
+      state.best_validation = record.validation_accuracy;
+      state.best_test = record.test_accuracy;
+      state.best_epoch = epoch;
+      const std::vector<Parameter*> parameters = model.parameters();
+      for (std::size_t i = 0; i < parameters.size(); ++i)
+        state.best_parameters[i] = parameters[i]->value;
+      since_best = 0;
+    } else {
+      ++since_best;
+    }
+    state.records.push_back(record);
+    if (options.on_epoch) options.on_epoch(record);
+    if (options.checkpoint && options.checkpoint_every > 0 &&
+        (epoch % options.checkpoint_every == 0 || epoch == options.epochs)) {
+      save_checkpoint(*options.checkpoint, print, model, optimizer, state);
+    }
+  }
+
+  result.epochs = state.records;
+  result.best_epoch = state.best_epoch;
+  result.best_validation_accuracy = std::max(state.best_validation, 0.0);
+  result.test_accuracy = state.best_test;
+  result.stopped_early = since_best >= options.patience && epoch < options.epochs;
+  std::vector<double> times;
+  for (const EpochRecord& r : result.epochs) {
+    result.train_seconds += r.seconds;
+    result.evaluation_seconds += r.evaluation_seconds;
+    times.push_back(r.seconds);
+  }
+  if (!times.empty()) {
+    std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
+    result.median_epoch_seconds = times[times.size() / 2];
+  }
+  result.peak_rss_bytes = peak_rss_bytes();
+  result.needed_bytes = block.bytes() + input_bytes(input_storage) +
+                        4 * model.parameter_count() * sizeof(float) + 2 * model.activation_bytes() +
+                        nodes.num_nodes() * (sizeof(std::int32_t) + sizeof(Split));
+  return result;
+}
+
+}  // namespace graphmini::gnn

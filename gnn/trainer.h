@@ -1,0 +1,70 @@
+// The full-graph trainer: every epoch is one forward and backward pass over the whole graph
+// (one block per layer, gnn/block.h), then evaluation on the train, validation and test
+// masks, timed apart and left out of the training time (as Bajaj et al., PVLDB 2025, do).
+// Early stopping: training stops when validation accuracy has not improved for `patience`
+// epochs; the parameters of the best validation epoch give the test score.
+//
+// Checkpoints hold everything a run depends on (parameters, optimiser moments, the random
+// stream, the best model and the epoch log), written atomically, so that a resumed run
+// continues exactly where the interrupted one was (bit for bit with one thread).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "datasets/dataset.h"
+#include "gnn/model.h"
+
+namespace graphmini::gnn {
+
+struct EpochRecord {
+  std::uint32_t epoch = 0;  // from 1
+  double loss = 0;
+  double train_accuracy = 0;
+  double validation_accuracy = 0;
+  double test_accuracy = 0;
+  double seconds = 0;             // training (forward, backward, optimiser step)
+  double evaluation_seconds = 0;  // left out of the training time
+};
+
+struct TrainOptions {
+  std::uint32_t epochs = 200;
+  std::uint32_t patience = 100;  // epochs without a better validation accuracy
+  OptimizerOptions optimizer;
+  // Scale each node's features to sum 1 when no feature is negative (bag-of-words input, as
+  // Kipf and Welling preprocess the citation data); other features are used as they are.
+  bool normalize_features = true;
+  std::optional<std::filesystem::path> checkpoint;  // written every checkpoint_every epochs
+  std::uint32_t checkpoint_every = 10;
+  bool resume = false;  // continue from `checkpoint` when it exists
+  // Called after every epoch (progress lines, the CSV log).
+  std::function<void(const EpochRecord&)> on_epoch;
+};
+
+struct TrainResult {
+  std::vector<EpochRecord> epochs;
+  std::uint32_t best_epoch = 0;
+  double best_validation_accuracy = 0;
+  double test_accuracy = 0;  // with the parameters of the best epoch
+  double train_seconds = 0;
+  double evaluation_seconds = 0;
+  double median_epoch_seconds = 0;
+  bool stopped_early = false;
+  // Memory: the process's peak resident set, and what the run needs by count: graph (blocks),
+  // features, parameters with gradients and optimiser state, activations and their gradients.
+  std::uint64_t peak_rss_bytes = 0;
+  std::uint64_t needed_bytes = 0;
+};
+
+// Throws InvalidArgument when the dataset has no training or validation nodes.
+TrainResult train_full_graph(const datasets::Dataset& dataset, const ModelOptions& model,
+                             const TrainOptions& options);
+
+// The process's peak resident set size in bytes (VmHWM).
+std::uint64_t peak_rss_bytes();
+
+}  // namespace graphmini::gnn

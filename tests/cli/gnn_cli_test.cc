@@ -1,0 +1,92 @@
+// graphmini gnn train as a user meets it: the JSON report, the per-epoch CSV log, checkpoints
+// and one-line errors for bad input.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "cli/cli_fixture.h"
+#include "support/test_support.h"
+
+namespace graphmini {
+namespace {
+
+using testing::CliResult;
+using testing::CliTest;
+
+constexpr const char* kSmall =
+    "-d csbm:nodes=300,classes=3,avg_degree=6,features=8,homophily=0.9,seed=2 --threads 1";
+
+TEST_F(CliTest, GnnTrainReportsItsRunAsJsonAndLogsEveryEpoch) {
+  const auto log = files_.path() / "log.csv";
+  const CliResult result =
+      run(std::string("gnn train ") + kSmall + " --epochs 12 --json --log " + log.string());
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto out = nlohmann::json::parse(result.out);
+  for (const char* key : {"test_acc", "best_val_acc", "epochs", "epoch_seconds", "train_seconds",
+                          "peak_rss_bytes", "needed_bytes", "best_epoch"}) {
+    EXPECT_TRUE(out.contains(key)) << key;
+  }
+  EXPECT_EQ(out["epochs"].get<int>(), 12);
+  EXPECT_EQ(out["model"], "gcn");
+  EXPECT_GT(out["peak_rss_bytes"].get<double>(), out["needed_bytes"].get<double>());
+
+  std::istringstream lines(testing::read_file(log));
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_EQ(line, "epoch,loss,train_acc,val_acc,test_acc,epoch_seconds,eval_seconds");
+  int epoch = 0;
+  double best = 0;
+  while (std::getline(lines, line)) {
+    ++epoch;
+    EXPECT_EQ(line.substr(0, line.find(',')), std::to_string(epoch));
+    std::vector<double> fields;
+    std::istringstream row(line);
+    std::string field;
+    while (std::getline(row, field, ','))
+      fields.push_back(std::stod(field));
+    ASSERT_EQ(fields.size(), 7u) << line;
+    best = std::max(best, fields[3]);
+  }
+  EXPECT_EQ(epoch, 12);
+  EXPECT_NEAR(best, out["best_val_acc"].get<double>(), 1e-4);
+}
+
+TEST_F(CliTest, GnnTrainResumesFromItsCheckpoint) {
+  const auto checkpoint = files_.path() / "run.ckpt";
+  const std::string base = std::string("gnn train ") + kSmall + " --model sage --hidden 8 --json";
+  const CliResult whole = run(base + " --epochs 8");
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  ASSERT_EQ(run(base + " --epochs 5 --checkpoint " + checkpoint.string() + " --checkpoint-every 5")
+                .exit_code,
+            0);
+  const CliResult resumed = run(base + " --epochs 8 --resume --checkpoint " + checkpoint.string());
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(nlohmann::json::parse(resumed.out)["test_acc"],
+            nlohmann::json::parse(whole.out)["test_acc"]);
+  EXPECT_EQ(nlohmann::json::parse(resumed.out)["best_val_acc"],
+            nlohmann::json::parse(whole.out)["best_val_acc"]);
+}
+
+TEST_F(CliTest, GnnTrainBadInputFailsWithOneLine) {
+  const auto checkpoint = files_.write("broken.ckpt", "GMCKPT1\nnonsense");
+  const auto not_a_dataset = files_.write("graph.txt", "0 1\n1 2\n");
+  for (const std::string& arguments :
+       {std::string("gnn train -d /nonexistent/cora"), "gnn train -d " + not_a_dataset.string(),
+        std::string("gnn train ") + kSmall + " --model transformer",
+        std::string("gnn train ") + kSmall + " --dropout 1.5",
+        std::string("gnn train ") + kSmall + " --lr 0",
+        std::string("gnn train ") + kSmall + " --layers 0",
+        std::string("gnn train ") + kSmall + " --resume",
+        std::string("gnn train ") + kSmall + " --resume --checkpoint " + checkpoint.string(),
+        std::string("gnn train"), std::string("gnn")}) {
+    const CliResult result = run(arguments);
+    EXPECT_NE(result.exit_code, 0) << arguments;
+    EXPECT_EQ(lines(result.err), 1) << arguments << ": " << result.err;
+    EXPECT_EQ(result.err.rfind("graphmini: error: ", 0), 0u) << arguments << ": " << result.err;
+  }
+}
+
+}  // namespace
+}  // namespace graphmini
