@@ -34,7 +34,7 @@ struct TrainCommand {
   std::optional<float> learning_rate;
   std::optional<float> weight_decay;
   std::string optimizer = "adam";
-  std::uint32_t epochs = 200;
+  std::optional<std::uint32_t> epochs;
   std::uint32_t patience = 100;
   std::uint64_t seed = 1;
   int threads = 0;
@@ -53,20 +53,19 @@ void run_train(const TrainCommand& command) {
   const tbb::global_control control(tbb::global_control::max_allowed_parallelism, threads);
   gnn::set_blas_threads(1);
 
-  gnn::ModelOptions model = gnn::ModelOptions::defaults(gnn::parse_model_kind(command.model));
+  const gnn::ModelKind kind = gnn::parse_model_kind(command.model);
+  gnn::ModelOptions model = gnn::ModelOptions::defaults(kind);
   if (command.layers) model.layers = *command.layers;
   if (command.hidden) model.hidden = *command.hidden;
   if (command.heads) model.heads = *command.heads;
   if (command.dropout) model.dropout = *command.dropout;
   model.seed = command.seed;
-  gnn::TrainOptions options;
-  options.epochs = command.epochs;
+  gnn::TrainOptions options = gnn::TrainOptions::defaults(kind);
+  if (command.epochs) options.epochs = *command.epochs;
   options.patience = command.patience;
   if (command.optimizer == "sgd") options.optimizer.kind = gnn::OptimizerOptions::Kind::sgd;
   if (command.learning_rate) options.optimizer.learning_rate = *command.learning_rate;
   if (command.weight_decay) options.optimizer.weight_decay = *command.weight_decay;
-  if (model.kind == gnn::ModelKind::gat && !command.learning_rate)
-    options.optimizer.learning_rate = 0.005f;
   if (!command.checkpoint.empty()) options.checkpoint = command.checkpoint;
   options.checkpoint_every = command.checkpoint_every;
   options.resume = command.resume;
@@ -82,20 +81,20 @@ void run_train(const TrainCommand& command) {
   std::optional<AtomicFile> log;
   if (!command.log.empty()) {
     log.emplace(command.log);
-    log->write("epoch,loss,train_acc,val_acc,test_acc,epoch_seconds,eval_seconds\n");
+    log->write("epoch,loss,train_acc,val_acc,val_loss,test_acc,epoch_seconds,eval_seconds\n");
   }
   const bool terminal = ::isatty(STDERR_FILENO) == 1;
   options.on_epoch = [&](const gnn::EpochRecord& r) {
     if (log) {
       char line[256];
-      std::snprintf(line, sizeof line, "%u,%.6f,%.4f,%.4f,%.4f,%.6f,%.6f\n", r.epoch, r.loss,
-                    r.train_accuracy, r.validation_accuracy, r.test_accuracy, r.seconds,
-                    r.evaluation_seconds);
+      std::snprintf(line, sizeof line, "%u,%.6f,%.4f,%.4f,%.6f,%.4f,%.6f,%.6f\n", r.epoch, r.loss,
+                    r.train_accuracy, r.validation_accuracy, r.validation_loss, r.test_accuracy,
+                    r.seconds, r.evaluation_seconds);
       log->write(line);
     }
     if (terminal) {
       std::fprintf(stderr, "\repoch %u/%u  loss %.4f  train %.3f  val %.3f  %.1f ms/epoch   ",
-                   r.epoch, command.epochs, r.loss, r.train_accuracy, r.validation_accuracy,
+                   r.epoch, options.epochs, r.loss, r.train_accuracy, r.validation_accuracy,
                    r.seconds * 1e3);
     }
   };
@@ -170,7 +169,7 @@ void add_gnn_command(CLI::App& app) {
   train->add_option("--optimizer", command->optimizer, "adam or sgd")
       ->check(CLI::IsMember({"adam", "sgd"}))
       ->capture_default_str();
-  train->add_option("--epochs", command->epochs, "most epochs")->capture_default_str();
+  train->add_option("--epochs", command->epochs, "most epochs (default: 200, gat 1000)");
   train
       ->add_option("--patience", command->patience,
                    "stop when validation accuracy has not improved for this many epochs")

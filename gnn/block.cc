@@ -1,25 +1,14 @@
 #include "gnn/block.h"
 
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-
 #include <algorithm>
 #include <cmath>
 #include <string>
 
+#include "gnn/parallel.h"
 #include "runtime/error.h"
 
 namespace graphmini::gnn {
 namespace {
-
-template <typename Body>
-void for_rows(std::size_t rows, std::size_t grain, const Body& body) {
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, rows, std::max<std::size_t>(grain, 1)),
-                    [&](const tbb::blocked_range<std::size_t>& range) {
-                      for (std::size_t i = range.begin(); i != range.end(); ++i)
-                        body(i);
-                    });
-}
 
 void require_shape(const Tensor& t, std::size_t rows, std::size_t cols, const char* what) {
   if (t.rows() != rows || t.cols() != cols) {
@@ -118,7 +107,7 @@ void Block::aggregate(Aggregation kind, const Tensor& in, Tensor& out) const {
   const std::size_t width = in.cols();
   require_shape(in, num_src_, width, "aggregate input");
   require_shape(out, num_dst_, width, "aggregate output");
-  for_rows(num_dst_, 4096 / std::max<std::size_t>(width, 1) + 1, [&](std::size_t d) {
+  for_each_row(num_dst_, 4 * width, [&](std::size_t d) {
     float* target = out.row(d).data();
     std::fill_n(target, width, 0.0f);
     const float row_scale = kind == Aggregation::gcn    ? dst_norm_[d]
@@ -140,7 +129,7 @@ void Block::aggregate_backward(Aggregation kind, const Tensor& d_out, Tensor& d_
   const float* index_scales = kind == Aggregation::gcn    ? dst_norm_.data()
                               : kind == Aggregation::mean ? inverse_degree_.data()
                                                           : nullptr;
-  for_rows(num_src_, 4096 / std::max<std::size_t>(width, 1) + 1, [&](std::size_t s) {
+  for_each_row(num_src_, 4 * width, [&](std::size_t s) {
     float* target = d_in.row(s).data();
     std::fill_n(target, width, 0.0f);
     gather_rows(target, width, d_out.data(), width, reverse_targets_.data() + reverse_offsets_[s],
@@ -163,7 +152,7 @@ void sparse_matmul(const SparseMatrix& x, const Tensor& w, Tensor& out) {
   require_shape(w, x.cols, w.cols(), "sparse matmul weights");
   require_shape(out, x.rows, w.cols(), "sparse matmul output");
   const std::size_t width = w.cols();
-  for_rows(x.rows, 4096 / std::max<std::size_t>(width, 1) + 1, [&](std::size_t i) {
+  for_each_row(x.rows, 4 * width, [&](std::size_t i) {
     float* target = out.row(i).data();
     std::fill_n(target, width, 0.0f);
     gather_rows(target, width, w.data(), width, x.columns.data() + x.offsets[i],
@@ -193,7 +182,7 @@ void sparse_transpose_matmul(const SparseMatrix& x, const Tensor& d_out, Tensor&
     }
   }
   const std::size_t width = d_out.cols();
-  for_rows(x.cols, 4096 / std::max<std::size_t>(width, 1) + 1, [&](std::size_t c) {
+  for_each_row(x.cols, 4 * width, [&](std::size_t c) {
     gather_rows(d_w.row(c).data(), width, d_out.data(), width, rows.data() + offsets[c],
                 offsets[c + 1] - offsets[c], values.data() + offsets[c], nullptr, 1.0f);
   });

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "gnn/parallel.h"
 #include "runtime/error.h"
 
 namespace graphmini::gnn {
@@ -32,68 +33,109 @@ Parameter bias(std::size_t out) {
   return {"bias", Tensor(1, out), Tensor(1, out)};
 }
 
-// H' = A_gcn (X W) + b.
+// y = A X W for a block's aggregation A, computed as A (X W) or as (A X) W: the narrower of
+// the input and output widths is aggregated (sparse input is always multiplied first).
+class AggregatedProduct {
+ public:
+  AggregatedProduct(Aggregation kind, Parameter weight) : kind_(kind), weight_(std::move(weight)) {}
+
+  Parameter& weight() { return weight_; }
+  std::size_t in_features() const { return weight_.value.rows(); }
+  std::size_t out_features() const { return weight_.value.cols(); }
+  std::size_t activation_bytes() const { return kept_.size() * sizeof(float); }
+
+  void forward(const Block& block, const LayerInput& input, Tensor& output) {
+    resize(output, block.num_dst(), out_features());
+    if (aggregate_first(input)) {
+      resize(kept_, block.num_dst(), in_features());
+      block.aggregate(kind_, input.dense(), kept_);
+      matmul(kept_, false, weight_.value, false, output);
+    } else {
+      input.multiply(weight_.value, kept_);
+      block.aggregate(kind_, kept_, output);
+    }
+  }
+
+  // Adds to the weight's gradient; d_input, when not null, receives the input's gradient.
+  void backward(const Block& block, const LayerInput& input, const Tensor& d_output,
+                Tensor* d_input) {
+    if (aggregate_first(input)) {
+      matmul(kept_, true, d_output, false, weight_.gradient, 1.0f);
+      if (d_input == nullptr) return;
+      resize(scratch_, block.num_dst(), in_features());
+      matmul(d_output, false, weight_.value, true, scratch_);
+      resize(*d_input, block.num_src(), in_features());
+      block.aggregate_backward(kind_, scratch_, *d_input);
+    } else {
+      resize(scratch_, block.num_src(), out_features());
+      block.aggregate_backward(kind_, d_output, scratch_);
+      input.add_transposed_product(scratch_, weight_.gradient);
+      if (d_input == nullptr) return;
+      resize(*d_input, block.num_src(), in_features());
+      matmul(scratch_, false, weight_.value, true, *d_input);
+    }
+  }
+
+ private:
+  bool aggregate_first(const LayerInput& input) const {
+    return !input.sparse() && in_features() < out_features();
+  }
+
+  Aggregation kind_;
+  Parameter weight_;
+  Tensor kept_;  // X W, or A X when aggregating first
+  Tensor scratch_;
+};
+
+// H' = A_gcn X W + b.
 class GcnLayer final : public Layer {
  public:
   GcnLayer(std::size_t in, std::size_t out, std::mt19937_64& random)
-      : weight_(weight("weight", in, out, random)), bias_(bias(out)) {}
+      : product_(Aggregation::gcn, weight("weight", in, out, random)), bias_(bias(out)) {}
 
-  std::size_t in_features() const override { return weight_.value.rows(); }
-  std::size_t out_features() const override { return weight_.value.cols(); }
+  std::size_t in_features() const override { return product_.in_features(); }
+  std::size_t out_features() const override { return product_.out_features(); }
   bool needs_self_loops() const override { return true; }
-  std::size_t activation_bytes() const override { return projected_.size() * sizeof(float); }
-  std::vector<Parameter*> parameters() override { return {&weight_, &bias_}; }
+  std::size_t activation_bytes() const override { return product_.activation_bytes(); }
+  std::vector<Parameter*> parameters() override { return {&product_.weight(), &bias_}; }
 
   void forward(const Block& block, const LayerInput& input, Tensor& output, bool,
                std::mt19937_64&) override {
     check_input(block, input, in_features(), "GCN");
-    resize(projected_, block.num_src(), out_features());
-    input.multiply(weight_.value, projected_);
-    resize(output, block.num_dst(), out_features());
-    block.aggregate(Aggregation::gcn, projected_, output);
+    product_.forward(block, input, output);
     add_bias(output, bias_.value.values());
   }
 
   void backward(const Block& block, const LayerInput& input, const Tensor& d_output,
                 Tensor* d_input) override {
     add_column_sums(d_output, bias_.gradient.values());
-    resize(d_projected_, block.num_src(), out_features());
-    block.aggregate_backward(Aggregation::gcn, d_output, d_projected_);
-    input.add_transposed_product(d_projected_, weight_.gradient);
-    if (d_input != nullptr) {
-      resize(*d_input, block.num_src(), in_features());
-      matmul(d_projected_, false, weight_.value, true, *d_input);
-    }
+    product_.backward(block, input, d_output, d_input);
   }
 
  private:
-  Parameter weight_;
+  AggregatedProduct product_;
   Parameter bias_;
-  Tensor projected_;
-  Tensor d_projected_;
 };
 
-// h'_d = h_d W_root + mean(X W_neigh)_d + b; destinations are the first sources.
+// h'_d = h_d W_root + mean over s in S(d) of h_s W_neigh + b; destinations are the first
+// sources.
 class SageLayer final : public Layer {
  public:
   SageLayer(std::size_t in, std::size_t out, std::mt19937_64& random)
       : root_(weight("root_weight", in, out, random)),
-        neighbour_(weight("neighbour_weight", in, out, random)),
+        neighbours_(Aggregation::mean, weight("neighbour_weight", in, out, random)),
         bias_(bias(out)) {}
 
   std::size_t in_features() const override { return root_.value.rows(); }
   std::size_t out_features() const override { return root_.value.cols(); }
   bool needs_self_loops() const override { return false; }
-  std::size_t activation_bytes() const override { return projected_.size() * sizeof(float); }
-  std::vector<Parameter*> parameters() override { return {&root_, &neighbour_, &bias_}; }
+  std::size_t activation_bytes() const override { return neighbours_.activation_bytes(); }
+  std::vector<Parameter*> parameters() override { return {&root_, &neighbours_.weight(), &bias_}; }
 
   void forward(const Block& block, const LayerInput& input, Tensor& output, bool,
                std::mt19937_64&) override {
     check_input(block, input, in_features(), "GraphSAGE");
-    resize(projected_, block.num_src(), out_features());
-    input.multiply(neighbour_.value, projected_);
-    resize(output, block.num_dst(), out_features());
-    block.aggregate(Aggregation::mean, projected_, output);
+    neighbours_.forward(block, input, output);
     Tensor root(block.num_dst(), out_features());
     std::visit([&](const auto& rows) { LayerInput(rows).multiply(root_.value, root); },
                input.first_rows(block.num_dst()));
@@ -104,17 +146,13 @@ class SageLayer final : public Layer {
   void backward(const Block& block, const LayerInput& input, const Tensor& d_output,
                 Tensor* d_input) override {
     add_column_sums(d_output, bias_.gradient.values());
-    resize(d_projected_, block.num_src(), out_features());
-    block.aggregate_backward(Aggregation::mean, d_output, d_projected_);
-    input.add_transposed_product(d_projected_, neighbour_.gradient);
+    neighbours_.backward(block, input, d_output, d_input);
     std::visit(
         [&](const auto& rows) {
           LayerInput(rows).add_transposed_product(d_output, root_.gradient);
         },
         input.first_rows(block.num_dst()));
     if (d_input != nullptr) {
-      resize(*d_input, block.num_src(), in_features());
-      matmul(d_projected_, false, neighbour_.value, true, *d_input);
       Tensor d_root(block.num_dst(), in_features());
       matmul(d_output, false, root_.value, true, d_root);
       for (std::size_t i = 0; i < block.num_dst(); ++i)
@@ -124,10 +162,8 @@ class SageLayer final : public Layer {
 
  private:
   Parameter root_;
-  Parameter neighbour_;
+  AggregatedProduct neighbours_;
   Parameter bias_;
-  Tensor projected_;
-  Tensor d_projected_;
 };
 
 // Multi-head attention (see the file comment of layers.h). z holds the heads side by side:
@@ -171,16 +207,17 @@ class GatLayer final : public Layer {
     input.multiply(weight_.value, z_);
     resize(left_, block.num_src(), heads_);
     resize(right_, block.num_dst(), heads_);
-    for (std::size_t s = 0; s < block.num_src(); ++s) {
+    const std::size_t row_cost = heads_ * width_;
+    for_each_row(block.num_src(), row_cost, [&](std::size_t s) {
       for (std::size_t k = 0; k < heads_; ++k) {
         left_(s, k) = dot(z_.row(s).data() + k * width_, attention_left_.value.row(k).data());
         if (s < block.num_dst())
           right_(s, k) = dot(z_.row(s).data() + k * width_, attention_right_.value.row(k).data());
       }
-    }
+    });
     resize(raw_, edges, heads_);
     resize(alpha_, edges, heads_);
-    for (std::size_t d = 0; d < block.num_dst(); ++d) {
+    for_each_row(block.num_dst(), 4 * row_cost, [&](std::size_t d) {
       const std::span<const std::uint32_t> sources = block.in_neighbours(d);
       const std::uint64_t first = block.first_edge(d);
       for (std::size_t k = 0; k < heads_; ++k) {
@@ -199,7 +236,7 @@ class GatLayer final : public Layer {
         for (std::size_t i = 0; i < sources.size(); ++i)
           alpha_(first + i, k) /= sum;
       }
-    }
+    });
     // The attention actually applied: alpha with dropout while training.
     Tensor applied = alpha_;
     if (training && dropout_ > 0) {
@@ -208,7 +245,7 @@ class GatLayer final : public Layer {
       mask_.clear();
     }
     resize(heads_out_, block.num_dst(), heads_ * width_);
-    for (std::size_t d = 0; d < block.num_dst(); ++d) {
+    for_each_row(block.num_dst(), 4 * row_cost, [&](std::size_t d) {
       const std::span<const std::uint32_t> sources = block.in_neighbours(d);
       const std::uint64_t first = block.first_edge(d);
       float* target = heads_out_.row(d).data();
@@ -220,7 +257,7 @@ class GatLayer final : public Layer {
           add_scaled(target + k * width_, z + k * width_, a, width_);
         }
       }
-    }
+    });
     resize(output, block.num_dst(), out_features());
     if (concat_) {
       output = heads_out_;
@@ -255,7 +292,8 @@ class GatLayer final : public Layer {
     // LeakyReLU to the raw scores.
     Tensor d_raw(edges, heads_);
     Tensor d_right(block.num_dst(), heads_);
-    for (std::size_t d = 0; d < block.num_dst(); ++d) {
+    const std::size_t row_cost = heads_ * width_;
+    for_each_row(block.num_dst(), 4 * row_cost, [&](std::size_t d) {
       const std::span<const std::uint32_t> sources = block.in_neighbours(d);
       const std::uint64_t first = block.first_edge(d);
       for (std::size_t k = 0; k < heads_; ++k) {
@@ -277,11 +315,11 @@ class GatLayer final : public Layer {
         }
         d_right(d, k) = sum;
       }
-    }
+    });
     // dz: from the weighted sum (over the edges leaving each source) and from the scores.
     Tensor d_z(block.num_src(), heads_ * width_);
     Tensor d_left(block.num_src(), heads_);
-    for (std::size_t s = 0; s < block.num_src(); ++s) {
+    for_each_row(block.num_src(), 4 * row_cost, [&](std::size_t s) {
       const std::span<const std::uint32_t> targets = block.out_neighbours(s);
       const std::span<const std::uint64_t> ids = block.out_edges(s);
       float* target = d_z.row(s).data();
@@ -295,19 +333,20 @@ class GatLayer final : public Layer {
         }
       }
       for (std::size_t k = 0; k < heads_; ++k) {
-        const float* a_left = attention_left_.value.row(k).data();
-        const float* a_right = attention_right_.value.row(k).data();
-        float* left_gradient = attention_left_.gradient.row(k).data();
-        float* right_gradient = attention_right_.gradient.row(k).data();
-        const float* z = z_.row(s).data() + k * width_;
-        for (std::size_t f = 0; f < width_; ++f) {
-          target[k * width_ + f] += d_left(s, k) * a_left[f];
-          left_gradient[f] += d_left(s, k) * z[f];
-          if (s < block.num_dst()) {
-            target[k * width_ + f] += d_right(s, k) * a_right[f];
-            right_gradient[f] += d_right(s, k) * z[f];
-          }
+        add_scaled(target + k * width_, attention_left_.value.row(k).data(), d_left(s, k), width_);
+        if (s < block.num_dst()) {
+          add_scaled(target + k * width_, attention_right_.value.row(k).data(), d_right(s, k),
+                     width_);
         }
+      }
+    });
+    // The attention vectors' gradients, summed in source order (serial: reproducible).
+    for (std::size_t s = 0; s < block.num_src(); ++s) {
+      for (std::size_t k = 0; k < heads_; ++k) {
+        const float* z = z_.row(s).data() + k * width_;
+        add_scaled(attention_left_.gradient.row(k).data(), z, d_left(s, k), width_);
+        if (s < block.num_dst())
+          add_scaled(attention_right_.gradient.row(k).data(), z, d_right(s, k), width_);
       }
     }
     input.add_transposed_product(d_z, weight_.gradient);
@@ -345,6 +384,11 @@ class GatLayer final : public Layer {
 };
 
 }  // namespace
+
+const Tensor& LayerInput::dense() const {
+  if (dense_ == nullptr) throw InvalidArgument("dense input expected, sparse given");
+  return *dense_;
+}
 
 void LayerInput::multiply(const Tensor& w, Tensor& out) const {
   resize(out, rows(), w.cols());

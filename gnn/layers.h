@@ -37,6 +37,8 @@ class LayerInput {
   std::size_t rows() const { return dense_ ? dense_->rows() : sparse_->rows; }
   std::size_t cols() const { return dense_ ? dense_->cols() : sparse_->cols; }
   bool sparse() const { return sparse_ != nullptr; }
+  // The dense input; throws InvalidArgument for sparse input.
+  const Tensor& dense() const;
   // out = X w (out resized to rows x w.cols).
   void multiply(const Tensor& w, Tensor& out) const;
   // d_w += X^T d.

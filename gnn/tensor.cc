@@ -12,6 +12,7 @@
 #include <new>
 #include <string>
 
+#include "gnn/parallel.h"
 #include "runtime/error.h"
 
 // OpenBLAS's own thread control (not part of CBLAS).
@@ -24,20 +25,6 @@ constexpr std::size_t kAlignment = 64;
 
 std::string shape(std::size_t rows, std::size_t cols) {
   return std::to_string(rows) + "x" + std::to_string(cols);
-}
-
-// Rows per parallel chunk for a loop that does `width` work per row.
-std::size_t grain(std::size_t width) {
-  return std::max<std::size_t>(1, 16384 / std::max<std::size_t>(width, 1));
-}
-
-template <typename Body>
-void for_rows(std::size_t rows, std::size_t width, const Body& body) {
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, rows, grain(width)),
-                    [&](const tbb::blocked_range<std::size_t>& range) {
-                      for (std::size_t i = range.begin(); i != range.end(); ++i)
-                        body(i);
-                    });
 }
 
 }  // namespace
@@ -110,7 +97,7 @@ void add_bias(Tensor& x, std::span<const float> bias) {
   if (bias.size() != x.cols())
     throw InvalidArgument("bias of " + std::to_string(bias.size()) + " for " +
                           std::to_string(x.cols()) + " columns");
-  for_rows(x.rows(), x.cols(), [&](std::size_t i) {
+  for_each_row(x.rows(), x.cols(), [&](std::size_t i) {
     float* row = x.row(i).data();
     for (std::size_t j = 0; j < bias.size(); ++j)
       row[j] += bias[j];
@@ -152,13 +139,14 @@ __attribute__((target_clones("arch=haswell", "default"))) void gather_rows(
 
 void axpy(float alpha, const Tensor& y, Tensor& x) {
   if (!x.same_shape(y)) throw InvalidArgument("axpy: shapes differ");
-  for_rows(x.rows(), x.cols(),
-           [&](std::size_t i) { add_scaled(x.row(i).data(), y.row(i).data(), alpha, x.cols()); });
+  for_each_row(x.rows(), x.cols(), [&](std::size_t i) {
+    add_scaled(x.row(i).data(), y.row(i).data(), alpha, x.cols());
+  });
 }
 
 void activate(Activation f, const Tensor& x, Tensor& y, float slope) {
   if (!x.same_shape(y)) throw InvalidArgument("activation: shapes differ");
-  for_rows(x.rows(), x.cols(), [&](std::size_t i) {
+  for_each_row(x.rows(), x.cols(), [&](std::size_t i) {
     const float* in = x.row(i).data();
     float* out = y.row(i).data();
     for (std::size_t j = 0; j < x.cols(); ++j) {
@@ -185,7 +173,7 @@ void activate_backward(Activation f, const Tensor& x, const Tensor& y, const Ten
                        float slope) {
   if (!x.same_shape(y) || !x.same_shape(dy) || !x.same_shape(dx))
     throw InvalidArgument("activation backward: shapes differ");
-  for_rows(x.rows(), x.cols(), [&](std::size_t i) {
+  for_each_row(x.rows(), x.cols(), [&](std::size_t i) {
     const float* in = x.row(i).data();
     const float* out = y.row(i).data();
     const float* gradient = dy.row(i).data();
@@ -215,12 +203,20 @@ void dropout(std::span<float> values, float p, std::mt19937_64& random, std::vec
   mask.assign(values.size(), 1.0f);
   if (p == 0) return;
   const float keep = 1.0f / (1.0f - p);
-  // Serial: one random stream, so that a run is reproducible for a seed. Each 64-bit draw
-  // decides two values (a 32-bit uniform each).
+  // Serial: one random stream, so that a run is reproducible for a seed. One draw of the
+  // model's generator seeds a SplitMix64 stream (Steele et al., OOPSLA 2014), several times
+  // cheaper per value; each 64-bit output decides two values (a 32-bit uniform each).
   const auto threshold = static_cast<std::uint64_t>(static_cast<double>(p) * 4294967296.0);
+  std::uint64_t state = random();
+  const auto next = [&state] {
+    std::uint64_t z = state += 0x9e3779b97f4a7c15u;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+  };
   std::uint64_t bits = 0;
   for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i % 2 == 0) bits = random();
+    if (i % 2 == 0) bits = next();
     const std::uint64_t draw = i % 2 == 0 ? bits & 0xffffffffu : bits >> 32;
     mask[i] = draw < threshold ? 0.0f : keep;
     values[i] *= mask[i];

@@ -35,7 +35,7 @@ TEST_F(CliTest, GnnTrainReportsItsRunAsJsonAndLogsEveryEpoch) {
   std::istringstream lines(testing::read_file(log));
   std::string line;
   std::getline(lines, line);
-  EXPECT_EQ(line, "epoch,loss,train_acc,val_acc,test_acc,epoch_seconds,eval_seconds");
+  EXPECT_EQ(line, "epoch,loss,train_acc,val_acc,val_loss,test_acc,epoch_seconds,eval_seconds");
   int epoch = 0;
   double best = 0;
   while (std::getline(lines, line)) {
@@ -46,7 +46,7 @@ TEST_F(CliTest, GnnTrainReportsItsRunAsJsonAndLogsEveryEpoch) {
     std::string field;
     while (std::getline(row, field, ','))
       fields.push_back(std::stod(field));
-    ASSERT_EQ(fields.size(), 7u) << line;
+    ASSERT_EQ(fields.size(), 8u) << line;
     best = std::max(best, fields[3]);
   }
   EXPECT_EQ(epoch, 12);
@@ -70,7 +70,7 @@ TEST_F(CliTest, GnnTrainResumesFromItsCheckpoint) {
 }
 
 TEST_F(CliTest, GnnTrainBadInputFailsWithOneLine) {
-  const auto checkpoint = files_.write("broken.ckpt", "GMCKPT1\nnonsense");
+  const auto checkpoint = files_.write("broken.ckpt", "GMCKPT2\nnonsense");
   const auto not_a_dataset = files_.write("graph.txt", "0 1\n1 2\n");
   for (const std::string& arguments :
        {std::string("gnn train -d /nonexistent/cora"), "gnn train -d " + not_a_dataset.string(),

@@ -181,16 +181,21 @@ void check_layer(Layer& layer, const Block& block, std::mt19937_64& random) {
   expect_gradient("input", input, d_input, loss);
 }
 
-TEST(Gradients, GcnLayer) {
+// Narrowing layers multiply before aggregating, widening ones aggregate first.
+TEST(Gradients, GcnLayerNarrowingAndWidening) {
   std::mt19937_64 random(6);
-  const auto layer = make_gcn_layer(5, 3, random);
-  check_layer(*layer, small_block(true), random);
+  for (const auto& [in, out] : {std::pair{5, 3}, std::pair{3, 5}}) {
+    const auto layer = make_gcn_layer(in, out, random);
+    check_layer(*layer, small_block(true), random);
+  }
 }
 
-TEST(Gradients, SageLayer) {
+TEST(Gradients, SageLayerNarrowingAndWidening) {
   std::mt19937_64 random(7);
-  const auto layer = make_sage_layer(5, 3, random);
-  check_layer(*layer, small_block(false), random);
+  for (const auto& [in, out] : {std::pair{5, 3}, std::pair{3, 5}}) {
+    const auto layer = make_sage_layer(in, out, random);
+    check_layer(*layer, small_block(false), random);
+  }
 }
 
 TEST(Gradients, GatLayerConcatenatedAndAveragedHeads) {

@@ -77,8 +77,13 @@ TEST_F(Trainer, StopsAfterPatienceEpochsWithoutABetterValidationAccuracy) {
   const EpochRecord& best = result.epochs[result.best_epoch - 1];
   EXPECT_EQ(result.best_validation_accuracy, best.validation_accuracy);
   EXPECT_EQ(result.test_accuracy, best.test_accuracy);
-  for (const EpochRecord& r : result.epochs)
+  for (const EpochRecord& r : result.epochs) {
     EXPECT_LE(r.validation_accuracy, result.best_validation_accuracy);
+    // Ties go to the lower validation loss.
+    if (r.validation_accuracy == best.validation_accuracy) {
+      EXPECT_GE(r.validation_loss, best.validation_loss);
+    }
+  }
   EXPECT_GT(result.peak_rss_bytes, result.needed_bytes);
 }
 
