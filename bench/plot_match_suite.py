@@ -10,22 +10,14 @@ when it is missing.
 import argparse
 import csv
 import os
-import subprocess
 import sys
 from collections import OrderedDict
 
+from script_support import import_or_install
+
 
 def import_pyplot():
-    try:
-        import matplotlib
-    except ImportError:
-        print("plot_match_suite: installing python3-matplotlib", file=sys.stderr)
-        sudo = [] if os.geteuid() == 0 else ["sudo"]
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run(sudo + ["apt-get", "update", "-qq"], check=True, env=env)
-        subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "python3-matplotlib"],
-                       check=True, env=env)
-        import matplotlib
+    matplotlib = import_or_install("matplotlib", "python3-matplotlib")
     matplotlib.use("Agg")
     import matplotlib.pyplot as pyplot
     return pyplot
