@@ -47,8 +47,6 @@ struct TrainCommand {
 };
 
 void run_train(const TrainCommand& command) {
-  if (command.mode != "full")
-    throw InvalidArgument("--mode " + command.mode + " is not available yet; use --mode full");
   const int threads = command.threads > 0 ? command.threads : tbb::info::default_concurrency();
   const tbb::global_control control(tbb::global_control::max_allowed_parallelism, threads);
   gnn::set_blas_threads(1);
@@ -156,7 +154,7 @@ void add_gnn_command(CLI::App& app) {
       ->check(CLI::IsMember({"gcn", "sage", "gat"}))
       ->capture_default_str();
   train->add_option("--mode", command->mode, "full: the whole graph every epoch")
-      ->check(CLI::IsMember({"full", "mini"}))
+      ->check(CLI::IsMember({"full"}))
       ->capture_default_str();
   train->add_option("--layers", command->layers, "layers (default 2)");
   train->add_option("--hidden", command->hidden,
