@@ -18,6 +18,15 @@ void require_shape(const Tensor& t, std::size_t rows, std::size_t cols, const ch
   }
 }
 
+// `rows` of x (kAllRows: all), checked.
+std::size_t checked_rows(const SparseMatrix& x, std::size_t rows) {
+  if (rows == kAllRows) return x.rows;
+  if (rows > x.rows)
+    throw InvalidArgument("sparse product over " + std::to_string(rows) + " rows of a matrix of " +
+                          std::to_string(x.rows));
+  return rows;
+}
+
 }  // namespace
 
 Block::Block(std::size_t num_dst, std::size_t num_src, std::vector<std::uint64_t> offsets,
@@ -148,11 +157,12 @@ SparseMatrix SparseMatrix::from(const SparseFeatures& features) {
   return x;
 }
 
-void sparse_matmul(const SparseMatrix& x, const Tensor& w, Tensor& out) {
+void sparse_matmul(const SparseMatrix& x, const Tensor& w, Tensor& out, std::size_t rows) {
+  rows = checked_rows(x, rows);
   require_shape(w, x.cols, w.cols(), "sparse matmul weights");
-  require_shape(out, x.rows, w.cols(), "sparse matmul output");
+  require_shape(out, rows, w.cols(), "sparse matmul output");
   const std::size_t width = w.cols();
-  for_each_row(x.rows, 4 * width, [&](std::size_t i) {
+  for_each_row(rows, 4 * width, [&](std::size_t i) {
     float* target = out.row(i).data();
     std::fill_n(target, width, 0.0f);
     gather_rows(target, width, w.data(), width, x.columns.data() + x.offsets[i],
@@ -160,30 +170,33 @@ void sparse_matmul(const SparseMatrix& x, const Tensor& w, Tensor& out) {
   });
 }
 
-void sparse_transpose_matmul(const SparseMatrix& x, const Tensor& d_out, Tensor& d_w) {
-  require_shape(d_out, x.rows, d_out.cols(), "sparse matmul gradient");
+void sparse_transpose_matmul(const SparseMatrix& x, const Tensor& d_out, Tensor& d_w,
+                             std::size_t rows) {
+  rows = checked_rows(x, rows);
+  require_shape(d_out, rows, d_out.cols(), "sparse matmul gradient");
   require_shape(d_w, x.cols, d_out.cols(), "sparse matmul weight gradient");
   // x^T by counting sort (rows ascending within a column), then a gather per row of d_w:
   // parallel, and the sums run in row order for any thread count. Cheaper than scattering
   // each non-zero, and the values change every epoch (dropout), so it is not kept.
+  const std::uint64_t entries = x.offsets[rows];
   std::vector<std::uint64_t> offsets(x.cols + 1, 0);
-  for (const std::uint32_t c : x.columns)
-    ++offsets[c + 1];
+  for (std::uint64_t e = 0; e < entries; ++e)
+    ++offsets[x.columns[e] + 1];
   for (std::size_t c = 0; c < x.cols; ++c)
     offsets[c + 1] += offsets[c];
-  std::vector<std::uint32_t> rows(x.columns.size());
-  std::vector<float> values(x.columns.size());
+  std::vector<std::uint32_t> row_of(entries);
+  std::vector<float> values(entries);
   std::vector<std::uint64_t> next(offsets.begin(), offsets.end() - 1);
-  for (std::size_t i = 0; i < x.rows; ++i) {
+  for (std::size_t i = 0; i < rows; ++i) {
     for (std::uint64_t e = x.offsets[i]; e < x.offsets[i + 1]; ++e) {
       const std::uint64_t at = next[x.columns[e]]++;
-      rows[at] = static_cast<std::uint32_t>(i);
+      row_of[at] = static_cast<std::uint32_t>(i);
       values[at] = x.values[e];
     }
   }
   const std::size_t width = d_out.cols();
   for_each_row(x.cols, 4 * width, [&](std::size_t c) {
-    gather_rows(d_w.row(c).data(), width, d_out.data(), width, rows.data() + offsets[c],
+    gather_rows(d_w.row(c).data(), width, d_out.data(), width, row_of.data() + offsets[c],
                 offsets[c + 1] - offsets[c], values.data() + offsets[c], nullptr, 1.0f);
   });
 }

@@ -93,11 +93,13 @@ struct SparseMatrix {
   static SparseMatrix from(const SparseFeatures& features);
 };
 
-// out (x.rows x w.cols) = x * w.
-void sparse_matmul(const SparseMatrix& x, const Tensor& w, Tensor& out);
-// d_w (x.cols x d_out.cols) += x^T * d_out: a scatter in row order, parallel over column
-// ranges of d_w, so that the sums are the same for any thread count.
-void sparse_transpose_matmul(const SparseMatrix& x, const Tensor& d_out, Tensor& d_w);
+// Products with the first `rows` rows of x (all by default):
+// out (rows x w.cols) = x * w;
+void sparse_matmul(const SparseMatrix& x, const Tensor& w, Tensor& out,
+                   std::size_t rows = kAllRows);
+// d_w (x.cols x d_out.cols) += x^T * d_out.
+void sparse_transpose_matmul(const SparseMatrix& x, const Tensor& d_out, Tensor& d_w,
+                             std::size_t rows = kAllRows);
 
 // Dropout on the non-zeros of a sparse matrix (the zeros stay zero): x.values scaled by
 // the mask that dropout() draws.

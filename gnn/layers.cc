@@ -136,10 +136,8 @@ class SageLayer final : public Layer {
                std::mt19937_64&) override {
     check_input(block, input, in_features(), "GraphSAGE");
     neighbours_.forward(block, input, output);
-    Tensor root(block.num_dst(), out_features());
-    std::visit([&](const auto& rows) { LayerInput(rows).multiply(root_.value, root); },
-               input.first_rows(block.num_dst()));
-    axpy(1.0f, root, output);
+    input.first_rows(block.num_dst()).multiply(root_.value, root_output_);
+    axpy(1.0f, root_output_, output);
     add_bias(output, bias_.value.values());
   }
 
@@ -147,16 +145,12 @@ class SageLayer final : public Layer {
                 Tensor* d_input) override {
     add_column_sums(d_output, bias_.gradient.values());
     neighbours_.backward(block, input, d_output, d_input);
-    std::visit(
-        [&](const auto& rows) {
-          LayerInput(rows).add_transposed_product(d_output, root_.gradient);
-        },
-        input.first_rows(block.num_dst()));
+    input.first_rows(block.num_dst()).add_transposed_product(d_output, root_.gradient);
     if (d_input != nullptr) {
-      Tensor d_root(block.num_dst(), in_features());
-      matmul(d_output, false, root_.value, true, d_root);
+      resize(d_root_, block.num_dst(), in_features());
+      matmul(d_output, false, root_.value, true, d_root_);
       for (std::size_t i = 0; i < block.num_dst(); ++i)
-        add_scaled(d_input->row(i).data(), d_root.row(i).data(), 1.0f, in_features());
+        add_scaled(d_input->row(i).data(), d_root_.row(i).data(), 1.0f, in_features());
     }
   }
 
@@ -164,6 +158,8 @@ class SageLayer final : public Layer {
   Parameter root_;
   AggregatedProduct neighbours_;
   Parameter bias_;
+  Tensor root_output_;  // working storage, kept between passes
+  Tensor d_root_;
 };
 
 // Multi-head attention (see the file comment of layers.h). z holds the heads side by side:
@@ -238,7 +234,8 @@ class GatLayer final : public Layer {
       }
     });
     // The attention actually applied: alpha with dropout while training.
-    Tensor applied = alpha_;
+    Tensor& applied = applied_;
+    applied = alpha_;
     if (training && dropout_ > 0) {
       dropout(applied.values(), dropout_, random, mask_);
     } else {
@@ -279,7 +276,8 @@ class GatLayer final : public Layer {
     add_column_sums(d_output, bias_.gradient.values());
     const std::size_t edges = block.num_edges();
     // The gradient of each head's output.
-    Tensor d_heads(block.num_dst(), heads_ * width_);
+    Tensor& d_heads = d_heads_;
+    resize(d_heads, block.num_dst(), heads_ * width_);
     for (std::size_t d = 0; d < block.num_dst(); ++d) {
       for (std::size_t k = 0; k < heads_; ++k) {
         for (std::size_t f = 0; f < width_; ++f) {
@@ -290,8 +288,10 @@ class GatLayer final : public Layer {
     }
     // Through the weighted sum to the attention (d_raw), then through dropout, softmax and
     // LeakyReLU to the raw scores.
-    Tensor d_raw(edges, heads_);
-    Tensor d_right(block.num_dst(), heads_);
+    Tensor& d_raw = d_raw_;
+    Tensor& d_right = d_right_;
+    resize(d_raw, edges, heads_);
+    resize(d_right, block.num_dst(), heads_);
     const std::size_t row_cost = heads_ * width_;
     for_each_row(block.num_dst(), 4 * row_cost, [&](std::size_t d) {
       const std::span<const std::uint32_t> sources = block.in_neighbours(d);
@@ -317,8 +317,12 @@ class GatLayer final : public Layer {
       }
     });
     // dz: from the weighted sum (over the edges leaving each source) and from the scores.
-    Tensor d_z(block.num_src(), heads_ * width_);
-    Tensor d_left(block.num_src(), heads_);
+    Tensor& d_z = d_z_;
+    Tensor& d_left = d_left_;
+    resize(d_z, block.num_src(), heads_ * width_);
+    resize(d_left, block.num_src(), heads_);
+    d_z.fill(0);
+    d_left.fill(0);
     for_each_row(block.num_src(), 4 * row_cost, [&](std::size_t s) {
       const std::span<const std::uint32_t> targets = block.out_neighbours(s);
       const std::span<const std::uint64_t> ids = block.out_edges(s);
@@ -381,47 +385,50 @@ class GatLayer final : public Layer {
   Tensor alpha_;  // attention, per edge and head
   std::vector<float> mask_;
   Tensor heads_out_;
+  Tensor applied_;  // working storage, kept between passes
+  Tensor d_heads_;
+  Tensor d_raw_;
+  Tensor d_right_;
+  Tensor d_z_;
+  Tensor d_left_;
 };
 
 }  // namespace
 
 const Tensor& LayerInput::dense() const {
-  if (dense_ == nullptr) throw InvalidArgument("dense input expected, sparse given");
+  if (dense_ == nullptr || rows_ != dense_->rows())
+    throw InvalidArgument("the whole dense input expected");
   return *dense_;
+}
+
+const SparseMatrix& LayerInput::sparse_matrix() const {
+  if (sparse_ == nullptr || rows_ != sparse_->rows)
+    throw InvalidArgument("the whole sparse input expected");
+  return *sparse_;
 }
 
 void LayerInput::multiply(const Tensor& w, Tensor& out) const {
   resize(out, rows(), w.cols());
   if (dense_ != nullptr) {
-    matmul(*dense_, false, w, false, out);
+    matmul(*dense_, false, w, false, out, 0, rows_);
   } else {
-    sparse_matmul(*sparse_, w, out);
+    sparse_matmul(*sparse_, w, out, rows_);
   }
 }
 
 void LayerInput::add_transposed_product(const Tensor& d, Tensor& d_w) const {
   if (dense_ != nullptr) {
-    matmul(*dense_, true, d, false, d_w, 1.0f);
+    matmul(*dense_, true, d, false, d_w, 1.0f, rows_);
   } else {
-    sparse_transpose_matmul(*sparse_, d, d_w);
+    sparse_transpose_matmul(*sparse_, d, d_w, rows_);
   }
 }
 
-std::variant<Tensor, SparseMatrix> LayerInput::first_rows(std::size_t n) const {
-  if (n > rows()) throw InvalidArgument("first_rows beyond the input");
-  if (dense_ != nullptr) {
-    Tensor rows_copy(n, cols());
-    std::copy_n(dense_->data(), n * cols(), rows_copy.data());
-    return rows_copy;
-  }
-  SparseMatrix rows_copy;
-  rows_copy.rows = n;
-  rows_copy.cols = sparse_->cols;
-  rows_copy.offsets.assign(sparse_->offsets.begin(), sparse_->offsets.begin() + n + 1);
-  const std::uint64_t end = rows_copy.offsets.back();
-  rows_copy.columns.assign(sparse_->columns.begin(), sparse_->columns.begin() + end);
-  rows_copy.values.assign(sparse_->values.begin(), sparse_->values.begin() + end);
-  return rows_copy;
+LayerInput LayerInput::first_rows(std::size_t n) const {
+  if (n > rows_) throw InvalidArgument("first_rows beyond the input");
+  LayerInput view = *this;
+  view.rows_ = n;
+  return view;
 }
 
 void glorot(Tensor& w, std::size_t fan_in, std::size_t fan_out, std::mt19937_64& random) {

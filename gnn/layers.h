@@ -20,7 +20,6 @@
 #include <memory>
 #include <random>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "gnn/block.h"
@@ -28,27 +27,31 @@
 
 namespace graphmini::gnn {
 
-// The input of a layer: dense activations, or sparse input features.
+// The input of a layer: dense activations, or sparse input features; or the first rows of
+// either (a view, nothing copied).
 class LayerInput {
  public:
-  LayerInput(const Tensor& dense) : dense_(&dense) {}
-  LayerInput(const SparseMatrix& sparse) : sparse_(&sparse) {}
+  LayerInput(const Tensor& dense) : dense_(&dense), rows_(dense.rows()) {}
+  LayerInput(const SparseMatrix& sparse) : sparse_(&sparse), rows_(sparse.rows) {}
 
-  std::size_t rows() const { return dense_ ? dense_->rows() : sparse_->rows; }
+  std::size_t rows() const { return rows_; }
   std::size_t cols() const { return dense_ ? dense_->cols() : sparse_->cols; }
   bool sparse() const { return sparse_ != nullptr; }
-  // The dense input; throws InvalidArgument for sparse input.
+  // The whole dense or sparse input; throw InvalidArgument for the other kind or for a view
+  // of the first rows.
   const Tensor& dense() const;
+  const SparseMatrix& sparse_matrix() const;
   // out = X w (out resized to rows x w.cols).
   void multiply(const Tensor& w, Tensor& out) const;
   // d_w += X^T d.
   void add_transposed_product(const Tensor& d, Tensor& d_w) const;
-  // The first n rows, copied.
-  std::variant<Tensor, SparseMatrix> first_rows(std::size_t n) const;
+  // The first n rows.
+  LayerInput first_rows(std::size_t n) const;
 
  private:
   const Tensor* dense_ = nullptr;
   const SparseMatrix* sparse_ = nullptr;
+  std::size_t rows_ = 0;
 };
 
 struct Parameter {

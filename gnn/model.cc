@@ -73,6 +73,7 @@ Model::Model(const ModelOptions& options, std::size_t in_features, std::size_t c
     width = layers_.back()->out_features();
   }
   dropped_.resize(layers_.size());
+  dropout_storage_.resize(layers_.size());
   masks_.resize(layers_.size());
   raw_.resize(layers_.size());
   activated_.resize(layers_.size());
@@ -84,17 +85,20 @@ const Tensor& Model::forward(std::span<const Block* const> blocks, const LayerIn
     throw InvalidArgument(std::to_string(blocks.size()) + " blocks for " +
                           std::to_string(layers_.size()) + " layers");
   for (std::size_t i = 0; i < layers_.size(); ++i) {
-    dropped_[i] = std::monostate{};
-    if (training && options_.dropout > 0) {
+    // The input after dropout goes to storage kept from the previous pass (no allocation).
+    dropped_[i] = training && options_.dropout > 0;
+    if (dropped_[i]) {
       if (i == 0 && input.sparse()) {
         // Dropout on the non-zeros of sparse input features.
-        SparseMatrix copy = std::get<SparseMatrix>(input.first_rows(input.rows()));
-        dropout(copy, options_.dropout, random_, masks_[i]);
-        dropped_[i] = std::move(copy);
+        SparseMatrix* copy = std::get_if<SparseMatrix>(&dropout_storage_[i]);
+        if (copy == nullptr) copy = &dropout_storage_[i].emplace<SparseMatrix>();
+        *copy = input.sparse_matrix();
+        dropout(*copy, options_.dropout, random_, masks_[i]);
       } else {
-        Tensor copy = i == 0 ? std::get<Tensor>(input.first_rows(input.rows())) : activated_[i - 1];
-        dropout(copy.values(), options_.dropout, random_, masks_[i]);
-        dropped_[i] = std::move(copy);
+        Tensor* copy = std::get_if<Tensor>(&dropout_storage_[i]);
+        if (copy == nullptr) copy = &dropout_storage_[i].emplace<Tensor>();
+        *copy = i == 0 ? input.dense() : activated_[i - 1];
+        dropout(copy->values(), options_.dropout, random_, masks_[i]);
       }
     }
     layers_[i]->forward(*blocks[i], layer_input(i, input), raw_[i], training, random_);
@@ -111,21 +115,23 @@ const Tensor& Model::forward(std::span<const Block* const> blocks, const LayerIn
 
 void Model::backward(std::span<const Block* const> blocks, const LayerInput& input,
                      const Tensor& d_logits) {
-  Tensor gradient = d_logits;
-  Tensor d_input;
+  Tensor& gradient = gradient_;
+  Tensor& d_input = d_input_;
+  gradient = d_logits;
   for (std::size_t i = layers_.size(); i-- > 0;) {
     activate_backward(activations_[i], raw_[i], activated_[i], gradient, gradient);
     layers_[i]->backward(*blocks[i], layer_input(i, input), gradient, i > 0 ? &d_input : nullptr);
     if (i == 0) break;
-    if (!std::holds_alternative<std::monostate>(dropped_[i]))
-      dropout_backward(d_input.values(), masks_[i]);
+    if (dropped_[i]) dropout_backward(d_input.values(), masks_[i]);
     std::swap(gradient, d_input);
   }
 }
 
 LayerInput Model::layer_input(std::size_t i, const LayerInput& input) const {
-  if (const Tensor* t = std::get_if<Tensor>(&dropped_[i])) return *t;
-  if (const SparseMatrix* m = std::get_if<SparseMatrix>(&dropped_[i])) return *m;
+  if (dropped_[i]) {
+    if (const Tensor* t = std::get_if<Tensor>(&dropout_storage_[i])) return *t;
+    return std::get<SparseMatrix>(dropout_storage_[i]);
+  }
   return i == 0 ? input : LayerInput(activated_[i - 1]);
 }
 
@@ -155,8 +161,9 @@ std::size_t Model::activation_bytes() const {
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     bytes += layers_[i]->activation_bytes();
     bytes += (raw_[i].size() + activated_[i].size() + masks_[i].size()) * sizeof(float);
-    if (const Tensor* t = std::get_if<Tensor>(&dropped_[i])) bytes += t->size() * sizeof(float);
-    if (const SparseMatrix* m = std::get_if<SparseMatrix>(&dropped_[i]))
+    if (const Tensor* t = std::get_if<Tensor>(&dropout_storage_[i]))
+      bytes += t->size() * sizeof(float);
+    if (const SparseMatrix* m = std::get_if<SparseMatrix>(&dropout_storage_[i]))
       bytes += m->values.size() * (sizeof(float) + sizeof(std::uint32_t));
   }
   return bytes;

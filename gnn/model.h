@@ -77,12 +77,15 @@ class Model {
   std::vector<std::unique_ptr<Layer>> layers_;
   std::vector<Activation> activations_;  // after each layer
   std::mt19937_64 random_;
-  // Per layer: its input after dropout (empty: the input as given), the dropout mask, the
-  // output before and after the activation.
-  std::vector<std::variant<std::monostate, Tensor, SparseMatrix>> dropped_;
+  // Per layer: whether its input had dropout in the last pass, that input after dropout, the
+  // dropout mask, the output before and after the activation.
+  std::vector<bool> dropped_;
+  std::vector<std::variant<std::monostate, Tensor, SparseMatrix>> dropout_storage_;
   std::vector<std::vector<float>> masks_;
   std::vector<Tensor> raw_;
   std::vector<Tensor> activated_;
+  Tensor gradient_;  // backward's working gradients
+  Tensor d_input_;
 };
 
 struct OptimizerOptions {

@@ -63,9 +63,13 @@ void set_blas_threads(int threads) {
 }
 
 void matmul(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& out,
-            float beta) {
-  const std::size_t m = transpose_a ? a.cols() : a.rows();
-  const std::size_t k = transpose_a ? a.rows() : a.cols();
+            float beta, std::size_t a_rows) {
+  if (a_rows == kAllRows) a_rows = a.rows();
+  if (a_rows > a.rows())
+    throw InvalidArgument("matmul: " + std::to_string(a_rows) + " rows of a " +
+                          shape(a.rows(), a.cols()) + " matrix");
+  const std::size_t m = transpose_a ? a.cols() : a_rows;
+  const std::size_t k = transpose_a ? a_rows : a.cols();
   const std::size_t k_b = transpose_b ? b.cols() : b.rows();
   const std::size_t n = transpose_b ? b.rows() : b.cols();
   if (k != k_b || out.rows() != m || out.cols() != n) {

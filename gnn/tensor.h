@@ -19,6 +19,8 @@
 
 namespace graphmini::gnn {
 
+inline constexpr std::size_t kAllRows = static_cast<std::size_t>(-1);
+
 class Tensor {
  public:
   Tensor() = default;
@@ -58,10 +60,11 @@ class Tensor {
 // Limits OpenBLAS to `threads` threads (see the file comment).
 void set_blas_threads(int threads);
 
-// out = op(a) * op(b) + beta * out, where op transposes when asked. Throws InvalidArgument
-// when the shapes do not fit.
+// out = op(a) * op(b) + beta * out, where op transposes when asked and only the first
+// `a_rows` rows of a take part (all by default; a layer may read the first rows of its input).
+// Throws InvalidArgument when the shapes do not fit.
 void matmul(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& out,
-            float beta = 0);
+            float beta = 0, std::size_t a_rows = kAllRows);
 
 // x[i][j] += bias[j].
 void add_bias(Tensor& x, std::span<const float> bias);

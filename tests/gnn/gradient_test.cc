@@ -198,6 +198,38 @@ TEST(Gradients, SageLayerNarrowingAndWidening) {
   }
 }
 
+// Sparse input on a bipartite block: GraphSAGE's root term reads the first rows of it.
+TEST(Gradients, SageLayerWeightsWithSparseInput) {
+  std::mt19937_64 random(10);
+  const Block block = small_block(false);
+  SparseMatrix x;
+  x.rows = 7;
+  x.cols = 4;
+  for (std::uint32_t i = 0; i < 7; ++i) {
+    for (std::uint32_t c = 0; c < 4; ++c) {
+      if ((i * 3 + c) % 4 != 0) {
+        x.columns.push_back(c);
+        x.values.push_back(0.5f + static_cast<float>(i + c) / 7);
+      }
+    }
+    x.offsets.push_back(x.columns.size());
+  }
+  const auto layer = make_sage_layer(4, 3, random);
+  const Tensor r = random_tensor(block.num_dst(), 3, random);
+  Tensor output;
+  std::mt19937_64 unused(0);
+  const auto loss = [&] {
+    layer->forward(block, x, output, false, unused);
+    return weighted_sum(output, r);
+  };
+  loss();
+  layer->backward(block, x, r, nullptr);
+  for (Parameter* p : layer->parameters()) {
+    const Tensor analytic = p->gradient;
+    expect_gradient(p->name.c_str(), p->value, analytic, loss);
+  }
+}
+
 TEST(Gradients, GatLayerConcatenatedAndAveragedHeads) {
   std::mt19937_64 random(8);
   for (const bool concat : {true, false}) {
