@@ -10,10 +10,6 @@
 namespace graphmini::gnn {
 namespace {
 
-void resize(Tensor& t, std::size_t rows, std::size_t cols) {
-  if (t.rows() != rows || t.cols() != cols) t = Tensor(rows, cols);
-}
-
 void check_input(const Block& block, const LayerInput& input, std::size_t in, const char* layer) {
   if (input.rows() != block.num_src() || input.cols() != in) {
     throw InvalidArgument(std::string(layer) + " layer: input of " + std::to_string(input.rows()) +
@@ -45,9 +41,9 @@ class AggregatedProduct {
   std::size_t activation_bytes() const { return kept_.size() * sizeof(float); }
 
   void forward(const Block& block, const LayerInput& input, Tensor& output) {
-    resize(output, block.num_dst(), out_features());
+    output.resize(block.num_dst(), out_features());
     if (aggregate_first(input)) {
-      resize(kept_, block.num_dst(), in_features());
+      kept_.resize(block.num_dst(), in_features());
       block.aggregate(kind_, input.dense(), kept_);
       matmul(kept_, false, weight_.value, false, output);
     } else {
@@ -62,16 +58,16 @@ class AggregatedProduct {
     if (aggregate_first(input)) {
       matmul(kept_, true, d_output, false, weight_.gradient, 1.0f);
       if (d_input == nullptr) return;
-      resize(scratch_, block.num_dst(), in_features());
+      scratch_.resize(block.num_dst(), in_features());
       matmul(d_output, false, weight_.value, true, scratch_);
-      resize(*d_input, block.num_src(), in_features());
+      d_input->resize(block.num_src(), in_features());
       block.aggregate_backward(kind_, scratch_, *d_input);
     } else {
-      resize(scratch_, block.num_src(), out_features());
+      scratch_.resize(block.num_src(), out_features());
       block.aggregate_backward(kind_, d_output, scratch_);
       input.add_transposed_product(scratch_, weight_.gradient);
       if (d_input == nullptr) return;
-      resize(*d_input, block.num_src(), in_features());
+      d_input->resize(block.num_src(), in_features());
       matmul(scratch_, false, weight_.value, true, *d_input);
     }
   }
@@ -147,7 +143,7 @@ class SageLayer final : public Layer {
     neighbours_.backward(block, input, d_output, d_input);
     input.first_rows(block.num_dst()).add_transposed_product(d_output, root_.gradient);
     if (d_input != nullptr) {
-      resize(d_root_, block.num_dst(), in_features());
+      d_root_.resize(block.num_dst(), in_features());
       matmul(d_output, false, root_.value, true, d_root_);
       for (std::size_t i = 0; i < block.num_dst(); ++i)
         add_scaled(d_input->row(i).data(), d_root_.row(i).data(), 1.0f, in_features());
@@ -201,8 +197,8 @@ class GatLayer final : public Layer {
     check_input(block, input, in_features(), "GAT");
     const std::size_t edges = block.num_edges();
     input.multiply(weight_.value, z_);
-    resize(left_, block.num_src(), heads_);
-    resize(right_, block.num_dst(), heads_);
+    left_.resize(block.num_src(), heads_);
+    right_.resize(block.num_dst(), heads_);
     const std::size_t row_cost = heads_ * width_;
     for_each_row(block.num_src(), row_cost, [&](std::size_t s) {
       for (std::size_t k = 0; k < heads_; ++k) {
@@ -211,8 +207,8 @@ class GatLayer final : public Layer {
           right_(s, k) = dot(z_.row(s).data() + k * width_, attention_right_.value.row(k).data());
       }
     });
-    resize(raw_, edges, heads_);
-    resize(alpha_, edges, heads_);
+    raw_.resize(edges, heads_);
+    alpha_.resize(edges, heads_);
     for_each_row(block.num_dst(), 4 * row_cost, [&](std::size_t d) {
       const std::span<const std::uint32_t> sources = block.in_neighbours(d);
       const std::uint64_t first = block.first_edge(d);
@@ -241,7 +237,7 @@ class GatLayer final : public Layer {
     } else {
       mask_.clear();
     }
-    resize(heads_out_, block.num_dst(), heads_ * width_);
+    heads_out_.resize(block.num_dst(), heads_ * width_);
     for_each_row(block.num_dst(), 4 * row_cost, [&](std::size_t d) {
       const std::span<const std::uint32_t> sources = block.in_neighbours(d);
       const std::uint64_t first = block.first_edge(d);
@@ -255,7 +251,7 @@ class GatLayer final : public Layer {
         }
       }
     });
-    resize(output, block.num_dst(), out_features());
+    output.resize(block.num_dst(), out_features());
     if (concat_) {
       output = heads_out_;
     } else {
@@ -277,7 +273,7 @@ class GatLayer final : public Layer {
     const std::size_t edges = block.num_edges();
     // The gradient of each head's output.
     Tensor& d_heads = d_heads_;
-    resize(d_heads, block.num_dst(), heads_ * width_);
+    d_heads.resize(block.num_dst(), heads_ * width_);
     for (std::size_t d = 0; d < block.num_dst(); ++d) {
       for (std::size_t k = 0; k < heads_; ++k) {
         for (std::size_t f = 0; f < width_; ++f) {
@@ -290,8 +286,8 @@ class GatLayer final : public Layer {
     // LeakyReLU to the raw scores.
     Tensor& d_raw = d_raw_;
     Tensor& d_right = d_right_;
-    resize(d_raw, edges, heads_);
-    resize(d_right, block.num_dst(), heads_);
+    d_raw.resize(edges, heads_);
+    d_right.resize(block.num_dst(), heads_);
     const std::size_t row_cost = heads_ * width_;
     for_each_row(block.num_dst(), 4 * row_cost, [&](std::size_t d) {
       const std::span<const std::uint32_t> sources = block.in_neighbours(d);
@@ -319,8 +315,8 @@ class GatLayer final : public Layer {
     // dz: from the weighted sum (over the edges leaving each source) and from the scores.
     Tensor& d_z = d_z_;
     Tensor& d_left = d_left_;
-    resize(d_z, block.num_src(), heads_ * width_);
-    resize(d_left, block.num_src(), heads_);
+    d_z.resize(block.num_src(), heads_ * width_);
+    d_left.resize(block.num_src(), heads_);
     d_z.fill(0);
     d_left.fill(0);
     for_each_row(block.num_src(), 4 * row_cost, [&](std::size_t s) {
@@ -355,7 +351,7 @@ class GatLayer final : public Layer {
     }
     input.add_transposed_product(d_z, weight_.gradient);
     if (d_input != nullptr) {
-      resize(*d_input, block.num_src(), in_features());
+      d_input->resize(block.num_src(), in_features());
       matmul(d_z, false, weight_.value, true, *d_input);
     }
   }
@@ -408,7 +404,7 @@ const SparseMatrix& LayerInput::sparse_matrix() const {
 }
 
 void LayerInput::multiply(const Tensor& w, Tensor& out) const {
-  resize(out, rows(), w.cols());
+  out.resize(rows(), w.cols());
   if (dense_ != nullptr) {
     matmul(*dense_, false, w, false, out, 0, rows_);
   } else {

@@ -105,8 +105,7 @@ const Tensor& Model::forward(std::span<const Block* const> blocks, const LayerIn
     if (activations_[i] == Activation::none) {
       activated_[i] = raw_[i];
     } else {
-      if (!activated_[i].same_shape(raw_[i]))
-        activated_[i] = Tensor(raw_[i].rows(), raw_[i].cols());
+      activated_[i].resize(raw_[i].rows(), raw_[i].cols());
       activate(activations_[i], raw_[i], activated_[i]);
     }
   }

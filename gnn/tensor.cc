@@ -49,9 +49,13 @@ Tensor::Tensor(const Tensor& other) : Tensor(other.rows_, other.cols_) {
 
 Tensor& Tensor::operator=(const Tensor& other) {
   if (this == &other) return *this;
-  if (!same_shape(other) || !values_) *this = Tensor(other.rows_, other.cols_);
+  resize(other.rows_, other.cols_);
   std::copy_n(other.data(), size(), data());
   return *this;
+}
+
+void Tensor::resize(std::size_t rows, std::size_t cols) {
+  if (rows != rows_ || cols != cols_ || !values_) *this = Tensor(rows, cols);
 }
 
 void Tensor::fill(float value) {
@@ -204,8 +208,11 @@ void activate_backward(Activation f, const Tensor& x, const Tensor& y, const Ten
 
 void dropout(std::span<float> values, float p, std::mt19937_64& random, std::vector<float>& mask) {
   if (!(p >= 0 && p < 1)) throw InvalidArgument("dropout " + std::to_string(p) + " not in [0, 1)");
-  mask.assign(values.size(), 1.0f);
-  if (p == 0) return;
+  if (p == 0) {
+    mask.assign(values.size(), 1.0f);
+    return;
+  }
+  mask.resize(values.size());
   const float keep = 1.0f / (1.0f - p);
   // Serial: one random stream, so that a run is reproducible for a seed. One draw of the
   // model's generator seeds a SplitMix64 stream (Steele et al., OOPSLA 2014), several times
@@ -234,10 +241,12 @@ void dropout_backward(std::span<float> gradient, const std::vector<float>& mask)
 }
 
 double log_softmax_nll(const Tensor& logits, std::span<const std::uint32_t> nodes,
-                       std::span<const std::int32_t> labels, Tensor& gradient) {
-  if (!gradient.same_shape(logits)) gradient = Tensor(logits.rows(), logits.cols());
-  gradient.fill(0);
+                       std::span<const std::int32_t> labels, Tensor* gradient) {
   if (nodes.empty()) throw InvalidArgument("loss over no nodes");
+  if (gradient != nullptr) {
+    gradient->resize(logits.rows(), logits.cols());
+    gradient->fill(0);
+  }
   const std::size_t classes = logits.cols();
   double loss = 0;
   const float scale = 1.0f / static_cast<float>(nodes.size());
@@ -253,7 +262,8 @@ double log_softmax_nll(const Tensor& logits, std::span<const std::uint32_t> node
       sum += std::exp(static_cast<double>(row[c] - largest));
     const double log_sum = std::log(sum) + largest;
     loss -= row[label] - log_sum;
-    float* out = gradient.row(node).data();
+    if (gradient == nullptr) continue;
+    float* out = gradient->row(node).data();
     for (std::size_t c = 0; c < classes; ++c)
       out[c] = static_cast<float>(std::exp(row[c] - log_sum)) * scale;
     out[label] -= scale;

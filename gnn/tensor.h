@@ -44,6 +44,9 @@ class Tensor {
   std::span<const float> values() const { return {data(), size()}; }
 
   void fill(float value);
+  // Makes the tensor rows x cols: keeps its storage and contents when it has that shape
+  // already, else allocates a zeroed one (working tensors are reused from pass to pass).
+  void resize(std::size_t rows, std::size_t cols);
   bool same_shape(const Tensor& other) const {
     return rows_ == other.rows_ && cols_ == other.cols_;
   }
@@ -99,9 +102,10 @@ void dropout(std::span<float> values, float p, std::mt19937_64& random, std::vec
 void dropout_backward(std::span<float> gradient, const std::vector<float>& mask);
 
 // Mean negative log-likelihood of log_softmax(logits) over `nodes` with their `labels`;
-// fills `gradient` (same shape as logits, zero outside `nodes`) with its derivative.
+// when `gradient` is given, fills it (same shape as logits, zero outside `nodes`) with the
+// derivative.
 double log_softmax_nll(const Tensor& logits, std::span<const std::uint32_t> nodes,
-                       std::span<const std::int32_t> labels, Tensor& gradient);
+                       std::span<const std::int32_t> labels, Tensor* gradient = nullptr);
 
 // The share of `nodes` whose largest logit is at their label.
 double accuracy(const Tensor& logits, std::span<const std::uint32_t> nodes,

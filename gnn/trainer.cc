@@ -71,9 +71,9 @@ std::size_t input_bytes(const std::variant<Tensor, SparseMatrix>& input) {
 }
 
 // ---- Checkpoints ----------------------------------------------------------------------------
-// "GMCKPT2\n", then the payload, then the CRC-32 of the payload (4 bytes, little-endian).
+// "GMCKPT3\n", then the payload, then the CRC-32 of the payload (4 bytes, little-endian).
 
-constexpr char kMagic[8] = {'G', 'M', 'C', 'K', 'P', 'T', '2', '\n'};
+constexpr char kMagic[8] = {'G', 'M', 'C', 'K', 'P', 'T', '3', '\n'};
 
 class Writer {
  public:
@@ -156,7 +156,6 @@ struct RunState {
   double best_validation = -1;
   double best_validation_loss = 0;
   double best_test = 0;
-  std::vector<Tensor> best_parameters;
 };
 
 void save_checkpoint(const std::filesystem::path& path, const std::string& print, Model& model,
@@ -176,8 +175,6 @@ void save_checkpoint(const std::filesystem::path& path, const std::string& print
   const std::vector<Parameter*> parameters = model.parameters();
   for (const Parameter* p : parameters)
     out.put(p->value);
-  for (const Tensor& t : state.best_parameters)
-    out.put(t);
   out.put<std::uint64_t>(optimizer.steps());
   for (std::size_t i = 0; i < parameters.size(); ++i) {
     out.put(optimizer.first_moments()[i]);
@@ -228,8 +225,6 @@ void load_checkpoint(const std::filesystem::path& path, const std::string& print
   const std::vector<Parameter*> parameters = model.parameters();
   for (Parameter* p : parameters)
     in.get(p->value, p->name);
-  for (std::size_t i = 0; i < parameters.size(); ++i)
-    in.get(state.best_parameters[i], "best " + parameters[i]->name);
   optimizer.steps() = in.get<std::uint64_t>();
   for (std::size_t i = 0; i < parameters.size(); ++i) {
     in.get(optimizer.first_moments()[i], "first moment of " + parameters[i]->name);
@@ -286,15 +281,12 @@ TrainResult train_full_graph(const datasets::Dataset& dataset, const ModelOption
   const LayerInput input = std::visit([](const auto& x) { return LayerInput(x); }, input_storage);
 
   RunState state;
-  for (const Parameter* p : model.parameters())
-    state.best_parameters.push_back(p->value);
   const std::string print = fingerprint(model_options, dataset, options);
   if (options.resume && options.checkpoint && std::filesystem::exists(*options.checkpoint))
     load_checkpoint(*options.checkpoint, print, model, optimizer, state);
 
   TrainResult result;
   Tensor d_logits;
-  Tensor scratch;
   std::uint32_t since_best = 0;
   for (const EpochRecord& r : state.records)
     since_best = r.epoch == state.best_epoch ? 0 : since_best + 1;
@@ -306,7 +298,7 @@ TrainResult train_full_graph(const datasets::Dataset& dataset, const ModelOption
     const Clock::time_point start = Clock::now();
     model.zero_gradients();
     const Tensor& logits = model.forward(blocks, input, true);
-    record.loss = log_softmax_nll(logits, train, nodes.labels, d_logits);
+    record.loss = log_softmax_nll(logits, train, nodes.labels, &d_logits);
     model.backward(blocks, input, d_logits);
     optimizer.step();
     record.seconds = seconds_since(start);
@@ -315,7 +307,7 @@ TrainResult train_full_graph(const datasets::Dataset& dataset, const ModelOption
     const Tensor& scores = model.forward(blocks, input, false);
     record.train_accuracy = accuracy(scores, train, nodes.labels);
     record.validation_accuracy = accuracy(scores, validation, nodes.labels);
-    record.validation_loss = log_softmax_nll(scores, validation, nodes.labels, scratch);
+    record.validation_loss = log_softmax_nll(scores, validation, nodes.labels);
     record.test_accuracy = test.empty() ? 0 : accuracy(scores, test, nodes.labels);
     record.evaluation_seconds = seconds_since(evaluation);
 
@@ -328,9 +320,6 @@ TrainResult train_full_graph(const datasets::Dataset& dataset, const ModelOption
       state.best_validation_loss = record.validation_loss;
       state.best_test = record.test_accuracy;
       state.best_epoch = epoch;
-      const std::vector<Parameter*> parameters = model.parameters();
-      for (std::size_t i = 0; i < parameters.size(); ++i)
-        state.best_parameters[i] = parameters[i]->value;
       since_best = 0;
     } else {
       ++since_best;

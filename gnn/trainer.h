@@ -2,11 +2,12 @@
 // (one block per layer, gnn/block.h), then evaluation on the train, validation and test
 // masks, timed apart and left out of the training time (as Bajaj et al., PVLDB 2025, do).
 // Early stopping: training stops when validation has not improved for `patience` epochs (a
-// higher accuracy, or the same accuracy with a lower loss); the parameters of the best
-// validation epoch give the test score.
+// higher accuracy, or the same accuracy with a lower loss); the test score is that of the
+// best validation epoch, taken when it was evaluated (evaluation is deterministic, so it is
+// what the parameters of that epoch score), so no copy of the best parameters is kept.
 //
 // Checkpoints hold everything a run depends on (parameters, optimiser moments, the random
-// stream, the best model and the epoch log), written atomically, so that a resumed run
+// stream, the best epoch's scores and the epoch log), written atomically, so that a resumed run
 // continues exactly where the interrupted one was (bit for bit with one thread).
 #pragma once
 

@@ -70,7 +70,7 @@ TEST_F(CliTest, GnnTrainResumesFromItsCheckpoint) {
 }
 
 TEST_F(CliTest, GnnTrainBadInputFailsWithOneLine) {
-  const auto checkpoint = files_.write("broken.ckpt", "GMCKPT2\nnonsense");
+  const auto checkpoint = files_.write("broken.ckpt", "GMCKPT3\nnonsense");
   const auto not_a_dataset = files_.write("graph.txt", "0 1\n1 2\n");
   for (const std::string& arguments :
        {std::string("gnn train -d /nonexistent/cora"), "gnn train -d " + not_a_dataset.string(),

@@ -116,10 +116,9 @@ TEST(Gradients, LogSoftmaxNegativeLogLikelihood) {
   const std::vector<std::uint32_t> nodes{0, 2, 3, 5};
   const std::vector<std::int32_t> labels{1, -1, 0, 3, -1, 2};
   Tensor gradient;
-  log_softmax_nll(logits, nodes, labels, gradient);
-  Tensor scratch;
+  log_softmax_nll(logits, nodes, labels, &gradient);
   expect_gradient("logits", logits, gradient,
-                  [&] { return log_softmax_nll(logits, nodes, labels, scratch); });
+                  [&] { return log_softmax_nll(logits, nodes, labels); });
   // Rows outside the loss have no gradient.
   for (const float v : gradient.row(1))
     EXPECT_EQ(v, 0.0f);
@@ -265,11 +264,11 @@ TEST(Gradients, TwoLayerModelsWithSparseInput) {
     const std::vector<const Block*> blocks(2, &block);
     const std::vector<std::uint32_t> nodes{0, 1, 4, 6, 8};
     const std::vector<std::int32_t> labels{0, 1, 2, 0, 1, 2, 0, 1, 2};
-    Tensor d_logits, scratch;
+    Tensor d_logits;
     const auto loss = [&] {
-      return log_softmax_nll(model.forward(blocks, x, true), nodes, labels, scratch);
+      return log_softmax_nll(model.forward(blocks, x, true), nodes, labels);
     };
-    log_softmax_nll(model.forward(blocks, x, true), nodes, labels, d_logits);
+    log_softmax_nll(model.forward(blocks, x, true), nodes, labels, &d_logits);
     model.zero_gradients();
     model.backward(blocks, x, d_logits);
     for (Parameter* p : model.parameters()) {
