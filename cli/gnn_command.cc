@@ -71,6 +71,7 @@ void run_train(const TrainCommand& command) {
   if (command.resume && command.checkpoint.empty())
     throw InvalidArgument("--resume needs --checkpoint FILE");
 
+  const std::uint64_t baseline_bytes = gnn::resident_bytes();
   Progress progress;
   progress.step("loading " + command.dataset);
   const datasets::Dataset dataset = datasets::open_dataset(command.dataset);
@@ -117,6 +118,7 @@ void run_train(const TrainCommand& command) {
         {"eval_seconds", result.evaluation_seconds},
         {"peak_rss_bytes", result.peak_rss_bytes},
         {"needed_bytes", result.needed_bytes},
+        {"baseline_rss_bytes", baseline_bytes},
     };
     std::printf("%s\n", out.dump(2).c_str());
     return;
@@ -129,8 +131,11 @@ void run_train(const TrainCommand& command) {
               100 * result.best_validation_accuracy, result.best_epoch, 100 * result.test_accuracy);
   std::printf("training %.3f s (median epoch %.2f ms), evaluation %.3f s\n", result.train_seconds,
               result.median_epoch_seconds * 1e3, result.evaluation_seconds);
-  std::printf("memory: peak resident %s; graph, features, parameters and activations need %s\n",
-              human_bytes(result.peak_rss_bytes).c_str(), human_bytes(result.needed_bytes).c_str());
+  std::printf(
+      "memory: peak resident %s (%s before loading); graph, features, parameters and activations "
+      "need %s\n",
+      human_bytes(result.peak_rss_bytes).c_str(), human_bytes(baseline_bytes).c_str(),
+      human_bytes(result.needed_bytes).c_str());
 }
 
 }  // namespace

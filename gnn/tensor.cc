@@ -3,11 +3,13 @@
 #include <cblas.h>
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_reduce.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <new>
 #include <string>
@@ -116,11 +118,24 @@ void add_column_sums(const Tensor& x, std::span<float> gradient) {
   if (gradient.size() != x.cols())
     throw InvalidArgument("column sums of " + std::to_string(x.cols()) + " columns into " +
                           std::to_string(gradient.size()));
-  // Serial and in row order, so that a run is reproducible for any thread count.
-  for (std::size_t i = 0; i < x.rows(); ++i) {
-    const float* row = x.row(i).data();
-    for (std::size_t j = 0; j < x.cols(); ++j)
-      gradient[j] += row[j];
+  // Partial sums over fixed chunks of rows, in parallel, then added in chunk order: the
+  // result is the same for any thread count, so a run stays reproducible for a seed.
+  const std::size_t chunk = std::max<std::size_t>(64, (1 << 16) / std::max<std::size_t>(x.cols(), 1));
+  const std::size_t chunks = (x.rows() + chunk - 1) / chunk;
+  std::vector<double> partial(chunks * x.cols(), 0.0);
+  for_each_row(chunks, chunk * x.cols(), [&](std::size_t c) {
+    double* sums = partial.data() + c * x.cols();
+    for (std::size_t i = c * chunk; i < std::min(x.rows(), (c + 1) * chunk); ++i) {
+      const float* row = x.row(i).data();
+      for (std::size_t j = 0; j < x.cols(); ++j)
+        sums[j] += row[j];
+    }
+  });
+  for (std::size_t j = 0; j < x.cols(); ++j) {
+    double sum = 0;
+    for (std::size_t c = 0; c < chunks; ++c)
+      sum += partial[c * x.cols() + j];
+    gradient[j] += static_cast<float>(sum);
   }
 }
 
@@ -206,6 +221,19 @@ void activate_backward(Activation f, const Tensor& x, const Tensor& y, const Ten
   });
 }
 
+namespace {
+
+// The SplitMix64 output function (Steele et al., OOPSLA 2014). Its stream from a state s is
+// mix(s + k * gamma) for k = 1, 2, ..., so any position of it is computed directly.
+constexpr std::uint64_t kGamma = 0x9e3779b97f4a7c15u;
+std::uint64_t mix(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
 void dropout(std::span<float> values, float p, std::mt19937_64& random, std::vector<float>& mask) {
   if (!(p >= 0 && p < 1)) throw InvalidArgument("dropout " + std::to_string(p) + " not in [0, 1)");
   if (p == 0) {
@@ -214,72 +242,84 @@ void dropout(std::span<float> values, float p, std::mt19937_64& random, std::vec
   }
   mask.resize(values.size());
   const float keep = 1.0f / (1.0f - p);
-  // Serial: one random stream, so that a run is reproducible for a seed. One draw of the
-  // model's generator seeds a SplitMix64 stream (Steele et al., OOPSLA 2014), several times
-  // cheaper per value; each 64-bit output decides two values (a 32-bit uniform each).
+  // One draw of the model's generator seeds a SplitMix64 stream, several times cheaper per
+  // value; its k-th output decides values 2k and 2k + 1 (a 32-bit uniform each). Any part of
+  // the stream can be computed on its own, so the loop runs in parallel and the mask is the
+  // same for any thread count.
   const auto threshold = static_cast<std::uint64_t>(static_cast<double>(p) * 4294967296.0);
-  std::uint64_t state = random();
-  const auto next = [&state] {
-    std::uint64_t z = state += 0x9e3779b97f4a7c15u;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
-  };
-  std::uint64_t bits = 0;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i % 2 == 0) bits = next();
-    const std::uint64_t draw = i % 2 == 0 ? bits & 0xffffffffu : bits >> 32;
-    mask[i] = draw < threshold ? 0.0f : keep;
-    values[i] *= mask[i];
-  }
+  const std::uint64_t seed = random();
+  const std::size_t pairs = (values.size() + 1) / 2;
+  constexpr std::size_t kPairsPerChunk = 4096;
+  for_each_row((pairs + kPairsPerChunk - 1) / kPairsPerChunk, 2 * kPairsPerChunk,
+               [&](std::size_t chunk) {
+                 const std::size_t end = std::min(values.size(), 2 * (chunk + 1) * kPairsPerChunk);
+                 for (std::size_t i = 2 * chunk * kPairsPerChunk; i < end; ++i) {
+                   const std::uint64_t bits = mix(seed + (i / 2 + 1) * kGamma);
+                   const std::uint64_t draw = i % 2 == 0 ? bits & 0xffffffffu : bits >> 32;
+                   mask[i] = draw < threshold ? 0.0f : keep;
+                   values[i] *= mask[i];
+                 }
+               });
 }
 
 void dropout_backward(std::span<float> gradient, const std::vector<float>& mask) {
   if (gradient.size() != mask.size()) throw InvalidArgument("dropout backward: sizes differ");
-  for (std::size_t i = 0; i < gradient.size(); ++i)
-    gradient[i] *= mask[i];
+  for_each_row(gradient.size(), 1, [&](std::size_t i) { gradient[i] *= mask[i]; });
 }
 
 double log_softmax_nll(const Tensor& logits, std::span<const std::uint32_t> nodes,
                        std::span<const std::int32_t> labels, Tensor* gradient) {
   if (nodes.empty()) throw InvalidArgument("loss over no nodes");
-  if (gradient != nullptr) {
-    gradient->resize(logits.rows(), logits.cols());
-    gradient->fill(0);
-  }
   const std::size_t classes = logits.cols();
-  double loss = 0;
-  const float scale = 1.0f / static_cast<float>(nodes.size());
   for (const std::uint32_t node : nodes) {
     const std::int32_t label = labels[node];
     if (label < 0 || static_cast<std::size_t>(label) >= classes)
       throw InvalidArgument("node " + std::to_string(node) + " has label " + std::to_string(label) +
                             ", not in [0, " + std::to_string(classes) + ")");
+  }
+  if (gradient != nullptr) {
+    gradient->resize(logits.rows(), logits.cols());
+    gradient->fill(0);
+  }
+  // Each node's loss in parallel, summed in node order (the same for any thread count).
+  std::vector<double> losses(nodes.size());
+  const float scale = 1.0f / static_cast<float>(nodes.size());
+  for_each_row(nodes.size(), 4 * classes, [&](std::size_t i) {
+    const std::uint32_t node = nodes[i];
+    const std::int32_t label = labels[node];
     const float* row = logits.row(node).data();
     const float largest = *std::max_element(row, row + classes);
     double sum = 0;
     for (std::size_t c = 0; c < classes; ++c)
       sum += std::exp(static_cast<double>(row[c] - largest));
     const double log_sum = std::log(sum) + largest;
-    loss -= row[label] - log_sum;
-    if (gradient == nullptr) continue;
+    losses[i] = log_sum - row[label];
+    if (gradient == nullptr) return;
     float* out = gradient->row(node).data();
     for (std::size_t c = 0; c < classes; ++c)
       out[c] = static_cast<float>(std::exp(row[c] - log_sum)) * scale;
     out[label] -= scale;
-  }
+  });
+  double loss = 0;
+  for (const double l : losses)
+    loss += l;
   return loss / static_cast<double>(nodes.size());
 }
 
 double accuracy(const Tensor& logits, std::span<const std::uint32_t> nodes,
                 std::span<const std::int32_t> labels) {
   if (nodes.empty()) return 0;
-  std::size_t correct = 0;
-  for (const std::uint32_t node : nodes) {
-    const std::span<const float> row = logits.row(node);
-    const auto best = std::max_element(row.begin(), row.end()) - row.begin();
-    correct += best == labels[node];
-  }
+  const std::size_t correct = tbb::parallel_reduce(
+      tbb::blocked_range<std::size_t>(0, nodes.size(), 1024), std::size_t{0},
+      [&](const tbb::blocked_range<std::size_t>& range, std::size_t count) {
+        for (std::size_t i = range.begin(); i != range.end(); ++i) {
+          const std::span<const float> row = logits.row(nodes[i]);
+          const auto best = std::max_element(row.begin(), row.end()) - row.begin();
+          count += best == labels[nodes[i]];
+        }
+        return count;
+      },
+      std::plus<>());
   return static_cast<double>(correct) / static_cast<double>(nodes.size());
 }
 

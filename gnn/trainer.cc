@@ -244,13 +244,26 @@ TrainOptions TrainOptions::defaults(ModelKind kind) {
   return options;
 }
 
-std::uint64_t peak_rss_bytes() {
+namespace {
+
+// A "Name:   N kB" field of /proc/self/status, in bytes.
+std::uint64_t status_bytes(std::string_view field) {
   std::ifstream status("/proc/self/status");
   std::string line;
   while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+    if (line.starts_with(field)) return std::stoull(line.substr(field.size())) * 1024;
   }
   return 0;
+}
+
+}  // namespace
+
+std::uint64_t peak_rss_bytes() {
+  return status_bytes("VmHWM:");
+}
+
+std::uint64_t resident_bytes() {
+  return status_bytes("VmRSS:");
 }
 
 TrainResult train_full_graph(const datasets::Dataset& dataset, const ModelOptions& model_options,

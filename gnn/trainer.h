@@ -72,7 +72,10 @@ struct TrainResult {
 TrainResult train_full_graph(const datasets::Dataset& dataset, const ModelOptions& model,
                              const TrainOptions& options);
 
-// The process's peak resident set size in bytes (VmHWM).
+// The process's peak resident set size in bytes (VmHWM), and its resident set now (VmRSS).
+// Before a dataset is loaded the resident set is the process's fixed footprint (code of the
+// linked libraries, allocator and thread pools), which dominates on small graphs.
 std::uint64_t peak_rss_bytes();
+std::uint64_t resident_bytes();
 
 }  // namespace graphmini::gnn
