@@ -15,7 +15,7 @@ cd "$(dirname "$(readlink -f "$0")")"
 packages=(
   build-essential cmake ninja-build pkg-config
   libtbb-dev zlib1g-dev libcli11-dev nlohmann-json3-dev libboost-graph-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libopenblas-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libopenblas-dev libmetis-dev
   llvm-14-dev libclang-14-dev libclang-cpp14-dev
   clang libclang-rt-14-dev
 )

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/format.h"
 #include "cli/progress.h"
@@ -26,6 +27,11 @@ struct TrainCommand {
   std::string dataset;
   std::string model = "gcn";
   std::string mode = "full";
+  std::string sampler = "neighbor";
+  std::vector<std::uint32_t> fanouts = {25, 10};
+  std::size_t batch_size = 512;
+  std::size_t clusters = 0;
+  std::size_t clusters_per_batch = 0;
   // Unset values take the model's defaults (gnn::ModelOptions::defaults).
   std::optional<std::size_t> layers;
   std::optional<std::size_t> hidden;
@@ -68,6 +74,14 @@ void run_train(const TrainCommand& command) {
   options.checkpoint_every = command.checkpoint_every;
   options.resume = command.resume;
   options.normalize_features = !command.raw_features;
+  if (command.mode == "mini") {
+    gnn::MiniBatchOptions& mini = options.mini_batch.emplace();
+    mini.sampler = gnn::parse_sampler(command.sampler);
+    mini.fanouts = command.fanouts;
+    mini.batch_size = command.batch_size;
+    mini.clusters = command.clusters;
+    mini.clusters_per_batch = command.clusters_per_batch;
+  }
   if (command.resume && command.checkpoint.empty())
     throw InvalidArgument("--resume needs --checkpoint FILE");
 
@@ -97,7 +111,7 @@ void run_train(const TrainCommand& command) {
                    r.seconds * 1e3);
     }
   };
-  const gnn::TrainResult result = gnn::train_full_graph(dataset, model, options);
+  const gnn::TrainResult result = gnn::train(dataset, model, options);
   if (terminal) std::fprintf(stderr, "\n");
   if (log) log->commit();
 
@@ -106,6 +120,9 @@ void run_train(const TrainCommand& command) {
         {"dataset", command.dataset},
         {"model", gnn::to_string(model.kind)},
         {"mode", command.mode},
+        {"sampler", command.mode == "mini" ? nlohmann::json(command.sampler) : nlohmann::json()},
+        {"batches_per_epoch", result.batches_per_epoch},
+        {"setup_seconds", result.setup_seconds},
         {"threads", threads},
         {"seed", command.seed},
         {"test_acc", result.test_accuracy},
@@ -126,6 +143,10 @@ void run_train(const TrainCommand& command) {
   std::printf("%s on %s (%zu nodes, %zu features, %u classes), %d threads\n",
               gnn::to_string(model.kind), dataset.name.c_str(), dataset.nodes.num_nodes(),
               dataset.nodes.num_features(), dataset.nodes.num_classes, threads);
+  if (options.mini_batch) {
+    std::printf("mini-batch training, %s sampler, %zu batches per epoch (setup %.3f s)\n",
+                command.sampler.c_str(), result.batches_per_epoch, result.setup_seconds);
+  }
   std::printf("epochs %zu%s, best validation %.2f%% at epoch %u, test %.2f%%\n",
               result.epochs.size(), result.stopped_early ? " (stopped early)" : "",
               100 * result.best_validation_accuracy, result.best_epoch, 100 * result.test_accuracy);
@@ -158,9 +179,34 @@ void add_gnn_command(CLI::App& app) {
                    "gcn (Kipf and Welling), sage (GraphSAGE, mean) or gat")
       ->check(CLI::IsMember({"gcn", "sage", "gat"}))
       ->capture_default_str();
-  train->add_option("--mode", command->mode, "full: the whole graph every epoch")
-      ->check(CLI::IsMember({"full"}))
+  train
+      ->add_option("--mode", command->mode,
+                   "full: the whole graph every epoch; mini: sampled mini-batches (--sampler)")
+      ->check(CLI::IsMember({"full", "mini"}))
       ->capture_default_str();
+  train
+      ->add_option("--sampler", command->sampler,
+                   "mini-batches by neighbor sampling (GraphSAGE) or of METIS clusters "
+                   "(Cluster-GCN)")
+      ->check(CLI::IsMember({"neighbor", "cluster"}))
+      ->capture_default_str();
+  train
+      ->add_option("--fanouts", command->fanouts,
+                   "neighbors sampled per hop from the seed nodes, one per layer: 25,10 takes 25 "
+                   "of each seed and 10 of each of those")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  train
+      ->add_option("--batch-size", command->batch_size,
+                   "training nodes per neighbor-sampled batch; about this many nodes per cluster "
+                   "batch")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  train->add_option("--clusters", command->clusters,
+                    "METIS parts for the cluster sampler (default: one per 100 nodes)");
+  train->add_option("--clusters-per-batch", command->clusters_per_batch,
+                    "clusters in each batch (default: as many as make --batch-size nodes)");
   train->add_option("--layers", command->layers, "layers (default 2)");
   train->add_option("--hidden", command->hidden,
                     "hidden width, per head for GAT (default: gcn 16, sage 256, gat 8)");

@@ -19,6 +19,14 @@ if(NOT GRAPHMINI_OPENBLAS_LIBRARY OR NOT GRAPHMINI_CBLAS_INCLUDE_DIR)
   message(FATAL_ERROR "OpenBLAS not found (install libopenblas-dev)")
 endif()
 
+# METIS for the Cluster-GCN sampler's partitions (gnn/sampler.h). Debian ships no CMake
+# package for it, so it is found by name.
+find_library(GRAPHMINI_METIS_LIBRARY metis)
+find_path(GRAPHMINI_METIS_INCLUDE_DIR metis.h)
+if(NOT GRAPHMINI_METIS_LIBRARY OR NOT GRAPHMINI_METIS_INCLUDE_DIR)
+  message(FATAL_ERROR "METIS not found (install libmetis-dev)")
+endif()
+
 # Switches an optional part off with one clear message when its library is missing.
 macro(graphmini_disable_option option reason)
   message(STATUS "${option} switched OFF: ${reason}")

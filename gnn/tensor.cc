@@ -15,6 +15,7 @@
 #include <string>
 
 #include "gnn/parallel.h"
+#include "gnn/random.h"
 #include "runtime/error.h"
 
 // OpenBLAS's own thread control (not part of CBLAS).
@@ -42,6 +43,7 @@ Tensor::Tensor(std::size_t rows, std::size_t cols) : rows_(rows), cols_(cols) {
       kAlignment, (rows * cols * sizeof(float) + kAlignment - 1) / kAlignment * kAlignment);
   values_.reset(static_cast<float*>(std::aligned_alloc(kAlignment, bytes)));
   if (!values_) throw std::bad_alloc();
+  capacity_ = bytes / sizeof(float);
   std::memset(values_.get(), 0, bytes);
 }
 
@@ -57,7 +59,14 @@ Tensor& Tensor::operator=(const Tensor& other) {
 }
 
 void Tensor::resize(std::size_t rows, std::size_t cols) {
-  if (rows != rows_ || cols != cols_ || !values_) *this = Tensor(rows, cols);
+  if (rows == rows_ && cols == cols_ && values_) return;
+  if (!values_ || (cols != 0 && rows > capacity_ / cols)) {
+    *this = Tensor(rows, cols);
+    return;
+  }
+  rows_ = rows;
+  cols_ = cols;
+  std::memset(values_.get(), 0, size() * sizeof(float));
 }
 
 void Tensor::fill(float value) {
@@ -221,19 +230,6 @@ void activate_backward(Activation f, const Tensor& x, const Tensor& y, const Ten
   });
 }
 
-namespace {
-
-// The SplitMix64 output function (Steele et al., OOPSLA 2014). Its stream from a state s is
-// mix(s + k * gamma) for k = 1, 2, ..., so any position of it is computed directly.
-constexpr std::uint64_t kGamma = 0x9e3779b97f4a7c15u;
-std::uint64_t mix(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-  return z ^ (z >> 31);
-}
-
-}  // namespace
-
 void dropout(std::span<float> values, float p, std::mt19937_64& random, std::vector<float>& mask) {
   if (!(p >= 0 && p < 1)) throw InvalidArgument("dropout " + std::to_string(p) + " not in [0, 1)");
   if (p == 0) {
@@ -254,7 +250,7 @@ void dropout(std::span<float> values, float p, std::mt19937_64& random, std::vec
                [&](std::size_t chunk) {
                  const std::size_t end = std::min(values.size(), 2 * (chunk + 1) * kPairsPerChunk);
                  for (std::size_t i = 2 * chunk * kPairsPerChunk; i < end; ++i) {
-                   const std::uint64_t bits = mix(seed + (i / 2 + 1) * kGamma);
+                   const std::uint64_t bits = mix64(seed + (i / 2 + 1) * kSplitMixGamma);
                    const std::uint64_t draw = i % 2 == 0 ? bits & 0xffffffffu : bits >> 32;
                    mask[i] = draw < threshold ? 0.0f : keep;
                    values[i] *= mask[i];

@@ -44,8 +44,9 @@ class Tensor {
   std::span<const float> values() const { return {data(), size()}; }
 
   void fill(float value);
-  // Makes the tensor rows x cols: keeps its storage and contents when it has that shape
-  // already, else allocates a zeroed one (working tensors are reused from pass to pass).
+  // Makes the tensor rows x cols: keeps its contents when it has that shape already, else
+  // zeroes it, reusing its storage when that is large enough (working tensors are reused from
+  // pass to pass and from batch to batch).
   void resize(std::size_t rows, std::size_t cols);
   bool same_shape(const Tensor& other) const {
     return rows_ == other.rows_ && cols_ == other.cols_;
@@ -57,6 +58,7 @@ class Tensor {
   };
   std::size_t rows_ = 0;
   std::size_t cols_ = 0;
+  std::size_t capacity_ = 0;  // floats allocated
   std::unique_ptr<float[], Free> values_;
 };
 

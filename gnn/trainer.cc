@@ -1,15 +1,20 @@
 #include "gnn/trainer.h"
 
+#include <tbb/parallel_pipeline.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <variant>
 
+#include "gnn/features.h"
+#include "gnn/random.h"
+#include "gnn/sampler.h"
 #include "runtime/error.h"
 #include "runtime/files.h"
 
@@ -28,46 +33,6 @@ std::vector<std::uint32_t> nodes_in(const NodeData& nodes, Split which) {
     if (nodes.split[i] == which) result.push_back(static_cast<std::uint32_t>(i));
   }
   return result;
-}
-
-// Scales each row of non-negative features to sum 1; leaves features with a negative value
-// as they are (see TrainOptions::normalize_features).
-void normalize_rows(std::span<const std::uint64_t> offsets, std::span<float> values) {
-  if (std::any_of(values.begin(), values.end(), [](float v) { return v < 0; })) return;
-  for (std::size_t i = 0; i + 1 < offsets.size(); ++i) {
-    double sum = 0;
-    for (std::uint64_t e = offsets[i]; e < offsets[i + 1]; ++e)
-      sum += values[e];
-    if (sum == 0) continue;
-    for (std::uint64_t e = offsets[i]; e < offsets[i + 1]; ++e)
-      values[e] = static_cast<float>(values[e] / sum);
-  }
-}
-
-// The model input: the dataset's features as a dense tensor or a sparse matrix.
-std::variant<Tensor, SparseMatrix> model_input(const Features& features, bool normalize) {
-  if (const SparseFeatures* sparse = std::get_if<SparseFeatures>(&features)) {
-    SparseMatrix x = SparseMatrix::from(*sparse);
-    if (normalize) normalize_rows(x.offsets, x.values);
-    return x;
-  }
-  const DenseFeatures& dense = std::get<DenseFeatures>(features);
-  Tensor t(dense.rows, dense.cols);
-  std::copy(dense.values.begin(), dense.values.end(), t.data());
-  if (normalize) {
-    std::vector<std::uint64_t> offsets(dense.rows + 1);
-    for (std::size_t i = 0; i <= dense.rows; ++i)
-      offsets[i] = i * dense.cols;
-    normalize_rows(offsets, t.values());
-  }
-  return t;
-}
-
-std::size_t input_bytes(const std::variant<Tensor, SparseMatrix>& input) {
-  if (const Tensor* t = std::get_if<Tensor>(&input)) return t->size() * sizeof(float);
-  const SparseMatrix& m = std::get<SparseMatrix>(input);
-  return m.offsets.size() * sizeof(std::uint64_t) +
-         m.values.size() * (sizeof(float) + sizeof(std::uint32_t));
 }
 
 // ---- Checkpoints ----------------------------------------------------------------------------
@@ -147,6 +112,13 @@ std::string fingerprint(const ModelOptions& model, const datasets::Dataset& data
        << " weight_decay=" << options.optimizer.weight_decay
        << " optimizer=" << static_cast<int>(options.optimizer.kind)
        << " normalize=" << options.normalize_features;
+  if (const auto& mini = options.mini_batch) {
+    text << " sampler=" << to_string(mini->sampler) << " fanouts=";
+    for (const std::uint32_t f : mini->fanouts)
+      text << f << ",";
+    text << " batch=" << mini->batch_size << " clusters=" << mini->clusters << "/"
+         << mini->clusters_per_batch;
+  }
   return text.str();
 }
 
@@ -266,8 +238,55 @@ std::uint64_t resident_bytes() {
   return status_bytes("VmRSS:");
 }
 
-TrainResult train_full_graph(const datasets::Dataset& dataset, const ModelOptions& model_options,
-                             const TrainOptions& options) {
+const char* to_string(MiniBatchOptions::Sampler sampler) {
+  return sampler == MiniBatchOptions::Sampler::neighbor ? "neighbor" : "cluster";
+}
+
+MiniBatchOptions::Sampler parse_sampler(std::string_view text) {
+  for (const auto sampler : {MiniBatchOptions::Sampler::neighbor, MiniBatchOptions::Sampler::cluster}) {
+    if (text == to_string(sampler)) return sampler;
+  }
+  throw InvalidArgument("sampler must be neighbor or cluster, not '" + std::string(text) + "'");
+}
+
+namespace {
+
+// A batch ready for its training step: blocks, gathered features, and the rows of its output
+// that are training nodes with their labels.
+struct PreparedBatch {
+  MiniBatch batch;
+  InputFeatures features;
+  std::vector<std::uint32_t> rows;
+  std::vector<std::int32_t> labels;  // per output row
+};
+
+// The batches of one epoch and how to sample each: the items (training nodes or clusters) in
+// the epoch's shuffled order, cut into groups.
+class EpochPlan {
+ public:
+  std::vector<std::uint32_t> all;    // in increasing order
+  std::vector<std::uint32_t> items;  // this epoch's order
+  std::size_t group = 1;
+  std::size_t batches() const { return (items.size() + group - 1) / group; }
+  std::span<const std::uint32_t> batch(std::size_t b) const {
+    const std::size_t first = b * group;
+    return {items.data() + first, std::min(group, items.size() - first)};
+  }
+
+  // Fisher-Yates from the increasing order with the epoch's stream, so that an epoch's
+  // order depends on nothing else (the same for any thread count, and on resume).
+  void shuffle(std::uint64_t key) {
+    items = all;
+    SplitMix64 random(key);
+    for (std::size_t i = items.size(); i > 1; --i)
+      std::swap(items[i - 1], items[random.below(static_cast<std::uint32_t>(i))]);
+  }
+};
+
+}  // namespace
+
+TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_options,
+                  const TrainOptions& options) {
   const NodeData& nodes = dataset.nodes;
   nodes.validate();
   if (dataset.graph.num_vertices() != nodes.num_nodes())
@@ -285,21 +304,112 @@ TrainResult train_full_graph(const datasets::Dataset& dataset, const ModelOption
     }
   }
 
+  TrainResult result;
   Model model(model_options, nodes.num_features(), nodes.num_classes);
   Optimizer optimizer(options.optimizer, model.parameters());
   const Block block = Block::whole_graph(dataset.graph, model.needs_self_loops());
   const std::vector<const Block*> blocks(model.num_layers(), &block);
-  const std::variant<Tensor, SparseMatrix> input_storage =
-      model_input(nodes.features, options.normalize_features);
-  const LayerInput input = std::visit([](const auto& x) { return LayerInput(x); }, input_storage);
+  const InputFeatures features(nodes.features, options.normalize_features);
+  const LayerInput input = features.input();
+
+  // Mini-batch training: the sampler, and the items each epoch's batches are cut from.
+  const MiniBatchOptions* mini = options.mini_batch ? &*options.mini_batch : nullptr;
+  std::optional<NeighborSampler> neighbor_sampler;
+  std::optional<ClusterSampler> cluster_sampler;
+  EpochPlan plan;
+  if (mini != nullptr) {
+    const Clock::time_point setup = Clock::now();
+    if (mini->batch_size == 0) throw InvalidArgument("batch size must be positive");
+    if (mini->sampler == MiniBatchOptions::Sampler::neighbor) {
+      if (mini->fanouts.size() != model.num_layers())
+        throw InvalidArgument(std::to_string(mini->fanouts.size()) + " fanouts for a model of " +
+                              std::to_string(model.num_layers()) + " layers (one per layer)");
+      neighbor_sampler.emplace(dataset.graph, mini->fanouts, model.needs_self_loops(),
+                               model_options.seed);
+      plan.all = train;
+      plan.group = mini->batch_size;
+    } else {
+      const std::size_t n = nodes.num_nodes();
+      const std::size_t clusters =
+          mini->clusters > 0 ? mini->clusters : std::max<std::size_t>(2, (n + 50) / 100);
+      cluster_sampler.emplace(dataset.graph, clusters, model.needs_self_loops(),
+                              model_options.seed);
+      plan.all.resize(cluster_sampler->num_clusters());
+      for (std::size_t c = 0; c < plan.all.size(); ++c)
+        plan.all[c] = static_cast<std::uint32_t>(c);
+      const std::size_t per_cluster = std::max<std::size_t>(1, n / plan.all.size());
+      plan.group = mini->clusters_per_batch > 0
+                       ? mini->clusters_per_batch
+                       : std::max<std::size_t>(1, mini->batch_size / per_cluster);
+    }
+    plan.items = plan.all;
+    result.batches_per_epoch = plan.batches();
+    result.setup_seconds = seconds_since(setup);
+  }
+  // Samples batch b of an epoch and gathers what its training step needs.
+  const auto prepare = [&](std::size_t b, std::uint64_t stream) {
+    auto prepared = std::make_shared<PreparedBatch>();
+    prepared->batch = neighbor_sampler ? neighbor_sampler->sample(plan.batch(b), stream)
+                                       : cluster_sampler->sample(plan.batch(b));
+    features.gather(prepared->batch.input_nodes, prepared->features);
+    const std::vector<std::uint32_t>& outputs = prepared->batch.output_nodes;
+    prepared->labels.resize(outputs.size());
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+      prepared->labels[i] = nodes.labels[outputs[i]];
+      if (nodes.split[outputs[i]] == Split::train)
+        prepared->rows.push_back(static_cast<std::uint32_t>(i));
+    }
+    return prepared;
+  };
 
   RunState state;
   const std::string print = fingerprint(model_options, dataset, options);
   if (options.resume && options.checkpoint && std::filesystem::exists(*options.checkpoint))
     load_checkpoint(*options.checkpoint, print, model, optimizer, state);
 
-  TrainResult result;
   Tensor d_logits;
+  // One epoch of training; returns the mean loss over its training nodes.
+  const auto train_epoch = [&](std::uint32_t epoch) {
+    if (mini == nullptr) {
+      model.zero_gradients();
+      const Tensor& logits = model.forward(blocks, input, true);
+      const double loss = log_softmax_nll(logits, train, nodes.labels, &d_logits);
+      model.backward(blocks, input, d_logits);
+      optimizer.step();
+      return loss;
+    }
+    plan.shuffle(stream_key(model_options.seed, epoch));
+    double loss_sum = 0;
+    std::size_t loss_nodes = 0;
+    std::size_t next = 0;
+    const std::uint64_t epoch_stream = static_cast<std::uint64_t>(epoch) << 32;
+    tbb::parallel_pipeline(
+        std::max<std::size_t>(2, mini->batches_in_flight + 1),
+        tbb::make_filter<void, std::size_t>(tbb::filter_mode::serial_in_order,
+                                            [&](tbb::flow_control& control) -> std::size_t {
+                                              if (next == plan.batches()) control.stop();
+                                              return next++;
+                                            }) &
+            tbb::make_filter<std::size_t, std::shared_ptr<PreparedBatch>>(
+                tbb::filter_mode::parallel,
+                [&](std::size_t b) { return prepare(b, epoch_stream + b); }) &
+            tbb::make_filter<std::shared_ptr<PreparedBatch>, void>(
+                tbb::filter_mode::serial_in_order, [&](const std::shared_ptr<PreparedBatch>& p) {
+                  if (p->rows.empty()) return;  // a cluster batch without training nodes
+                  const std::vector<const Block*> layers =
+                      p->batch.layer_blocks(model.num_layers());
+                  const LayerInput batch_input = p->features.input();
+                  model.zero_gradients();
+                  const Tensor& logits = model.forward(layers, batch_input, true);
+                  loss_sum += log_softmax_nll(logits, p->rows, p->labels, &d_logits) *
+                              static_cast<double>(p->rows.size());
+                  loss_nodes += p->rows.size();
+                  model.backward(layers, batch_input, d_logits);
+                  optimizer.step();
+                }));
+    return loss_nodes == 0 ? 0.0 : loss_sum / static_cast<double>(loss_nodes);
+  };
+
   std::uint32_t since_best = 0;
   for (const EpochRecord& r : state.records)
     since_best = r.epoch == state.best_epoch ? 0 : since_best + 1;
@@ -309,11 +419,7 @@ TrainResult train_full_graph(const datasets::Dataset& dataset, const ModelOption
     EpochRecord record;
     record.epoch = epoch;
     const Clock::time_point start = Clock::now();
-    model.zero_gradients();
-    const Tensor& logits = model.forward(blocks, input, true);
-    record.loss = log_softmax_nll(logits, train, nodes.labels, &d_logits);
-    model.backward(blocks, input, d_logits);
-    optimizer.step();
+    record.loss = train_epoch(epoch);
     record.seconds = seconds_since(start);
 
     const Clock::time_point evaluation = Clock::now();
@@ -361,7 +467,7 @@ TrainResult train_full_graph(const datasets::Dataset& dataset, const ModelOption
     result.median_epoch_seconds = times[times.size() / 2];
   }
   result.peak_rss_bytes = peak_rss_bytes();
-  result.needed_bytes = block.bytes() + input_bytes(input_storage) +
+  result.needed_bytes = block.bytes() + features.bytes() +
                         4 * model.parameter_count() * sizeof(float) + 2 * model.activation_bytes() +
                         nodes.num_nodes() * (sizeof(std::int32_t) + sizeof(Split));
   return result;

@@ -1,14 +1,22 @@
-// The full-graph trainer: every epoch is one forward and backward pass over the whole graph
-// (one block per layer, gnn/block.h), then evaluation on the train, validation and test
-// masks, timed apart and left out of the training time (as Bajaj et al., PVLDB 2025, do).
-// Early stopping: training stops when validation has not improved for `patience` epochs (a
-// higher accuracy, or the same accuracy with a lower loss); the test score is that of the
-// best validation epoch, taken when it was evaluated (evaluation is deterministic, so it is
-// what the parameters of that epoch score), so no copy of the best parameters is kept.
+// The trainers. Full-graph: every epoch is one forward and backward pass over the whole
+// graph (one block per layer, gnn/block.h). Mini-batch: every epoch visits the training nodes
+// in shuffled batches, each sampled into blocks (gnn/sampler.h) with its features gathered,
+// sampling overlapped with training in a oneTBB pipeline that keeps a bounded number of
+// batches in flight, and one optimiser step per batch. Both run the same model code.
+//
+// After every epoch both evaluate on the train, validation and test masks by exact
+// full-neighbourhood inference: layer by layer over the whole graph, every node computed once
+// per layer (the full-graph forward pass without dropout). Evaluation is timed apart and left
+// out of the training time (as Bajaj et al., PVLDB 2025, do). Early stopping: training stops
+// when validation has not improved for `patience` epochs (a higher accuracy, or the same
+// accuracy with a lower loss); the test score is that of the best validation epoch, taken
+// when it was evaluated (evaluation is deterministic, so it is what the parameters of that
+// epoch score), so no copy of the best parameters is kept.
 //
 // Checkpoints hold everything a run depends on (parameters, optimiser moments, the random
 // stream, the best epoch's scores and the epoch log), written atomically, so that a resumed run
-// continues exactly where the interrupted one was (bit for bit with one thread).
+// continues exactly where the interrupted one was (bit for bit with one thread). Batches
+// depend only on the seed and the epoch, so mini-batch runs resume the same way.
 #pragma once
 
 #include <cstddef>
@@ -16,6 +24,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "datasets/dataset.h"
@@ -34,6 +43,24 @@ struct EpochRecord {
   double evaluation_seconds = 0;  // left out of the training time
 };
 
+struct MiniBatchOptions {
+  enum class Sampler { neighbor, cluster } sampler = Sampler::neighbor;
+  // Neighbour sampling: neighbours per hop from the seeds (one per layer), seed nodes per
+  // batch.
+  std::vector<std::uint32_t> fanouts = {25, 10};
+  std::size_t batch_size = 512;
+  // Cluster-GCN: METIS parts (0: one per 100 nodes, as at least 2) and clusters per batch
+  // (0: as many as make about batch_size nodes).
+  std::size_t clusters = 0;
+  std::size_t clusters_per_batch = 0;
+  // Batches sampled ahead of the one being trained on, at most.
+  std::size_t batches_in_flight = 4;
+};
+
+const char* to_string(MiniBatchOptions::Sampler sampler);
+// "neighbor" or "cluster"; throws InvalidArgument otherwise.
+MiniBatchOptions::Sampler parse_sampler(std::string_view text);
+
 struct TrainOptions {
   std::uint32_t epochs = 200;
   std::uint32_t patience = 100;  // epochs without a better validation accuracy
@@ -44,6 +71,8 @@ struct TrainOptions {
   std::optional<std::filesystem::path> checkpoint;  // written every checkpoint_every epochs
   std::uint32_t checkpoint_every = 10;
   bool resume = false;  // continue from `checkpoint` when it exists
+  // Mini-batch training when set, else full-graph.
+  std::optional<MiniBatchOptions> mini_batch;
   // Called after every epoch (progress lines, the CSV log).
   std::function<void(const EpochRecord&)> on_epoch;
 
@@ -62,15 +91,20 @@ struct TrainResult {
   double evaluation_seconds = 0;
   double median_epoch_seconds = 0;
   bool stopped_early = false;
+  // Preparation before the first epoch (the Cluster-GCN partition), outside training time.
+  double setup_seconds = 0;
+  std::size_t batches_per_epoch = 1;
   // Memory: the process's peak resident set, and what the run needs by count: graph (blocks),
   // features, parameters with gradients and optimiser state, activations and their gradients.
   std::uint64_t peak_rss_bytes = 0;
   std::uint64_t needed_bytes = 0;
 };
 
-// Throws InvalidArgument when the dataset has no training or validation nodes.
-TrainResult train_full_graph(const datasets::Dataset& dataset, const ModelOptions& model,
-                             const TrainOptions& options);
+// Trains `model` on `dataset` (full-graph, or mini-batch with options.mini_batch). Throws
+// InvalidArgument when the dataset has no training or validation nodes, or a sampler
+// setting does not fit the model or graph.
+TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model,
+                  const TrainOptions& options);
 
 // The process's peak resident set size in bytes (VmHWM), and its resident set now (VmRSS).
 // Before a dataset is loaded the resident set is the process's fixed footprint (code of the

@@ -53,6 +53,24 @@ TEST_F(CliTest, GnnTrainReportsItsRunAsJsonAndLogsEveryEpoch) {
   EXPECT_NEAR(best, out["best_val_acc"].get<double>(), 1e-4);
 }
 
+TEST_F(CliTest, GnnTrainMiniBatchReportsTheSameFieldsAndItsBatches) {
+  for (const std::string sampler : {"neighbor", "cluster"}) {
+    const CliResult result =
+        run(std::string("gnn train ") + kSmall +
+            " --model sage --hidden 8 --epochs 3 --mode mini --fanouts 4,3 --batch-size 16 "
+            "--clusters 10 --clusters-per-batch 3 --json --sampler " +
+            sampler);
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    const auto out = nlohmann::json::parse(result.out);
+    EXPECT_EQ(out["mode"], "mini");
+    EXPECT_EQ(out["sampler"], sampler);
+    EXPECT_EQ(out["epochs"].get<int>(), 3);
+    EXPECT_GT(out["test_acc"].get<double>(), 0.0);
+    // 10 clusters in batches of 3; the 180 training nodes (60% of 300) in batches of 16.
+    EXPECT_EQ(out["batches_per_epoch"].get<int>(), sampler == "cluster" ? 4 : 12);
+  }
+}
+
 TEST_F(CliTest, GnnTrainResumesFromItsCheckpoint) {
   const auto checkpoint = files_.path() / "run.ckpt";
   const std::string base = std::string("gnn train ") + kSmall + " --model sage --hidden 8 --json";
@@ -79,6 +97,12 @@ TEST_F(CliTest, GnnTrainBadInputFailsWithOneLine) {
         std::string("gnn train ") + kSmall + " --lr 0",
         std::string("gnn train ") + kSmall + " --layers 0",
         std::string("gnn train ") + kSmall + " --resume",
+        std::string("gnn train ") + kSmall + " --mode mini --fanouts 10,10,10",
+        std::string("gnn train ") + kSmall + " --mode mini --fanouts 10,0",
+        std::string("gnn train ") + kSmall + " --mode mini --fanouts ten",
+        std::string("gnn train ") + kSmall + " --mode mini --sampler random",
+        std::string("gnn train ") + kSmall + " --mode mini --sampler cluster --clusters 301",
+        std::string("gnn train ") + kSmall + " --mode mini --batch-size 0",
         std::string("gnn train ") + kSmall + " --resume --checkpoint " + checkpoint.string(),
         std::string("gnn train"), std::string("gnn")}) {
     const CliResult result = run(arguments);

@@ -1,4 +1,4 @@
-// The full-graph trainer: it learns, it is reproducible for a seed, early stopping and the
+// The trainers, full-graph and mini-batch: they learn, it is reproducible for a seed, early stopping and the
 // best-validation model behave as documented, checkpoints resume the run exactly and damaged
 // ones are refused, and the citation datasets reach their published accuracy.
 #include "gnn/trainer.h"
@@ -7,6 +7,7 @@
 #include <tbb/global_control.h>
 
 #include <fstream>
+#include <optional>
 #include <string>
 
 #include "datasets/generators.h"
@@ -30,6 +31,23 @@ datasets::Dataset small_csbm() {
   return datasets::generate_csbm(options);
 }
 
+// Full-graph training, and mini-batch training with either sampler (small batches, so that
+// an epoch has several).
+std::vector<std::optional<MiniBatchOptions>> every_mode() {
+  MiniBatchOptions neighbor;
+  neighbor.fanouts = {5, 5};
+  neighbor.batch_size = 32;
+  MiniBatchOptions cluster;
+  cluster.sampler = MiniBatchOptions::Sampler::cluster;
+  cluster.clusters = 8;
+  cluster.clusters_per_batch = 2;
+  return {std::nullopt, neighbor, cluster};
+}
+
+std::string mode_name(const std::optional<MiniBatchOptions>& mini) {
+  return mini ? to_string(mini->sampler) : "full";
+}
+
 // One thread: runs are reproducible bit for bit only then.
 class Trainer : public ::testing::Test {
  protected:
@@ -37,33 +55,62 @@ class Trainer : public ::testing::Test {
   datasets::Dataset data_ = small_csbm();
 };
 
-TEST_F(Trainer, EveryModelLearnsAHomophilousGraph) {
-  for (const ModelKind kind : {ModelKind::gcn, ModelKind::sage, ModelKind::gat}) {
-    ModelOptions model = ModelOptions::defaults(kind);
-    model.hidden = 16;
-    TrainOptions options;
-    options.epochs = 60;
-    const TrainResult result = train_full_graph(data_, model, options);
-    // Four classes: chance is 25%.
-    EXPECT_GT(result.test_accuracy, 0.8) << to_string(kind);
-    EXPECT_LT(result.epochs.back().loss, result.epochs.front().loss) << to_string(kind);
+TEST_F(Trainer, EveryModelLearnsAHomophilousGraphInEveryMode) {
+  for (const std::optional<MiniBatchOptions>& mini : every_mode()) {
+    for (const ModelKind kind : {ModelKind::gcn, ModelKind::sage, ModelKind::gat}) {
+      SCOPED_TRACE(mode_name(mini) + " " + to_string(kind));
+      ModelOptions model = ModelOptions::defaults(kind);
+      model.hidden = 16;
+      TrainOptions options;
+      options.epochs = mini ? 40 : 60;
+      options.mini_batch = mini;
+      const TrainResult result = train(data_, model, options);
+      // Four classes: chance is 25%.
+      EXPECT_GT(result.test_accuracy, 0.8);
+      EXPECT_LT(result.epochs.back().loss, result.epochs.front().loss);
+      const std::size_t train_nodes = static_cast<std::size_t>(
+          std::count(data_.nodes.split.begin(), data_.nodes.split.end(), Split::train));
+      EXPECT_EQ(result.batches_per_epoch, !mini                          ? 1
+                                          : mini->sampler == MiniBatchOptions::Sampler::cluster ? 4
+                                                                         : (train_nodes + 31) / 32);
+    }
   }
 }
 
-TEST_F(Trainer, ASeedReproducesTheRunBitForBit) {
+TEST_F(Trainer, MiniBatchSettingsMustFitTheModel) {
   TrainOptions options;
-  options.epochs = 15;
-  const TrainResult a = train_full_graph(data_, ModelOptions::defaults(ModelKind::gat), options);
-  const TrainResult b = train_full_graph(data_, ModelOptions::defaults(ModelKind::gat), options);
-  ASSERT_EQ(a.epochs.size(), b.epochs.size());
-  for (std::size_t i = 0; i < a.epochs.size(); ++i) {
-    EXPECT_EQ(a.epochs[i].loss, b.epochs[i].loss);
-    EXPECT_EQ(a.epochs[i].validation_accuracy, b.epochs[i].validation_accuracy);
+  options.epochs = 1;
+  options.mini_batch.emplace();
+  options.mini_batch->fanouts = {10, 10, 10};
+  EXPECT_THROW(train(data_, ModelOptions::defaults(ModelKind::sage), options), InvalidArgument);
+  options.mini_batch->fanouts = {10, 10};
+  options.mini_batch->batch_size = 0;
+  EXPECT_THROW(train(data_, ModelOptions::defaults(ModelKind::sage), options), InvalidArgument);
+  options.mini_batch->sampler = MiniBatchOptions::Sampler::cluster;
+  options.mini_batch->batch_size = 64;
+  options.mini_batch->clusters = 401;
+  EXPECT_THROW(train(data_, ModelOptions::defaults(ModelKind::sage), options), InvalidArgument);
+}
+
+TEST_F(Trainer, ASeedReproducesTheRunBitForBit) {
+  for (const std::optional<MiniBatchOptions>& mini : every_mode()) {
+    SCOPED_TRACE(mode_name(mini));
+    TrainOptions options;
+    options.epochs = mini ? 4 : 15;
+    options.mini_batch = mini;
+    const ModelOptions gat = ModelOptions::defaults(ModelKind::gat);
+    const TrainResult a = train(data_, gat, options);
+    const TrainResult b = train(data_, gat, options);
+    ASSERT_EQ(a.epochs.size(), b.epochs.size());
+    for (std::size_t i = 0; i < a.epochs.size(); ++i) {
+      EXPECT_EQ(a.epochs[i].loss, b.epochs[i].loss);
+      EXPECT_EQ(a.epochs[i].validation_accuracy, b.epochs[i].validation_accuracy);
+    }
+    ModelOptions other = gat;
+    other.seed = 2;
+    const TrainResult c = train(data_, other, options);
+    EXPECT_NE(a.epochs.back().loss, c.epochs.back().loss);
   }
-  ModelOptions other = ModelOptions::defaults(ModelKind::gat);
-  other.seed = 2;
-  const TrainResult c = train_full_graph(data_, other, options);
-  EXPECT_NE(a.epochs.back().loss, c.epochs.back().loss);
 }
 
 TEST_F(Trainer, StopsAfterPatienceEpochsWithoutABetterValidationAccuracy) {
@@ -71,7 +118,7 @@ TEST_F(Trainer, StopsAfterPatienceEpochsWithoutABetterValidationAccuracy) {
   options.epochs = 500;
   options.patience = 5;
   const TrainResult result =
-      train_full_graph(data_, ModelOptions::defaults(ModelKind::gcn), options);
+      train(data_, ModelOptions::defaults(ModelKind::gcn), options);
   ASSERT_TRUE(result.stopped_early);
   EXPECT_EQ(result.epochs.size(), result.best_epoch + 5u);
   const EpochRecord& best = result.epochs[result.best_epoch - 1];
@@ -88,26 +135,30 @@ TEST_F(Trainer, StopsAfterPatienceEpochsWithoutABetterValidationAccuracy) {
 }
 
 TEST_F(Trainer, AResumedRunEqualsTheUninterruptedOne) {
-  const testing::ScratchDir folder;
-  const ModelOptions model = ModelOptions::defaults(ModelKind::sage);
-  TrainOptions options;
-  options.epochs = 30;
-  const TrainResult whole = train_full_graph(data_, model, options);
+  for (const std::optional<MiniBatchOptions>& mini : every_mode()) {
+    SCOPED_TRACE(mode_name(mini));
+    const testing::ScratchDir folder;
+    const ModelOptions model = ModelOptions::defaults(ModelKind::sage);
+    TrainOptions options;
+    options.mini_batch = mini;
+    options.epochs = 12;
+    const TrainResult whole = train(data_, model, options);
 
-  options.checkpoint = folder / "run.ckpt";
-  options.checkpoint_every = 10;
-  options.epochs = 20;  // interrupted after epoch 20
-  train_full_graph(data_, model, options);
-  options.epochs = 30;
-  options.resume = true;
-  const TrainResult resumed = train_full_graph(data_, model, options);
-  ASSERT_EQ(resumed.epochs.size(), whole.epochs.size());
-  for (std::size_t i = 0; i < whole.epochs.size(); ++i) {
-    EXPECT_EQ(resumed.epochs[i].loss, whole.epochs[i].loss) << "epoch " << i + 1;
-    EXPECT_EQ(resumed.epochs[i].test_accuracy, whole.epochs[i].test_accuracy);
+    options.checkpoint = folder / "run.ckpt";
+    options.checkpoint_every = 4;
+    options.epochs = 8;  // interrupted after epoch 8
+    train(data_, model, options);
+    options.epochs = 12;
+    options.resume = true;
+    const TrainResult resumed = train(data_, model, options);
+    ASSERT_EQ(resumed.epochs.size(), whole.epochs.size());
+    for (std::size_t i = 0; i < whole.epochs.size(); ++i) {
+      EXPECT_EQ(resumed.epochs[i].loss, whole.epochs[i].loss) << "epoch " << i + 1;
+      EXPECT_EQ(resumed.epochs[i].test_accuracy, whole.epochs[i].test_accuracy);
+    }
+    EXPECT_EQ(resumed.test_accuracy, whole.test_accuracy);
+    EXPECT_EQ(testing::count_files(folder.path()), 1u);  // no temporary left behind
   }
-  EXPECT_EQ(resumed.test_accuracy, whole.test_accuracy);
-  EXPECT_EQ(testing::count_files(folder.path()), 1u);  // no temporary left behind
 }
 
 TEST_F(Trainer, DamagedOrForeignCheckpointsAreRefused) {
@@ -117,7 +168,7 @@ TEST_F(Trainer, DamagedOrForeignCheckpointsAreRefused) {
   options.checkpoint = folder / "run.ckpt";
   options.checkpoint_every = 1;
   const ModelOptions model = ModelOptions::defaults(ModelKind::gcn);
-  train_full_graph(data_, model, options);
+  train(data_, model, options);
   const std::string good = testing::read_file(*options.checkpoint);
   options.resume = true;
   options.epochs = 3;
@@ -126,7 +177,7 @@ TEST_F(Trainer, DamagedOrForeignCheckpointsAreRefused) {
                                   const ModelOptions& with) {
     std::ofstream(*options.checkpoint, std::ios::binary) << bytes;
     try {
-      train_full_graph(data_, with, options);
+      train(data_, with, options);
       ADD_FAILURE() << "accepted a checkpoint that should fail with: " << phrase;
     } catch (const FormatError& e) {
       EXPECT_NE(std::string(e.what()).find(phrase), std::string::npos) << e.what();
@@ -146,11 +197,11 @@ TEST_F(Trainer, MissingSplitsAreRejected) {
   for (Split& s : data_.nodes.split) {
     if (s == Split::validation) s = Split::none;
   }
-  EXPECT_THROW(train_full_graph(data_, ModelOptions{}, TrainOptions{}), InvalidArgument);
+  EXPECT_THROW(train(data_, ModelOptions{}, TrainOptions{}), InvalidArgument);
   for (Split& s : data_.nodes.split) {
     if (s == Split::train) s = Split::validation;
   }
-  EXPECT_THROW(train_full_graph(data_, ModelOptions{}, TrainOptions{}), InvalidArgument);
+  EXPECT_THROW(train(data_, ModelOptions{}, TrainOptions{}), InvalidArgument);
 }
 
 // Kipf and Welling's GCN on cora's Planetoid split: 81.5% published (mean of runs); one seed
@@ -159,7 +210,7 @@ TEST_F(Trainer, GcnOnCoraReachesThePublishedAccuracy) {
   GRAPHMINI_REQUIRE_SHARED_DATASETS();
   const datasets::Dataset cora = datasets::open_dataset((datasets / "citation/cora").string());
   const TrainResult result =
-      train_full_graph(cora, ModelOptions::defaults(ModelKind::gcn), TrainOptions{});
+      train(cora, ModelOptions::defaults(ModelKind::gcn), TrainOptions{});
   EXPECT_GE(result.test_accuracy, 0.795);
   EXPECT_LE(result.test_accuracy, 0.84);
 }
