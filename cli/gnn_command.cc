@@ -195,13 +195,13 @@ void add_gnn_command(CLI::App& app) {
                    "neighbors sampled per hop from the seed nodes, one per layer: 25,10 takes 25 "
                    "of each seed and 10 of each of those")
       ->delimiter(',')
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(1, 1 << 30))
       ->capture_default_str();
   train
       ->add_option("--batch-size", command->batch_size,
                    "training nodes per neighbor-sampled batch; about this many nodes per cluster "
                    "batch")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(1, 1 << 30))
       ->capture_default_str();
   train->add_option("--clusters", command->clusters,
                     "METIS parts for the cluster sampler (default: one per 100 nodes)");
