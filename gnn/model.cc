@@ -1,8 +1,10 @@
 #include "gnn/model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
+#include "gnn/parallel.h"
 #include "runtime/error.h"
 
 namespace graphmini::gnn {
@@ -178,30 +180,51 @@ Optimizer::Optimizer(const OptimizerOptions& options, std::vector<Parameter*> pa
   }
 }
 
+namespace {
+
+// One parameter tensor's update, element-wise and vectorised (AVX2 where the CPU has it).
+__attribute__((target_clones("arch=haswell", "default"))) void update(
+    const OptimizerOptions& o, float* __restrict value, const float* __restrict gradient,
+    float* __restrict m, float* __restrict v, std::size_t n, float inverse_correction1,
+    float inverse_correction2) {
+  // Locals, so that the loops need not reload them through the pointers.
+  const float lr = o.learning_rate;
+  const float decay = o.weight_decay;
+  const float beta1 = o.beta1;
+  const float beta2 = o.beta2;
+  const float epsilon = o.epsilon;
+  if (o.kind == OptimizerOptions::Kind::sgd) {
+    for (std::size_t j = 0; j < n; ++j)
+      value[j] -= lr * (gradient[j] + decay * value[j]);
+    return;
+  }
+  for (std::size_t j = 0; j < n; ++j) {
+    const float g = gradient[j] + decay * value[j];
+    m[j] = beta1 * m[j] + (1 - beta1) * g;
+    v[j] = beta2 * v[j] + (1 - beta2) * g * g;
+    value[j] -= lr * (m[j] * inverse_correction1) / (std::sqrt(v[j] * inverse_correction2) + epsilon);
+  }
+}
+
+}  // namespace
+
 void Optimizer::step() {
   ++steps_;
-  const float lr = options_.learning_rate;
-  const float decay = options_.weight_decay;
-  const double correction1 = 1 - std::pow(static_cast<double>(options_.beta1), steps_);
-  const double correction2 = 1 - std::pow(static_cast<double>(options_.beta2), steps_);
+  // Adam's bias corrections 1 - beta^t.
+  const auto inverse_correction1 =
+      static_cast<float>(1 / (1 - std::pow(static_cast<double>(options_.beta1), steps_)));
+  const auto inverse_correction2 =
+      static_cast<float>(1 / (1 - std::pow(static_cast<double>(options_.beta2), steps_)));
+  constexpr std::size_t kChunk = 16384;
   for (std::size_t i = 0; i < parameters_.size(); ++i) {
-    float* value = parameters_[i]->value.data();
-    const float* gradient = parameters_[i]->gradient.data();
-    float* m = first_[i].data();
-    float* v = second_[i].data();
-    const std::size_t n = parameters_[i]->value.size();
-    for (std::size_t j = 0; j < n; ++j) {
-      const float g = gradient[j] + decay * value[j];
-      if (options_.kind == OptimizerOptions::Kind::sgd) {
-        value[j] -= lr * g;
-        continue;
-      }
-      m[j] = options_.beta1 * m[j] + (1 - options_.beta1) * g;
-      v[j] = options_.beta2 * v[j] + (1 - options_.beta2) * g * g;
-      const float m_hat = static_cast<float>(m[j] / correction1);
-      const float v_hat = static_cast<float>(v[j] / correction2);
-      value[j] -= lr * m_hat / (std::sqrt(v_hat) + options_.epsilon);
-    }
+    Tensor& value = parameters_[i]->value;
+    const std::size_t n = value.size();
+    for_each_row((n + kChunk - 1) / kChunk, kChunk, [&](std::size_t c) {
+      const std::size_t first = c * kChunk;
+      update(options_, value.data() + first, parameters_[i]->gradient.data() + first,
+             first_[i].data() + first, second_[i].data() + first, std::min(kChunk, n - first),
+             inverse_correction1, inverse_correction2);
+    });
   }
 }
 

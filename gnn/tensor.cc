@@ -176,58 +176,67 @@ void axpy(float alpha, const Tensor& y, Tensor& x) {
   });
 }
 
+namespace {
+
+// Applies `op` to every index of every row of x, in parallel over rows, with the activation
+// chosen outside the loops so that they vectorise.
+template <typename Op>
+void for_each_value(const Tensor& x, const Op& op) {
+  for_each_row(x.rows(), x.cols(), [&](std::size_t i) {
+    const std::size_t first = i * x.cols();
+    for (std::size_t j = first; j < first + x.cols(); ++j)
+      op(j);
+  });
+}
+
+}  // namespace
+
 void activate(Activation f, const Tensor& x, Tensor& y, float slope) {
   if (!x.same_shape(y)) throw InvalidArgument("activation: shapes differ");
-  for_each_row(x.rows(), x.cols(), [&](std::size_t i) {
-    const float* in = x.row(i).data();
-    float* out = y.row(i).data();
-    for (std::size_t j = 0; j < x.cols(); ++j) {
-      const float v = in[j];
-      switch (f) {
-        case Activation::none:
-          out[j] = v;
-          break;
-        case Activation::relu:
-          out[j] = v > 0 ? v : 0;
-          break;
-        case Activation::elu:
-          out[j] = v > 0 ? v : std::expm1(v);
-          break;
-        case Activation::leaky_relu:
-          out[j] = v > 0 ? v : slope * v;
-          break;
-      }
-    }
-  });
+  const float* in = x.data();
+  float* out = y.data();
+  switch (f) {
+    case Activation::none:
+      for_each_value(x, [&](std::size_t j) { out[j] = in[j]; });
+      return;
+    case Activation::relu:
+      for_each_value(x, [&](std::size_t j) { out[j] = in[j] > 0 ? in[j] : 0; });
+      return;
+    case Activation::elu:
+      for_each_value(x, [&](std::size_t j) { out[j] = in[j] > 0 ? in[j] : std::expm1(in[j]); });
+      return;
+    case Activation::leaky_relu:
+      for_each_value(x, [&](std::size_t j) { out[j] = in[j] > 0 ? in[j] : slope * in[j]; });
+      return;
+  }
 }
 
 void activate_backward(Activation f, const Tensor& x, const Tensor& y, const Tensor& dy, Tensor& dx,
                        float slope) {
   if (!x.same_shape(y) || !x.same_shape(dy) || !x.same_shape(dx))
     throw InvalidArgument("activation backward: shapes differ");
-  for_each_row(x.rows(), x.cols(), [&](std::size_t i) {
-    const float* in = x.row(i).data();
-    const float* out = y.row(i).data();
-    const float* gradient = dy.row(i).data();
-    float* result = dx.row(i).data();
-    for (std::size_t j = 0; j < x.cols(); ++j) {
-      const bool positive = in[j] > 0;
-      switch (f) {
-        case Activation::none:
-          result[j] = gradient[j];
-          break;
-        case Activation::relu:
-          result[j] = positive ? gradient[j] : 0;
-          break;
-        case Activation::elu:  // d/dx (e^x - 1) = e^x = y + 1
-          result[j] = positive ? gradient[j] : gradient[j] * (out[j] + 1);
-          break;
-        case Activation::leaky_relu:
-          result[j] = positive ? gradient[j] : gradient[j] * slope;
-          break;
-      }
-    }
-  });
+  const float* in = x.data();
+  const float* out = y.data();
+  const float* gradient = dy.data();
+  float* result = dx.data();
+  switch (f) {
+    case Activation::none:
+      for_each_value(x, [&](std::size_t j) { result[j] = gradient[j]; });
+      return;
+    case Activation::relu:
+      for_each_value(x, [&](std::size_t j) { result[j] = in[j] > 0 ? gradient[j] : 0; });
+      return;
+    case Activation::elu:  // d/dx (e^x - 1) = e^x = y + 1
+      for_each_value(x, [&](std::size_t j) {
+        result[j] = in[j] > 0 ? gradient[j] : gradient[j] * (out[j] + 1);
+      });
+      return;
+    case Activation::leaky_relu:
+      for_each_value(x, [&](std::size_t j) {
+        result[j] = in[j] > 0 ? gradient[j] : gradient[j] * slope;
+      });
+      return;
+  }
 }
 
 void dropout(std::span<float> values, float p, std::mt19937_64& random, std::vector<float>& mask) {
