@@ -1,4 +1,5 @@
-// graphmini gnn train: GNN training on a dataset (gnn/trainer.h).
+// graphmini gnn train | compare: GNN training on a dataset (gnn/trainer.h) and the
+// time-to-accuracy comparison of training methods (gnn/compare.h).
 #include "cli/gnn_command.h"
 
 #include <tbb/global_control.h>
@@ -6,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -15,6 +17,7 @@
 #include "cli/format.h"
 #include "cli/progress.h"
 #include "datasets/registry.h"
+#include "gnn/compare.h"
 #include "gnn/tensor.h"
 #include "gnn/trainer.h"
 #include "runtime/error.h"
@@ -23,15 +26,10 @@
 namespace graphmini::cli {
 namespace {
 
-struct TrainCommand {
+// The flags `train` and `compare` share: data, model, training and sampler settings.
+struct RunFlags {
   std::string dataset;
   std::string model = "gcn";
-  std::string mode = "full";
-  std::string sampler = "neighbor";
-  std::vector<std::uint32_t> fanouts = {25, 10};
-  std::size_t batch_size = 512;
-  std::size_t clusters = 0;
-  std::size_t clusters_per_batch = 0;
   // Unset values take the model's defaults (gnn::ModelOptions::defaults).
   std::optional<std::size_t> layers;
   std::optional<std::size_t> hidden;
@@ -42,61 +40,157 @@ struct TrainCommand {
   std::string optimizer = "adam";
   std::optional<std::uint32_t> epochs;
   std::uint32_t patience = 100;
-  std::uint64_t seed = 1;
+  std::vector<std::uint32_t> fanouts = {25, 10};
+  std::size_t batch_size = 512;
+  std::size_t clusters = 0;
+  std::size_t clusters_per_batch = 0;
   int threads = 0;
-  std::string log;
-  std::string checkpoint;
-  std::uint32_t checkpoint_every = 10;
-  bool resume = false;
   bool raw_features = false;
   bool json = false;
 };
 
-void run_train(const TrainCommand& command) {
-  const int threads = command.threads > 0 ? command.threads : tbb::info::default_concurrency();
-  const tbb::global_control control(tbb::global_control::max_allowed_parallelism, threads);
-  gnn::set_blas_threads(1);
+struct TrainCommand {
+  RunFlags run;
+  std::string mode = "full";
+  std::string sampler = "neighbor";
+  std::uint64_t seed = 1;
+  std::string log;
+  std::string checkpoint;
+  std::uint32_t checkpoint_every = 10;
+  bool resume = false;
+};
 
-  const gnn::ModelKind kind = gnn::parse_model_kind(command.model);
-  gnn::ModelOptions model = gnn::ModelOptions::defaults(kind);
-  if (command.layers) model.layers = *command.layers;
-  if (command.hidden) model.hidden = *command.hidden;
-  if (command.heads) model.heads = *command.heads;
-  if (command.dropout) model.dropout = *command.dropout;
+struct CompareCommand {
+  RunFlags run;
+  std::vector<std::string> methods = {"full", "neighbor", "cluster"};
+  std::size_t seeds = 1;
+  std::optional<double> target;
+  std::string out;
+};
+
+void add_run_flags(CLI::App* app, RunFlags& flags) {
+  app->add_option("-d,--dataset", flags.dataset,
+                  "a LINQS folder (its planetoid split), an OGB raw-layout folder or a csbm:... "
+                  "generator spec")
+      ->required();
+  app->add_option("--model", flags.model, "gcn (Kipf and Welling), sage (GraphSAGE, mean) or gat")
+      ->check(CLI::IsMember({"gcn", "sage", "gat"}))
+      ->capture_default_str();
+  app->add_option("--layers", flags.layers, "layers (default 2)");
+  app->add_option("--hidden", flags.hidden,
+                  "hidden width, per head for GAT (default: gcn 16, sage 256, gat 8)");
+  app->add_option("--heads", flags.heads, "GAT heads of the hidden layers (default 8)");
+  app->add_option("--dropout", flags.dropout,
+                  "dropout on every layer's input (default: 0.5, gat 0.6)");
+  app->add_option("--lr", flags.learning_rate, "learning rate (default: 0.01, gat 0.005)");
+  app->add_option("--weight-decay", flags.weight_decay, "L2 weight decay (default 5e-4)");
+  app->add_option("--optimizer", flags.optimizer, "adam or sgd")
+      ->check(CLI::IsMember({"adam", "sgd"}))
+      ->capture_default_str();
+  app->add_option("--epochs", flags.epochs, "most epochs (default: 200, gat 1000)");
+  app->add_option("--patience", flags.patience,
+                  "stop when validation accuracy has not improved for this many epochs")
+      ->capture_default_str();
+  app->add_option("--fanouts", flags.fanouts,
+                  "neighbor sampling: neighbors sampled per hop from the seed nodes, one per "
+                  "layer; 25,10 takes 25 of each seed and 10 of each of those")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 1 << 30))
+      ->capture_default_str();
+  app->add_option("--batch-size", flags.batch_size,
+                  "training nodes per neighbor-sampled batch; about this many nodes per cluster "
+                  "batch")
+      ->check(CLI::Range(1, 1 << 30))
+      ->capture_default_str();
+  app->add_option("--clusters", flags.clusters,
+                  "METIS parts for the cluster sampler (default: one per 100 nodes)");
+  app->add_option("--clusters-per-batch", flags.clusters_per_batch,
+                  "clusters in each batch (default: as many as make --batch-size nodes)");
+  app->add_option("-t,--threads", flags.threads, "worker threads (default: all cores)")
+      ->check(CLI::Range(1, 4096));
+  app->add_flag("--raw-features", flags.raw_features,
+                "use the features as they are (by default each node's non-negative features "
+                "are scaled to sum 1, as Kipf and Welling do)");
+  app->add_flag("--json", flags.json, "print one JSON object");
+}
+
+gnn::ModelOptions model_options(const RunFlags& flags) {
+  gnn::ModelOptions model = gnn::ModelOptions::defaults(gnn::parse_model_kind(flags.model));
+  if (flags.layers) model.layers = *flags.layers;
+  if (flags.hidden) model.hidden = *flags.hidden;
+  if (flags.heads) model.heads = *flags.heads;
+  if (flags.dropout) model.dropout = *flags.dropout;
+  return model;
+}
+
+gnn::TrainOptions train_options(const RunFlags& flags) {
+  gnn::TrainOptions options = gnn::TrainOptions::defaults(gnn::parse_model_kind(flags.model));
+  if (flags.epochs) options.epochs = *flags.epochs;
+  options.patience = flags.patience;
+  if (flags.optimizer == "sgd") options.optimizer.kind = gnn::OptimizerOptions::Kind::sgd;
+  if (flags.learning_rate) options.optimizer.learning_rate = *flags.learning_rate;
+  if (flags.weight_decay) options.optimizer.weight_decay = *flags.weight_decay;
+  options.normalize_features = !flags.raw_features;
+  return options;
+}
+
+gnn::MiniBatchOptions mini_batch_options(const RunFlags& flags) {
+  gnn::MiniBatchOptions mini;
+  mini.fanouts = flags.fanouts;
+  mini.batch_size = flags.batch_size;
+  mini.clusters = flags.clusters;
+  mini.clusters_per_batch = flags.clusters_per_batch;
+  return mini;
+}
+
+// Thread limits for a run: oneTBB gets `threads`, OpenBLAS one (gnn/tensor.h).
+struct Threads {
+  explicit Threads(int requested)
+      : count(requested > 0 ? requested : tbb::info::default_concurrency()),
+        control(tbb::global_control::max_allowed_parallelism, count) {
+    gnn::set_blas_threads(1);
+  }
+  int count;
+  tbb::global_control control;
+};
+
+datasets::Dataset load(const std::string& spec) {
+  Progress progress;
+  progress.step("loading " + spec);
+  datasets::Dataset dataset = datasets::open_dataset(spec);
+  progress.done();
+  return dataset;
+}
+
+bool stderr_is_terminal() {
+  return ::isatty(STDERR_FILENO) == 1;
+}
+
+void run_train(const TrainCommand& command) {
+  const RunFlags& flags = command.run;
+  const Threads threads(flags.threads);
+  gnn::ModelOptions model = model_options(flags);
   model.seed = command.seed;
-  gnn::TrainOptions options = gnn::TrainOptions::defaults(kind);
-  if (command.epochs) options.epochs = *command.epochs;
-  options.patience = command.patience;
-  if (command.optimizer == "sgd") options.optimizer.kind = gnn::OptimizerOptions::Kind::sgd;
-  if (command.learning_rate) options.optimizer.learning_rate = *command.learning_rate;
-  if (command.weight_decay) options.optimizer.weight_decay = *command.weight_decay;
+  gnn::TrainOptions options = train_options(flags);
   if (!command.checkpoint.empty()) options.checkpoint = command.checkpoint;
   options.checkpoint_every = command.checkpoint_every;
   options.resume = command.resume;
-  options.normalize_features = !command.raw_features;
   if (command.mode == "mini") {
-    gnn::MiniBatchOptions& mini = options.mini_batch.emplace();
-    mini.sampler = gnn::parse_sampler(command.sampler);
-    mini.fanouts = command.fanouts;
-    mini.batch_size = command.batch_size;
-    mini.clusters = command.clusters;
-    mini.clusters_per_batch = command.clusters_per_batch;
+    options.mini_batch = mini_batch_options(flags);
+    options.mini_batch->sampler = gnn::parse_sampler(command.sampler);
   }
   if (command.resume && command.checkpoint.empty())
     throw InvalidArgument("--resume needs --checkpoint FILE");
 
   const std::uint64_t baseline_bytes = gnn::resident_bytes();
-  Progress progress;
-  progress.step("loading " + command.dataset);
-  const datasets::Dataset dataset = datasets::open_dataset(command.dataset);
-  progress.done();
+  const datasets::Dataset dataset = load(flags.dataset);
 
   std::optional<AtomicFile> log;
   if (!command.log.empty()) {
     log.emplace(command.log);
     log->write("epoch,loss,train_acc,val_acc,val_loss,test_acc,epoch_seconds,eval_seconds\n");
   }
-  const bool terminal = ::isatty(STDERR_FILENO) == 1;
+  const bool terminal = stderr_is_terminal();
   options.on_epoch = [&](const gnn::EpochRecord& r) {
     if (log) {
       char line[256];
@@ -115,15 +209,13 @@ void run_train(const TrainCommand& command) {
   if (terminal) std::fprintf(stderr, "\n");
   if (log) log->commit();
 
-  if (command.json) {
+  if (flags.json) {
     nlohmann::json out = {
-        {"dataset", command.dataset},
+        {"dataset", flags.dataset},
         {"model", gnn::to_string(model.kind)},
         {"mode", command.mode},
-        {"sampler", command.mode == "mini" ? nlohmann::json(command.sampler) : nlohmann::json()},
-        {"batches_per_epoch", result.batches_per_epoch},
-        {"setup_seconds", result.setup_seconds},
-        {"threads", threads},
+        {"sampler", options.mini_batch ? nlohmann::json(command.sampler) : nlohmann::json()},
+        {"threads", threads.count},
         {"seed", command.seed},
         {"test_acc", result.test_accuracy},
         {"best_val_acc", result.best_validation_accuracy},
@@ -133,6 +225,8 @@ void run_train(const TrainCommand& command) {
         {"epoch_seconds", result.median_epoch_seconds},
         {"train_seconds", result.train_seconds},
         {"eval_seconds", result.evaluation_seconds},
+        {"batches_per_epoch", result.batches_per_epoch},
+        {"setup_seconds", result.setup_seconds},
         {"peak_rss_bytes", result.peak_rss_bytes},
         {"needed_bytes", result.needed_bytes},
         {"baseline_rss_bytes", baseline_bytes},
@@ -142,7 +236,7 @@ void run_train(const TrainCommand& command) {
   }
   std::printf("%s on %s (%zu nodes, %zu features, %u classes), %d threads\n",
               gnn::to_string(model.kind), dataset.name.c_str(), dataset.nodes.num_nodes(),
-              dataset.nodes.num_features(), dataset.nodes.num_classes, threads);
+              dataset.nodes.num_features(), dataset.nodes.num_classes, threads.count);
   if (options.mini_batch) {
     std::printf("mini-batch training, %s sampler, %zu batches per epoch (setup %.3f s)\n",
                 command.sampler.c_str(), result.batches_per_epoch, result.setup_seconds);
@@ -159,87 +253,212 @@ void run_train(const TrainCommand& command) {
       human_bytes(result.needed_bytes).c_str());
 }
 
+// ---- compare ----------------------------------------------------------------------------------
+
+std::string mean_std(const gnn::Statistic& s, double scale, int digits) {
+  if (s.count == 0) return "-";
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f ± %.*f", digits, s.mean * scale, digits, s.std * scale);
+  return text;
+}
+
+nlohmann::json statistic_json(const gnn::Statistic& s) {
+  if (s.count == 0) return nullptr;
+  return {{"mean", s.mean}, {"std", s.std}, {"count", s.count}};
+}
+
+// The table of a comparison, in Markdown.
+std::string comparison_table(const gnn::Comparison& c) {
+  std::string table =
+      "| method | epoch (ms) | epochs to target | time to target (s) | reached | best validation "
+      "(%) | test (%) | peak memory (MiB) |\n|---|---|---|---|---|---|---|---|\n";
+  for (const gnn::MethodRuns& m : c.methods) {
+    table += "| " + m.name + " | " + mean_std(m.epoch_seconds(), 1e3, 2) + " | " +
+             mean_std(m.epochs_to_target_count(), 1, 1) + " | " +
+             mean_std(m.time_to_target_seconds(), 1, 3) + " | " +
+             std::to_string(m.time_to_target_seconds().count) + "/" +
+             std::to_string(m.runs.size()) + " | " + mean_std(m.best_validation(), 100, 2) +
+             " | " + mean_std(m.test_accuracy(), 100, 2) + " | " +
+             mean_std(m.peak_rss(), 1.0 / (1 << 20), 0) + " |\n";
+  }
+  return table;
+}
+
+nlohmann::json comparison_json(const gnn::Comparison& c, const CompareCommand& command) {
+  nlohmann::json methods = nlohmann::json::array();
+  for (const gnn::MethodRuns& m : c.methods) {
+    const gnn::Statistic time = m.time_to_target_seconds();
+    const gnn::Statistic epochs = m.epochs_to_target_count();
+    methods.push_back({
+        {"name", m.name},
+        {"time_to_target_s", time.count > 0 ? nlohmann::json(time.mean) : nlohmann::json()},
+        {"epochs_to_target", epochs.count > 0 ? nlohmann::json(epochs.mean) : nlohmann::json()},
+        {"reached", time.count},
+        {"runs", m.runs.size()},
+        {"epoch_s", m.epoch_seconds().mean},
+        {"test_acc", m.test_accuracy().mean},
+        {"best_val_acc", m.best_validation().mean},
+        {"peak_rss_bytes", m.peak_rss().mean},
+        {"train_s", m.train_seconds().mean},
+        {"batches_per_epoch", m.runs.front().batches_per_epoch},
+        {"setup_s", m.runs.front().setup_seconds},
+        {"stats",
+         {{"time_to_target_s", statistic_json(time)},
+          {"epochs_to_target", statistic_json(epochs)},
+          {"epoch_s", statistic_json(m.epoch_seconds())},
+          {"test_acc", statistic_json(m.test_accuracy())},
+          {"best_val_acc", statistic_json(m.best_validation())},
+          {"peak_rss_bytes", statistic_json(m.peak_rss())}}},
+    });
+  }
+  return {{"dataset", command.run.dataset},
+          {"model", command.run.model},
+          {"seeds", command.seeds},
+          {"target_acc", c.target},
+          {"target_given", c.target_given},
+          {"methods", methods}};
+}
+
+// Per-epoch curves: one row per method, seed and epoch, with the training time so far.
+std::string comparison_curves(const gnn::Comparison& c) {
+  std::string csv = "method,seed,epoch,train_seconds,loss,train_acc,val_acc,test_acc\n";
+  for (const gnn::MethodRuns& m : c.methods) {
+    for (std::size_t s = 0; s < m.runs.size(); ++s) {
+      double seconds = 0;
+      for (const gnn::EpochRecord& r : m.runs[s].epochs) {
+        seconds += r.seconds;
+        char line[256];
+        std::snprintf(line, sizeof line, "%s,%zu,%u,%.6f,%.6f,%.4f,%.4f,%.4f\n", m.name.c_str(),
+                      s + 1, r.epoch, seconds, r.loss, r.train_accuracy, r.validation_accuracy,
+                      r.test_accuracy);
+        csv += line;
+      }
+    }
+  }
+  return csv;
+}
+
+void write_file(const std::filesystem::path& path, const std::string& text) {
+  AtomicFile file(path);
+  file.write(text);
+  file.commit();
+}
+
+void run_compare(const CompareCommand& command) {
+  const RunFlags& flags = command.run;
+  const Threads threads(flags.threads);
+  const gnn::ModelOptions model = model_options(flags);
+  const gnn::TrainOptions training = train_options(flags);
+  gnn::CompareOptions options;
+  for (const gnn::Method& m : gnn::standard_methods(mini_batch_options(flags))) {
+    if (std::find(command.methods.begin(), command.methods.end(), m.name) != command.methods.end())
+      options.methods.push_back(m);
+  }
+  options.seeds = command.seeds;
+  options.target = command.target;
+  if (!command.out.empty()) std::filesystem::create_directories(command.out);
+  const datasets::Dataset dataset = load(flags.dataset);
+
+  // Progress: a line per run, and its epochs on a terminal.
+  const bool terminal = stderr_is_terminal();
+  std::string current;
+  options.on_run = [&](const std::string& method, std::uint64_t seed) {
+    if (terminal && !current.empty()) std::fprintf(stderr, "\n");
+    current = method + " seed " + std::to_string(seed) + "/" + std::to_string(command.seeds);
+    if (terminal) std::fprintf(stderr, "%s ", current.c_str());
+  };
+  options.on_epoch = [&](const gnn::EpochRecord& r) {
+    if (terminal) {
+      std::fprintf(stderr, "\r%s: epoch %u  val %.3f  %.1f ms/epoch   ", current.c_str(), r.epoch,
+                   r.validation_accuracy, r.seconds * 1e3);
+    }
+  };
+  const gnn::Comparison comparison = gnn::compare(dataset, model, training, options);
+  if (terminal) std::fprintf(stderr, "\n");
+
+  const nlohmann::json json = comparison_json(comparison, command);
+  const std::string table = comparison_table(comparison);
+  if (!command.out.empty()) {
+    const std::filesystem::path out(command.out);
+    write_file(out / "comparison.json", json.dump(2) + "\n");
+    write_file(out / "curves.csv", comparison_curves(comparison));
+    write_file(out / "table.md", table);
+  }
+  if (flags.json) {
+    std::printf("%s\n", json.dump(2).c_str());
+    return;
+  }
+  std::printf("%s on %s (%zu nodes, %zu features, %u classes), %zu seed%s, %d threads\n",
+              flags.model.c_str(), dataset.name.c_str(), dataset.nodes.num_nodes(),
+              dataset.nodes.num_features(), dataset.nodes.num_classes, command.seeds,
+              command.seeds == 1 ? "" : "s", threads.count);
+  std::printf("target validation accuracy %.2f%% (%s)\n\n%s", 100 * comparison.target,
+              comparison.target_given ? "given" : "the lowest of the methods' best",
+              table.c_str());
+}
+
 }  // namespace
 
 void add_gnn_command(CLI::App& app) {
-  auto* gnn = app.add_subcommand("gnn", "Train graph neural networks");
+  auto* gnn = app.add_subcommand("gnn", "Train graph neural networks and compare training methods");
   gnn->require_subcommand(1);
-  auto command = std::make_shared<TrainCommand>();
+
+  auto train_command = std::make_shared<TrainCommand>();
   auto* train = gnn->add_subcommand(
       "train",
       "Train a GCN, GraphSAGE or GAT node classifier and report its test accuracy at the best "
       "validation epoch");
+  add_run_flags(train, train_command->run);
   train
-      ->add_option("-d,--dataset", command->dataset,
-                   "a LINQS folder (its planetoid split), an OGB raw-layout folder or a csbm:... "
-                   "generator spec")
-      ->required();
-  train
-      ->add_option("--model", command->model,
-                   "gcn (Kipf and Welling), sage (GraphSAGE, mean) or gat")
-      ->check(CLI::IsMember({"gcn", "sage", "gat"}))
-      ->capture_default_str();
-  train
-      ->add_option("--mode", command->mode,
+      ->add_option("--mode", train_command->mode,
                    "full: the whole graph every epoch; mini: sampled mini-batches (--sampler)")
       ->check(CLI::IsMember({"full", "mini"}))
       ->capture_default_str();
   train
-      ->add_option("--sampler", command->sampler,
+      ->add_option("--sampler", train_command->sampler,
                    "mini-batches by neighbor sampling (GraphSAGE) or of METIS clusters "
                    "(Cluster-GCN)")
       ->check(CLI::IsMember({"neighbor", "cluster"}))
       ->capture_default_str();
-  train
-      ->add_option("--fanouts", command->fanouts,
-                   "neighbors sampled per hop from the seed nodes, one per layer: 25,10 takes 25 "
-                   "of each seed and 10 of each of those")
-      ->delimiter(',')
-      ->check(CLI::Range(1, 1 << 30))
+  train->add_option("--seed", train_command->seed, "seed of initialisation, dropout and sampling")
       ->capture_default_str();
-  train
-      ->add_option("--batch-size", command->batch_size,
-                   "training nodes per neighbor-sampled batch; about this many nodes per cluster "
-                   "batch")
-      ->check(CLI::Range(1, 1 << 30))
-      ->capture_default_str();
-  train->add_option("--clusters", command->clusters,
-                    "METIS parts for the cluster sampler (default: one per 100 nodes)");
-  train->add_option("--clusters-per-batch", command->clusters_per_batch,
-                    "clusters in each batch (default: as many as make --batch-size nodes)");
-  train->add_option("--layers", command->layers, "layers (default 2)");
-  train->add_option("--hidden", command->hidden,
-                    "hidden width, per head for GAT (default: gcn 16, sage 256, gat 8)");
-  train->add_option("--heads", command->heads, "GAT heads of the hidden layers (default 8)");
-  train->add_option("--dropout", command->dropout,
-                    "dropout on every layer's input (default: 0.5, gat 0.6)");
-  train->add_option("--lr", command->learning_rate, "learning rate (default: 0.01, gat 0.005)");
-  train->add_option("--weight-decay", command->weight_decay, "L2 weight decay (default 5e-4)");
-  train->add_option("--optimizer", command->optimizer, "adam or sgd")
-      ->check(CLI::IsMember({"adam", "sgd"}))
-      ->capture_default_str();
-  train->add_option("--epochs", command->epochs, "most epochs (default: 200, gat 1000)");
-  train
-      ->add_option("--patience", command->patience,
-                   "stop when validation accuracy has not improved for this many epochs")
-      ->capture_default_str();
-  train->add_option("--seed", command->seed, "seed of initialisation and dropout")
-      ->capture_default_str();
-  train->add_option("-t,--threads", command->threads, "worker threads (default: all cores)")
-      ->check(CLI::Range(1, 4096));
-  train->add_option("--log", command->log,
+  train->add_option("--log", train_command->log,
                     "write per-epoch loss, accuracies and times to this CSV file");
-  train->add_option("--checkpoint", command->checkpoint,
+  train->add_option("--checkpoint", train_command->checkpoint,
                     "save the run to this file (atomically) every --checkpoint-every epochs");
-  train->add_option("--checkpoint-every", command->checkpoint_every, "epochs between checkpoints")
+  train
+      ->add_option("--checkpoint-every", train_command->checkpoint_every,
+                   "epochs between checkpoints")
       ->capture_default_str();
-  train->add_flag("--resume", command->resume,
+  train->add_flag("--resume", train_command->resume,
                   "continue from --checkpoint when it exists (same model, data and seed)");
-  train->add_flag("--raw-features", command->raw_features,
-                  "use the features as they are (by default each node's non-negative features "
-                  "are scaled to sum 1, as Kipf and Welling do)");
-  train->add_flag("--json", command->json, "print one JSON object");
-  train->callback([command] { run_train(*command); });
+  train->callback([train_command] { run_train(*train_command); });
+
+  auto compare_command = std::make_shared<CompareCommand>();
+  auto* compare = gnn->add_subcommand(
+      "compare",
+      "Time to accuracy of full-graph, neighbor-sampling and cluster mini-batch training of the "
+      "same model (Bajaj et al., PVLDB 2025): each method trains to convergence (--patience), "
+      "then each is timed to the lowest of their best validation accuracies (or --target); "
+      "training time excludes evaluation");
+  add_run_flags(compare, compare_command->run);
+  compare
+      ->add_option("--methods", compare_command->methods, "the methods to run, of full, neighbor "
+                                                          "and cluster")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"full", "neighbor", "cluster"}))
+      ->capture_default_str();
+  compare->add_option("--seeds", compare_command->seeds, "runs per method, with seeds 1, 2, ...")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  compare->add_option("--target", compare_command->target,
+                      "target validation accuracy in (0, 1] (default: the lowest of the "
+                      "methods' best, averaged over seeds)")
+      ->check(CLI::Range(0.0, 1.0));
+  compare->add_option("--out", compare_command->out,
+                      "write comparison.json, table.md and curves.csv (per-epoch validation "
+                      "accuracy against training time; bench/plot_gnn_compare.py draws it) here");
+  compare->callback([compare_command] { run_compare(*compare_command); });
 }
 
 }  // namespace graphmini::cli

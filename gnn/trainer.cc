@@ -238,6 +238,10 @@ std::uint64_t resident_bytes() {
   return status_bytes("VmRSS:");
 }
 
+void reset_peak_rss() {
+  std::ofstream("/proc/self/clear_refs") << "5";
+}
+
 const char* to_string(MiniBatchOptions::Sampler sampler) {
   return sampler == MiniBatchOptions::Sampler::neighbor ? "neighbor" : "cluster";
 }

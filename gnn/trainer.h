@@ -111,5 +111,8 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model,
 // linked libraries, allocator and thread pools), which dominates on small graphs.
 std::uint64_t peak_rss_bytes();
 std::uint64_t resident_bytes();
+// Starts a new peak: the peak resident set becomes the resident set now (Linux's
+// /proc/self/clear_refs; nothing happens where that is refused).
+void reset_peak_rss();
 
 }  // namespace graphmini::gnn

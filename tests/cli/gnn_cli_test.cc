@@ -71,6 +71,40 @@ TEST_F(CliTest, GnnTrainMiniBatchReportsTheSameFieldsAndItsBatches) {
   }
 }
 
+TEST_F(CliTest, GnnCompareWritesItsTableCurvesAndJson) {
+  const auto out = files_.path() / "compare";
+  const CliResult result =
+      run(std::string("gnn compare ") + kSmall +
+          " --model sage --hidden 8 --epochs 6 --seeds 2 --fanouts 4,3 --batch-size 64 "
+          "--clusters 10 --clusters-per-batch 5 --json --out " + out.string());
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto json = nlohmann::json::parse(result.out);
+  ASSERT_TRUE(json.contains("target_acc"));
+  ASSERT_EQ(json["methods"].size(), 3u);
+  int epochs = 0;
+  for (const auto& [i, name] : {std::pair{0, "full"}, {1, "neighbor"}, {2, "cluster"}}) {
+    const auto& m = json["methods"][i];
+    EXPECT_EQ(m["name"], name);
+    for (const char* key : {"time_to_target_s", "epoch_s", "epochs_to_target", "test_acc",
+                            "peak_rss_bytes", "best_val_acc"}) {
+      EXPECT_TRUE(m.contains(key)) << name << " " << key;
+    }
+    EXPECT_EQ(m["runs"], 2);
+    EXPECT_GE(m["best_val_acc"].get<double>(), json["target_acc"].get<double>() - 1e-12);
+    epochs += 2 * 6;
+  }
+  EXPECT_EQ(nlohmann::json::parse(testing::read_file(out / "comparison.json")), json);
+  const std::string curves = testing::read_file(out / "curves.csv");
+  EXPECT_EQ(curves.substr(0, curves.find('\n')),
+            "method,seed,epoch,train_seconds,loss,train_acc,val_acc,test_acc");
+  EXPECT_EQ(lines(curves), epochs + 1);
+  EXPECT_NE(testing::read_file(out / "table.md").find("| cluster |"), std::string::npos);
+
+  const CliResult bad = run(std::string("gnn compare ") + kSmall + " --methods full,sgd");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_EQ(lines(bad.err), 1) << bad.err;
+}
+
 TEST_F(CliTest, GnnTrainResumesFromItsCheckpoint) {
   const auto checkpoint = files_.path() / "run.ckpt";
   const std::string base = std::string("gnn train ") + kSmall + " --model sage --hidden 8 --json";
