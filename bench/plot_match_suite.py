@@ -13,14 +13,7 @@ import os
 import sys
 from collections import OrderedDict
 
-from script_support import import_or_install
-
-
-def import_pyplot():
-    matplotlib = import_or_install("matplotlib", "python3-matplotlib")
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as pyplot
-    return pyplot
+from script_support import import_pyplot
 
 
 def main():

@@ -3,6 +3,7 @@
     from script_support import import_or_install, run_json
     torch = import_or_install("torch", "python3-torch")   # apt-get only when the import fails
     result = run_json([graphmini, "gnn", "train", ..., "--json"])
+    pyplot = import_pyplot()                               # matplotlib, drawing to files
 """
 import importlib
 import json
@@ -38,3 +39,10 @@ def run_json(command):
     if result.returncode != 0:
         sys.exit(f"{script_name()}: {' '.join(command)} failed: {result.stderr.strip()}")
     return json.loads(result.stdout)
+
+
+def import_pyplot():
+    matplotlib = import_or_install("matplotlib", "python3-matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as pyplot
+    return pyplot
