@@ -270,10 +270,14 @@ nlohmann::json statistic_json(const gnn::Statistic& s) {
 // The table of a comparison, in Markdown.
 std::string comparison_table(const gnn::Comparison& c) {
   std::string table =
-      "| method | epoch (ms) | epochs to target | time to target (s) | reached | best validation "
-      "(%) | test (%) | peak memory (MiB) |\n|---|---|---|---|---|---|---|---|\n";
+      "| method | batches per epoch | setup (s) | epoch (ms) | epochs to target | time to target "
+      "(s) | reached | best validation (%) | test (%) | peak memory (MiB) |\n"
+      "|---|---|---|---|---|---|---|---|---|---|\n";
   for (const gnn::MethodRuns& m : c.methods) {
-    table += "| " + m.name + " | " + mean_std(m.epoch_seconds(), 1e3, 2) + " | " +
+    char setup[32];
+    std::snprintf(setup, sizeof setup, "%.2f", m.runs.front().setup_seconds);
+    table += "| " + m.name + " | " + std::to_string(m.runs.front().batches_per_epoch) + " | " +
+             setup + " | " + mean_std(m.epoch_seconds(), 1e3, 2) + " | " +
              mean_std(m.epochs_to_target_count(), 1, 1) + " | " +
              mean_std(m.time_to_target_seconds(), 1, 3) + " | " +
              std::to_string(m.time_to_target_seconds().count) + "/" +

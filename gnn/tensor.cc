@@ -148,7 +148,7 @@ void add_column_sums(const Tensor& x, std::span<float> gradient) {
   }
 }
 
-__attribute__((target_clones("arch=haswell", "default"))) void add_scaled(float* target,
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void add_scaled(float* target,
                                                                           const float* source,
                                                                           float scale,
                                                                           std::size_t n) {
@@ -156,7 +156,7 @@ __attribute__((target_clones("arch=haswell", "default"))) void add_scaled(float*
     target[j] += scale * source[j];
 }
 
-__attribute__((target_clones("arch=haswell", "default"))) void gather_rows(
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void gather_rows(
     float* target, std::size_t n, const float* rows, std::size_t stride,
     const std::uint32_t* indices, std::size_t count, const float* entry_scales,
     const float* index_scales, float row_scale) {

@@ -79,8 +79,9 @@ void add_column_sums(const Tensor& x, std::span<float> gradient);
 // x += alpha * y.
 void axpy(float alpha, const Tensor& y, Tensor& x);
 
-// The inner loops of aggregation and sparse products, compiled for AVX2 with FMA as well
-// and chosen at run time by the CPU.
+// The inner loops of aggregation and sparse products, compiled for x86-64-v3 (AVX2, FMA) as
+// well and chosen at run time by the CPU's features. (A clone for "arch=haswell" would be
+// chosen only on Intel Haswell and its successors, never on AMD.)
 //
 // target[0 .. n) += scale * source[0 .. n).
 void add_scaled(float* target, const float* source, float scale, std::size_t n);

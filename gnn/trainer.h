@@ -49,7 +49,7 @@ struct MiniBatchOptions {
   // batch.
   std::vector<std::uint32_t> fanouts = {25, 10};
   std::size_t batch_size = 512;
-  // Cluster-GCN: METIS parts (0: one per 100 nodes, as at least 2) and clusters per batch
+  // Cluster-GCN: METIS parts (0: one per 100 nodes, at least 2) and clusters per batch
   // (0: as many as make about batch_size nodes).
   std::size_t clusters = 0;
   std::size_t clusters_per_batch = 0;
