@@ -1,6 +1,7 @@
 #include "gnn/sampler.h"
 
 #include <metis.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <cmath>
@@ -131,39 +132,43 @@ Block NeighborSampler::sample_hop(std::size_t hop, std::vector<std::uint32_t>& n
   }
   std::vector<std::uint32_t> sources(offsets.back());
   const std::uint64_t hop_key = stream_key(key, hop);
-  for_each_row(num_dst, 4 * fanout, [&](std::size_t d) {
-    const std::uint32_t v = nodes[d];
-    const std::span<const VertexId> neighbours = graph_.neighbours(v);
-    std::uint32_t* out = sources.data() + offsets[d];
-    if (neighbours.size() <= fanout) {
-      write_sources(neighbours, v, self_loops_, out);
-      return;
-    }
-    // Floyd's algorithm (Bentley, CACM 1987): `fanout` distinct positions, uniformly, then
-    // in increasing order so that the sources keep the adjacency order.
-    SplitMix64 random(stream_key(hop_key, v));
-    std::uint32_t* picked = out + loop;  // positions, turned into ids below
-    std::size_t count = 0;
-    const auto n = static_cast<std::uint32_t>(neighbours.size());
-    for (std::uint32_t j = n - fanout; j < n; ++j) {
-      const std::uint32_t t = random.below(j + 1);
-      const bool taken = std::find(picked, picked + count, t) != picked + count;
-      picked[count++] = taken ? j : t;
-    }
-    std::sort(picked, picked + fanout);
-    // The ids overwrite the positions from the front: writing id i (and v before it) reaches
-    // at most the slot of position i, which has been read.
-    std::uint32_t* next = out;
-    bool self_loop = self_loops_;
-    for (std::size_t i = 0; i < fanout; ++i) {
-      const std::uint32_t u = neighbours[picked[i]];
-      if (self_loop && u > v) {
-        *next++ = v;
-        self_loop = false;
+  // Isolated: a thread waiting for this loop must not start another batch meanwhile, which
+  // would take the same thread's id map while this batch's entries are in it.
+  tbb::this_task_arena::isolate([&] {
+    for_each_row(num_dst, 4 * fanout, [&](std::size_t d) {
+      const std::uint32_t v = nodes[d];
+      const std::span<const VertexId> neighbours = graph_.neighbours(v);
+      std::uint32_t* out = sources.data() + offsets[d];
+      if (neighbours.size() <= fanout) {
+        write_sources(neighbours, v, self_loops_, out);
+        return;
       }
-      *next++ = u;
-    }
-    if (self_loop) *next = v;
+      // Floyd's algorithm (Bentley, CACM 1987): `fanout` distinct positions, uniformly, then
+      // in increasing order so that the sources keep the adjacency order.
+      SplitMix64 random(stream_key(hop_key, v));
+      std::uint32_t* picked = out + loop;  // positions, turned into ids below
+      std::size_t count = 0;
+      const auto n = static_cast<std::uint32_t>(neighbours.size());
+      for (std::uint32_t j = n - fanout; j < n; ++j) {
+        const std::uint32_t t = random.below(j + 1);
+        const bool taken = std::find(picked, picked + count, t) != picked + count;
+        picked[count++] = taken ? j : t;
+      }
+      std::sort(picked, picked + fanout);
+      // The ids overwrite the positions from the front: writing id i (and v before it) reaches
+      // at most the slot of position i, which has been read.
+      std::uint32_t* next = out;
+      bool self_loop = self_loops_;
+      for (std::size_t i = 0; i < fanout; ++i) {
+        const std::uint32_t u = neighbours[picked[i]];
+        if (self_loop && u > v) {
+          *next++ = v;
+          self_loop = false;
+        }
+        *next++ = u;
+      }
+      if (self_loop) *next = v;
+    });
   });
   localize(sources, nodes, map);
   clear(nodes, map);

@@ -4,6 +4,8 @@
 #include "gnn/sampler.h"
 
 #include <gtest/gtest.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <map>
@@ -115,6 +117,40 @@ TEST(NeighborSampler, ABatchDependsOnlyOnItsStream) {
   EXPECT_EQ(a.num_edges(), b.num_edges());
   const NeighborSampler other_seed(data.graph, {4, 4}, true, 2);
   EXPECT_NE(other_seed.sample(seeds, 17).input_nodes, a.input_nodes);
+}
+
+// The trainer samples several batches at once; a thread waiting inside one batch's parallel
+// loop may run another batch meanwhile. Every batch must still be what it is alone.
+TEST(NeighborSampler, BatchesSampledConcurrentlyEqualBatchesSampledAlone) {
+  datasets::CsbmOptions options;
+  options.nodes = 20000;
+  options.average_degree = 30;
+  options.features = 2;
+  const datasets::Dataset data = datasets::generate_csbm(options);
+  const NeighborSampler sampler(data.graph, {10, 10}, true, 7);
+  constexpr std::size_t kBatches = 16;
+  std::vector<std::vector<std::uint32_t>> seeds(kBatches);
+  for (std::uint32_t v = 0; v < 20000; ++v)
+    seeds[v % kBatches].push_back(v);
+  std::vector<MiniBatch> together(kBatches);
+  {
+    const tbb::global_control threads(tbb::global_control::max_allowed_parallelism, 4);
+    tbb::parallel_for(std::size_t{0}, kBatches,
+                      [&](std::size_t b) { together[b] = sampler.sample(seeds[b], b); });
+  }
+  for (std::size_t b = 0; b < kBatches; ++b) {
+    const MiniBatch alone = sampler.sample(seeds[b], b);
+    ASSERT_EQ(together[b].input_nodes, alone.input_nodes) << "batch " << b;
+    for (std::size_t layer = 0; layer < 2; ++layer) {
+      const Block& x = together[b].blocks[layer];
+      const Block& y = alone.blocks[layer];
+      ASSERT_EQ(x.num_edges(), y.num_edges());
+      for (std::size_t d = 0; d < x.num_dst(); ++d) {
+        ASSERT_TRUE(std::ranges::equal(x.in_neighbours(d), y.in_neighbours(d)))
+            << "batch " << b << " layer " << layer << " destination " << d;
+      }
+    }
+  }
 }
 
 TEST(NeighborSampler, DrawsNeighboursUniformlyWithoutReplacement) {
