@@ -7,7 +7,8 @@
 Each comparison is one `graphmini gnn compare` (full-graph, neighbour-sampling and cluster
 mini-batch training of the same model, each to convergence, then timed to the lowest of their
 best validation accuracies); its folder gets comparison.json, table.md, curves.csv and
-validation_vs_time.png, and OUT/README.md collects the tables with the command of each.
+validation_vs_time.png, and OUT/README.md collects the tables with the command of each,
+after OUT/findings.md (written by hand) when there is one.
 The citation datasets come from --datasets (skipped with a message when absent); the
 contextual SBM graphs are generated.
 """
@@ -94,6 +95,10 @@ def write_readme(out):
             table = source.read().strip()
         sections.append(f"## {name}\n\n```\n{command}\n```\n\n{table}\n\n"
                         f"![{name}]({name}/validation_vs_time.png)\n")
+    findings = os.path.join(out, "findings.md")  # written by hand from the tables
+    if os.path.exists(findings):
+        with open(findings) as source:
+            sections.insert(0, source.read())
     with open(os.path.join(out, "README.md"), "w") as readme:
         readme.write("# Time to accuracy: full-graph against mini-batch training\n\n"
                      "Written by `bench/gnn_compare.py`; see `graphmini gnn compare --help` for "
