@@ -8,8 +8,8 @@
 #include <limits>
 #include <string>
 
+#include "datasets/random.h"
 #include "gnn/parallel.h"
-#include "gnn/random.h"
 #include "runtime/error.h"
 
 namespace graphmini::gnn {
@@ -110,7 +110,7 @@ MiniBatch NeighborSampler::sample(std::span<const std::uint32_t> seeds,
   MiniBatch batch;
   batch.output_nodes.assign(seeds.begin(), seeds.end());
   std::vector<std::uint32_t> nodes = batch.output_nodes;
-  const std::uint64_t key = stream_key(seed_, stream);
+  const std::uint64_t key = datasets::splitmix64(seed_, stream);
   for (std::size_t hop = 0; hop < fanouts_.size(); ++hop)
     batch.blocks.push_back(sample_hop(hop, nodes, key));
   std::reverse(batch.blocks.begin(), batch.blocks.end());
@@ -131,7 +131,7 @@ Block NeighborSampler::sample_hop(std::size_t hop, std::vector<std::uint32_t>& n
     offsets[d + 1] = offsets[d] + std::min<std::size_t>(degree, fanout) + loop;
   }
   std::vector<std::uint32_t> sources(offsets.back());
-  const std::uint64_t hop_key = stream_key(key, hop);
+  const std::uint64_t hop_key = datasets::splitmix64(key, hop);
   // Isolated: a thread waiting for this loop must not start another batch meanwhile, which
   // would take the same thread's id map while this batch's entries are in it.
   tbb::this_task_arena::isolate([&] {
@@ -145,12 +145,12 @@ Block NeighborSampler::sample_hop(std::size_t hop, std::vector<std::uint32_t>& n
       }
       // Floyd's algorithm (Bentley, CACM 1987): `fanout` distinct positions, uniformly, then
       // in increasing order so that the sources keep the adjacency order.
-      SplitMix64 random(stream_key(hop_key, v));
+      datasets::RandomDraws random(datasets::splitmix64(hop_key, v));
       std::uint32_t* picked = out + loop;  // positions, turned into ids below
       std::size_t count = 0;
       const auto n = static_cast<std::uint32_t>(neighbours.size());
       for (std::uint32_t j = n - fanout; j < n; ++j) {
-        const std::uint32_t t = random.below(j + 1);
+        const auto t = static_cast<std::uint32_t>(random.below(j + 1));
         const bool taken = std::find(picked, picked + count, t) != picked + count;
         picked[count++] = taken ? j : t;
       }

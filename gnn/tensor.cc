@@ -14,8 +14,8 @@
 #include <new>
 #include <string>
 
+#include "datasets/random.h"
 #include "gnn/parallel.h"
-#include "gnn/random.h"
 #include "runtime/error.h"
 
 // OpenBLAS's own thread control (not part of CBLAS).
@@ -247,7 +247,7 @@ void dropout(std::span<float> values, float p, std::mt19937_64& random, std::vec
   }
   mask.resize(values.size());
   const float keep = 1.0f / (1.0f - p);
-  // One draw of the model's generator seeds a SplitMix64 stream, several times cheaper per
+  // One draw of the model's generator seeds a SplitMix64 stream (datasets/random.h), cheaper per
   // value; its k-th output decides values 2k and 2k + 1 (a 32-bit uniform each). Any part of
   // the stream can be computed on its own, so the loop runs in parallel and the mask is the
   // same for any thread count.
@@ -259,7 +259,7 @@ void dropout(std::span<float> values, float p, std::mt19937_64& random, std::vec
                [&](std::size_t chunk) {
                  const std::size_t end = std::min(values.size(), 2 * (chunk + 1) * kPairsPerChunk);
                  for (std::size_t i = 2 * chunk * kPairsPerChunk; i < end; ++i) {
-                   const std::uint64_t bits = mix64(seed + (i / 2 + 1) * kSplitMixGamma);
+                   const std::uint64_t bits = datasets::splitmix64(seed, i / 2);
                    const std::uint64_t draw = i % 2 == 0 ? bits & 0xffffffffu : bits >> 32;
                    mask[i] = draw < threshold ? 0.0f : keep;
                    values[i] *= mask[i];

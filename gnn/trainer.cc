@@ -12,8 +12,8 @@
 #include <string>
 #include <variant>
 
+#include "datasets/random.h"
 #include "gnn/features.h"
-#include "gnn/random.h"
 #include "gnn/sampler.h"
 #include "runtime/error.h"
 #include "runtime/files.h"
@@ -281,9 +281,9 @@ class EpochPlan {
   // order depends on nothing else (the same for any thread count, and on resume).
   void shuffle(std::uint64_t key) {
     items = all;
-    SplitMix64 random(key);
+    datasets::RandomDraws random(key);
     for (std::size_t i = items.size(); i > 1; --i)
-      std::swap(items[i - 1], items[random.below(static_cast<std::uint32_t>(i))]);
+      std::swap(items[i - 1], items[random.below(i)]);
   }
 };
 
@@ -382,7 +382,7 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
       optimizer.step();
       return loss;
     }
-    plan.shuffle(stream_key(model_options.seed, epoch));
+    plan.shuffle(datasets::splitmix64(model_options.seed, epoch));
     double loss_sum = 0;
     std::size_t loss_nodes = 0;
     std::size_t next = 0;

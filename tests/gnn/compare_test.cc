@@ -8,7 +8,7 @@
 
 #include <algorithm>
 
-#include "datasets/generators.h"
+#include "support/homophilous_csbm.h"
 #include "runtime/error.h"
 
 namespace graphmini::gnn {
@@ -49,17 +49,6 @@ TEST(Compare, SummarizeGivesMeanAndSampleStandardDeviation) {
 
 class Comparing : public ::testing::Test {
  protected:
-  static datasets::Dataset small_csbm() {
-    datasets::CsbmOptions options;
-    options.nodes = 400;
-    options.classes = 4;
-    options.average_degree = 8;
-    options.homophily = 0.9;
-    options.features = 16;
-    options.signal = 0.5;
-    options.seed = 3;
-    return datasets::generate_csbm(options);
-  }
   static CompareOptions three_methods() {
     MiniBatchOptions mini;
     mini.fanouts = {5, 5};
@@ -72,7 +61,7 @@ class Comparing : public ::testing::Test {
     return options;
   }
   tbb::global_control one_thread_{tbb::global_control::max_allowed_parallelism, 1};
-  datasets::Dataset data_ = small_csbm();
+  datasets::Dataset data_ = testing::homophilous_csbm();
   ModelOptions model_ = [] {
     ModelOptions m = ModelOptions::defaults(ModelKind::sage);
     m.hidden = 16;

@@ -44,16 +44,24 @@ std::vector<std::uint32_t> every_third_node(const Graph& g) {
   return nodes;
 }
 
-// The logits of `nodes` by the model on the whole graph, row by row.
-std::vector<std::vector<float>> full_graph_logits(Model& model, const Graph& graph,
-                                                  const InputFeatures& features,
-                                                  std::span<const std::uint32_t> nodes) {
+// A small model of each kind for the data.
+Model small_model(ModelKind kind, const datasets::Dataset& data) {
+  ModelOptions options = ModelOptions::defaults(kind);
+  options.hidden = 8;
+  options.heads = 2;
+  return Model(options, data.nodes.num_features(), data.nodes.num_classes);
+}
+
+// The logits of `nodes` by the model on the whole graph, by node.
+std::map<std::uint32_t, std::vector<float>> full_graph_logits(
+    Model& model, const Graph& graph, const InputFeatures& features,
+    std::span<const std::uint32_t> nodes) {
   const Block whole = Block::whole_graph(graph, model.needs_self_loops());
   const std::vector<const Block*> blocks(model.num_layers(), &whole);
   const Tensor& logits = model.forward(blocks, features.input(), false);
-  std::vector<std::vector<float>> rows;
+  std::map<std::uint32_t, std::vector<float>> rows;
   for (const std::uint32_t v : nodes)
-    rows.emplace_back(logits.row(v).begin(), logits.row(v).end());
+    rows[v].assign(logits.row(v).begin(), logits.row(v).end());
   return rows;
 }
 
@@ -181,15 +189,9 @@ TEST(NeighborSampler, WithEveryNeighbourTheMiniBatchForwardIsTheFullGraphForward
   const std::vector<std::uint32_t> seeds = every_third_node(data.graph);
   for (const ModelKind kind : {ModelKind::gcn, ModelKind::sage, ModelKind::gat}) {
     SCOPED_TRACE(to_string(kind));
-    ModelOptions options = ModelOptions::defaults(kind);
-    options.hidden = 8;
-    options.heads = 2;
-    Model model(options, data.nodes.num_features(), data.nodes.num_classes);
-    const std::vector<std::vector<float>> rows =
+    Model model = small_model(kind, data);
+    std::map<std::uint32_t, std::vector<float>> expected =
         full_graph_logits(model, data.graph, features, seeds);
-    std::map<std::uint32_t, std::vector<float>> expected;
-    for (std::size_t i = 0; i < seeds.size(); ++i)
-      expected[seeds[i]] = rows[i];
 
     const NeighborSampler sampler(data.graph, {all, all}, model.needs_self_loops(), 3);
     const MiniBatch batch = sampler.sample(seeds, 0);
@@ -276,10 +278,7 @@ TEST(ClusterSampler, ABatchOfEveryClusterIsTheWholeGraph) {
   const InputFeatures features(data.nodes.features, true);
   for (const ModelKind kind : {ModelKind::gcn, ModelKind::sage, ModelKind::gat}) {
     SCOPED_TRACE(to_string(kind));
-    ModelOptions options = ModelOptions::defaults(kind);
-    options.hidden = 8;
-    options.heads = 2;
-    Model model(options, data.nodes.num_features(), data.nodes.num_classes);
+    Model model = small_model(kind, data);
     const ClusterSampler sampler(data.graph, 6, model.needs_self_loops(), 2);
     std::vector<std::uint32_t> every(sampler.num_clusters());
     for (std::uint32_t c = 0; c < every.size(); ++c)
@@ -288,10 +287,8 @@ TEST(ClusterSampler, ABatchOfEveryClusterIsTheWholeGraph) {
     std::vector<std::uint32_t> all(data.graph.num_vertices());
     for (std::uint32_t v = 0; v < all.size(); ++v)
       all[v] = v;
-    const std::vector<std::vector<float>> rows = full_graph_logits(model, data.graph, features, all);
-    std::map<std::uint32_t, std::vector<float>> expected;
-    for (std::uint32_t v = 0; v < all.size(); ++v)
-      expected[v] = rows[v];
+    const std::map<std::uint32_t, std::vector<float>> expected =
+        full_graph_logits(model, data.graph, features, all);
     InputFeatures batch_features;
     features.gather(batch.input_nodes, batch_features);
     const Tensor& logits =

@@ -10,26 +10,13 @@
 #include <optional>
 #include <string>
 
-#include "datasets/generators.h"
 #include "datasets/registry.h"
 #include "runtime/error.h"
 #include "support/test_support.h"
+#include "support/homophilous_csbm.h"
 
 namespace graphmini::gnn {
 namespace {
-
-// 400 nodes in 4 classes, strongly homophilous, with weak feature signal: the graph matters.
-datasets::Dataset small_csbm() {
-  datasets::CsbmOptions options;
-  options.nodes = 400;
-  options.classes = 4;
-  options.average_degree = 8;
-  options.homophily = 0.9;
-  options.features = 16;
-  options.signal = 0.5;
-  options.seed = 3;
-  return datasets::generate_csbm(options);
-}
 
 // Full-graph training, and mini-batch training with either sampler (small batches, so that
 // an epoch has several).
@@ -52,7 +39,7 @@ std::string mode_name(const std::optional<MiniBatchOptions>& mini) {
 class Trainer : public ::testing::Test {
  protected:
   tbb::global_control one_thread_{tbb::global_control::max_allowed_parallelism, 1};
-  datasets::Dataset data_ = small_csbm();
+  datasets::Dataset data_ = testing::homophilous_csbm();
 };
 
 TEST_F(Trainer, EveryModelLearnsAHomophilousGraphInEveryMode) {
