@@ -3,11 +3,9 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 #include <string>
 
 #include "cli/format.h"
@@ -15,6 +13,8 @@
 #include "datasets/linqs.h"
 #include "datasets/ogb.h"
 #include "datasets/registry.h"
+#include "runtime/error.h"
+#include "runtime/files.h"
 #include "runtime/graph_builder.h"
 #include "runtime/graph_statistics.h"
 
@@ -22,17 +22,6 @@ namespace graphmini::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string source_format(const std::string& spec) {
-  if (datasets::is_generator_spec(spec)) return "generator";
-  const std::filesystem::path path(spec);
-  if (std::filesystem::is_directory(path)) {
-    if (datasets::is_linqs_folder(path)) return "linqs";
-    if (datasets::is_ogb_folder(path)) return "ogb";
-    return "folder";
-  }
-  return std::string(datasets::format_name(datasets::detect_graph_format(path)));
-}
 
 nlohmann::json graph_summary(const Graph& graph) {
   const DegreeStatistics degrees = degree_statistics(graph);
@@ -107,27 +96,38 @@ void print_info(const nlohmann::json& info) {
 
 struct InfoOptions {
   std::string source;
+  std::string split;
   bool json = false;
 };
+
+// "generator", "linqs" or "ogb" for a dataset spec.
+std::string dataset_format(const std::string& spec) {
+  if (datasets::is_generator_spec(spec)) return "generator";
+  return datasets::is_linqs_folder(spec) ? "linqs" : "ogb";
+}
 
 void run_info(const InfoOptions& options) {
   Progress progress;
   progress.step("loading " + options.source);
   const auto start = Clock::now();
   nlohmann::json info;
-  if (datasets::is_dataset_spec(options.source)) {
-    const datasets::Dataset dataset = datasets::open_dataset(options.source);
+  std::string format;
+  if (options.source != "-" && datasets::is_dataset_spec(options.source)) {
+    const datasets::Dataset dataset = datasets::open_dataset(options.source, options.split);
+    format = dataset_format(options.source);
     info = graph_summary(dataset.graph);
     info["node_data"] = node_data_summary(dataset.nodes);
   } else {
-    info = graph_summary(datasets::open_graph(options.source));
+    if (!options.split.empty())
+      throw InvalidArgument("--split is for datasets; " + quote(options.source) + " is a graph");
+    info = graph_summary(datasets::open_graph(options.source, &format));
   }
   info["seconds"] = {{"load", seconds_since(start)}};
   progress.done();
   info["source"] = options.source;
-  info["format"] = source_format(options.source);
+  info["format"] = format;
   if (options.json) {
-    std::cout << info.dump(2) << "\n";
+    std::printf("%s\n", info.dump(2).c_str());
   } else {
     print_info(info);
   }
@@ -136,24 +136,62 @@ void run_info(const InfoOptions& options) {
 struct ConvertOptions {
   std::string input;
   std::string output;
+  std::string format;  // empty: told by the output's extension
 };
 
+std::optional<datasets::GraphFormat> output_format(const std::string& name) {
+  if (name.empty()) return std::nullopt;
+  return name == "gmg" ? datasets::GraphFormat::binary : datasets::GraphFormat::edge_list;
+}
+
+// The --format option of the commands that write a graph.
+void add_format_option(CLI::App& command, std::string& format) {
+  command
+      .add_option("--format", format,
+                  "gmg or edge-list; needed where the output's name does not tell (-, a device "
+                  "or FIFO)")
+      ->check(CLI::IsMember({"gmg", "edge-list"}));
+}
+
+// Where the graph goes: a summary on stderr when the graph itself is written to standard
+// output, else on stdout.
 void report_written(const std::string& path, const Graph& graph) {
-  std::printf("wrote %s: %s vertices, %s edges\n", path.c_str(),
-              with_commas(graph.num_vertices()).c_str(), with_commas(graph.num_edges()).c_str());
+  std::FILE* stream = path == OutputFile::kStandardOutput ? stderr : stdout;
+  std::fprintf(stream, "wrote %s: %s vertices, %s edges\n", path.c_str(),
+               with_commas(graph.num_vertices()).c_str(), with_commas(graph.num_edges()).c_str());
+}
+
+void warn(const std::string& message) {
+  std::fprintf(stderr, "graphmini: warning: %s\n", printable(message).c_str());
 }
 
 void run_convert(const ConvertOptions& options) {
+  const auto format = datasets::output_format(options.output, output_format(options.format));
   Progress progress;
   progress.step("loading " + options.input);
-  const Graph graph = datasets::open_graph(options.input);
+  std::string input_format;
+  const Graph graph = datasets::open_graph(options.input, &input_format);
   progress.step("writing " + options.output);
-  datasets::save_graph(graph, options.output);
+  datasets::save_graph(graph, options.output, format);
   progress.done();
+  // A conversion that loses something says so.
+  if (input_format == "linqs" || input_format == "ogb" || input_format == "generator") {
+    if (options.input != "-" && datasets::is_dataset_spec(options.input))
+      warn("only the graph of dataset " + quote(options.input) +
+           " was written; its features, labels and split were not");
+  }
+  if (format == datasets::GraphFormat::edge_list) {
+    if (graph.has_labels())
+      warn("an edge list holds no vertex labels; the labels of " +
+           with_commas(graph.num_vertices()) + " vertices were not written");
+    if (graph.orientation() == Orientation::oriented)
+      warn("an edge list of an oriented graph reads back as an undirected graph");
+  }
   report_written(options.output, graph);
 }
 
-// Adds one flag per generator parameter ("edge_factor" -> --edge-factor) to `command`.
+// Adds one flag per generator parameter ("edge_factor" -> --edge-factor) to `command`; each
+// states and checks its range.
 void add_parameter_flags(CLI::App& command, std::vector<datasets::GeneratorParameter> parameters) {
   for (auto& parameter : parameters) {
     std::string flag = "--" + parameter.name;
@@ -171,18 +209,23 @@ void add_graph_generator(CLI::App& generate, const char* name, const char* descr
                          Generate generator) {
   auto options = std::make_shared<Options>();
   auto output = std::make_shared<std::string>();
+  auto format = std::make_shared<std::string>();
   auto* command = generate.add_subcommand(name, description);
   add_parameter_flags(*command, datasets::generator_parameters(*options));
-  command->add_option("-o,--output", *output, "output graph: .gmg (binary) or .txt/.el (edge list)")
+  command
+      ->add_option("-o,--output", *output,
+                   "output graph: .gmg (binary) or .txt/.el (edge list); - is standard output")
       ->required();
-  command->callback([options, output, generator, name] {
+  add_format_option(*command, *format);
+  command->callback([options, output, format, generator, name] {
+    const auto graph_format = datasets::output_format(*output, output_format(*format));
     Progress progress;
     progress.step(std::string("generating ") + name);
     EdgeList edges = generator(*options);
     progress.step("building the CSR graph");
     const Graph graph = build_graph(std::move(edges), {.keep_isolated_vertices = true});
     progress.step("writing " + *output);
-    datasets::save_graph(graph, *output);
+    datasets::save_graph(graph, *output, graph_format);
     progress.done();
     report_written(*output, graph);
   });
@@ -204,7 +247,9 @@ void add_generate_command(CLI::App& data) {
   auto* csbm = generate->add_subcommand(
       "csbm", "Contextual stochastic block model dataset (graph, features, labels, split)");
   add_parameter_flags(*csbm, datasets::generator_parameters(*options));
-  csbm->add_option("-o,--output", *output, "output folder, written in the OGB raw layout")
+  csbm->add_option("-o,--output", *output,
+                   "output folder, written in the OGB raw layout; it appears whole or not at "
+                   "all, and replaces only an earlier dataset folder")
       ->required();
   csbm->callback([options, output] {
     Progress progress;
@@ -231,20 +276,28 @@ void add_data_command(CLI::App& app) {
       "info", "Print vertices, edges, degree statistics, labels and memory of a graph or dataset");
   info_command
       ->add_option("source", info->source,
-                   "a graph file (.gmg, SNAP edge list [.gz], .mtx, .lg), a dataset folder (LINQS "
-                   "or OGB) or a generator spec such as kron:scale=16")
+                   "a graph file (.gmg, SNAP edge list [.gz], .mtx, .lg; - for standard input), "
+                   "a dataset folder (LINQS or OGB) or a generator spec such as kron:scale=16")
       ->required();
+  info_command->add_option("--split", info->split,
+                           "the split to count, for a dataset with several (an OGB split/NAME "
+                           "folder, a LINQS NAME.SPLIT-split.tsv file)");
   info_command->add_flag("--json", info->json, "print one JSON object instead of text");
   info_command->callback([info] { run_info(*info); });
 
   auto convert = std::make_shared<ConvertOptions>();
   auto* convert_command = data->add_subcommand(
       "convert", "Convert a graph to .gmg (binary, loads by mmap) or an edge list");
-  convert_command->add_option("input", convert->input, "graph file, dataset folder or spec")
+  convert_command
+      ->add_option("input", convert->input,
+                   "graph file (- for standard input), dataset folder or spec")
       ->required();
   convert_command
-      ->add_option("output", convert->output, "output file: .gmg, or .txt/.el/.edges/.tsv")
+      ->add_option("output", convert->output,
+                   "output file: .gmg, or .txt/.el/.edges/.tsv; written atomically (a device, "
+                   "FIFO or - for standard output is written straight: give --format)")
       ->required();
+  add_format_option(*convert_command, convert->format);
   convert_command->callback([convert] { run_convert(*convert); });
 
   add_generate_command(*data);

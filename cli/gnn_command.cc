@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "cli/format.h"
+#include "cli/options.h"
 #include "cli/progress.h"
 #include "datasets/registry.h"
 #include "gnn/compare.h"
@@ -29,6 +31,7 @@ namespace {
 // The flags `train` and `compare` share: data, model, training and sampler settings.
 struct RunFlags {
   std::string dataset;
+  std::string split;
   std::string model = "gcn";
   // Unset values take the model's defaults (gnn::ModelOptions::defaults).
   std::optional<std::size_t> layers;
@@ -42,8 +45,8 @@ struct RunFlags {
   std::uint32_t patience = 100;
   std::vector<std::uint32_t> fanouts = {25, 10};
   std::size_t batch_size = 512;
-  std::size_t clusters = 0;
-  std::size_t clusters_per_batch = 0;
+  std::optional<std::size_t> clusters;
+  std::optional<std::size_t> clusters_per_batch;
   int threads = 0;
   bool raw_features = false;
   bool json = false;
@@ -68,46 +71,55 @@ struct CompareCommand {
   std::string out;
 };
 
+// Sane bounds for the model's size: beyond them a run cannot fit any machine this runs on,
+// or (layers) is not a model anyone trains.
+constexpr std::size_t kMaxLayers = 16;
+constexpr std::size_t kMaxHidden = 16384;
+constexpr std::size_t kMaxHeads = 64;
+constexpr std::uint32_t kMaxFanout = 1000000;
+constexpr std::uint32_t kMaxEpochs = 1000000;
+
 void add_run_flags(CLI::App* app, RunFlags& flags) {
   app->add_option("-d,--dataset", flags.dataset,
                   "a LINQS folder (its planetoid split), an OGB raw-layout folder or a csbm:... "
                   "generator spec")
       ->required();
+  app->add_option("--split", flags.split,
+                  "the split to train and evaluate on: an OGB split/NAME folder, or a LINQS "
+                  "NAME.SPLIT-split.tsv file (default: the only one, planetoid for LINQS)");
   app->add_option("--model", flags.model, "gcn (Kipf and Welling), sage (GraphSAGE, mean) or gat")
       ->check(CLI::IsMember({"gcn", "sage", "gat"}))
       ->capture_default_str();
-  app->add_option("--layers", flags.layers, "layers (default 2)");
-  app->add_option("--hidden", flags.hidden,
-                  "hidden width, per head for GAT (default: gcn 16, sage 256, gat 8)");
-  app->add_option("--heads", flags.heads, "GAT heads of the hidden layers (default 8)");
-  app->add_option("--dropout", flags.dropout,
-                  "dropout on every layer's input (default: 0.5, gat 0.6)");
-  app->add_option("--lr", flags.learning_rate, "learning rate (default: 0.01, gat 0.005)");
-  app->add_option("--weight-decay", flags.weight_decay, "L2 weight decay (default 5e-4)");
+  add_number(*app, "--layers", flags.layers, std::size_t{1}, kMaxLayers, "layers (default 2)");
+  add_number(*app, "--hidden", flags.hidden, std::size_t{1}, kMaxHidden,
+             "hidden width, per head for GAT (default: gcn 16, sage 256, gat 8)");
+  add_number(*app, "--heads", flags.heads, std::size_t{1}, kMaxHeads,
+             "GAT heads of the hidden layers (default 8)");
+  add_number(*app, "--dropout", flags.dropout, 0.0f, 0.95f,
+             "dropout on every layer's input (default: 0.5, gat 0.6)");
+  add_number(*app, "--lr", flags.learning_rate, 1e-9f, 10.0f,
+             "learning rate (default: 0.01, gat 0.005)");
+  add_number(*app, "--weight-decay", flags.weight_decay, 0.0f, 1.0f,
+             "L2 weight decay (default 5e-4)");
   app->add_option("--optimizer", flags.optimizer, "adam or sgd")
       ->check(CLI::IsMember({"adam", "sgd"}))
       ->capture_default_str();
-  app->add_option("--epochs", flags.epochs, "most epochs (default: 200, gat 1000)");
-  app->add_option("--patience", flags.patience,
-                  "stop when validation accuracy has not improved for this many epochs")
-      ->capture_default_str();
-  app->add_option("--fanouts", flags.fanouts,
-                  "neighbor sampling: neighbors sampled per hop from the seed nodes, one per "
-                  "layer; 25,10 takes 25 of each seed and 10 of each of those")
-      ->delimiter(',')
-      ->check(CLI::Range(1, 1 << 30))
-      ->capture_default_str();
-  app->add_option("--batch-size", flags.batch_size,
-                  "training nodes per neighbor-sampled batch; about this many nodes per cluster "
-                  "batch")
-      ->check(CLI::Range(1, 1 << 30))
-      ->capture_default_str();
-  app->add_option("--clusters", flags.clusters,
-                  "METIS parts for the cluster sampler (default: one per 100 nodes)");
-  app->add_option("--clusters-per-batch", flags.clusters_per_batch,
-                  "clusters in each batch (default: as many as make --batch-size nodes)");
-  app->add_option("-t,--threads", flags.threads, "worker threads (default: all cores)")
-      ->check(CLI::Range(1, 4096));
+  add_number(*app, "--epochs", flags.epochs, 1u, kMaxEpochs,
+             "most epochs (default: 200, gat 1000)");
+  add_number(*app, "--patience", flags.patience, 1u, kMaxEpochs,
+             "stop when validation accuracy has not improved for this many epochs");
+  add_numbers(*app, "--fanouts", flags.fanouts, 1u, kMaxFanout,
+              "neighbor sampling: neighbors sampled per hop from the seed nodes, one per "
+              "layer; 25,10 takes 25 of each seed and 10 of each of those (default 25,10)");
+  add_number(*app, "--batch-size", flags.batch_size, std::size_t{1}, std::size_t{1} << 30,
+             "training nodes per neighbor-sampled batch; about this many nodes per cluster "
+             "batch");
+  add_number(*app, "--clusters", flags.clusters, std::size_t{2}, std::size_t{1} << 24,
+             "METIS parts for the cluster sampler (default: one per 100 nodes)");
+  add_number(*app, "--clusters-per-batch", flags.clusters_per_batch, std::size_t{1},
+             std::size_t{1} << 24,
+             "clusters in each batch (default: as many as make --batch-size nodes)");
+  add_number(*app, "-t,--threads", flags.threads, 1, 4096, "worker threads (default: all cores)");
   app->add_flag("--raw-features", flags.raw_features,
                 "use the features as they are (by default each node's non-negative features "
                 "are scaled to sum 1, as Kipf and Welling do)");
@@ -138,8 +150,8 @@ gnn::MiniBatchOptions mini_batch_options(const RunFlags& flags) {
   gnn::MiniBatchOptions mini;
   mini.fanouts = flags.fanouts;
   mini.batch_size = flags.batch_size;
-  mini.clusters = flags.clusters;
-  mini.clusters_per_batch = flags.clusters_per_batch;
+  mini.clusters = flags.clusters.value_or(0);  // 0: the sampler's default
+  mini.clusters_per_batch = flags.clusters_per_batch.value_or(0);
   return mini;
 }
 
@@ -154,10 +166,10 @@ struct Threads {
   tbb::global_control control;
 };
 
-datasets::Dataset load(const std::string& spec) {
+datasets::Dataset load(const RunFlags& flags) {
   Progress progress;
-  progress.step("loading " + spec);
-  datasets::Dataset dataset = datasets::open_dataset(spec);
+  progress.step("loading " + flags.dataset);
+  datasets::Dataset dataset = datasets::open_dataset(flags.dataset, flags.split);
   progress.done();
   return dataset;
 }
@@ -183,12 +195,15 @@ void run_train(const TrainCommand& command) {
     throw InvalidArgument("--resume needs --checkpoint FILE");
 
   const std::uint64_t baseline_bytes = gnn::resident_bytes();
-  const datasets::Dataset dataset = load(flags.dataset);
+  const datasets::Dataset dataset = load(flags);
 
-  std::optional<AtomicFile> log;
+  // The log is written as epochs finish (each line handed to the system at once), so that a
+  // run that is killed keeps the log of the epochs it finished.
+  std::optional<OutputFile> log;
   if (!command.log.empty()) {
-    log.emplace(command.log);
+    log.emplace(command.log, OutputFile::Writing::streamed);
     log->write("epoch,loss,train_acc,val_acc,val_loss,test_acc,epoch_seconds,eval_seconds\n");
+    log->flush();
   }
   const bool terminal = stderr_is_terminal();
   options.on_epoch = [&](const gnn::EpochRecord& r) {
@@ -198,6 +213,7 @@ void run_train(const TrainCommand& command) {
                     r.train_accuracy, r.validation_accuracy, r.validation_loss, r.test_accuracy,
                     r.seconds, r.evaluation_seconds);
       log->write(line);
+      log->flush();
     }
     if (terminal) {
       std::fprintf(stderr, "\repoch %u/%u  loss %.4f  train %.3f  val %.3f  %.1f ms/epoch   ",
@@ -281,8 +297,8 @@ std::string comparison_table(const gnn::Comparison& c) {
              mean_std(m.epochs_to_target_count(), 1, 1) + " | " +
              mean_std(m.time_to_target_seconds(), 1, 3) + " | " +
              std::to_string(m.time_to_target_seconds().count) + "/" +
-             std::to_string(m.runs.size()) + " | " + mean_std(m.best_validation(), 100, 2) +
-             " | " + mean_std(m.test_accuracy(), 100, 2) + " | " +
+             std::to_string(m.runs.size()) + " | " + mean_std(m.best_validation(), 100, 2) + " | " +
+             mean_std(m.test_accuracy(), 100, 2) + " | " +
              mean_std(m.peak_rss(), 1.0 / (1 << 20), 0) + " |\n";
   }
   return table;
@@ -315,12 +331,9 @@ nlohmann::json comparison_json(const gnn::Comparison& c, const CompareCommand& c
           {"peak_rss_bytes", statistic_json(m.peak_rss())}}},
     });
   }
-  return {{"dataset", command.run.dataset},
-          {"model", command.run.model},
-          {"seeds", command.seeds},
-          {"target_acc", c.target},
-          {"target_given", c.target_given},
-          {"methods", methods}};
+  return {{"dataset", command.run.dataset}, {"model", command.run.model},
+          {"seeds", command.seeds},         {"target_acc", c.target},
+          {"target_given", c.target_given}, {"methods", methods}};
 }
 
 // Per-epoch curves: one row per method, seed and epoch, with the training time so far.
@@ -343,7 +356,7 @@ std::string comparison_curves(const gnn::Comparison& c) {
 }
 
 void write_file(const std::filesystem::path& path, const std::string& text) {
-  AtomicFile file(path);
+  OutputFile file(path);
   file.write(text);
   file.commit();
 }
@@ -360,8 +373,15 @@ void run_compare(const CompareCommand& command) {
   }
   options.seeds = command.seeds;
   options.target = command.target;
-  if (!command.out.empty()) std::filesystem::create_directories(command.out);
-  const datasets::Dataset dataset = load(flags.dataset);
+  // The output folder is made (beside its destination) before the long work, so that a
+  // destination that cannot be written fails at once, not after the comparison.
+  std::optional<OutputFolder> out;
+  if (!command.out.empty()) {
+    out.emplace(command.out, [](const std::filesystem::path& existing) {
+      return std::filesystem::exists(existing / "comparison.json");
+    });
+  }
+  const datasets::Dataset dataset = load(flags);
 
   // Progress: a line per run, and its epochs on a terminal.
   const bool terminal = stderr_is_terminal();
@@ -382,11 +402,11 @@ void run_compare(const CompareCommand& command) {
 
   const nlohmann::json json = comparison_json(comparison, command);
   const std::string table = comparison_table(comparison);
-  if (!command.out.empty()) {
-    const std::filesystem::path out(command.out);
-    write_file(out / "comparison.json", json.dump(2) + "\n");
-    write_file(out / "curves.csv", comparison_curves(comparison));
-    write_file(out / "table.md", table);
+  if (out) {
+    write_file(out->path() / "comparison.json", json.dump(2) + "\n");
+    write_file(out->path() / "curves.csv", comparison_curves(comparison));
+    write_file(out->path() / "table.md", table);
+    out->commit();
   }
   if (flags.json) {
     std::printf("%s\n", json.dump(2).c_str());
@@ -397,8 +417,7 @@ void run_compare(const CompareCommand& command) {
               dataset.nodes.num_features(), dataset.nodes.num_classes, command.seeds,
               command.seeds == 1 ? "" : "s", threads.count);
   std::printf("target validation accuracy %.2f%% (%s)\n\n%s", 100 * comparison.target,
-              comparison.target_given ? "given" : "the lowest of the methods' best",
-              table.c_str());
+              comparison.target_given ? "given" : "the lowest of the methods' best", table.c_str());
 }
 
 }  // namespace
@@ -424,18 +443,20 @@ void add_gnn_command(CLI::App& app) {
                    "(Cluster-GCN)")
       ->check(CLI::IsMember({"neighbor", "cluster"}))
       ->capture_default_str();
-  train->add_option("--seed", train_command->seed, "seed of initialisation, dropout and sampling")
-      ->capture_default_str();
+  add_number(*train, "--seed", train_command->seed, std::uint64_t{0},
+             std::numeric_limits<std::uint64_t>::max(),
+             "seed of initialisation, dropout and sampling");
   train->add_option("--log", train_command->log,
-                    "write per-epoch loss, accuracies and times to this CSV file");
+                    "write per-epoch loss, accuracies and times to this CSV file, each epoch as "
+                    "it finishes (a device or FIFO is written straight)");
   train->add_option("--checkpoint", train_command->checkpoint,
-                    "save the run to this file (atomically) every --checkpoint-every epochs");
-  train
-      ->add_option("--checkpoint-every", train_command->checkpoint_every,
-                   "epochs between checkpoints")
-      ->capture_default_str();
+                    "save the run to this file (atomically, keeping its mode) every "
+                    "--checkpoint-every epochs");
+  add_number(*train, "--checkpoint-every", train_command->checkpoint_every, 1u, kMaxEpochs,
+             "epochs between checkpoints");
   train->add_flag("--resume", train_command->resume,
-                  "continue from --checkpoint when it exists (same model, data and seed)");
+                  "continue from --checkpoint when it exists (same model, settings, seed and "
+                  "data: the graph, features, labels and split are checked)");
   train->callback([train_command] { run_train(*train_command); });
 
   auto compare_command = std::make_shared<CompareCommand>();
@@ -447,21 +468,22 @@ void add_gnn_command(CLI::App& app) {
       "training time excludes evaluation");
   add_run_flags(compare, compare_command->run);
   compare
-      ->add_option("--methods", compare_command->methods, "the methods to run, of full, neighbor "
-                                                          "and cluster")
+      ->add_option("--methods", compare_command->methods,
+                   "the methods to run, of full, neighbor "
+                   "and cluster")
       ->delimiter(',')
       ->check(CLI::IsMember({"full", "neighbor", "cluster"}))
       ->capture_default_str();
-  compare->add_option("--seeds", compare_command->seeds, "runs per method, with seeds 1, 2, ...")
-      ->check(CLI::Range(1, 1000))
-      ->capture_default_str();
-  compare->add_option("--target", compare_command->target,
-                      "target validation accuracy in (0, 1] (default: the lowest of the "
-                      "methods' best, averaged over seeds)")
-      ->check(CLI::Range(0.0, 1.0));
+  add_number(*compare, "--seeds", compare_command->seeds, std::size_t{1}, std::size_t{1000},
+             "runs per method, with seeds 1, 2, ...");
+  add_number(*compare, "--target", compare_command->target, 0.001, 1.0,
+             "target validation accuracy (default: the lowest of the methods' best, averaged "
+             "over seeds)");
   compare->add_option("--out", compare_command->out,
                       "write comparison.json, table.md and curves.csv (per-epoch validation "
-                      "accuracy against training time; bench/plot_gnn_compare.py draws it) here");
+                      "accuracy against training time; bench/plot_gnn_compare.py draws it) to "
+                      "this folder, all three or none; an existing folder is replaced only if "
+                      "it holds an earlier comparison");
   compare->callback([compare_command] { run_compare(*compare_command); });
 }
 

@@ -1,10 +1,13 @@
 // The graphmini command: argument parsing and printing only; all work is in the libraries.
 //
-// Exit codes: 0 success, 1 failure (bad or missing input, I/O), 2 usage error (bad command
-// line, or an argument value the libraries reject as InvalidArgument). Every error is one
-// line on stderr.
+// Exit codes: 0 success, 1 failure (bad or missing input, I/O, including output that could not
+// be written: a full disk, a closed pipe), 2 usage error (bad command line, or an argument
+// value the libraries reject as InvalidArgument), 128 + N after signal N (cli/signals.h).
+// Every error is one line on stderr, with control characters in it escaped.
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <new>
 #include <string>
 #include <vector>
@@ -12,6 +15,7 @@
 #include "cli/data_command.h"
 #include "cli/gnn_command.h"
 #include "cli/match_commands.h"
+#include "cli/signals.h"
 #include "runtime/build_info.h"
 #include "runtime/error.h"
 
@@ -19,11 +23,17 @@ namespace {
 
 constexpr int kFailure = 1;
 constexpr int kUsageError = 2;
-constexpr int kInterrupted = 130;
 
-int fail(const char* message) {
-  std::fprintf(stderr, "graphmini: error: %s\n", message);
-  return kFailure;
+int fail(int code, const std::string& message) {
+  std::fprintf(stderr, "graphmini: error: %s\n", graphmini::printable(message).c_str());
+  return code;
+}
+
+// Standard output is buffered: a write that failed (a full disk, a closed pipe) shows only
+// when the buffer is flushed, so every command ends by flushing and checking it.
+int flush_standard_output() {
+  if (std::fflush(stdout) == 0 && std::ferror(stdout) == 0) return 0;
+  return fail(kFailure, std::string("cannot write standard output: ") + std::strerror(errno));
 }
 
 // One line for a command-line error, naming the --help of the deepest command that was parsed.
@@ -46,6 +56,8 @@ std::string usage_message(const CLI::App& app, const CLI::ParseError& error) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  graphmini::cli::reserve_standard_descriptors();
+  graphmini::cli::handle_termination_signals();
   CLI::App app{
       "graphmini: subgraph counting and GNN training on one graph store.\n"
       "Run 'graphmini COMMAND --help' for the options of a command."};
@@ -59,22 +71,18 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
-    return app.exit(e);  // --help, --version
+    const int code = app.exit(e);  // --help, --version
+    return code != 0 ? code : flush_standard_output();
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "graphmini: error: %s\n", usage_message(app, e).c_str());
-    return kUsageError;
+    return fail(kUsageError, usage_message(app, e));
   } catch (const graphmini::InvalidArgument& e) {
-    std::fprintf(stderr, "graphmini: error: %s\n", e.what());
-    return kUsageError;
-  } catch (const graphmini::cli::Interrupted& e) {
-    std::fprintf(stderr, "graphmini: %s\n", e.what());
-    return kInterrupted;
+    return fail(kUsageError, e.what());
   } catch (const graphmini::Error& e) {
-    return fail(e.what());
+    return fail(kFailure, e.what());
   } catch (const std::bad_alloc&) {
-    return fail("out of memory");
+    return fail(kFailure, "out of memory");
   } catch (const std::exception& e) {
-    return fail(e.what());
+    return fail(kFailure, e.what());
   }
-  return 0;
+  return flush_standard_output();
 }

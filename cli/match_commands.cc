@@ -8,8 +8,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <csignal>
 #include <cstdio>
+#include <exception>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "cli/format.h"
+#include "cli/options.h"
 #include "cli/progress.h"
 #include "compiler/codegen.h"
 #include "compiler/engine.h"
@@ -36,13 +37,6 @@ namespace graphmini::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Set by SIGINT; the executor polls it and stops.
-std::atomic<bool> interrupted{false};
-
-extern "C" void on_interrupt(int) {
-  interrupted.store(true);
-}
 
 struct MatchOptions {
   std::string graph;
@@ -83,40 +77,43 @@ JitOptions jit_options(const MatchOptions& options) {
   return {!options.no_cache, {}};
 }
 
+constexpr const char* kOutputHelp =
+    "write here instead of standard output: a file appears complete or not at all (written "
+    "beside and renamed; a link's target is written; mode and umask are kept); a device or "
+    "FIFO is written straight; - is standard output";
+
+constexpr const char* kPatternHelp =
+    "pattern: a name (triangle, diamond, P1 ...), an adjacency matrix (0110...), an edge list "
+    "(0-1,1-2,2-0), or a pattern file: an argument is read as a file exactly when it contains "
+    "a '/' (./triangle) or is - (standard input)";
+
 void add_common_options(CLI::App& command, MatchOptions& options, bool with_pattern) {
-  command.add_option("-g,--graph", options.graph, "graph file, dataset folder or generator spec")
+  command
+      .add_option("-g,--graph", options.graph,
+                  "graph file (- for standard input; pipes and FIFOs work, read once), dataset "
+                  "folder or generator spec")
       ->required();
   if (with_pattern) {
-    command
-        .add_option("-p,--pattern", options.pattern,
-                    "pattern: a name (triangle, diamond, P1 ...), an adjacency matrix "
-                    "(0110...), an edge list (0-1,1-2,2-0) or a pattern file")
-        ->required();
+    command.add_option("-p,--pattern", options.pattern, kPatternHelp)->required();
     command.add_option("--induced", options.induced, "edge: distinct subgraphs; vertex: induced")
         ->check(CLI::IsMember({"edge", "vertex"}))
         ->capture_default_str();
   }
-  command.add_option("-t,--threads", options.threads, "worker threads (default: all cores)")
-      ->check(CLI::Range(1, 4096));
+  add_number(command, "-t,--threads", options.threads, 1, 4096,
+             "worker threads (default: all cores)");
 }
 
-// Everything a matching command holds while it runs: thread limit, Ctrl-C handling and the
-// progress line.
+// Everything a matching command holds while it runs: thread limit, a stop flag and the
+// progress line. (Ctrl-C is cli/signals.h's: it ends the process.)
 class Session {
  public:
   explicit Session(const MatchOptions& options)
       : threads_(options.threads > 0 ? options.threads : tbb::info::default_concurrency()),
         control_(tbb::global_control::max_allowed_parallelism, threads_),
-        show_progress_(::isatty(STDERR_FILENO) != 0) {
-    interrupted.store(false);
-    previous_handler_ = std::signal(SIGINT, on_interrupt);
-  }
+        show_progress_(::isatty(STDERR_FILENO) != 0) {}
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
-  ~Session() {
-    stop_progress();
-    std::signal(SIGINT, previous_handler_);
-  }
+  ~Session() { stop_progress(); }
 
   int threads() const { return threads_; }
 
@@ -127,14 +124,14 @@ class Session {
       finished_ = false;
       reporter_ = std::thread([this, vertices, what] { report(vertices, what); });
     }
-    return {&interrupted, &done_};
+    return {&stop_, &done_};
   }
 
-  // Ends the progress line; throws Interrupted after Ctrl-C.
-  void finish(const RunResult& result) {
-    stop_progress();
-    if (result.stopped && interrupted.load()) throw Interrupted();
-  }
+  // Asks the running kernel to stop (its output can no longer be written).
+  void stop() { stop_.store(true); }
+
+  // Ends the progress line.
+  void finish() { stop_progress(); }
 
  private:
   void report(VertexId vertices, const std::string& what) {
@@ -164,7 +161,7 @@ class Session {
   int threads_;
   tbb::global_control control_;
   bool show_progress_;
-  void (*previous_handler_)(int) = nullptr;
+  std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> done_{0};
   std::thread reporter_;
   std::mutex mutex_;
@@ -227,29 +224,28 @@ void run_count(const MatchOptions& options) {
       loaded.graph,
       session.run_options(loaded.graph.num_vertices(), "counting " + prepared.pattern.name()));
   const double run_seconds = seconds_since(start);
-  session.finish(result);
+  session.finish();
   if (options.json) {
-    const nlohmann::json out = {
-        {"count", result.count},
-        {"pattern", prepared.pattern.name()},
-        {"pattern_edges", prepared.pattern.edge_list()},
-        {"induced", options.induced},
-        {"graph", options.graph},
-        {"vertices", loaded.graph.num_vertices()},
-        {"edges", loaded.graph.num_edges()},
-        {"threads", session.threads()},
-        {"engine", options.engine},
-        {"prune", options.prune},
-        // The interpreter reads whole neighbour lists: it builds none.
-        {"minigraphs", compiled.executable.engine() == Engine::jit
-                           ? built_minigraphs(compiled.executable.plan())
-                           : 0},
-        {"kernel_cached", compiled.executable.from_cache()},
-        {"seconds",
-         {{"load", loaded.load_seconds},
-          {"plan", prepared.plan_seconds},
-          {"compile", compiled.seconds},
-          {"run", run_seconds}}}};
+    const nlohmann::json out = {{"count", result.count},
+                                {"pattern", prepared.pattern.name()},
+                                {"pattern_edges", prepared.pattern.edge_list()},
+                                {"induced", options.induced},
+                                {"graph", options.graph},
+                                {"vertices", loaded.graph.num_vertices()},
+                                {"edges", loaded.graph.num_edges()},
+                                {"threads", session.threads()},
+                                {"engine", options.engine},
+                                {"prune", options.prune},
+                                // The interpreter reads whole neighbour lists: it builds none.
+                                {"minigraphs", compiled.executable.engine() == Engine::jit
+                                                   ? built_minigraphs(compiled.executable.plan())
+                                                   : 0},
+                                {"kernel_cached", compiled.executable.from_cache()},
+                                {"seconds",
+                                 {{"load", loaded.load_seconds},
+                                  {"plan", prepared.plan_seconds},
+                                  {"compile", compiled.seconds},
+                                  {"run", run_seconds}}}};
     std::printf("%s\n", out.dump(2).c_str());
     return;
   }
@@ -264,31 +260,33 @@ void run_count(const MatchOptions& options) {
 }
 
 // Writes matches as lines of original vertex ids (in pattern-vertex order) to stdout or a
-// file, through per-thread buffers so that memory stays bounded however many there are.
+// file, through per-thread buffers so that memory stays bounded however many there are. A
+// write that fails (a full disk, a closed pipe) stops the enumeration at once and fails the
+// command; the output file then never appears.
 void run_list(const MatchOptions& options, std::uint64_t limit, const std::string& output) {
   Session session(options);
   const Loaded loaded = load(options.graph);
   const Prepared prepared = prepare(loaded.graph, options, PlanUse::list);
   const Compiled compiled = compile(prepared, options, KernelKind::list);
-  std::optional<AtomicFile> file;
-  if (!output.empty()) file.emplace(output);
+  OutputFile file(output.empty() ? std::string(OutputFile::kStandardOutput) : output);
   std::mutex mutex;
   std::uint64_t written = 0;
-  const auto write = [&](const std::string& text) {
-    if (file) {
-      file->write(text);
-    } else {
-      std::fwrite(text.data(), 1, text.size(), stdout);
-    }
-  };
+  std::exception_ptr write_error;
   std::atomic<std::uint64_t> found{0};
   const Graph& graph = loaded.graph;
   tbb::enumerable_thread_specific<std::string> buffers;
   constexpr std::size_t kFlushBytes = 1 << 16;
   const auto flush = [&](std::string& buffer, std::uint64_t lines) {
     std::lock_guard lock(mutex);
-    write(buffer);
-    written += lines;
+    if (write_error) return;
+    try {
+      file.write(buffer);
+      file.flush();
+      written += lines;
+    } catch (const Error&) {
+      write_error = std::current_exception();
+      session.stop();
+    }
     buffer.clear();
   };
   tbb::enumerable_thread_specific<std::uint64_t> pending_lines(0);
@@ -312,14 +310,14 @@ void run_list(const MatchOptions& options, std::uint64_t limit, const std::strin
   const RunResult result = compiled.executable.list(
       graph, on_match,
       session.run_options(graph.num_vertices(), "listing " + prepared.pattern.name()));
-  session.finish(result);
+  session.finish();
   auto lines = pending_lines.begin();
   for (std::string& buffer : buffers) {
     flush(buffer, *lines);
     ++lines;
   }
-  if (file) file->commit();
-  std::fflush(stdout);
+  if (write_error) std::rethrow_exception(write_error);
+  file.commit();
   std::fprintf(stderr, "%s matches of %s listed%s\n", with_commas(written).c_str(),
                prepared.pattern.name().c_str(), result.stopped ? " (stopped at --limit)" : "");
 }
@@ -334,7 +332,7 @@ void run_motifs(const MatchOptions& options, int size) {
       {parse_engine(options.engine), parse_prune_mode(options.prune), jit_options(options),
        session.run_options(loaded.graph.num_vertices(), "counting motifs")});
   const double run_seconds = seconds_since(start);
-  session.finish({0, interrupted.load()});
+  session.finish();
   if (options.json) {
     nlohmann::json motifs = nlohmann::json::array();
     for (const MotifCount& motif : counts) {
@@ -369,10 +367,11 @@ void run_explain(const MatchOptions& options) {
               prepared.pattern.num_edges(), group.size());
   std::printf("\nchosen plan (estimated cost %.3g):\n%s", prepared.schedule.best.estimated_cost,
               prepared.schedule.best.print().c_str());
-  std::printf("\nminigraphs (--prune %s): %d of %zu candidates built; their costs and savings "
-              "are estimated element comparisons over the whole run\n",
-              options.prune.c_str(), built_minigraphs(prepared.schedule.best),
-              prepared.schedule.best.minigraphs.size());
+  std::printf(
+      "\nminigraphs (--prune %s): %d of %zu candidates built; their costs and savings "
+      "are estimated element comparisons over the whole run\n",
+      options.prune.c_str(), built_minigraphs(prepared.schedule.best),
+      prepared.schedule.best.minigraphs.size());
   std::printf("\nestimated candidates per level:");
   for (const PlanLevel& level : prepared.schedule.best.levels) {
     std::printf(" %.3g", level.estimated_candidates);
@@ -400,7 +399,7 @@ int run_verify(const MatchOptions& options) {
   const Induced induced = parse_induced(options.induced);
   const RunResult engine =
       count_matches(loaded.graph, prepared.schedule.best, session.run_options(0, "engine"));
-  session.finish(engine);
+  session.finish();
   const std::uint64_t vf2 = vf2_count(loaded.graph, prepared.pattern, induced);
   const bool agree = engine.count == vf2;
   if (options.json) {
@@ -426,11 +425,7 @@ void run_compile(const MatchOptions& options, bool listing, const std::string& o
                   .best;
   plan_minigraphs(plan, parse_prune_mode(options.prune), profile);
   const std::string code = generate_kernel(plan, listing ? KernelKind::list : KernelKind::count);
-  if (output.empty()) {
-    std::fwrite(code.data(), 1, code.size(), stdout);
-    return;
-  }
-  AtomicFile file(output);
+  OutputFile file(output.empty() ? std::string(OutputFile::kStandardOutput) : output);
   file.write(code);
   file.commit();
 }
@@ -455,8 +450,9 @@ void add_match_commands(CLI::App& app) {
       "pattern-vertex order");
   add_common_options(*list, *list_options, true);
   add_engine_options(*list, *list_options);
-  list->add_option("--limit", *limit, "stop after this many matches");
-  list->add_option("-o,--output", *output, "write to this file (atomically) instead of stdout");
+  add_number(*list, "--limit", *limit, std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max(),
+             "stop after this many matches");
+  list->add_option("-o,--output", *output, kOutputHelp);
   list->callback([list_options, limit, output] { run_list(*list_options, *limit, *output); });
 
   auto motif_options = std::make_shared<MatchOptions>();
@@ -465,7 +461,7 @@ void add_match_commands(CLI::App& app) {
       "motifs", "Count every connected k-vertex pattern, vertex-induced, in one run");
   add_common_options(*motifs, *motif_options, false);
   add_engine_options(*motifs, *motif_options);
-  motifs->add_option("-k,--size", *size, "pattern size: 3, 4 or 5")->capture_default_str();
+  add_number(*motifs, "-k,--size", *size, 3, 5, "pattern size");
   motifs->add_flag("--json", motif_options->json, "print one JSON object");
   motifs->callback([motif_options, size] { run_motifs(*motif_options, *size); });
 
@@ -483,10 +479,7 @@ void add_match_commands(CLI::App& app) {
       "compile",
       "Write the C++ kernel generated for a pattern (the code the JIT compiles); it includes "
       "only runtime/kernel_abi.h");
-  compile
-      ->add_option("-p,--pattern", compile_options->pattern,
-                   "pattern: a name, an adjacency matrix, an edge list or a pattern file")
-      ->required();
+  compile->add_option("-p,--pattern", compile_options->pattern, kPatternHelp)->required();
   compile
       ->add_option("--induced", compile_options->induced,
                    "edge: distinct subgraphs; vertex: induced")
@@ -498,8 +491,7 @@ void add_match_commands(CLI::App& app) {
   add_prune_option(*compile, *compile_options);
   compile->add_flag("--list", *compile_listing,
                     "generate the listing kernel instead of the counting one");
-  compile->add_option("-o,--output", *compile_output,
-                      "write to this file (atomically) instead of stdout");
+  compile->add_option("-o,--output", *compile_output, kOutputHelp);
   compile->callback([compile_options, compile_listing, compile_output] {
     run_compile(*compile_options, *compile_listing, *compile_output);
   });

@@ -42,7 +42,6 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <initializer_list>
 #include <iterator>
 #include <memory>
@@ -56,6 +55,7 @@
 
 #include "runtime/build_info.h"
 #include "runtime/files.h"
+#include "runtime/input.h"
 #endif
 
 namespace graphmini {
@@ -408,14 +408,27 @@ std::uint64_t checksum(std::string_view bytes) {
   return llvm::xxHash64(llvm::StringRef(bytes.data(), bytes.size()));
 }
 
-// The cached object for `key`, or nullopt when the entry is missing, truncated, corrupted or
+// Kernels compile to objects of tens of kilobytes; a larger entry is not one of ours.
+constexpr std::uintmax_t kLargestCacheEntry = std::uintmax_t{64} << 20;
+
+// The cached object for `key`, or nullopt when the entry is missing, not a regular file (a
+// folder, a FIFO: never opened, so never waited on), too large, truncated, corrupted or
 // written for another key or format: all of these are misses that a compile overwrites.
 std::optional<std::string> read_cache_entry(const std::filesystem::path& path,
                                             const CacheKey& key) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad() || bytes.size() < sizeof(EntryHeader)) return std::nullopt;
+  std::error_code error;
+  const auto status = std::filesystem::symlink_status(path, error);
+  if (error || !std::filesystem::is_regular_file(status) ||
+      std::filesystem::file_size(path, error) > kLargestCacheEntry || error) {
+    return std::nullopt;
+  }
+  std::string bytes;
+  try {
+    bytes = Input(path).read_all(kLargestCacheEntry, "kernel cache entry");
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  if (bytes.size() < sizeof(EntryHeader)) return std::nullopt;
   EntryHeader header;
   std::memcpy(&header, bytes.data(), sizeof header);
   const std::string_view payload = std::string_view(bytes).substr(sizeof header);
@@ -435,6 +448,13 @@ void write_cache_entry(const std::filesystem::path& path, const CacheKey& key,
   std::error_code error;
   std::filesystem::create_directories(path.parent_path(), error);
   if (error) return;
+  // Whatever else stands at the entry's name (a folder, a FIFO, a link) is not ours to write
+  // through: it goes, so that the entry can be a regular file again.
+  const auto status = std::filesystem::symlink_status(path, error);
+  if (!error && !std::filesystem::is_regular_file(status)) {
+    std::filesystem::remove_all(path, error);
+    if (error) return;
+  }
   EntryHeader header{};
   std::memcpy(header.magic, kCacheMagic, sizeof kCacheMagic);
   header.format = kCacheFormat;
@@ -442,7 +462,7 @@ void write_cache_entry(const std::filesystem::path& path, const CacheKey& key,
   header.payload_size = object.size();
   header.payload_checksum = checksum(object);
   try {
-    AtomicFile file(path);
+    OutputFile file(path);
     file.write(std::as_bytes(std::span(&header, 1)));
     file.write(object);
     file.commit();
@@ -472,7 +492,12 @@ CompiledKernel jit_compile(const std::string& source, const JitOptions& options)
       key = cache_key(source, target);
       entry = folder / (hex(key) + ".gmko");
       if (const std::optional<std::string> object = read_cache_entry(entry, key)) {
-        return finish(load_object(*object), /*from_cache=*/true);
+        // An entry that passes its checksum but does not load (written by a broken build,
+        // say) is a miss like any other: the compile below overwrites it.
+        try {
+          return finish(load_object(*object), /*from_cache=*/true);
+        } catch (const Error&) {
+        }
       }
     }
   }

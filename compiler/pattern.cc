@@ -32,6 +32,7 @@
 #include <system_error>
 
 #include "runtime/error.h"
+#include "runtime/input.h"
 
 namespace graphmini {
 namespace {
@@ -69,10 +70,6 @@ constexpr NamedPattern kNamedPatterns[] = {
     {"P7", "011110101011110010100001111000010100"},
     {"P8", "0111111101111111011111110111111101111111001111100"},
 };
-
-std::string in_quotes(std::string_view text) {
-  return "'" + std::string(text) + "'";
-}
 
 std::string vertex_count(int size) {
   return std::to_string(size) + (size == 1 ? " vertex" : " vertices");
@@ -206,15 +203,15 @@ Pattern pattern_from_edge_list(std::string_view spec) {
     const std::optional<int> u = parse_vertex_id(first);
     const std::optional<int> v = parse_vertex_id(second);
     if (!u || !v) {
-      throw InvalidArgument(in_quotes(edge) + " is not an edge 'u-v' of vertex numbers");
+      throw InvalidArgument(quote(edge) + " is not an edge 'u-v' of vertex numbers");
     }
     if (*u >= kMaxPatternSize) throw InvalidArgument(out_of_range(first));
     if (*v >= kMaxPatternSize) throw InvalidArgument(out_of_range(second));
     if (*u == *v) throw InvalidArgument("self-loop on vertex " + std::to_string(*u));
     const auto key = std::minmax(*u, *v);
     if (const auto earlier = written.find(key); earlier != written.end()) {
-      throw InvalidArgument("duplicate edge " + in_quotes(edge) + " (same as " +
-                            in_quotes(earlier->second) + ")");
+      throw InvalidArgument("duplicate edge " + quote(edge) + " (same as " +
+                            quote(earlier->second) + ")");
     }
     written.emplace(key, std::string(edge));
     edges.emplace_back(*u, *v);
@@ -222,21 +219,6 @@ Pattern pattern_from_edge_list(std::string_view spec) {
   }
   check_every_vertex_on_an_edge(largest + 1, edges);
   return Pattern(largest + 1, edges);
-}
-
-std::string read_whole_file(const std::string& path) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) throw IoError("cannot open", path, errno);
-  std::string text;
-  std::array<char, 4096> buffer;
-  std::size_t got = 0;
-  while ((got = std::fread(buffer.data(), 1, buffer.size(), file)) > 0)
-    text.append(buffer.data(), got);
-  const bool failed = std::ferror(file) != 0;
-  const int error = errno;
-  std::fclose(file);
-  if (failed) throw IoError("cannot read", path, error);
-  return text;
 }
 
 std::vector<std::string_view> split_whitespace(std::string_view line) {
@@ -252,8 +234,10 @@ std::vector<std::string_view> split_whitespace(std::string_view line) {
   return tokens;
 }
 
-Pattern pattern_from_file(const std::string& path) {
-  const std::string text = read_whole_file(path);
+Pattern pattern_from_file(const std::string& spec) {
+  Input input(spec);
+  const std::string& path = input.name();
+  const std::string text = input.read_all(kMaxPatternFileBytes, "a pattern file");
   std::vector<std::pair<int, int>> edges;
   std::map<std::pair<int, int>, std::uint64_t> edge_lines;
   std::array<std::optional<Label>, kMaxPatternSize> labels;
@@ -272,14 +256,14 @@ Pattern pattern_from_file(const std::string& path) {
     if (tokens.empty()) continue;
     const auto vertex_id = [&](std::string_view token) {
       const std::optional<int> id = parse_vertex_id(token);
-      if (!id) throw ParseError(path, line_number, in_quotes(token) + " is not a vertex number");
+      if (!id) throw ParseError(path, line_number, quote(token) + " is not a vertex number");
       if (*id >= kMaxPatternSize) throw ParseError(path, line_number, out_of_range(token));
       return *id;
     };
     if (tokens[0] == "v") {
       if (tokens.size() != 3) {
         throw ParseError(path, line_number,
-                         "a label line reads 'v ID LABEL', got " + in_quotes(trim(line)));
+                         "a label line reads 'v ID LABEL', got " + quote(trim(line)));
       }
       const int v = vertex_id(tokens[1]);
       Label label = 0;
@@ -287,7 +271,7 @@ Pattern pattern_from_file(const std::string& path) {
           std::from_chars(tokens[2].data(), tokens[2].data() + tokens[2].size(), label);
       if (error != std::errc{} || end != tokens[2].data() + tokens[2].size()) {
         throw ParseError(path, line_number,
-                         "label " + in_quotes(tokens[2]) + " is not an unsigned 32-bit integer");
+                         "label " + quote(tokens[2]) + " is not an unsigned 32-bit integer");
       }
       if (labels[v]) {
         throw ParseError(path, line_number,
@@ -311,7 +295,7 @@ Pattern pattern_from_file(const std::string& path) {
     } else {
       throw ParseError(
           path, line_number,
-          "expected an edge 'u v' or a label line 'v ID LABEL', got " + in_quotes(trim(line)));
+          "expected an edge 'u v' or a label line 'v ID LABEL', got " + quote(trim(line)));
     }
   }
 
@@ -342,7 +326,7 @@ Pattern pattern_from_file(const std::string& path) {
     }
     return Pattern(size, edges, std::move(vertex_labels));
   } catch (const InvalidArgument& error) {
-    throw InvalidArgument("pattern file " + in_quotes(path) + ": " + error.what());
+    throw FormatError(path, error.what());
   }
 }
 
@@ -554,8 +538,7 @@ bool Pattern::operator==(const Pattern& other) const {
 }
 
 Pattern parse_pattern(std::string_view spec) {
-  std::error_code ignored;
-  if (!spec.empty() && std::filesystem::exists(std::filesystem::path(spec), ignored)) {
+  if (spec == Input::kStandardInput || spec.find('/') != std::string_view::npos) {
     return pattern_from_file(std::string(spec));
   }
   const std::string_view text = trim(spec);
@@ -564,12 +547,15 @@ Pattern parse_pattern(std::string_view spec) {
     if (looks_like_edge_list(text)) return pattern_from_edge_list(text);
     if (looks_like_matrix(text)) return pattern_from_matrix(text);
   } catch (const InvalidArgument& error) {
-    throw InvalidArgument("pattern " + in_quotes(spec) + ": " + error.what());
+    throw InvalidArgument("pattern " + quote(spec) + ": " + error.what());
   }
-  throw InvalidArgument("pattern " + in_quotes(spec) +
-                        ": not a pattern name, an adjacency matrix, an edge list or a file "
-                        "(names: " +
-                        names_list() + ")");
+  std::error_code ignored;
+  const bool file_exists = std::filesystem::exists(std::filesystem::path(spec), ignored);
+  throw InvalidArgument(
+      "pattern " + quote(spec) +
+      ": not a pattern name, an adjacency matrix or an edge list (names: " + names_list() + ")" +
+      (file_exists ? "; to read the file of that name, write ./" + printable(spec)
+                   : std::string()));
 }
 
 std::vector<std::string> pattern_names() {

@@ -9,10 +9,14 @@
 //   * an adjacency matrix string, k*k characters '0'/'1', row-major (GraphMini's notation),
 //     which must be symmetric with a zero diagonal;
 //   * an edge list "0-1,1-2,2-0" (vertices numbered from 0, every vertex on some edge);
-//   * a path to a pattern file: one edge "u v" per line, '#' comments, and optional vertex
-//     label lines "v ID LABEL" (then every vertex needs one).
+//   * a pattern file: one edge "u v" per line, '#' comments, and optional vertex label lines
+//     "v ID LABEL" (then every vertex needs one); at most kMaxPatternFileBytes.
+// A spec is read as a file exactly when it contains a '/' or is "-" (standard input), so a
+// file that happens to be called "triangle" never stands in for the pattern of that name:
+// write ./triangle to read it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -30,6 +34,8 @@ enum class Induced { edge, vertex };
 
 inline constexpr int kMinPatternSize = 2;
 inline constexpr int kMaxPatternSize = 10;
+// A pattern has at most 45 edges; a file far larger is not a pattern file (or is endless).
+inline constexpr std::size_t kMaxPatternFileBytes = std::size_t{1} << 20;
 
 // A set of pattern vertices as a bit mask (bit v = vertex v).
 using PatternMask = std::uint32_t;
@@ -70,7 +76,7 @@ class Pattern {
 };
 
 // Parses a spec (see the file comment). Throws InvalidArgument for a bad spec, IoError for an
-// unreadable pattern file and ParseError (file and line) for a malformed one.
+// unreadable pattern file, ParseError (file and line) or FormatError for a malformed one.
 Pattern parse_pattern(std::string_view spec);
 
 // The named patterns, in the order of the file comment.

@@ -36,7 +36,7 @@ namespace {
 constexpr std::size_t kPieceBytes = std::size_t{256} << 10;
 constexpr std::size_t kPiecesPerThread = 4;
 constexpr std::size_t kMinChunkBytes = std::size_t{1} << 20;
-constexpr std::size_t kMaxChunkBytes = std::size_t{64} << 20;
+constexpr std::size_t kMaxChunkBytes = TextInput::kMaxLineBytes;
 
 // Typical SNAP lines ("123456\t654321\n") take about seven bytes per endpoint; the estimate
 // errs low so the endpoint array is rarely reserved much larger than it ends up.
@@ -66,13 +66,7 @@ inline bool is_separator(char c) {
 
 std::string quoted_token(const char* at, const char* end) {
   Cursor cursor{at, end};
-  const std::string_view word = scan_word(cursor);
-  std::string quoted;
-  quoted.reserve(word.size() + 2);
-  quoted += '\'';
-  quoted += word;
-  quoted += '\'';
-  return quoted;
+  return quote(scan_word(cursor));
 }
 
 // Parses the line that starts at `p` whatever its shape, writing its two ids (if it is an
@@ -252,14 +246,26 @@ constexpr std::size_t kWriteBatch = std::size_t{1} << 20;
 
 }  // namespace
 
+EdgeList read_edge_list(TextInput& input, std::size_t expected_endpoints);
+
 EdgeList read_edge_list(const std::filesystem::path& path) {
   TextInput input(path, chunk_bytes());
-  std::vector<std::uint64_t> endpoints;
   // Sized from the file so that the array is not regrown (and copied) as it fills; for gzip
   // input this undershoots and the array grows as usual. Reserving touches no memory.
   std::error_code size_unknown;
   const std::uintmax_t file_bytes = std::filesystem::file_size(path, size_unknown);
-  if (!size_unknown) endpoints.reserve(file_bytes / kTypicalBytesPerEndpoint);
+  return read_edge_list(input, size_unknown ? 0 : file_bytes / kTypicalBytesPerEndpoint);
+}
+
+EdgeList read_edge_list(TextInput& input) {
+  return read_edge_list(input, 0);
+}
+
+// Reads the edge list, reserving room for `expected_endpoints` (an estimate from the size of
+// the file, 0 when unknown) up front.
+EdgeList read_edge_list(TextInput& input, std::size_t expected_endpoints) {
+  std::vector<std::uint64_t> endpoints;
+  endpoints.reserve(expected_endpoints);
 
   std::vector<Piece> pieces;
   std::vector<std::size_t> starts;
@@ -298,8 +304,12 @@ Graph read_edge_list_graph(const std::filesystem::path& path) {
   return build_graph(read_edge_list(path));
 }
 
+Graph read_edge_list_graph(TextInput& input) {
+  return build_graph(read_edge_list(input));
+}
+
 void write_edge_list(const Graph& graph, const std::filesystem::path& path) {
-  AtomicFile file(path);
+  OutputFile file(path);
   const bool oriented = graph.orientation() == Orientation::oriented;
   std::string text;
   text.reserve(kWriteBatch + 64);

@@ -14,13 +14,16 @@
 
 #include <filesystem>
 
+#include "datasets/text_input.h"
 #include "runtime/graph.h"
 #include "runtime/graph_builder.h"
 
 namespace graphmini::datasets {
 
 EdgeList read_edge_list(const std::filesystem::path& path);
+EdgeList read_edge_list(TextInput& input);
 Graph read_edge_list_graph(const std::filesystem::path& path);
+Graph read_edge_list_graph(TextInput& input);
 
 void write_edge_list(const Graph& graph, const std::filesystem::path& path);
 

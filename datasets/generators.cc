@@ -38,6 +38,7 @@
 
 #include "datasets/random.h"
 #include "runtime/error.h"
+#include "runtime/memory.h"
 #include "runtime/parallel.h"
 
 namespace graphmini::datasets {
@@ -337,6 +338,8 @@ EdgeList generate_kronecker(const KroneckerOptions& options) {
   check_kronecker(options);
   const std::uint64_t n = std::uint64_t{1} << options.scale;
   const std::uint64_t m = std::uint64_t{options.edge_factor} << options.scale;
+  // The pairs, and as much again twice over while build_graph symmetrises and sorts them.
+  require_memory(3 * m * sizeof(Edge), "a Kronecker graph of " + std::to_string(m) + " pairs");
 
   auto threshold = [](double cumulative) {
     return static_cast<std::uint64_t>(std::llround(std::min(cumulative, 1.0) * 0x1.0p32));
@@ -371,6 +374,10 @@ EdgeList generate_erdos_renyi(const ErdosRenyiOptions& options) {
                " vertices");
   }
 
+  const std::uint64_t sampled = std::min(options.edges, total - options.edges);
+  require_memory(2 * sampled * sizeof(std::uint64_t) + 3 * options.edges * sizeof(Edge),
+                 "an Erdos-Renyi graph of " + std::to_string(options.edges) + " edges");
+
   EdgeList result;
   result.num_vertices = n;
   if (options.edges > total / 2) {
@@ -389,6 +396,11 @@ EdgeList generate_erdos_renyi(const ErdosRenyiOptions& options) {
 
 Dataset generate_csbm(const CsbmOptions& options) {
   check_csbm(options);
+  // Features, and the edges three times over while the graph is built.
+  const double edges = static_cast<double>(options.nodes) * options.average_degree / 2;
+  require_memory(options.nodes * std::uint64_t{options.features} * sizeof(float) +
+                     static_cast<std::uint64_t>(3 * edges * sizeof(Edge)),
+                 "a csbm dataset of " + std::to_string(options.nodes) + " nodes");
   const std::uint64_t n = options.nodes;
   const std::uint64_t classes = options.classes;
   const std::uint64_t features = options.features;

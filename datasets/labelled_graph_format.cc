@@ -31,7 +31,7 @@ struct Vertex {
 // Reads the lines of a .lg file one at a time, with their numbers.
 class LineReader {
  public:
-  explicit LineReader(const std::filesystem::path& path) : input_(path) {}
+  explicit LineReader(TextInput& input) : input_(input) {}
 
   // The next line without its newline, or nullopt at the end of the file.
   std::optional<std::string_view> next() {
@@ -52,7 +52,7 @@ class LineReader {
   }
 
  private:
-  TextInput input_;
+  TextInput& input_;
   TextInput::Chunk chunk_;
   Cursor cursor_{nullptr, nullptr};
   std::uint64_t line_ = 0;
@@ -76,14 +76,14 @@ class LineParser {
     const auto value = scan_unsigned(digits);
     if (!value &&
         std::all_of(token.begin(), token.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      throw reader_.error(std::string(what) + " " + quoted(token) + " is too large");
+      throw reader_.error(std::string(what) + " " + quote(token) + " is too large");
     }
     if (!value || !digits.done()) {
       throw reader_.error(std::string("expected ") + what + " (an unsigned integer), found " +
-                          quoted(token));
+                          quote(token));
     }
     if (*value > max) {
-      throw reader_.error(std::string(what) + " " + quoted(token) + " is larger than " +
+      throw reader_.error(std::string(what) + " " + quote(token) + " is larger than " +
                           std::to_string(max));
     }
     return *value;
@@ -92,7 +92,7 @@ class LineParser {
   void expect_end(const char* after) {
     const std::string_view extra = word();
     if (!extra.empty()) {
-      throw reader_.error("unexpected token " + quoted(extra) + " after " + after);
+      throw reader_.error("unexpected token " + quote(extra) + " after " + after);
     }
   }
 
@@ -104,22 +104,19 @@ class LineParser {
 constexpr std::uint64_t kAnyId = std::numeric_limits<std::uint64_t>::max();
 constexpr std::uint64_t kAnyLabel = std::numeric_limits<Label>::max();
 
-// The line number of the `k`-th (0-based) edge line of the file.
-std::uint64_t line_of_edge(const std::filesystem::path& path, std::uint64_t k) {
-  LineReader reader(path);
-  while (const auto line = reader.next()) {
-    LineParser parser(*line, reader);
-    if (parser.word() == "e" && k-- == 0) return reader.line();
-  }
-  return reader.line();
-}
-
 }  // namespace
 
 Graph read_labelled_graph(const std::filesystem::path& path) {
-  LineReader reader(path);
+  TextInput input(path);
+  return read_labelled_graph(input);
+}
+
+Graph read_labelled_graph(TextInput& input) {
+  LineReader reader(input);
   std::vector<Vertex> vertices;
-  std::vector<std::uint64_t> endpoints;  // ids as in the file, two per edge
+  std::vector<std::uint64_t> endpoints;   // ids as in the file, two per edge
+  std::vector<std::uint64_t> edge_lines;  // for errors found after reading (the input may be
+                                          // a pipe, which cannot be read twice)
   std::uint64_t header_line = 0;
   bool seen_body = false;
   while (const auto line = reader.next()) {
@@ -137,6 +134,7 @@ Graph read_labelled_graph(const std::filesystem::path& path) {
       endpoints.push_back(parser.number("vertex id", kAnyId));
       parser.word();  // the edge label, if any, is ignored
       parser.expect_end("'e <u> <v> [label]'");
+      edge_lines.push_back(reader.line());
       seen_body = true;
     } else if (kind == "t") {
       if (header_line != 0) {
@@ -152,7 +150,7 @@ Graph read_labelled_graph(const std::filesystem::path& path) {
       parser.expect_end("'t # <number>'");
       header_line = reader.line();
     } else {
-      throw reader.error("unknown line type " + quoted(kind) + "; expected 't', 'v' or 'e'");
+      throw reader.error("unknown line type " + quote(kind) + "; expected 't', 'v' or 'e'");
     }
   }
 
@@ -188,7 +186,7 @@ Graph read_labelled_graph(const std::filesystem::path& path) {
       find_first(endpoints.size(), [&](std::uint64_t i) { return !declared(endpoints[i]); });
   if (bad < endpoints.size()) {
     throw ParseError(
-        reader.name(), line_of_edge(path, bad / 2),
+        reader.name(), edge_lines[bad / 2],
         "edge names vertex " + std::to_string(endpoints[bad]) + ", which no 'v' line declares");
   }
 

@@ -51,13 +51,19 @@ using StringMap = std::unordered_map<std::string, Value, StringHash, std::equal_
 
 constexpr std::string_view kContentSuffix = ".content";
 
+// Whether `path` is something to read: a file, FIFO or device, not a folder.
+bool is_readable_entry(const fs::path& path) {
+  std::error_code error;
+  const fs::file_status status = fs::status(path, error);
+  return !error && fs::exists(status) && !fs::is_directory(status);
+}
+
 // `base` itself when it exists, else `base`.gz, else nothing.
 std::optional<fs::path> plain_or_gzip(const fs::path& base) {
-  std::error_code error;
-  if (fs::is_regular_file(base, error)) return base;
+  if (is_readable_entry(base)) return base;
   fs::path gzip = base;
   gzip += ".gz";
-  if (fs::is_regular_file(gzip, error)) return gzip;
+  if (is_readable_entry(gzip)) return gzip;
   return std::nullopt;
 }
 
@@ -69,7 +75,7 @@ std::set<std::string> content_names(const fs::path& folder) {
     std::string file = it->path().filename().string();
     if (file.ends_with(".gz")) file.resize(file.size() - 3);
     if (file.size() > kContentSuffix.size() && file.ends_with(kContentSuffix) &&
-        it->is_regular_file(error)) {
+        is_readable_entry(it->path())) {
       names.insert(file.substr(0, file.size() - kContentSuffix.size()));
     }
   }
@@ -103,6 +109,25 @@ std::string dataset_name(const fs::path& folder) {
     listed += (listed.empty() ? "" : ", ") + name + ".content";
   throw InvalidArgument("LINQS folder '" + folder.string() + "' holds several datasets (" + listed +
                         "); none is named after the folder");
+}
+
+// The NAME of every X.NAME-split.tsv[.gz] in the folder, for messages.
+std::string split_names(const fs::path& folder, const std::string& dataset) {
+  const std::string prefix = dataset + ".";
+  std::set<std::string> names;
+  std::error_code error;
+  for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+    std::string file = it->path().filename().string();
+    if (file.ends_with(".gz")) file.resize(file.size() - 3);
+    if (file.starts_with(prefix) && file.ends_with("-split.tsv") &&
+        file.size() > prefix.size() + 10) {
+      names.insert(file.substr(prefix.size(), file.size() - prefix.size() - 10));
+    }
+  }
+  std::string listed;
+  for (const auto& split : names)
+    listed += (listed.empty() ? "" : ", ") + split;
+  return listed.empty() ? "none" : listed;
 }
 
 fs::path required_file(const fs::path& folder, const std::string& file) {
@@ -186,9 +211,8 @@ void parse_content_piece(std::string_view text, const ContentLayout& layout, Con
       if (!single || (value != '0' && value != '1')) {
         if (count_words(line_start, cursor.end) != features + 2) return wrong_columns(line_start);
         const std::string_view token = scan_word(cursor);
-        return fail(line_start, "feature " + std::to_string(column + 1) + " of paper '" +
-                                    std::string(id) + "' is '" + std::string(token) +
-                                    "', expected 0 or 1");
+        return fail(line_start, "feature " + std::to_string(column + 1) + " of paper " + quote(id) +
+                                    " is " + quote(token) + ", expected 0 or 1");
       }
       if (value == '1') piece.columns.push_back(static_cast<std::uint32_t>(column));
       cursor.at = next;
@@ -289,7 +313,7 @@ void read_content(const fs::path& path, Nodes& nodes, std::size_t& num_features)
         if (!nodes.add(piece.ids[row])) {
           throw input.error_at(
               chunk, piece.ids[row].data(),
-              "paper id '" + std::string(piece.ids[row]) + "' appears twice in the .content file");
+              "paper id " + quote(piece.ids[row]) + " appears twice in the .content file");
         }
         nodes.labels.push_back(nodes.class_of(piece.classes[row]));
         nodes.columns.insert(nodes.columns.end(), piece.columns.begin() + row_begin,
@@ -390,7 +414,7 @@ std::vector<Split> read_split(const fs::path& path, const Nodes& nodes) {
     const auto node = nodes.index.find(id);
     if (node == nodes.index.end()) {
       throw ParseError(name, line,
-                       "unknown paper id '" + std::string(id) + "' (not in .content or .cites)");
+                       "unknown paper id " + quote(id) + " (not in .content or .cites)");
     }
     Split value;
     if (which == "train") {
@@ -401,10 +425,15 @@ std::vector<Split> read_split(const fs::path& path, const Nodes& nodes) {
       value = Split::test;
     } else {
       throw ParseError(name, line,
-                       "unknown split '" + std::string(which) + "', expected train, val or test");
+                       "unknown split " + quote(which) + ", expected train, val or test");
     }
     if (listed[node->second]) {
-      throw ParseError(name, line, "paper id '" + std::string(id) + "' is listed twice");
+      throw ParseError(name, line, "paper id " + quote(id) + " is listed twice");
+    }
+    if (nodes.labels[node->second] == kNoClass) {
+      throw ParseError(name, line,
+                       "paper id " + quote(id) +
+                           " has no class (it is only in .cites), so it cannot be in a split");
     }
     listed[node->second] = true;
     split[node->second] = value;
@@ -414,8 +443,14 @@ std::vector<Split> read_split(const fs::path& path, const Nodes& nodes) {
 
 }  // namespace
 
-Dataset read_linqs(const fs::path& folder) {
+Dataset read_linqs(const fs::path& folder, const std::string& split) {
   const std::string name = dataset_name(folder);
+  const std::optional<fs::path> split_file = [&]() -> std::optional<fs::path> {
+    if (split.empty()) return plain_or_gzip(folder / (name + ".planetoid-split.tsv"));
+    if (auto found = plain_or_gzip(folder / (name + "." + split + "-split.tsv"))) return found;
+    throw InvalidArgument("no split " + quote(split) + " in LINQS folder '" + folder.string() +
+                          "' (available: " + split_names(folder, name) + ")");
+  }();
   const fs::path content = required_file(folder, name + ".content");
   const fs::path cites = required_file(folder, name + ".cites");
 
@@ -426,12 +461,7 @@ Dataset read_linqs(const fs::path& folder) {
   const std::size_t n = nodes.ids.size();
 
   NodeData data;
-  data.split = [&] {
-    if (auto split_file = plain_or_gzip(folder / (name + ".planetoid-split.tsv"))) {
-      return read_split(*split_file, nodes);
-    }
-    return std::vector<Split>(n, Split::none);
-  }();
+  data.split = split_file ? read_split(*split_file, nodes) : std::vector<Split>(n, Split::none);
   sort_classes(nodes, data);
   SparseFeatures features;
   features.rows = n;

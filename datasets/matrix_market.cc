@@ -64,7 +64,7 @@ std::string parse_entry(Cursor& cursor, const Header& header, std::uint64_t (&in
     const std::string_view word = scan_word(word_cursor);
     if (start == cursor.end || *start == '\n') return "expected two indices, found end of line";
     const bool number = index ? word_cursor.at == cursor.at : is_digit_run(word);
-    if (!number) return "expected an index (a positive integer), found " + quoted(word);
+    if (!number) return "expected an index (a positive integer), found " + quote(word);
     if (!index || *index == 0 || *index > header.size) {
       return "index " + std::string(word) + " is out of range 1.." + std::to_string(header.size);
     }
@@ -73,7 +73,7 @@ std::string parse_entry(Cursor& cursor, const Header& header, std::uint64_t (&in
   if (header.field == Field::pattern) {
     if (!at_line_end(cursor)) {
       Cursor word_cursor = cursor;
-      return "unexpected token " + quoted(scan_word(word_cursor)) +
+      return "unexpected token " + quote(scan_word(word_cursor)) +
              " after the two indices of a pattern matrix entry";
     }
   } else {
@@ -96,12 +96,12 @@ std::string parse_entry(Cursor& cursor, const Header& header, std::uint64_t (&in
     if (!valid) {
       return std::string("expected ") +
              (header.field == Field::integer ? "an integer" : "a real number") + " value, found " +
-             quoted(word);
+             quote(word);
     }
     cursor.at = word_cursor.at;
     if (!at_line_end(cursor)) {
       Cursor extra = cursor;
-      return "unexpected token " + quoted(scan_word(extra)) + " after the entry's value";
+      return "unexpected token " + quote(scan_word(extra)) + " after the entry's value";
     }
   }
   take_line(cursor);
@@ -176,15 +176,15 @@ class HeaderReader {
       throw input_.error_at(chunk, at,
                             "expected the banner '%%MatrixMarket matrix coordinate <field> "
                             "<symmetry>', found " +
-                                quoted(line.substr(0, 60)));
+                                quote(line.substr(0, 60)));
     }
     if (!equals_ignoring_case(words[1], "matrix")) {
       throw input_.error_at(chunk, at,
-                            "unsupported object " + quoted(words[1]) + "; expected 'matrix'");
+                            "unsupported object " + quote(words[1]) + "; expected 'matrix'");
     }
     if (!equals_ignoring_case(words[2], "coordinate")) {
       throw input_.error_at(chunk, at,
-                            "unsupported format " + quoted(words[2]) +
+                            "unsupported format " + quote(words[2]) +
                                 "; only 'coordinate' matrices can be read as graphs");
     }
     if (equals_ignoring_case(words[3], "pattern")) {
@@ -196,18 +196,18 @@ class HeaderReader {
     } else {
       throw input_.error_at(
           chunk, at,
-          "unsupported field " + quoted(words[3]) + "; expected 'pattern', 'real' or 'integer'");
+          "unsupported field " + quote(words[3]) + "; expected 'pattern', 'real' or 'integer'");
     }
     if (!equals_ignoring_case(words[4], "general") &&
         !equals_ignoring_case(words[4], "symmetric")) {
       throw input_.error_at(
           chunk, at,
-          "unsupported symmetry " + quoted(words[4]) + "; expected 'general' or 'symmetric'");
+          "unsupported symmetry " + quote(words[4]) + "; expected 'general' or 'symmetric'");
     }
     if (!at_line_end(cursor)) {
       Cursor extra = cursor;
       throw input_.error_at(chunk, at,
-                            "unexpected token " + quoted(scan_word(extra)) + " in the banner");
+                            "unexpected token " + quote(scan_word(extra)) + " in the banner");
     }
   }
 
@@ -220,14 +220,14 @@ class HeaderReader {
       if (!value || !(cursor.done() || is_blank(cursor.peek()))) {
         throw input_.error_at(
             chunk, at,
-            "expected the size line 'rows columns entries', found " + quoted(line.substr(0, 60)));
+            "expected the size line 'rows columns entries', found " + quote(line.substr(0, 60)));
       }
       number = *value;
     }
     if (!at_line_end(cursor)) {
       throw input_.error_at(
           chunk, at,
-          "expected the size line 'rows columns entries', found " + quoted(line.substr(0, 60)));
+          "expected the size line 'rows columns entries', found " + quote(line.substr(0, 60)));
     }
     if (numbers[0] != numbers[1]) {
       throw input_.error_at(chunk, at,
@@ -253,6 +253,10 @@ class HeaderReader {
 
 Graph read_matrix_market_graph(const std::filesystem::path& path) {
   TextInput input(path, kChunkBytes);
+  return read_matrix_market_graph(input);
+}
+
+Graph read_matrix_market_graph(TextInput& input) {
   HeaderReader header_reader(input);
   std::vector<std::uint64_t> endpoints;
   std::vector<Piece> pieces;

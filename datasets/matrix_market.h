@@ -10,10 +10,12 @@
 
 #include <filesystem>
 
+#include "datasets/text_input.h"
 #include "runtime/graph.h"
 
 namespace graphmini::datasets {
 
 Graph read_matrix_market_graph(const std::filesystem::path& path);
+Graph read_matrix_market_graph(TextInput& input);
 
 }  // namespace graphmini::datasets

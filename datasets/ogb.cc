@@ -32,6 +32,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -52,13 +53,19 @@ constexpr std::array<std::pair<const char*, Split>, 3> kSplitFiles{
 
 // ---- locating files ---------------------------------------------------------------------------
 
+// Whether `path` is something to read: a file, FIFO or device, not a folder.
+bool is_readable_entry(const fs::path& path) {
+  std::error_code error;
+  const fs::file_status status = fs::status(path, error);
+  return !error && fs::exists(status) && !fs::is_directory(status);
+}
+
 // `folder`/`stem`.csv when it exists, else `folder`/`stem`.csv.gz, else nothing.
 std::optional<fs::path> find_csv(const fs::path& folder, const std::string& stem) {
-  std::error_code error;
   const fs::path plain = folder / (stem + ".csv");
-  if (fs::is_regular_file(plain, error)) return plain;
+  if (is_readable_entry(plain)) return plain;
   const fs::path gzip = folder / (stem + ".csv.gz");
-  if (fs::is_regular_file(gzip, error)) return gzip;
+  if (is_readable_entry(gzip)) return gzip;
   return std::nullopt;
 }
 
@@ -96,7 +103,7 @@ std::optional<fs::path> choose_split(const fs::path& folder, const std::string& 
   const std::vector<std::string> names = split_folders(root);
   if (!split_name.empty()) {
     if (std::find(names.begin(), names.end(), split_name) == names.end()) {
-      throw InvalidArgument("no split '" + split_name + "' in '" + root.string() +
+      throw InvalidArgument("no split " + quote(split_name) + " in '" + root.string() +
                             "' (available: " + joined(names) + ")");
     }
     return root / split_name;
@@ -224,7 +231,7 @@ struct RowLimit {
 // ---- raw/num-node-list.csv --------------------------------------------------------------------
 
 std::uint64_t read_num_nodes(const fs::path& path) {
-  const std::string text = read_text_file(path);
+  const std::string text = read_text_file(path, std::size_t{1} << 16);
   Cursor cursor{text.data(), text.data() + text.size()};
   std::optional<std::uint64_t> count;
   for (std::uint64_t line = 1; !cursor.done(); ++line) {
@@ -287,8 +294,8 @@ void parse_feature_piece(FeaturePiece& piece, std::size_t columns, std::uint64_t
         piece.values.resize(row_begin);
         if (count_fields(line_start, cursor.end) != columns) return wrong_count(line_start);
         const std::string_view field = scan_word(cursor, ',');
-        return piece.fail(line_start, "feature " + std::to_string(column + 1) + " is '" +
-                                          std::string(field) + "', not a finite number");
+        return piece.fail(line_start, "feature " + std::to_string(column + 1) + " is " +
+                                          quote(field) + ", not a finite number");
       }
       piece.values.push_back(*value);
     }
@@ -381,6 +388,30 @@ void parse_label_piece(LabelPiece& piece) {
   }
 }
 
+// Labels number the classes 0, 1, ..., K-1 with every class used: the class count comes from
+// the largest label, so one stray label (1000000 among 7 classes) would otherwise make a
+// million empty classes.
+void check_classes_are_numbered(const std::vector<std::int32_t>& labels, const fs::path& path) {
+  std::vector<std::int32_t> classes;
+  {
+    std::unordered_set<std::int32_t> seen;
+    for (const std::int32_t label : labels) {
+      if (label != kNoClass && seen.insert(label).second) classes.push_back(label);
+    }
+  }
+  std::sort(classes.begin(), classes.end());
+  std::int32_t missing = 0;
+  while (missing < static_cast<std::int32_t>(classes.size()) && classes[missing] == missing)
+    ++missing;
+  if (missing == static_cast<std::int32_t>(classes.size())) return;
+  const auto beyond =
+      std::find_if(labels.begin(), labels.end(), [&](std::int32_t l) { return l > missing; });
+  throw ParseError(path.string(), static_cast<std::uint64_t>(beyond - labels.begin()) + 1,
+                   "label " + std::to_string(*beyond) + " leaves class " + std::to_string(missing) +
+                       " without a node; labels must number the classes 0, 1, 2, ... "
+                       "without gaps");
+}
+
 std::vector<std::int32_t> read_labels(const fs::path& path, NodeCount& nodes) {
   TextInput input(path);
   std::vector<std::int32_t> labels;
@@ -397,6 +428,7 @@ std::vector<std::int32_t> read_labels(const fs::path& path, NodeCount& nodes) {
     nodes.value = limit.rows;
     nodes.source = path.string();
   }
+  check_classes_are_numbered(labels, path);
   return labels;
 }
 
@@ -510,7 +542,7 @@ const char* split_word(Split split) {
 }
 
 void read_split_file(const fs::path& path, Split which, const NodeCount& nodes,
-                     std::vector<Split>& split) {
+                     const std::vector<std::int32_t>& labels, std::vector<Split>& split) {
   TextInput input(path);
   parse_in_pieces<SplitPiece>(
       input, kNothingToPrepare,
@@ -522,6 +554,12 @@ void read_split_file(const fs::path& path, Split which, const NodeCount& nodes,
             throw input.error_at(chunk, piece.positions[i],
                                  "node " + std::to_string(piece.ids[i]) + " is already in the " +
                                      split_word(entry) + " split");
+          }
+          if (labels[piece.ids[i]] == kNoClass) {
+            throw input.error_at(chunk, piece.positions[i],
+                                 "node " + std::to_string(piece.ids[i]) +
+                                     " has no class (its label is 'nan' or empty), so it cannot "
+                                     "be in a split");
           }
           entry = which;
         }
@@ -545,7 +583,7 @@ void write_rows(const fs::path& path, std::uint64_t count, const Format& format)
   const std::uint64_t blocks_per_batch =
       4 * static_cast<std::uint64_t>(tbb::this_task_arena::max_concurrency());
   std::vector<std::string> blocks(blocks_per_batch);
-  AtomicFile file(path);
+  OutputFile file(path);
   for (std::uint64_t batch = 0; batch < count; batch += kRowsPerBlock * blocks_per_batch) {
     const std::uint64_t batch_end = std::min(count, batch + kRowsPerBlock * blocks_per_batch);
     const std::uint64_t used = (batch_end - batch + kRowsPerBlock - 1) / kRowsPerBlock;
@@ -588,7 +626,7 @@ void format_sparse_row(std::string& out, const SparseFeatures& features, std::ui
 void check_writable(const Dataset& dataset, const std::string& split_name) {
   if (split_name.empty() || split_name == "." || split_name == ".." ||
       split_name.find('/') != std::string::npos) {
-    throw InvalidArgument("split name '" + split_name + "' is not a folder name");
+    throw InvalidArgument("split name " + quote(split_name) + " is not a folder name");
   }
   const NodeData& nodes = dataset.nodes;
   nodes.validate();
@@ -613,12 +651,6 @@ void create_folder(const fs::path& folder) {
   std::error_code error;
   fs::create_directories(folder, error);
   if (error) throw IoError("cannot create folder", folder.string(), error.value());
-}
-
-void remove_file(const fs::path& path) {
-  std::error_code error;
-  fs::remove(path, error);
-  if (error) throw IoError("cannot remove", path.string(), error.value());
 }
 
 }  // namespace
@@ -653,7 +685,7 @@ Dataset read_ogb(const fs::path& folder, const std::string& split_name) {
   data.split.assign(n, Split::none);
   if (split_folder) {
     for (const auto& [stem, which] : kSplitFiles) {
-      read_split_file(require_csv(*split_folder, stem), which, nodes, data.split);
+      read_split_file(require_csv(*split_folder, stem), which, nodes, data.labels, data.split);
     }
   }
 
@@ -669,8 +701,11 @@ void write_ogb(const Dataset& dataset, const fs::path& folder, const std::string
   const Graph& graph = dataset.graph;
   const NodeData& nodes = dataset.nodes;
   const std::uint64_t n = nodes.num_nodes();
-  const fs::path raw = folder / "raw";
-  const fs::path split = folder / "split" / split_name;
+  // Written beside the destination and swapped in whole, so that an interrupted rewrite never
+  // leaves new edges with old features, and no split of an earlier dataset survives.
+  OutputFolder output(folder, [](const fs::path& existing) { return is_ogb_folder(existing); });
+  const fs::path raw = output.path() / "raw";
+  const fs::path split = output.path() / "split" / split_name;
   create_folder(raw);
   create_folder(split);
 
@@ -684,18 +719,17 @@ void write_ogb(const Dataset& dataset, const fs::path& folder, const std::string
       out += '\n';
     }
   });
-  if (nodes.num_features() == 0) {
-    // Rows of no values would be empty lines, which read back as an error; without the file
-    // the reader gives every node zero features, as here. A stale one must not stand in.
-    remove_file(raw / "node-feat.csv");
-    remove_file(raw / "node-feat.csv.gz");
-  } else if (const auto* dense = std::get_if<DenseFeatures>(&nodes.features)) {
-    write_rows(raw / "node-feat.csv", n,
-               [&](std::string& out, std::uint64_t row) { format_dense_row(out, *dense, row); });
-  } else {
-    const auto& sparse = std::get<SparseFeatures>(nodes.features);
-    write_rows(raw / "node-feat.csv", n,
-               [&](std::string& out, std::uint64_t row) { format_sparse_row(out, sparse, row); });
+  // Without features no file is written: rows of no values would be empty lines, which read
+  // back as an error, and without the file the reader gives every node zero features.
+  if (nodes.num_features() > 0) {
+    if (const auto* dense = std::get_if<DenseFeatures>(&nodes.features)) {
+      write_rows(raw / "node-feat.csv", n,
+                 [&](std::string& out, std::uint64_t row) { format_dense_row(out, *dense, row); });
+    } else {
+      const auto& sparse = std::get<SparseFeatures>(nodes.features);
+      write_rows(raw / "node-feat.csv", n,
+                 [&](std::string& out, std::uint64_t row) { format_sparse_row(out, sparse, row); });
+    }
   }
   write_rows(raw / "node-label.csv", n, [&](std::string& out, std::uint64_t row) {
     if (nodes.labels[row] == kNoClass) {
@@ -718,6 +752,7 @@ void write_ogb(const Dataset& dataset, const fs::path& folder, const std::string
                  out += '\n';
                });
   }
+  output.commit();
 }
 
 bool is_ogb_folder(const fs::path& folder) {

@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "datasets/dataset.h"
 #include "datasets/generators.h"
 #include "runtime/graph.h"
+#include "runtime/input.h"
 
 namespace graphmini::datasets {
 
@@ -26,9 +28,10 @@ enum class GraphFormat { binary, edge_list, matrix_market, labelled };
 
 std::string_view format_name(GraphFormat format);
 
-// Looks at the first bytes (decompressed if gzip): the .gmg magic, "%%MatrixMarket", a first
-// record starting with "t " or "v " (.lg); anything else is read as an edge list.
-GraphFormat detect_graph_format(const std::filesystem::path& path);
+// Peeks at the first bytes of `input` (decompressed if gzip), leaving them to be read: the
+// .gmg magic, "%%MatrixMarket", a first record starting with "t ", "v " or "e " (.lg);
+// anything else is an edge list. A name ending in .gmg is always the binary format.
+GraphFormat detect_graph_format(Input& input);
 
 // One parameter of a generator, bound to a field of an options struct.
 struct GeneratorParameter {
@@ -55,11 +58,20 @@ bool is_generator_spec(std::string_view spec);
 // True when `spec` names a dataset (a folder or a csbm call), whose nodes carry data.
 bool is_dataset_spec(std::string_view spec);
 
-Graph open_graph(std::string_view spec);
-Dataset open_dataset(std::string_view spec);
+// Opens a graph SPEC; "-" reads standard input. When `format` is given it receives what the
+// spec was: a format_name(), "linqs", "ogb" or "generator".
+Graph open_graph(std::string_view spec, std::string* format = nullptr);
+// Opens a dataset SPEC with the split named `split` (an OGB split folder, or the LINQS
+// file NAME.SPLIT-split.tsv); empty: the only split there is (LINQS: planetoid).
+Dataset open_dataset(std::string_view spec, const std::string& split = "");
 
-// Writes by extension: ".gmg" binary, ".txt", ".el", ".edges" or ".tsv" edge list. Throws
-// InvalidArgument for another extension.
-void save_graph(const Graph& graph, const std::filesystem::path& path);
+// The format a graph is written in: `format` when given (binary or edge_list), else told by
+// the extension: ".gmg" binary, ".txt", ".el", ".edges" or ".tsv" edge list. Throws
+// InvalidArgument when neither tells (a device, a FIFO, "-" without a format).
+GraphFormat output_format(const std::filesystem::path& path, std::optional<GraphFormat> format);
+
+// Writes the graph (runtime/files.h: "-" is standard output; files appear atomically).
+void save_graph(const Graph& graph, const std::filesystem::path& path,
+                std::optional<GraphFormat> format = {});
 
 }  // namespace graphmini::datasets

@@ -1,7 +1,5 @@
 #include "datasets/text_input.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -27,30 +25,28 @@ struct UninitialisedAllocator : std::allocator<T> {
 
 }  // namespace
 
-// zlib's gz* functions read gzip data and pass plain files through unchanged, so one code
-// path serves both.
 struct TextInput::State {
-  gzFile file = nullptr;
+  Input input;
   std::vector<char, UninitialisedAllocator<char>> buffer;
+  std::size_t chunk_bytes = 0;
   std::size_t filled = 0;    // bytes of `buffer` holding data
   std::size_t consumed = 0;  // bytes handed out as the previous chunk
   std::uint64_t next_line = 1;
   bool end_of_file = false;
 };
 
-TextInput::TextInput(std::filesystem::path path, std::size_t chunk_bytes)
-    : name_(path.string()), state_(std::make_unique<State>()) {
-  if (std::filesystem::is_directory(path)) throw IoError("cannot read", name_, EISDIR);
-  errno = 0;
-  state_->file = gzopen(name_.c_str(), "rb");
-  if (state_->file == nullptr) throw IoError("cannot open", name_, errno != 0 ? errno : ENOMEM);
-  gzbuffer(state_->file, 1u << 18);
-  state_->buffer.resize(std::max<std::size_t>(chunk_bytes, 1u << 12));
+TextInput::TextInput(Input input, std::size_t chunk_bytes)
+    : name_(input.name()), state_(std::make_unique<State>(State{std::move(input), {}, 0})) {
+  // Chunks no larger than the longest line allowed: then a line longer than that never fits
+  // the buffer, which is how it is caught (without looking at every line).
+  state_->chunk_bytes = std::clamp<std::size_t>(chunk_bytes, 1u << 12, kMaxLineBytes);
+  state_->buffer.resize(state_->chunk_bytes);
 }
 
-TextInput::~TextInput() {
-  if (state_->file != nullptr) gzclose(state_->file);
-}
+TextInput::TextInput(const std::filesystem::path& path, std::size_t chunk_bytes)
+    : TextInput(Input(path), chunk_bytes) {}
+
+TextInput::~TextInput() = default;
 
 bool TextInput::next(Chunk& chunk) {
   State& s = *state_;
@@ -63,27 +59,10 @@ bool TextInput::next(Chunk& chunk) {
 
   while (true) {
     while (!s.end_of_file && s.filled < s.buffer.size()) {
-      const auto want =
-          static_cast<unsigned>(std::min<std::size_t>(s.buffer.size() - s.filled, 1u << 30));
-      const int got = gzread(s.file, s.buffer.data() + s.filled, want);
-      if (got < 0) {
-        int code = 0;
-        const char* message = gzerror(s.file, &code);
-        throw ParseError(name_, s.next_line, std::string("cannot decompress: ") + message);
-      }
-      if (got == 0) {
-        int code = 0;
-        gzerror(s.file, &code);
-        // Z_BUF_ERROR here means the file ended inside a gzip stream (a truncated download).
-        if (code == Z_BUF_ERROR) {
-          throw ParseError(name_, s.next_line, "cannot decompress: the gzip data is truncated");
-        }
-        if (code != Z_OK) {
-          throw ParseError(name_, s.next_line, "cannot decompress: corrupt gzip data");
-        }
-        s.end_of_file = true;
-      }
-      s.filled += static_cast<std::size_t>(got);
+      const std::size_t got =
+          s.input.read(std::span(s.buffer.data() + s.filled, s.buffer.size() - s.filled));
+      if (got == 0) s.end_of_file = true;
+      s.filled += got;
     }
     if (s.filled == 0) return false;
     if (s.end_of_file) {
@@ -96,7 +75,13 @@ bool TextInput::next(Chunk& chunk) {
       s.consumed = static_cast<std::size_t>(last_newline - data) + 1;
       break;
     }
-    s.buffer.resize(s.buffer.size() * 2);  // one line longer than the buffer
+    // One line longer than the buffer: grow it, up to the longest line allowed.
+    if (s.filled >= kMaxLineBytes) {
+      throw ParseError(name_, s.next_line,
+                       "line is longer than " + std::to_string(kMaxLineBytes >> 20) +
+                           " MiB (no newline); is this a text file of the expected format?");
+    }
+    s.buffer.resize(std::min(s.buffer.size() * 2, kMaxLineBytes));
   }
   chunk.text = std::string_view(s.buffer.data(), s.consumed);
   chunk.first_line = s.next_line;
@@ -130,12 +115,17 @@ std::vector<std::string_view> split_lines(std::string_view text, std::size_t pie
   return parts;
 }
 
-std::string read_text_file(const std::filesystem::path& path) {
+std::string read_text_file(const std::filesystem::path& path, std::size_t limit) {
   TextInput input(path);
   std::string text;
   TextInput::Chunk chunk;
-  while (input.next(chunk))
+  while (input.next(chunk)) {
+    if (text.size() + chunk.text.size() > limit) {
+      throw FormatError(input.name(), "is longer than " + std::to_string(limit) +
+                                          " bytes, more than it can hold");
+    }
     text.append(chunk.text);
+  }
   return text;
 }
 

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "runtime/error.h"
+
 namespace graphmini::datasets {
 
 // A position in a line of text.
@@ -92,23 +94,16 @@ inline bool at_line_end(Cursor& cursor) {
   return !skip_blanks(cursor) || cursor.peek() == '\n';
 }
 
-// A word in quotes for error messages: "'abc'".
-inline std::string quoted(std::string_view word) {
-  std::string text(1, '\'');
-  text.append(word).push_back('\'');
-  return text;
-}
-
-// A short quote of the text at `at` for error messages, e.g. "'abc def'".
+// A short quote of the rest of the line at `at` for error messages, e.g. "'abc def'"
+// (graphmini::quote: shortened, control characters escaped).
 inline std::string quote_token(const char* at, const char* end) {
   const char* stop = at;
-  while (stop != end && *stop != '\n' && stop - at < 40)
+  while (stop != end && *stop != '\n' && stop - at <= static_cast<std::ptrdiff_t>(kQuotedBytes))
     ++stop;
+  while (stop != at && is_blank(stop[-1]))
+    --stop;
   if (stop == at) return "end of line";
-  std::string text(at, stop);
-  while (!text.empty() && is_blank(text.back()))
-    text.pop_back();
-  return "'" + text + "'";
+  return quote(std::string_view(at, static_cast<std::size_t>(stop - at)));
 }
 
 }  // namespace graphmini::datasets

@@ -172,8 +172,10 @@ std::size_t Model::activation_bytes() const {
 
 Optimizer::Optimizer(const OptimizerOptions& options, std::vector<Parameter*> parameters)
     : options_(options), parameters_(std::move(parameters)) {
-  if (!(options.learning_rate > 0)) throw InvalidArgument("learning rate must be positive");
-  if (!(options.weight_decay >= 0)) throw InvalidArgument("weight decay must not be negative");
+  if (!(options.learning_rate > 0) || !std::isfinite(options.learning_rate))
+    throw InvalidArgument("learning rate must be a positive finite number");
+  if (!(options.weight_decay >= 0) || !std::isfinite(options.weight_decay))
+    throw InvalidArgument("weight decay must be a finite number, not negative");
   for (const Parameter* p : parameters_) {
     first_.emplace_back(p->value.rows(), p->value.cols());
     second_.emplace_back(p->value.rows(), p->value.cols());
@@ -202,7 +204,8 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void update(
     const float g = gradient[j] + decay * value[j];
     m[j] = beta1 * m[j] + (1 - beta1) * g;
     v[j] = beta2 * v[j] + (1 - beta2) * g * g;
-    value[j] -= lr * (m[j] * inverse_correction1) / (std::sqrt(v[j] * inverse_correction2) + epsilon);
+    value[j] -=
+        lr * (m[j] * inverse_correction1) / (std::sqrt(v[j] * inverse_correction2) + epsilon);
   }
 }
 

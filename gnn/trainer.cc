@@ -1,18 +1,18 @@
 #include "gnn/trainer.h"
 
 #include <tbb/parallel_pipeline.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <variant>
 
 #include "datasets/random.h"
+#include "gnn/checkpoint.h"
 #include "gnn/features.h"
 #include "gnn/sampler.h"
 #include "runtime/error.h"
@@ -33,176 +33,6 @@ std::vector<std::uint32_t> nodes_in(const NodeData& nodes, Split which) {
     if (nodes.split[i] == which) result.push_back(static_cast<std::uint32_t>(i));
   }
   return result;
-}
-
-// ---- Checkpoints ----------------------------------------------------------------------------
-// "GMCKPT3\n", then the payload, then the CRC-32 of the payload (4 bytes, little-endian).
-
-constexpr char kMagic[8] = {'G', 'M', 'C', 'K', 'P', 'T', '3', '\n'};
-
-class Writer {
- public:
-  template <typename T>
-  void put(const T& value) {
-    const auto* bytes = reinterpret_cast<const char*>(&value);
-    data_.append(bytes, sizeof(T));
-  }
-  void put(const std::string& text) {
-    put<std::uint64_t>(text.size());
-    data_ += text;
-  }
-  void put(const Tensor& t) {
-    put<std::uint64_t>(t.rows());
-    put<std::uint64_t>(t.cols());
-    data_.append(reinterpret_cast<const char*>(t.data()), t.size() * sizeof(float));
-  }
-  const std::string& data() const { return data_; }
-
- private:
-  std::string data_;
-};
-
-class Reader {
- public:
-  Reader(std::span<const std::byte> bytes, std::string path)
-      : bytes_(bytes), path_(std::move(path)) {}
-  template <typename T>
-  T get() {
-    T value;
-    std::memcpy(&value, take(sizeof(T)), sizeof(T));
-    return value;
-  }
-  std::string get_string() {
-    const auto size = get<std::uint64_t>();
-    const std::byte* p = take(size);
-    return std::string(reinterpret_cast<const char*>(p), size);
-  }
-  void get(Tensor& t, const std::string& what) {
-    const auto rows = get<std::uint64_t>();
-    const auto cols = get<std::uint64_t>();
-    if (rows != t.rows() || cols != t.cols())
-      throw FormatError(path_, what + " has shape " + std::to_string(rows) + "x" +
-                                   std::to_string(cols) + ", the model needs " +
-                                   std::to_string(t.rows()) + "x" + std::to_string(t.cols()));
-    std::memcpy(t.data(), take(t.size() * sizeof(float)), t.size() * sizeof(float));
-  }
-  bool done() const { return position_ == bytes_.size(); }
-
- private:
-  const std::byte* take(std::size_t n) {
-    if (n > bytes_.size() - position_) throw FormatError(path_, "checkpoint is truncated");
-    const std::byte* p = bytes_.data() + position_;
-    position_ += n;
-    return p;
-  }
-  std::span<const std::byte> bytes_;
-  std::string path_;
-  std::size_t position_ = 0;
-};
-
-// What a checkpoint must match to be resumed: the model and the data shape.
-std::string fingerprint(const ModelOptions& model, const datasets::Dataset& dataset,
-                        const TrainOptions& options) {
-  std::ostringstream text;
-  text << to_string(model.kind) << " layers=" << model.layers << " hidden=" << model.hidden
-       << " heads=" << model.heads << "/" << model.output_heads << " dropout=" << model.dropout
-       << "/" << model.attention_dropout << " seed=" << model.seed
-       << " nodes=" << dataset.nodes.num_nodes() << " features=" << dataset.nodes.num_features()
-       << " classes=" << dataset.nodes.num_classes << " lr=" << options.optimizer.learning_rate
-       << " weight_decay=" << options.optimizer.weight_decay
-       << " optimizer=" << static_cast<int>(options.optimizer.kind)
-       << " normalize=" << options.normalize_features;
-  if (const auto& mini = options.mini_batch) {
-    text << " sampler=" << to_string(mini->sampler) << " fanouts=";
-    for (const std::uint32_t f : mini->fanouts)
-      text << f << ",";
-    text << " batch=" << mini->batch_size << " clusters=" << mini->clusters << "/"
-         << mini->clusters_per_batch;
-  }
-  return text.str();
-}
-
-struct RunState {
-  std::vector<EpochRecord> records;
-  std::uint32_t best_epoch = 0;
-  double best_validation = -1;
-  double best_validation_loss = 0;
-  double best_test = 0;
-};
-
-void save_checkpoint(const std::filesystem::path& path, const std::string& print, Model& model,
-                     Optimizer& optimizer, const RunState& state) {
-  Writer out;
-  out.put(print);
-  std::ostringstream random;
-  random << model.random();
-  out.put(random.str());
-  out.put<std::uint64_t>(state.records.size());
-  for (const EpochRecord& r : state.records)
-    out.put(r);
-  out.put<std::uint32_t>(state.best_epoch);
-  out.put<double>(state.best_validation);
-  out.put<double>(state.best_validation_loss);
-  out.put<double>(state.best_test);
-  const std::vector<Parameter*> parameters = model.parameters();
-  for (const Parameter* p : parameters)
-    out.put(p->value);
-  out.put<std::uint64_t>(optimizer.steps());
-  for (std::size_t i = 0; i < parameters.size(); ++i) {
-    out.put(optimizer.first_moments()[i]);
-    out.put(optimizer.second_moments()[i]);
-  }
-  const std::string& payload = out.data();
-  const std::uint32_t crc = static_cast<std::uint32_t>(
-      crc32(0, reinterpret_cast<const Bytef*>(payload.data()), static_cast<uInt>(payload.size())));
-  AtomicFile file(path);
-  file.write(std::string_view(kMagic, sizeof kMagic));
-  file.write(payload);
-  file.write(std::string_view(reinterpret_cast<const char*>(&crc), sizeof crc));
-  file.commit();
-}
-
-void load_checkpoint(const std::filesystem::path& path, const std::string& print, Model& model,
-                     Optimizer& optimizer, RunState& state) {
-  const MappedFile file(path);
-  const std::span<const std::byte> bytes = file.bytes();
-  const std::string name = path.string();
-  if (bytes.size() < sizeof kMagic + 4 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
-    throw FormatError(name, "not a graphmini checkpoint");
-  const std::span<const std::byte> payload =
-      bytes.subspan(sizeof kMagic, bytes.size() - sizeof kMagic - 4);
-  std::uint32_t crc = 0;
-  std::memcpy(&crc, bytes.data() + bytes.size() - 4, 4);
-  if (crc32(0, reinterpret_cast<const Bytef*>(payload.data()), static_cast<uInt>(payload.size())) !=
-      crc) {
-    throw FormatError(name, "checksum mismatch: the checkpoint is corrupted");
-  }
-  Reader in(payload, name);
-  const std::string written = in.get_string();
-  if (written != print)
-    throw FormatError(
-        name, "checkpoint of another run (" + written + "), not of this one (" + print + ")");
-  std::istringstream random(in.get_string());
-  random >> model.random();
-  if (!random) throw FormatError(name, "bad random state");
-  const auto records = in.get<std::uint64_t>();
-  if (records > 1u << 24) throw FormatError(name, "implausible epoch count");
-  state.records.resize(records);
-  for (EpochRecord& r : state.records)
-    r = in.get<EpochRecord>();
-  state.best_epoch = in.get<std::uint32_t>();
-  state.best_validation = in.get<double>();
-  state.best_validation_loss = in.get<double>();
-  state.best_test = in.get<double>();
-  const std::vector<Parameter*> parameters = model.parameters();
-  for (Parameter* p : parameters)
-    in.get(p->value, p->name);
-  optimizer.steps() = in.get<std::uint64_t>();
-  for (std::size_t i = 0; i < parameters.size(); ++i) {
-    in.get(optimizer.first_moments()[i], "first moment of " + parameters[i]->name);
-    in.get(optimizer.second_moments()[i], "second moment of " + parameters[i]->name);
-  }
-  if (!in.done()) throw FormatError(name, "trailing bytes after the checkpoint");
 }
 
 }  // namespace
@@ -247,7 +77,8 @@ const char* to_string(MiniBatchOptions::Sampler sampler) {
 }
 
 MiniBatchOptions::Sampler parse_sampler(std::string_view text) {
-  for (const auto sampler : {MiniBatchOptions::Sampler::neighbor, MiniBatchOptions::Sampler::cluster}) {
+  for (const auto sampler :
+       {MiniBatchOptions::Sampler::neighbor, MiniBatchOptions::Sampler::cluster}) {
     if (text == to_string(sampler)) return sampler;
   }
   throw InvalidArgument("sampler must be neighbor or cluster, not '" + std::string(text) + "'");
@@ -291,6 +122,10 @@ class EpochPlan {
 
 TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_options,
                   const TrainOptions& options) {
+  if (options.epochs == 0) throw InvalidArgument("training needs at least one epoch");
+  if (options.patience == 0) throw InvalidArgument("patience must be at least one epoch");
+  if (options.checkpoint && options.checkpoint_every == 0)
+    throw InvalidArgument("checkpoints must be written at least every epoch, not every 0");
   const NodeData& nodes = dataset.nodes;
   nodes.validate();
   if (dataset.graph.num_vertices() != nodes.num_nodes())
@@ -301,12 +136,6 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
   const std::vector<std::uint32_t> test = nodes_in(nodes, Split::test);
   if (train.empty()) throw InvalidArgument("the dataset has no training nodes");
   if (validation.empty()) throw InvalidArgument("the dataset has no validation nodes");
-  for (const std::vector<std::uint32_t>* split : {&train, &validation}) {
-    for (const std::uint32_t v : *split) {
-      if (nodes.labels[v] < 0)
-        throw InvalidArgument("node " + std::to_string(v) + " is in a split but has no label");
-    }
-  }
 
   TrainResult result;
   Model model(model_options, nodes.num_features(), nodes.num_classes);
@@ -366,10 +195,17 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
     return prepared;
   };
 
-  RunState state;
-  const std::string print = fingerprint(model_options, dataset, options);
-  if (options.resume && options.checkpoint && std::filesystem::exists(*options.checkpoint))
-    load_checkpoint(*options.checkpoint, print, model, optimizer, state);
+  TrainingProgress state;
+  const std::string settings = run_settings(model_options, dataset, options);
+  const DataFingerprint data =
+      options.checkpoint ? DataFingerprint::of(dataset) : DataFingerprint{};
+  if (options.resume && options.checkpoint && std::filesystem::exists(*options.checkpoint)) {
+    load_checkpoint(*options.checkpoint, settings, data, model, optimizer, state);
+    if (options.on_epoch) {
+      for (const EpochRecord& r : state.records)
+        options.on_epoch(r);
+    }
+  }
 
   Tensor d_logits;
   // One epoch of training; returns the mean loss over its training nodes.
@@ -425,6 +261,10 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
     const Clock::time_point start = Clock::now();
     record.loss = train_epoch(epoch);
     record.seconds = seconds_since(start);
+    if (!std::isfinite(record.loss)) {
+      throw Error("training diverged: the loss is " + std::to_string(record.loss) + " at epoch " +
+                  std::to_string(epoch) + " (try a lower learning rate)");
+    }
 
     const Clock::time_point evaluation = Clock::now();
     const Tensor& scores = model.forward(blocks, input, false);
@@ -451,7 +291,7 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
     if (options.on_epoch) options.on_epoch(record);
     if (options.checkpoint && options.checkpoint_every > 0 &&
         (epoch % options.checkpoint_every == 0 || epoch == options.epochs)) {
-      save_checkpoint(*options.checkpoint, print, model, optimizer, state);
+      save_checkpoint(*options.checkpoint, settings, data, model, optimizer, state);
     }
   }
 

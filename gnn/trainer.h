@@ -73,7 +73,8 @@ struct TrainOptions {
   bool resume = false;  // continue from `checkpoint` when it exists
   // Mini-batch training when set, else full-graph.
   std::optional<MiniBatchOptions> mini_batch;
-  // Called after every epoch (progress lines, the CSV log).
+  // Called after every epoch (progress lines, the CSV log); on resume first for each epoch
+  // restored from the checkpoint, so that it sees the whole run.
   std::function<void(const EpochRecord&)> on_epoch;
 
   // The papers' training settings: Adam, weight decay 5e-4; GCN and GraphSAGE lr 0.01 for
@@ -101,8 +102,10 @@ struct TrainResult {
 };
 
 // Trains `model` on `dataset` (full-graph, or mini-batch with options.mini_batch). Throws
-// InvalidArgument when the dataset has no training or validation nodes, or a sampler
-// setting does not fit the model or graph.
+// InvalidArgument for settings that cannot train (no epochs, a learning rate that is not a
+// positive finite number, ...), when the dataset has no training or validation nodes, or a
+// sampler setting does not fit the model or graph; Error when training diverges (the loss
+// becomes infinite or NaN).
 TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model,
                   const TrainOptions& options);
 

@@ -6,10 +6,10 @@
 #include <array>
 #include <bit>
 #include <cstring>
-#include <fstream>
 #include <string>
 #include <vector>
 
+#include "runtime/checksum.h"
 #include "runtime/error.h"
 #include "runtime/files.h"
 
@@ -20,8 +20,8 @@ static_assert(std::endian::native == std::endian::little,
               ".gmg files are little-endian and mapped as they are");
 
 constexpr std::array<char, 8> kMagic = {'G', 'M', 'G', 'R', 'A', 'P', 'H', '\0'};
+static_assert(std::string_view(kMagic.data(), kMagic.size()) == kBinaryGraphMagic);
 constexpr std::uint64_t kAlignment = 64;
-constexpr std::size_t kChecksumChunk = std::size_t{4} << 20;
 
 constexpr std::uint64_t kOriented = 1u << 0;
 constexpr std::uint64_t kLabelled = 1u << 1;
@@ -50,24 +50,6 @@ static_assert(sizeof(Header) == 128);
 std::uint32_t crc_update(std::uint32_t crc, std::span<const std::byte> bytes) {
   return static_cast<std::uint32_t>(
       crc32_z(crc, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size()));
-}
-
-// CRC-32 of `bytes`, computed over chunks in parallel and combined in order.
-std::uint32_t parallel_crc(std::span<const std::byte> bytes) {
-  const std::size_t chunks = (bytes.size() + kChecksumChunk - 1) / kChecksumChunk;
-  std::vector<std::uint32_t> chunk_crc(chunks);
-  tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t i) {
-    chunk_crc[i] =
-        crc_update(0, bytes.subspan(i * kChecksumChunk,
-                                    std::min(kChecksumChunk, bytes.size() - i * kChecksumChunk)));
-  });
-  std::uint32_t crc = 0;
-  for (std::size_t i = 0; i < chunks; ++i) {
-    const auto length = std::min(kChecksumChunk, bytes.size() - i * kChecksumChunk);
-    crc =
-        static_cast<std::uint32_t>(crc32_combine(crc, chunk_crc[i], static_cast<z_off_t>(length)));
-  }
-  return crc;
 }
 
 std::uint32_t header_crc(Header header) {
@@ -127,14 +109,13 @@ void write_binary_graph(const Graph& graph, const std::filesystem::path& path) {
   std::uint64_t end = sizeof(Header);
   for (std::size_t i = 0; i < segments.size(); ++i) {
     crc = crc_update(crc, padding(i, end));
-    crc = static_cast<std::uint32_t>(crc32_combine(crc, parallel_crc(segments[i].bytes),
-                                                   static_cast<z_off_t>(segments[i].bytes.size())));
+    crc = crc32_combine(crc, crc32_of(segments[i].bytes), segments[i].bytes.size());
     end = segments[i].at + segments[i].bytes.size();
   }
   header.payload_crc = crc;
   header.header_crc = header_crc(header);
 
-  AtomicFile file(path);
+  OutputFile file(path);
   file.write(std::as_bytes(std::span(&header, 1)));
   end = sizeof(Header);
   for (std::size_t i = 0; i < segments.size(); ++i) {
@@ -145,10 +126,75 @@ void write_binary_graph(const Graph& graph, const std::filesystem::path& path) {
   file.commit();
 }
 
+namespace {
+
+// Bytes read from a stream, 8-byte aligned as the arrays inside need.
+struct StreamedBytes {
+  std::vector<std::uint64_t> words;
+  std::size_t size = 0;
+  std::span<const std::byte> bytes() const { return std::as_bytes(std::span(words)).first(size); }
+};
+
+// Reads exactly `count` more bytes into `into`, growing it only as data arrives (a forged
+// header cannot make it allocate what the stream does not hold). False when the data ends
+// first.
+bool read_exactly(Input& input, StreamedBytes& into, std::uint64_t count) {
+  constexpr std::size_t kStep = std::size_t{16} << 20;
+  const std::uint64_t end = into.size + count;
+  while (into.size < end) {
+    const std::size_t want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(kStep, end - into.size));
+    into.words.resize((into.size + want + 7) / 8);
+    auto* at = reinterpret_cast<char*>(into.words.data()) + into.size;
+    const std::size_t got = input.read(std::span(at, want));
+    if (got == 0) return false;
+    into.size += got;
+  }
+  return true;
+}
+
+Graph graph_from_bytes(std::span<const std::byte> bytes, std::shared_ptr<const void> owner,
+                       const std::string& name, Verification verification);
+
+}  // namespace
+
 Graph map_binary_graph(const std::filesystem::path& path, Verification verification) {
-  auto file = std::make_shared<const MappedFile>(path);
-  const auto bytes = file->bytes();
-  const std::string name = path.string();
+  Input input(path);
+  return read_binary_graph(input, verification);
+}
+
+Graph read_binary_graph(Input& input, Verification verification) {
+  const std::string& name = input.name();
+  if (auto mapped = input.map()) {
+    const auto bytes = mapped->bytes();
+    return graph_from_bytes(bytes, std::move(mapped), name, verification);
+  }
+  auto streamed = std::make_shared<StreamedBytes>();
+  if (!read_exactly(input, *streamed, sizeof(Header))) {
+    throw FormatError(name, "truncated: " + std::to_string(streamed->size) +
+                                " bytes is shorter than a .gmg header (128 bytes)");
+  }
+  Header header;
+  std::memcpy(&header, streamed->bytes().data(), sizeof(Header));
+  // Only a header that is intact says how much to read.
+  if (header.magic == kMagic && header.version == kBinaryGraphVersion &&
+      header.header_bytes == sizeof(Header) && header_crc(header) == header.header_crc &&
+      header.file_bytes > sizeof(Header)) {
+    read_exactly(input, *streamed, header.file_bytes - sizeof(Header));
+    std::array<char, 1> more{};
+    if (streamed->size == header.file_bytes && input.read(more) != 0) {
+      throw FormatError(name, "trailing data: header says " + std::to_string(header.file_bytes) +
+                                  " bytes, the input holds more");
+    }
+  }
+  const auto bytes = streamed->bytes();
+  return graph_from_bytes(bytes, std::move(streamed), name, verification);
+}
+
+namespace {
+
+Graph graph_from_bytes(std::span<const std::byte> bytes, std::shared_ptr<const void> owner,
+                       const std::string& name, Verification verification) {
   if (bytes.size() < sizeof(Header)) {
     throw FormatError(name, "truncated: " + std::to_string(bytes.size()) +
                                 " bytes is shorter than a .gmg header (128 bytes)");
@@ -200,7 +246,7 @@ Graph map_binary_graph(const std::filesystem::path& path, Verification verificat
                       "header array positions do not match its counts: the file is corrupted");
   }
   if (verification == Verification::full &&
-      parallel_crc(bytes.subspan(sizeof(Header))) != header.payload_crc) {
+      crc32_of(bytes.subspan(sizeof(Header))) != header.payload_crc) {
     throw FormatError(name, "payload checksum mismatch: the file is corrupted");
   }
 
@@ -218,7 +264,7 @@ Graph map_binary_graph(const std::filesystem::path& path, Verification verificat
   const auto orientation =
       header.flags & kOriented ? Orientation::oriented : Orientation::undirected;
   try {
-    Graph graph(arrays, orientation, std::move(file),
+    Graph graph(arrays, orientation, std::move(owner),
                 verification == Verification::full ? Graph::Check::full : Graph::Check::trusted);
     if (graph.num_edges() != header.num_edges) {
       throw InvalidGraph("header says " + std::to_string(header.num_edges) +
@@ -230,12 +276,10 @@ Graph map_binary_graph(const std::filesystem::path& path, Verification verificat
   }
 }
 
-bool is_binary_graph(const std::filesystem::path& path) {
-  std::error_code error;
-  if (!std::filesystem::is_regular_file(path, error)) return false;  // never block on a FIFO
-  std::ifstream in(path, std::ios::binary);
-  std::array<char, 8> magic{};
-  return in.read(magic.data(), magic.size()) && magic == kMagic;
+}  // namespace
+
+bool is_binary_graph(std::string_view first_bytes) {
+  return first_bytes.starts_with(kBinaryGraphMagic);
 }
 
 }  // namespace graphmini

@@ -10,8 +10,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string_view>
 
 #include "runtime/graph.h"
+#include "runtime/input.h"
 
 namespace graphmini {
 
@@ -28,8 +30,13 @@ void write_binary_graph(const Graph& graph, const std::filesystem::path& path);
 // cannot be read.
 Graph map_binary_graph(const std::filesystem::path& path,
                        Verification verification = Verification::full);
+// The same from an opened input: a regular uncompressed file is mapped; anything else (a
+// pipe, standard input, gzip data) is read into memory, never more than the data holds.
+Graph read_binary_graph(Input& input, Verification verification = Verification::full);
 
-// True when the file starts with the .gmg magic (false for a file too short to tell).
-bool is_binary_graph(const std::filesystem::path& path);
+// The bytes at the start of a .gmg file.
+inline constexpr std::string_view kBinaryGraphMagic{"GMGRAPH\0", 8};
+// True when `first_bytes` (the start of an input) begin with the .gmg magic.
+bool is_binary_graph(std::string_view first_bytes);
 
 }  // namespace graphmini

@@ -5,9 +5,11 @@
 // it into one line on stderr and embedding programs can catch it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace graphmini {
 
@@ -53,5 +55,15 @@ class InvalidGraph : public Error {
  public:
   using Error::Error;
 };
+
+// Input echoed in a message: `text` with control characters (and C1 controls or bytes that are
+// not UTF-8) escaped as \n, \t, \xNN, so that hostile input never reaches a terminal as
+// escape sequences.
+std::string printable(std::string_view text);
+
+// 'value' for a message: printable(), and shortened to its first kQuotedBytes bytes followed by
+// "... (N bytes)" when longer, so that a 50 MB token costs one short line.
+inline constexpr std::size_t kQuotedBytes = 48;
+std::string quote(std::string_view value);
 
 }  // namespace graphmini

@@ -5,47 +5,175 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <cctype>
 #include <cerrno>
+#include <csignal>
+#include <cstdio>
 #include <cstring>
+#include <mutex>
+#include <random>
+#include <vector>
 
 #include "runtime/error.h"
 
 namespace graphmini {
+namespace fs = std::filesystem;
 namespace {
 
 constexpr std::size_t kWriteBuffer = std::size_t{1} << 20;
+constexpr int kMaxSymlinkHops = 40;
+
+// ---- temporary paths -------------------------------------------------------------------------
+
+// The temporary paths this process has not committed or removed yet. Never destroyed, so that
+// a signal arriving while the process exits still finds it.
+struct Registry {
+  std::mutex mutex;
+  std::vector<fs::path> paths;
+};
+
+Registry& registry() {
+  static Registry* const instance = new Registry;
+  return *instance;
+}
+
+void forget(const fs::path& path) {
+  Registry& r = registry();
+  const auto found = std::find(r.paths.begin(), r.paths.end(), path);
+  if (found != r.paths.end()) r.paths.erase(found);
+}
+
+// The host name as it appears in temporary names: letters, digits, '.' and '_'.
+const std::string& host_name() {
+  static const std::string name = [] {
+    std::array<char, 256> buffer{};
+    std::string host = ::gethostname(buffer.data(), buffer.size() - 1) == 0 ? buffer.data() : "";
+    for (char& c : host) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.') c = '_';
+    }
+    return host.empty() ? std::string("host") : host.substr(0, 64);
+  }();
+  return name;
+}
+
+std::string temporary_prefix(const fs::path& target) {
+  return "." + target.filename().string() + ".graphmini-";
+}
+
+fs::path temporary_path(const fs::path& target) {
+  static std::mutex mutex;
+  static std::mt19937_64 random{std::random_device{}()};
+  constexpr char kLetters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::string tag(8, ' ');
+  {
+    std::lock_guard lock(mutex);
+    for (char& c : tag)
+      c = kLetters[random() % (sizeof kLetters - 1)];
+  }
+  return target.parent_path() / (temporary_prefix(target) + host_name() + "-" +
+                                 std::to_string(::getpid()) + "-" + tag + ".tmp");
+}
+
+// Removes temporary files and folders of `target` left by processes of this host that are
+// gone (killed, crashed). Others' are left alone: they may be writing right now.
+void remove_stale_temporaries(const fs::path& target) {
+  const std::string prefix = temporary_prefix(target) + host_name() + "-";
+  const fs::path folder = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  std::error_code error;
+  for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    if (!name.starts_with(prefix) || !name.ends_with(".tmp")) continue;
+    const std::string rest = name.substr(prefix.size(), name.size() - prefix.size() - 4);
+    const auto dash = rest.find('-');
+    if (dash == std::string::npos || dash == 0) continue;
+    const std::string pid_text = rest.substr(0, dash);
+    if (!std::all_of(pid_text.begin(), pid_text.end(), ::isdigit) || pid_text.size() > 9) continue;
+    const auto pid = static_cast<pid_t>(std::stol(pid_text));
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to tell
+    std::error_code ignored;
+    fs::remove_all(it->path(), ignored);
+  }
+}
+
+// The path with symbolic links in its last component followed (those in its folders need no
+// following: writing through them reaches the same folder).
+fs::path follow_links(const fs::path& destination, const std::string& name) {
+  fs::path path = destination;
+  for (int hop = 0; hop < kMaxSymlinkHops; ++hop) {
+    struct stat status {};
+    if (::lstat(path.c_str(), &status) != 0 || !S_ISLNK(status.st_mode)) return path;
+    std::error_code error;
+    const fs::path link = fs::read_symlink(path, error);
+    if (error) throw IoError("cannot read the link", name, error.value());
+    path = link.is_absolute() ? link : path.parent_path() / link;
+  }
+  throw IoError("cannot follow", name, ELOOP);
+}
+
+// A destination with any trailing '/' removed ("out/" names the folder "out").
+fs::path without_trailing_slash(fs::path path) {
+  while (!path.has_filename() && path.has_parent_path() && path != path.root_path())
+    path = path.parent_path();
+  return path;
+}
+
+void write_all(int fd, const char* data, std::size_t size, const std::string& name) {
+  while (size > 0) {
+    const ssize_t done = ::write(fd, data, size);
+    if (done < 0 && errno == EINTR) continue;
+    if (done < 0) throw IoError("cannot write", name, errno);
+    data += done;
+    size -= static_cast<std::size_t>(done);
+  }
+}
+
+void sync_folder(const fs::path& path) {
+  // Makes a rename durable. Best effort: some file systems refuse to sync a folder.
+  const fs::path folder = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
 
 }  // namespace
 
-MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {
-  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is rejected below.
+// ---- MappedFile --------------------------------------------------------------------------------
+
+MappedFile::MappedFile(const fs::path& path) : name_(path.string()) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is rejected in map().
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) throw IoError("cannot open", path.string(), errno);
-  struct stat status {};
-  if (::fstat(fd, &status) != 0) {
-    const int error = errno;
+  if (fd < 0) throw IoError("cannot open", name_, errno);
+  try {
+    map(fd);
+  } catch (...) {
     ::close(fd);
-    throw IoError("cannot stat", path.string(), error);
-  }
-  if (!S_ISREG(status.st_mode)) {
-    ::close(fd);
-    throw IoError("cannot map", path.string(), S_ISDIR(status.st_mode) ? EISDIR : ENODEV);
-  }
-  size_ = static_cast<std::size_t>(status.st_size);
-  if (size_ > 0) {
-    void* data = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (data == MAP_FAILED) {
-      const int error = errno;
-      ::close(fd);
-      throw IoError("cannot map", path.string(), error);
-    }
-    data_ = static_cast<const std::byte*>(data);
+    throw;
   }
   ::close(fd);  // the mapping keeps the file alive
 }
 
+MappedFile::MappedFile(int fd, std::string name) : name_(std::move(name)) {
+  map(fd);
+}
+
+void MappedFile::map(int fd) {
+  struct stat status {};
+  if (::fstat(fd, &status) != 0) throw IoError("cannot stat", name_, errno);
+  if (!S_ISREG(status.st_mode))
+    throw IoError("cannot map", name_, S_ISDIR(status.st_mode) ? EISDIR : ENODEV);
+  size_ = static_cast<std::size_t>(status.st_size);
+  if (size_ == 0) return;
+  void* data = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (data == MAP_FAILED) throw IoError("cannot map", name_, errno);
+  data_ = static_cast<const std::byte*>(data);
+}
+
 MappedFile::MappedFile(MappedFile&& other) noexcept
-    : path_(std::move(other.path_)), data_(other.data_), size_(other.size_) {
+    : name_(std::move(other.name_)), data_(other.data_), size_(other.size_) {
   other.data_ = nullptr;
   other.size_ = 0;
 }
@@ -54,67 +182,203 @@ MappedFile::~MappedFile() {
   if (data_ != nullptr) ::munmap(const_cast<std::byte*>(data_), size_);
 }
 
-AtomicFile::AtomicFile(std::filesystem::path destination) : destination_(std::move(destination)) {
-  std::string pattern = destination_.string() + ".tmp.XXXXXX";
-  fd_ = ::mkstemp(pattern.data());
-  if (fd_ < 0) throw IoError("cannot create a file beside", destination_.string(), errno);
-  ::fchmod(fd_, 0644);
-  temporary_ = pattern;
+// ---- OutputFile --------------------------------------------------------------------------------
+
+OutputFile::OutputFile(fs::path destination, Writing writing) {
+  if (destination == kStandardOutput) {
+    name_ = "standard output";
+    fd_ = STDOUT_FILENO;
+    owns_fd_ = false;
+    return;
+  }
+  name_ = destination.string();
+  target_ = follow_links(without_trailing_slash(std::move(destination)), name_);
+  struct stat status {};
+  const bool exists = ::stat(target_.c_str(), &status) == 0;
+  if (!exists && errno != ENOENT) throw IoError("cannot write", name_, errno);
+  if (exists && S_ISDIR(status.st_mode)) throw IoError("cannot write", name_, EISDIR);
+  if (exists && S_ISBLK(status.st_mode)) {
+    throw Error("'" + name_ + "' is a block device; graphmini does not write onto disks");
+  }
+  if (exists && !S_ISREG(status.st_mode)) {
+    // A device, FIFO or socket: written straight, never replaced.
+    fd_ = ::open(target_.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd_ < 0) throw IoError("cannot open", name_, errno);
+    return;
+  }
+  if (writing == Writing::streamed) {
+    fd_ = ::open(target_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd_ < 0) throw IoError("cannot create", name_, errno);
+    return;
+  }
+  remove_stale_temporaries(target_);
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  for (int attempt = 0; fd_ < 0; ++attempt) {
+    temporary_ = temporary_path(target_);
+    // Created with 0666 so that the kernel applies the umask (and any default ACL).
+    fd_ = ::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd_ < 0 && (errno != EEXIST || attempt == 16))
+      throw IoError("cannot create a file beside", name_, errno);
+  }
+  r.paths.push_back(temporary_);
+  sync_ = true;
+  if (exists) {
+    // The replacement keeps the mode (a 0600 checkpoint stays private) and, where the
+    // process may, the owner of the file it replaces.
+    ::fchmod(fd_, status.st_mode & 07777);
+    if (status.st_uid != ::geteuid() || status.st_gid != ::getegid()) [[maybe_unused]]
+      const int ignored = ::fchown(fd_, status.st_uid, status.st_gid);
+  }
   buffer_.reserve(kWriteBuffer);
 }
 
-AtomicFile::~AtomicFile() {
-  if (fd_ >= 0) ::close(fd_);
-  if (!committed_) ::unlink(temporary_.c_str());
+OutputFile::~OutputFile() {
+  if (fd_ >= 0 && owns_fd_) ::close(fd_);
+  if (!temporary_.empty() && !committed_) {
+    Registry& r = registry();
+    std::lock_guard lock(r.mutex);
+    ::unlink(temporary_.c_str());
+    forget(temporary_);
+  }
 }
 
-void AtomicFile::write(std::span<const std::byte> bytes) {
+void OutputFile::write(std::span<const std::byte> bytes) {
   written_ += bytes.size();
   if (buffer_.size() + bytes.size() <= kWriteBuffer) {
     buffer_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     return;
   }
   flush();
-  const char* data = reinterpret_cast<const char*>(bytes.data());
-  std::size_t left = bytes.size();
-  while (left > 0) {
-    const ssize_t done = ::write(fd_, data, left);
-    if (done < 0 && errno == EINTR) continue;
-    if (done < 0) throw IoError("cannot write", destination_.string(), errno);
-    data += done;
-    left -= static_cast<std::size_t>(done);
-  }
+  write_all(fd_, reinterpret_cast<const char*>(bytes.data()), bytes.size(), name_);
 }
 
-void AtomicFile::flush() {
-  std::size_t at = 0;
-  while (at < buffer_.size()) {
-    const ssize_t done = ::write(fd_, buffer_.data() + at, buffer_.size() - at);
-    if (done < 0 && errno == EINTR) continue;
-    if (done < 0) throw IoError("cannot write", destination_.string(), errno);
-    at += static_cast<std::size_t>(done);
-  }
+void OutputFile::flush() {
+  write_all(fd_, buffer_.data(), buffer_.size(), name_);
   buffer_.clear();
 }
 
-void AtomicFile::commit() {
+void OutputFile::commit() {
   flush();
-  if (::fsync(fd_) != 0) throw IoError("cannot sync", destination_.string(), errno);
+  if (!sync_) {
+    if (owns_fd_) {
+      const int fd = fd_;
+      fd_ = -1;
+      if (::close(fd) != 0 && errno != EINTR) throw IoError("cannot write", name_, errno);
+    }
+    committed_ = true;
+    return;
+  }
+  if (::fsync(fd_) != 0) throw IoError("cannot sync", name_, errno);
   const int fd = fd_;
   fd_ = -1;
-  if (::close(fd) != 0) throw IoError("cannot close", destination_.string(), errno);
-  if (::rename(temporary_.c_str(), destination_.c_str()) != 0) {
-    throw IoError("cannot rename a temporary file to", destination_.string(), errno);
+  if (::close(fd) != 0) throw IoError("cannot close", name_, errno);
+  {
+    Registry& r = registry();
+    std::lock_guard lock(r.mutex);
+    if (::rename(temporary_.c_str(), target_.c_str()) != 0) {
+      throw IoError("cannot rename a temporary file to", name_, errno);
+    }
+    forget(temporary_);
+    committed_ = true;
+  }
+  sync_folder(target_);
+}
+
+// ---- OutputFolder ------------------------------------------------------------------------------
+
+OutputFolder::OutputFolder(fs::path destination,
+                           const std::function<bool(const fs::path&)>& may_replace)
+    : name_(destination.string()) {
+  destination = without_trailing_slash(std::move(destination));
+  const std::string last = destination.filename().string();
+  if (last.empty() || last == "." || last == "..") {
+    throw InvalidArgument("output folder '" + name_ + "': name a folder of its own");
+  }
+  target_ = follow_links(destination, name_);
+  struct stat status {};
+  const bool exists = ::stat(target_.c_str(), &status) == 0;
+  if (!exists && errno != ENOENT) throw IoError("cannot write", name_, errno);
+  if (exists) {
+    if (!S_ISDIR(status.st_mode)) throw IoError("cannot write the folder", name_, ENOTDIR);
+    std::error_code error;
+    const bool empty = fs::is_empty(target_, error);
+    if (!empty && !may_replace(target_)) {
+      throw Error("'" + name_ +
+                  "' exists and holds something else; graphmini replaces only a folder it "
+                  "wrote (remove it or choose another folder)");
+    }
+    replace_ = true;
+  }
+  remove_stale_temporaries(target_);
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  for (int attempt = 0;; ++attempt) {
+    temporary_ = temporary_path(target_);
+    if (::mkdir(temporary_.c_str(), 0777) == 0) break;
+    if (errno != EEXIST || attempt == 16)
+      throw IoError("cannot create a folder beside", name_, errno);
+  }
+  r.paths.push_back(temporary_);
+  if (exists) ::chmod(temporary_.c_str(), status.st_mode & 07777);
+}
+
+OutputFolder::~OutputFolder() {
+  if (committed_) return;
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  std::error_code ignored;
+  fs::remove_all(temporary_, ignored);
+  forget(temporary_);
+}
+
+void OutputFolder::commit() {
+  Registry& r = registry();
+  std::unique_lock lock(r.mutex);
+  if (!replace_) {
+    if (::rename(temporary_.c_str(), target_.c_str()) != 0)
+      throw IoError("cannot rename a temporary folder to", name_, errno);
+    forget(temporary_);
+  } else {
+    // Swap the two folders in one step; the old one is then at the temporary name, still
+    // registered, and is removed below (or, if this process dies first, by the next write).
+    if (::renameat2(AT_FDCWD, temporary_.c_str(), AT_FDCWD, target_.c_str(), RENAME_EXCHANGE) !=
+        0) {
+      if (errno != EINVAL && errno != ENOSYS)
+        throw IoError("cannot replace the folder", name_, errno);
+      // A file system without exchange: move the old folder aside first.
+      const fs::path old = temporary_path(target_);
+      r.paths.push_back(old);
+      if (::rename(target_.c_str(), old.c_str()) != 0)
+        throw IoError("cannot move the old folder aside", name_, errno);
+      if (::rename(temporary_.c_str(), target_.c_str()) != 0) {
+        const int error = errno;
+        ::rename(old.c_str(), target_.c_str());  // put the old folder back
+        forget(old);
+        throw IoError("cannot rename a temporary folder to", name_, error);
+      }
+      forget(temporary_);
+      temporary_ = old;
+    }
+    lock.unlock();
+    std::error_code ignored;
+    fs::remove_all(temporary_, ignored);
+    lock.lock();
+    forget(temporary_);
   }
   committed_ = true;
-  // Make the rename itself durable. Best effort: some file systems refuse to sync a folder.
-  const auto folder =
-      destination_.parent_path().empty() ? std::filesystem::path(".") : destination_.parent_path();
-  const int folder_fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (folder_fd >= 0) {
-    ::fsync(folder_fd);
-    ::close(folder_fd);
+  lock.unlock();
+  sync_folder(target_);
+}
+
+void remove_temporary_files() noexcept {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  for (const fs::path& path : r.paths) {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
   }
+  r.paths.clear();
 }
 
 }  // namespace graphmini

@@ -65,6 +65,12 @@ void NodeData::validate() const {
                             std::to_string(labels[v]) + " outside [0, " +
                             std::to_string(num_classes) + ")");
     }
+    // A node without a class in a split would count as a wrong prediction (test) or have no
+    // target (train, validation).
+    if (labels[v] == kNoClass && split[v] != Split::none) {
+      throw InvalidArgument("node data: node " + std::to_string(v) +
+                            " is in a split but has no class");
+    }
   }
   if (const auto* dense = std::get_if<DenseFeatures>(&features)) {
     if (dense->values.size() != dense->rows * dense->cols) {

@@ -51,7 +51,7 @@ struct NodeData {
   std::size_t count(Split which) const;
 
   // Throws InvalidArgument unless every array has one entry per node, every label is in
-  // range and the features have one row per node.
+  // range, every node in a split has a class and the features have one row per node.
   void validate() const;
 };
 

@@ -276,8 +276,8 @@ TEST(Specs, BadEdgeListsAreRejected) {
 }
 
 TEST(Specs, UnknownSpecsListTheNames) {
-  expect_invalid_spec("foo", {"pattern 'foo': not a pattern name, an adjacency matrix, an edge "
-                              "list or a file (names: triangle, wedge, 3-star,",
+  expect_invalid_spec("foo", {"pattern 'foo': not a pattern name, an adjacency matrix or an "
+                              "edge list (names: triangle, wedge, 3-star,",
                               "P8)"});
   expect_invalid_spec("4-cyle", {"pattern '4-cyle': not a pattern name"});
   expect_invalid_spec("", {"pattern '': not a pattern name"});
@@ -374,25 +374,56 @@ TEST(PatternFiles, MalformedLinesAreParseErrorsAtTheirLine) {
   }
 }
 
+// A bad pattern file is bad input (a FormatError naming the file, exit code 1 at the command
+// line), not a bad command line.
 TEST(PatternFiles, WholeFileProblemsNameTheFile) {
   const ScratchDir scratch;
   const auto missing_label = scratch.write("a", "0 1\n1 2\nv 0 1\nv 1 1\n");
-  expect_error<InvalidArgument>([&] { parse_pattern(missing_label.string()); },
-                                {"pattern file '" + missing_label.string() + "'",
-                                 "vertex 2 has no label", "label every vertex or none"});
+  expect_error<FormatError>(
+      [&] { parse_pattern(missing_label.string()); },
+      {missing_label.string() + ": ", "vertex 2 has no label", "label every vertex or none"});
   const auto gap = scratch.write("b", "0 1\n1 3\n");
-  expect_error<InvalidArgument>([&] { parse_pattern(gap.string()); }, {"vertex 2 is on no edge"});
+  expect_error<FormatError>([&] { parse_pattern(gap.string()); }, {"vertex 2 is on no edge"});
   const auto empty = scratch.write("c", "# nothing\n");
-  expect_error<InvalidArgument>([&] { parse_pattern(empty.string()); }, {"no edges"});
+  expect_error<FormatError>([&] { parse_pattern(empty.string()); }, {"no edges"});
   const auto split = scratch.write("d", "0 1\n2 3\n");
-  expect_error<InvalidArgument>([&] { parse_pattern(split.string()); },
-                                {"pattern is not connected"});
+  expect_error<FormatError>([&] { parse_pattern(split.string()); }, {"pattern is not connected"});
 }
 
 TEST(PatternFiles, UnreadablePathsAreIoErrors) {
   const ScratchDir scratch;
-  // A folder exists, so it is taken for a pattern file, and reading it fails.
   expect_error<IoError>([&] { parse_pattern(scratch.path().string()); }, {scratch.path().string()});
+  expect_error<IoError>([&] { parse_pattern((scratch / "missing").string()); }, {"missing"});
+}
+
+// One rule says what is a file: a '/' in the argument, or "-". A file called "triangle" in the
+// working folder never stands in for the pattern of that name.
+TEST(PatternFiles, NamesWinUnlessTheArgumentHasASlash) {
+  const ScratchDir scratch;
+  const auto before = std::filesystem::current_path();
+  std::filesystem::current_path(scratch.path());
+  scratch.write("triangle", "0 1\n1 2\n");  // a path of three vertices
+  scratch.write("mine", "0 1\n1 2\n");
+  EXPECT_EQ(parse_pattern("triangle").num_edges(), 3);
+  EXPECT_EQ(parse_pattern("./triangle").num_edges(), 2);
+  // A bare name that is not a pattern says how to read the file of that name.
+  expect_invalid_spec("mine", {"pattern 'mine': not a pattern name", "write ./mine"});
+  std::filesystem::current_path(before);
+}
+
+TEST(PatternFiles, ReadThroughPipesAndBoundedInSize) {
+  const ScratchDir scratch;
+  const graphmini::testing::PipeFeeder pipe("0 1\n1 2\n2 0\n");
+  EXPECT_EQ(parse_pattern(pipe.path().string()).num_edges(), 3);
+  const graphmini::testing::FifoFeeder fifo(scratch / "fifo", "0 1\n1 2\n2 3\n3 0\n");
+  EXPECT_EQ(parse_pattern((scratch / "fifo").string()).num_edges(), 4);
+  // An endless or huge file is refused once it passes the limit, not read to the end.
+  const auto big = scratch.write("big", std::string(kMaxPatternFileBytes + 1, '#'));
+  expect_error<FormatError>([&] { parse_pattern(big.string()); },
+                            {"a pattern file is longer than"});
+  if (std::filesystem::exists("/dev/zero"))
+    expect_error<FormatError>([] { parse_pattern("/dev/zero"); },
+                              {"a pattern file is longer than"});
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ constexpr std::string_view kSplit =
     "p1\ttrain\n"
     "p2\tval\n"
     "p4\ttest\n"
-    "ghost\ttest\n";
+    "p5\ttest\n";
 
 fs::path write_fixture(const ScratchDir& scratch, bool gzip, bool with_split = true) {
   const auto write = [&](const std::string& name, std::string_view text) {
@@ -109,7 +109,7 @@ TEST(Linqs, ReadsTheDrawnDataset) {
   const Dataset dataset = read_linqs(write_fixture(scratch, false));
   expect_tiny_dataset(dataset);
   using enum Split;
-  EXPECT_EQ(dataset.nodes.split, (std::vector<Split>{train, validation, none, test, none, test}));
+  EXPECT_EQ(dataset.nodes.split, (std::vector<Split>{train, validation, none, test, test, none}));
 }
 
 TEST(Linqs, ReadsGzipFiles) {
@@ -299,6 +299,11 @@ TEST(LinqsErrors, SplitListingAPaperTwice) {
   Files files;
   files.split = "p1\ttrain\np2\tval\np1\ttest\n";
   expect_parse_error(files, "tiny.planetoid-split.tsv", 3, "paper id 'p1' is listed twice");
+  // ghost is only in .cites: it has no class, and a test node without one would silently
+  // count as a wrong prediction.
+  files.split = "p1\ttrain\np2\tval\nghost\ttest\n";
+  expect_parse_error(files, "tiny.planetoid-split.tsv", 3,
+                     "paper id 'ghost' has no class (it is only in .cites)");
 }
 
 // ---- the real datasets ------------------------------------------------------------------------

@@ -39,7 +39,7 @@ constexpr std::string_view kLabels = "2\n0\nnan\n1\n\n2\n";  // node 2 "nan", no
 constexpr std::string_view kNumNodes = "6\n";
 constexpr std::string_view kTrain = "0\n3\n";
 constexpr std::string_view kValid = "1\n";
-constexpr std::string_view kTest = "4\n5\n";
+constexpr std::string_view kTest = "5\n";
 
 struct Files {
   std::string edges{kEdges};
@@ -103,7 +103,7 @@ void expect_tiny_dataset(const Dataset& dataset) {
   EXPECT_TRUE(nodes.class_names.empty());
   EXPECT_TRUE(nodes.original_ids.empty());
   using enum Split;
-  EXPECT_EQ(nodes.split, (std::vector<Split>{train, validation, none, train, test, test}));
+  EXPECT_EQ(nodes.split, (std::vector<Split>{train, validation, none, train, none, test}));
 }
 
 TEST(Ogb, ReadsTheDrawnDataset) {
@@ -317,6 +317,29 @@ TEST(OgbErrors, LabelsThatAreNotClassNumbers) {
   expect_parse_error(files, "raw/node-label.csv", 3, "label '1 2'");
 }
 
+// The class count comes from the largest label, so one stray label would make a million
+// empty classes (27 s and 4 GB before this was checked): labels must number the classes
+// without gaps.
+TEST(OgbErrors, LabelsThatLeaveAClassWithoutNodes) {
+  Files files;
+  files.labels = "2\n0\nnan\n1\n\n1000000\n";
+  expect_parse_error(files, "raw/node-label.csv", 6,
+                     "label 1000000 leaves class 3 without a node; labels must number the "
+                     "classes 0, 1, 2, ... without gaps");
+  files.labels = "3\n0\nnan\n1\n\n3\n";  // class 2 unused
+  expect_parse_error(files, "raw/node-label.csv", 1, "label 3 leaves class 2 without a node");
+  files.labels = "2\n1\nnan\n1\n\n2\n";  // class 0 unused
+  expect_parse_error(files, "raw/node-label.csv", 1, "label 2 leaves class 0 without a node");
+}
+
+TEST(OgbErrors, SplitNodeWithoutAClass) {
+  Files files;
+  files.test = "5\n4\n";  // node 4's label is empty
+  expect_parse_error(files, "split/fixed/test.csv", 2,
+                     "node 4 has no class (its label is 'nan' or empty), so it cannot be in a "
+                     "split");
+}
+
 TEST(OgbErrors, BadNodeCountFile) {
   Files files;
   files.num_nodes = "six\n";
@@ -329,7 +352,7 @@ TEST(OgbErrors, BadNodeCountFile) {
 
 TEST(OgbErrors, SplitFilesWithBadIds) {
   Files files;
-  files.test = "4\n\n6\n";
+  files.test = "5\n\n6\n";
   expect_parse_error(files, "split/fixed/test.csv", 3, "node id 6 is not below the node count 6");
   files = Files{};
   files.valid = "1\n3\n";
@@ -372,7 +395,7 @@ TEST(OgbRoundTrip, TheDrawnDataset) {
   EXPECT_EQ(graphmini::testing::read_file(copy / "raw" / "num-node-list.csv"), "6\n");
   EXPECT_EQ(graphmini::testing::read_file(copy / "split" / "mine" / "train.csv"), "0\n3\n");
   EXPECT_EQ(graphmini::testing::read_file(copy / "split" / "mine" / "valid.csv"), "1\n");
-  EXPECT_EQ(graphmini::testing::read_file(copy / "split" / "mine" / "test.csv"), "4\n5\n");
+  EXPECT_EQ(graphmini::testing::read_file(copy / "split" / "mine" / "test.csv"), "5\n");
   // Only the finished files: no temporary file is left behind.
   EXPECT_EQ(graphmini::testing::count_files(copy / "raw"), 4u);
   EXPECT_EQ(graphmini::testing::count_files(copy / "split" / "mine"), 3u);
@@ -417,7 +440,8 @@ TEST(OgbRoundTrip, FeaturesComeBackBitForBit) {
   nodes.num_classes = 5;
   for (std::size_t v = 0; v < kNodes; ++v) {
     nodes.labels.push_back(v % 11 == 0 ? kNoClass : static_cast<std::int32_t>(random() % 5));
-    nodes.split.push_back(static_cast<Split>(random() % 4));
+    // Nodes without a class are in no split.
+    nodes.split.push_back(v % 11 == 0 ? Split::none : static_cast<Split>(random() % 4));
   }
   const Dataset original{"random", build_graph(std::move(edges), {.keep_isolated_vertices = true}),
                          std::move(nodes)};
@@ -467,17 +491,34 @@ TEST(OgbRoundTrip, SparseFeaturesAreWrittenDense) {
   expect_same_graph(again.graph, original.graph);
 }
 
-TEST(OgbRoundTrip, WritingASecondSplitMakesTheNameNecessary) {
+// A rewrite replaces the dataset whole: no split of the earlier one survives to be picked
+// up (or to make the split name necessary).
+TEST(OgbRoundTrip, RewritingReplacesTheWholeDataset) {
   ScratchDir scratch;
   Dataset dataset = read_ogb(write_fixture(scratch, Files{}));
   const fs::path out = scratch / "out";
   write_ogb(dataset, out, "a");
-  std::swap(dataset.nodes.split[0], dataset.nodes.split[2]);
+  std::swap(dataset.nodes.split[0], dataset.nodes.split[5]);
   write_ogb(dataset, out, "b");
-  EXPECT_THROW(read_ogb(out), InvalidArgument);
-  EXPECT_EQ(read_ogb(out, "a").nodes.split[0], Split::train);
-  EXPECT_EQ(read_ogb(out, "b").nodes.split[0], Split::none);
-  EXPECT_EQ(read_ogb(out, "b").nodes.split[2], Split::train);
+  EXPECT_EQ(read_ogb(out).nodes.split[0], Split::test);
+  EXPECT_EQ(read_ogb(out, "b").nodes.split[5], Split::train);
+  try {
+    read_ogb(out, "a");
+    FAIL() << "the earlier dataset's split survived";
+  } catch (const InvalidArgument& error) {
+    EXPECT_NE(std::string(error.what()).find("no split 'a' in '"), std::string::npos);
+    EXPECT_NE(std::string(error.what()).find("(available: b)"), std::string::npos);
+  }
+  EXPECT_EQ(graphmini::testing::count_files(scratch.path()), 2u);  // tiny-ogb and out
+}
+
+TEST(OgbRoundTrip, RefusesToReplaceAFolderThatIsNotADataset) {
+  ScratchDir scratch;
+  const Dataset dataset = read_ogb(write_fixture(scratch, Files{}));
+  scratch.write("mine/notes.txt", "not a dataset");
+  EXPECT_THROW(write_ogb(dataset, scratch / "mine"), Error);
+  EXPECT_EQ(graphmini::testing::read_file(scratch / "mine" / "notes.txt"), "not a dataset");
+  EXPECT_EQ(graphmini::testing::count_files(scratch / "mine"), 1u);
 }
 
 TEST(OgbRoundTrip, NoFeaturesMeansNoFeatureFile) {
@@ -487,7 +528,7 @@ TEST(OgbRoundTrip, NoFeaturesMeansNoFeatureFile) {
   write_ogb(dataset, out);
   EXPECT_TRUE(fs::exists(out / "raw" / "node-feat.csv"));
   dataset.nodes.features = DenseFeatures{6, 0, {}};
-  write_ogb(dataset, out);  // over the earlier copy: its feature file must go
+  write_ogb(dataset, out);  // over the earlier copy, which had a feature file
   EXPECT_FALSE(fs::exists(out / "raw" / "node-feat.csv"));
   const Dataset again = read_ogb(out);
   EXPECT_EQ(again.nodes.num_features(), 0u);

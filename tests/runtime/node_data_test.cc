@@ -17,8 +17,8 @@ namespace {
 //   node  features        label     split
 //   0     1    0    0     0         train
 //   1     0    0    2.5   2         validation
-//   2     0    0    0     (none)    test
-//   3     -1   0.5  0     1         none
+//   2     0    0    0     (none)    none
+//   3     -1   0.5  0     1         test
 DenseFeatures dense_features() {
   return {4, 3, {1, 0, 0, 0, 0, 2.5f, 0, 0, 0, -1, 0.5f, 0}};
 }
@@ -33,7 +33,7 @@ NodeData node_data(Features features = dense_features()) {
   data.labels = {0, 2, kNoClass, 1};
   data.num_classes = 3;
   data.class_names = {"theory", "systems", "learning"};
-  data.split = {Split::train, Split::validation, Split::test, Split::none};
+  data.split = {Split::train, Split::validation, Split::none, Split::test};
   data.original_ids = {"p17", "p4", "p99", "p3"};
   return data;
 }
@@ -74,11 +74,21 @@ TEST(NodeData, OptionalPartsMayBeEmpty) {
 
 TEST(NodeData, CountsEachSplit) {
   NodeData data = node_data();
-  data.split = {Split::train, Split::train, Split::test, Split::train};
+  data.split = {Split::train, Split::train, Split::none, Split::train};
   EXPECT_EQ(data.count(Split::train), 3u);
   EXPECT_EQ(data.count(Split::validation), 0u);
-  EXPECT_EQ(data.count(Split::test), 1u);
-  EXPECT_EQ(data.count(Split::none), 0u);
+  EXPECT_EQ(data.count(Split::test), 0u);
+  EXPECT_EQ(data.count(Split::none), 1u);
+}
+
+// A test node without a class would count as a wrong prediction; a training or validation
+// one would have no target.
+TEST(NodeDataValidate, RejectsANodeWithoutAClassInASplit) {
+  for (const Split split : {Split::train, Split::validation, Split::test}) {
+    NodeData data = node_data();
+    data.split[2] = split;
+    EXPECT_EQ(rejection(data), "node data: node 2 is in a split but has no class");
+  }
 }
 
 TEST(NodeDataValidate, RejectsAFeatureRowCountOtherThanTheNodeCount) {
@@ -112,6 +122,7 @@ TEST(NodeDataValidate, RejectsLabelsOutsideTheClassesButNotNoClass) {
   data.labels[1] = -2;
   EXPECT_EQ(rejection(data), "node data: node 1 has label -2 outside [0, 3)");
   data.labels[1] = kNoClass;
+  data.split[1] = Split::none;
   EXPECT_EQ(rejection(data), "");
 }
 

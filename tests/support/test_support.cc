@@ -1,9 +1,13 @@
 #include "support/test_support.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -44,6 +48,74 @@ std::filesystem::path ScratchDir::write_gzip(std::string_view name, std::string_
   gzclose(out);
   if (written != static_cast<int>(text.size())) throw std::runtime_error("gzwrite failed");
   return file;
+}
+
+namespace {
+
+void write_everything(int fd, const std::string& text) {
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const ssize_t done = ::write(fd, text.data() + at, text.size() - at);
+    if (done < 0 && errno == EINTR) continue;
+    if (done <= 0) break;  // the reader went away
+    at += static_cast<std::size_t>(done);
+  }
+}
+
+}  // namespace
+
+FifoFeeder::FifoFeeder(std::filesystem::path path, std::string text) : path_(std::move(path)) {
+  std::signal(SIGPIPE, SIG_IGN);
+  if (::mkfifo(path_.c_str(), 0600) != 0) throw std::runtime_error("mkfifo failed");
+  writer_ = std::thread([path = path_, text = std::move(text)] {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    write_everything(fd, text);
+    ::close(fd);
+  });
+}
+
+FifoFeeder::~FifoFeeder() {
+  // A writer still waiting for a reader is released by this one; one that is writing ends
+  // with EPIPE when it closes.
+  const int fd = ::open(path_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd >= 0) ::close(fd);
+  writer_.join();
+}
+
+PipeFeeder::PipeFeeder(std::string text) {
+  std::signal(SIGPIPE, SIG_IGN);
+  int ends[2];
+  if (::pipe2(ends, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  read_end_ = ends[0];
+  writer_ = std::thread([fd = ends[1], text = std::move(text)] {
+    write_everything(fd, text);
+    ::close(fd);
+  });
+}
+
+PipeFeeder::~PipeFeeder() {
+  ::close(read_end_);  // a writer blocked on a full pipe then fails with EPIPE
+  writer_.join();
+}
+
+std::filesystem::path PipeFeeder::path() const {
+  return "/dev/fd/" + std::to_string(read_end_);
+}
+
+std::string gzip(std::string_view text) {
+  uLongf size = compressBound(static_cast<uLong>(text.size())) + 32;
+  std::string out(size, '\0');
+  z_stream stream{};
+  deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY);
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  stream.avail_in = static_cast<uInt>(text.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  if (deflate(&stream, Z_FINISH) != Z_STREAM_END) throw std::runtime_error("deflate failed");
+  out.resize(stream.total_out);
+  deflateEnd(&stream);
+  return out;
 }
 
 std::string read_file(const std::filesystem::path& path) {

@@ -10,6 +10,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -38,6 +39,40 @@ class ScratchDir {
 };
 
 std::string read_file(const std::filesystem::path& path);
+
+// Serves `text` through a FIFO made at `path`, from a thread, as `cat FILE > FIFO` does: the
+// writer waits for a reader, writes everything, then closes. If no reader ever came, the
+// destructor opens the FIFO itself so that the writer finishes (SIGPIPE is ignored).
+class FifoFeeder {
+ public:
+  FifoFeeder(std::filesystem::path path, std::string text);
+  FifoFeeder(const FifoFeeder&) = delete;
+  FifoFeeder& operator=(const FifoFeeder&) = delete;
+  ~FifoFeeder();
+
+ private:
+  std::filesystem::path path_;
+  std::thread writer_;
+};
+
+// The same through an anonymous pipe: /dev/fd/N names its reading end, as a shell's process
+// substitution <(...) does.
+class PipeFeeder {
+ public:
+  explicit PipeFeeder(std::string text);
+  PipeFeeder(const PipeFeeder&) = delete;
+  PipeFeeder& operator=(const PipeFeeder&) = delete;
+  ~PipeFeeder();
+
+  std::filesystem::path path() const;
+
+ private:
+  int read_end_ = -1;
+  std::thread writer_;
+};
+
+// `text` compressed as one gzip member (concatenate two for a multi-member file).
+std::string gzip(std::string_view text);
 
 // The folder of the shared real datasets (GRAPHMINI_DATASETS), or nullopt when absent.
 std::optional<std::filesystem::path> shared_datasets();

@@ -1,0 +1,22 @@
+// The command line's one handler of SIGINT, SIGTERM and SIGHUP.
+//
+// The handler only wakes a thread that waits for signals, so that the handling code runs as
+// ordinary code rather than in an asynchronous signal handler: it removes every temporary
+// file and folder of unfinished outputs
+// (runtime/files.h), clears the progress line on a terminal, prints one line ("graphmini:
+// interrupted") and exits with 128 + the signal number, as shells expect (130 for Ctrl-C). A
+// signal that was ignored when graphmini started (nohup, a background job) stays ignored.
+#pragma once
+
+namespace graphmini::cli {
+
+// Call first thing in main().
+void handle_termination_signals();
+
+// Makes sure file descriptors 0, 1 and 2 are open, so that no file the program opens takes
+// their number (and receives what was meant for standard output). One found closed is opened
+// on /dev/null in the direction that cannot be used, so that writing to a closed standard
+// output still fails (EBADF) and is reported, instead of vanishing.
+void reserve_standard_descriptors();
+
+}  // namespace graphmini::cli

@@ -1,0 +1,35 @@
+#include "runtime/memory.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "runtime/error.h"
+
+namespace graphmini {
+namespace {
+
+std::string gibibytes(std::uint64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f GiB", static_cast<double>(bytes) / (1u << 30));
+  return text;
+}
+
+}  // namespace
+
+std::uint64_t physical_memory_bytes() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long page_size = ::sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page_size <= 0) return 0;
+  return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size);
+}
+
+void require_memory(std::uint64_t bytes, const std::string& what) {
+  const std::uint64_t available = physical_memory_bytes();
+  if (available != 0 && bytes > available) {
+    throw InvalidArgument(what + " needs about " + gibibytes(bytes) + ", more than the " +
+                          gibibytes(available) + " of memory of this machine");
+  }
+}
+
+}  // namespace graphmini

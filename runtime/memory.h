@@ -1,0 +1,21 @@
+// The memory of this machine, and refusing work that cannot fit in it.
+//
+// Sizes come from users (--scale 31 --edge-factor 1000, --nodes 4e9 --features 1e6); arrays
+// that large would not fail cleanly: Linux overcommits, so the allocation succeeds and the
+// process is killed when the pages are touched. Work whose size is known up front is checked
+// against the machine's memory first, and refused with one line naming what it needs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace graphmini {
+
+// Physical memory in bytes (0 when the system does not say).
+std::uint64_t physical_memory_bytes();
+
+// Throws InvalidArgument when `bytes` exceed the machine's physical memory:
+// "WHAT needs about 96.0 GiB, more than the 23.4 GiB of memory of this machine".
+void require_memory(std::uint64_t bytes, const std::string& what);
+
+}  // namespace graphmini
