@@ -198,7 +198,15 @@ void add_parameter_flags(CLI::App& command, std::vector<datasets::GeneratorParam
     std::replace(flag.begin(), flag.end(), '_', '-');
     command
         .add_option_function<std::string>(
-            flag, [set = parameter.set](const std::string& value) { set(value); }, parameter.help)
+            flag,
+            [flag, set = parameter.set](const std::string& value) {
+              try {
+                set(value);
+              } catch (const InvalidArgument& error) {
+                throw CLI::ValidationError(flag, error.what());
+              }
+            },
+            parameter.help)
         ->type_name(parameter.type)
         ->default_str(parameter.default_value);
   }

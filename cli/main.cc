@@ -48,7 +48,7 @@ std::string usage_message(const CLI::App& app, const CLI::ParseError& error) {
   const std::vector<std::string> extras = current->remaining();
   if (dynamic_cast<const CLI::RequiredError*>(&error) != nullptr && !extras.empty() &&
       what.starts_with("A subcommand is required")) {
-    what = "unknown command '" + extras.front() + "'";
+    what = "unknown command " + graphmini::quote(extras.front());
   }
   return what + " (see '" + command + " --help')";
 }

@@ -188,11 +188,11 @@ struct Prepared {
   double plan_seconds;
 };
 
-Prepared prepare(const Graph& graph, const MatchOptions& options, PlanUse use) {
-  Pattern pattern = parse_pattern(options.pattern);
+// `pattern` is parsed before the graph is loaded, so that a bad pattern fails at once.
+Prepared prepare(Pattern pattern, const Graph& graph, const MatchOptions& options, PlanUse use) {
   if (pattern.labelled() && !graph.has_labels()) {
-    throw InvalidArgument("pattern '" + options.pattern +
-                          "' has vertex labels but the graph has none");
+    throw InvalidArgument("pattern " + quote(options.pattern) +
+                          " has vertex labels but the graph has none");
   }
   const auto start = Clock::now();
   GraphProfile profile = profile_graph(graph);
@@ -215,9 +215,10 @@ Compiled compile(const Prepared& prepared, const MatchOptions& options, KernelKi
 }
 
 void run_count(const MatchOptions& options) {
+  Pattern pattern = parse_pattern(options.pattern);
   Session session(options);
   const Loaded loaded = load(options.graph);
-  const Prepared prepared = prepare(loaded.graph, options, PlanUse::count);
+  const Prepared prepared = prepare(std::move(pattern), loaded.graph, options, PlanUse::count);
   const Compiled compiled = compile(prepared, options, KernelKind::count);
   const auto start = Clock::now();
   const RunResult result = compiled.executable.count(
@@ -264,11 +265,12 @@ void run_count(const MatchOptions& options) {
 // write that fails (a full disk, a closed pipe) stops the enumeration at once and fails the
 // command; the output file then never appears.
 void run_list(const MatchOptions& options, std::uint64_t limit, const std::string& output) {
+  Pattern pattern = parse_pattern(options.pattern);
+  OutputFile file(output.empty() ? std::string(OutputFile::kStandardOutput) : output);
   Session session(options);
   const Loaded loaded = load(options.graph);
-  const Prepared prepared = prepare(loaded.graph, options, PlanUse::list);
+  const Prepared prepared = prepare(std::move(pattern), loaded.graph, options, PlanUse::list);
   const Compiled compiled = compile(prepared, options, KernelKind::list);
-  OutputFile file(output.empty() ? std::string(OutputFile::kStandardOutput) : output);
   std::mutex mutex;
   std::uint64_t written = 0;
   std::exception_ptr write_error;
@@ -358,8 +360,9 @@ void run_motifs(const MatchOptions& options, int size) {
 }
 
 void run_explain(const MatchOptions& options) {
+  Pattern pattern = parse_pattern(options.pattern);
   const Loaded loaded = load(options.graph);
-  const Prepared prepared = prepare(loaded.graph, options, PlanUse::count);
+  const Prepared prepared = prepare(std::move(pattern), loaded.graph, options, PlanUse::count);
   const auto group = automorphisms(prepared.pattern);
   std::printf("graph    %s: %s\n", options.graph.c_str(), prepared.profile.print().c_str());
   std::printf("pattern  %s: %d vertices, %d edges, %zu automorphisms\n",
@@ -387,15 +390,16 @@ void run_explain(const MatchOptions& options) {
 }
 
 int run_verify(const MatchOptions& options) {
+  Pattern pattern = parse_pattern(options.pattern);
   Session session(options);
   const Loaded loaded = load(options.graph);
   constexpr VertexId kLargestReferenceGraph = 5000;
   if (loaded.graph.num_vertices() > kLargestReferenceGraph) {
-    throw InvalidArgument("verify runs exponential reference counters; '" + options.graph +
-                          "' has " + std::to_string(loaded.graph.num_vertices()) +
+    throw InvalidArgument("verify runs exponential reference counters; " + quote(options.graph) +
+                          " has " + std::to_string(loaded.graph.num_vertices()) +
                           " vertices, more than " + std::to_string(kLargestReferenceGraph));
   }
-  const Prepared prepared = prepare(loaded.graph, options, PlanUse::count);
+  const Prepared prepared = prepare(std::move(pattern), loaded.graph, options, PlanUse::count);
   const Induced induced = parse_induced(options.induced);
   const RunResult engine =
       count_matches(loaded.graph, prepared.schedule.best, session.run_options(0, "engine"));
@@ -442,7 +446,7 @@ void add_match_commands(CLI::App& app) {
   count->callback([count_options] { run_count(*count_options); });
 
   auto list_options = std::make_shared<MatchOptions>();
-  auto limit = std::make_shared<std::uint64_t>(std::numeric_limits<std::uint64_t>::max());
+  auto limit = std::make_shared<std::optional<std::uint64_t>>();
   auto output = std::make_shared<std::string>();
   auto* list = app.add_subcommand(
       "list",
@@ -451,9 +455,11 @@ void add_match_commands(CLI::App& app) {
   add_common_options(*list, *list_options, true);
   add_engine_options(*list, *list_options);
   add_number(*list, "--limit", *limit, std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max(),
-             "stop after this many matches");
+             "stop after this many matches (default: list them all)");
   list->add_option("-o,--output", *output, kOutputHelp);
-  list->callback([list_options, limit, output] { run_list(*list_options, *limit, *output); });
+  list->callback([list_options, limit, output] {
+    run_list(*list_options, limit->value_or(std::numeric_limits<std::uint64_t>::max()), *output);
+  });
 
   auto motif_options = std::make_shared<MatchOptions>();
   auto size = std::make_shared<int>(4);

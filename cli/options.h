@@ -33,10 +33,10 @@ T parse_option_value(const std::string& name, std::string_view text, T min, T ma
   return *value;
 }
 
+// The help text with the range at its end: "layers (default 2) [1, 16]".
 template <typename T>
 std::string with_range(const std::string& help, T min, T max) {
-  const std::string range = describe_range(min, max);
-  return help + " (" + range.substr(range.find(" in ") + 4) + ")";
+  return help + " " + range_text(min, max);
 }
 
 // An option that sets `field` (a number, or an optional one left unset when the option is
@@ -51,10 +51,13 @@ CLI::Option* add_number(CLI::App& app, const std::string& flags, Field& field, T
       },
       with_range(help, min, max));
   option->type_name(number_type_name<T>());
+  // The default, unless it stands for something else ("all cores" for a thread count of 0).
   if constexpr (std::same_as<Field, T>) {
-    char text[64];
-    const auto result = std::to_chars(text, text + sizeof text, field);
-    option->default_str(std::string(text, result.ptr));
+    if (field >= min && field <= max) {
+      char text[64];
+      const auto result = std::to_chars(text, text + sizeof text, field);
+      option->default_str(std::string(text, result.ptr));
+    }
   }
   return option;
 }

@@ -34,7 +34,6 @@
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/VirtualFileSystem.h>
 #include <llvm/Support/raw_ostream.h>
-#include <llvm/Support/xxhash.h>
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/Target/TargetOptions.h>
 
@@ -54,6 +53,7 @@
 #include <vector>
 
 #include "runtime/build_info.h"
+#include "runtime/checksum.h"
 #include "runtime/files.h"
 #include "runtime/input.h"
 #endif
@@ -349,8 +349,9 @@ LoadedObject load_object(const std::string& object) {
 
 // ---- The object cache --------------------------------------------------------------------
 
-// Version of the entry layout and of what goes into the key.
-constexpr std::uint16_t kCacheFormat = 1;
+// Version of the entry layout and of what goes into the key. (2: the object's checksum is the
+// CRC-32 that every other graphmini file uses.)
+constexpr std::uint16_t kCacheFormat = 2;
 constexpr char kCacheMagic[6] = {'G', 'M', 'K', 'O', 'B', 'J'};
 
 using CacheKey = std::array<std::uint8_t, 16>;
@@ -362,7 +363,7 @@ struct EntryHeader {
   std::uint16_t format;
   CacheKey key;
   std::uint64_t payload_size;
-  std::uint64_t payload_checksum;  // xxHash64 of the object
+  std::uint64_t payload_checksum;  // CRC-32 (zlib's) of the object
 };
 static_assert(sizeof(EntryHeader) == 40 && std::is_trivially_copyable_v<EntryHeader>);
 
@@ -405,7 +406,7 @@ std::string hex(const CacheKey& key) {
 }
 
 std::uint64_t checksum(std::string_view bytes) {
-  return llvm::xxHash64(llvm::StringRef(bytes.data(), bytes.size()));
+  return crc32_of(std::as_bytes(std::span(bytes.data(), bytes.size())));
 }
 
 // Kernels compile to objects of tens of kilobytes; a larger entry is not one of ours.

@@ -34,7 +34,7 @@ template <typename T>
 GeneratorParameter bind(std::string name, std::string help, T& field, T min,
                         T max = std::numeric_limits<T>::max()) {
   const std::string range = describe_range(min, max);
-  return {name, std::move(help) + " (" + range.substr(range.find(" in ") + 4) + ")",
+  return {name, std::move(help) + " " + range_text(min, max),
           std::is_integral_v<T> ? "INT" : "NUMBER", to_text(field),
           [&field, name, min, max, range](std::string_view text) {
             const std::optional<T> value = parse_number(text, min, max);

@@ -33,16 +33,21 @@ requires std::integral<T> || std::floating_point<T> std::optional<T> parse_numbe
   return value;
 }
 
-// "an integer in [1, 16]" or "a number in [0, 1]", for messages and help texts.
+// "[1, 16]", for help texts.
 template <typename T>
-std::string describe_range(T min, T max) {
+std::string range_text(T min, T max) {
   const auto text = [](T value) {
     char buffer[64];
     const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
     return std::string(buffer, result.ptr);
   };
-  return std::string(std::integral<T> ? "an integer" : "a number") + " in [" + text(min) + ", " +
-         text(max) + "]";
+  return "[" + text(min) + ", " + text(max) + "]";
+}
+
+// "an integer in [1, 16]" or "a number in [0, 1]", for messages.
+template <typename T>
+std::string describe_range(T min, T max) {
+  return std::string(std::integral<T> ? "an integer" : "a number") + " in " + range_text(min, max);
 }
 
 }  // namespace graphmini

@@ -7,11 +7,14 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -371,6 +374,42 @@ TEST_F(Jit, DamagedEntriesAreRebuilt) {
     EXPECT_TRUE(jit_compile(source, cached()).from_cache()) << damage.name;
   }
   EXPECT_EQ(entries(cache_dir()).size(), 1u);
+}
+
+// Entries that pass every check of the cache but cannot be used: an object that does not load
+// (written by a broken build, say), a folder or a FIFO at the entry's name (a FIFO must not
+// make the compile wait for a writer). Each is a miss that the compile replaces, never an
+// error that breaks the query until the cache is deleted by hand.
+TEST_F(Jit, UnusableEntriesAreMissesThatACompileReplaces) {
+  const std::string source = kernel_returning("v0 * 5");
+  jit_compile(source, cached());
+  const std::filesystem::path entry = entries(cache_dir()).at(0);
+  const std::string valid = testing::read_file(entry);
+
+  // The valid header with its size and checksum fitted to an object that is not one.
+  std::string unloadable = valid.substr(0, 40) + std::string(4096, '\x7f');
+  const std::uint64_t size = 4096;
+  const std::uint64_t crc = crc32(0, reinterpret_cast<const Bytef*>(unloadable.data() + 40), 4096);
+  std::memcpy(unloadable.data() + 24, &size, sizeof size);
+  std::memcpy(unloadable.data() + 32, &crc, sizeof crc);
+  write_bytes(entry, unloadable);
+  CompiledKernel rebuilt = jit_compile(source, cached());
+  EXPECT_FALSE(rebuilt.from_cache());
+  EXPECT_EQ(call(rebuilt, 3), 15u);
+  EXPECT_EQ(testing::read_file(entry), valid);
+
+  std::filesystem::remove(entry);
+  std::filesystem::create_directories(entry / "inside");
+  rebuilt = jit_compile(source, cached());
+  EXPECT_EQ(call(rebuilt, 3), 15u);
+  EXPECT_TRUE(std::filesystem::is_regular_file(entry));
+
+  std::filesystem::remove(entry);
+  ASSERT_EQ(::mkfifo(entry.c_str(), 0600), 0);
+  rebuilt = jit_compile(source, cached());
+  EXPECT_EQ(call(rebuilt, 3), 15u);
+  EXPECT_TRUE(std::filesystem::is_regular_file(entry));
+  EXPECT_TRUE(jit_compile(source, cached()).from_cache());
 }
 
 // An entry copied under another kernel's name carries the wrong key and is not loaded.

@@ -1,0 +1,227 @@
+// Numeric settings at their limits and beyond. The walk finds every command from --help, and
+// every numeric option of each from its --help line, where the option states its range; it
+// then gives each option values just outside that range and the values that used to slip
+// through ("-1" wrapping to 2^64 - 1, 2^64 saturating, nan, inf, an empty value), and expects
+// one usage-error line that names the option. An option that states no range fails the walk,
+// so a new one cannot be added without one. Then the settings that cannot train, and a resume
+// on other data.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli/cli_fixture.h"
+#include "support/test_support.h"
+
+namespace graphmini {
+namespace {
+
+using testing::CliResult;
+using testing::CliTest;
+
+// The names listed under a --help text's heading ("Subcommands:", "Positionals:").
+std::vector<std::string> section(const std::string& help, const std::string& heading) {
+  std::vector<std::string> names;
+  std::istringstream in(help);
+  bool inside = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line == heading) {
+      inside = true;
+    } else if (inside && line.empty()) {
+      break;
+    } else if (inside && line.size() > 2 && line[2] != ' ') {
+      names.push_back(line.substr(2, line.find(' ', 2) - 2));
+    }
+  }
+  return names;
+}
+
+struct NumericOption {
+  std::string name;  // the long name, "--layers"
+  bool integral;
+  std::string min;
+  std::string max;
+};
+
+// A decimal integer plus or minus one, as text (for 2^64 - 1 + 1).
+std::string step(const std::string& number, int by) {
+  if (by < 0 && number == "0") return "-1";
+  std::string digits = number;
+  int i = static_cast<int>(digits.size()) - 1;
+  if (by > 0) {
+    while (i >= 0 && digits[i] == '9')
+      digits[i--] = '0';
+    if (i < 0) return "1" + digits;
+    ++digits[i];
+  } else {
+    while (digits[i] == '0')
+      digits[i--] = '9';
+    --digits[i];
+    if (digits.size() > 1 && digits[0] == '0') digits.erase(0, 1);
+  }
+  return digits;
+}
+
+// A number just below `min` or just above `max`.
+std::string outside(const NumericOption& option, bool below) {
+  if (option.integral) return step(below ? option.min : option.max, below ? -1 : 1);
+  const long double value = std::stold(below ? option.min : option.max);
+  const long double margin = value == 0 ? 1 : std::abs(value) / 2;
+  std::ostringstream text;
+  text.precision(10);
+  text << (below ? value - margin : value + margin);
+  return text.str();
+}
+
+class OptionsCliTest : public CliTest {
+ protected:
+  std::string help(const std::string& command) const {
+    const CliResult result = run(command + " --help");
+    EXPECT_EQ(result.exit_code, 0) << command;
+    return result.out;
+  }
+
+  // Every command that does something: those without subcommands.
+  void leaf_commands(const std::string& command, std::vector<std::string>& found) const {
+    const std::vector<std::string> subcommands = section(help(command), "Subcommands:");
+    if (subcommands.empty() && !command.empty()) found.push_back(command);
+    for (const std::string& name : subcommands)
+      leaf_commands(command.empty() ? name : command + " " + name, found);
+  }
+};
+
+TEST_F(OptionsCliTest, EveryNumericOptionOfEveryCommandRefusesValuesOutsideItsRange) {
+  std::vector<std::string> commands;
+  leaf_commands("", commands);
+  ASSERT_GE(commands.size(), 12u);
+  const std::regex numeric_line(R"(^\s+(?:-\w,)?(--[\w-]+) (INT|NUMBER)(,\.\.\.)?(?:=\S+)?(.*)$)");
+  const std::regex range(R"(\[(-?[\d.e+-]+), (-?[\d.e+-]+)\]$)");
+  std::map<std::string, std::set<std::string>> walked;
+  for (const std::string& command : commands) {
+    const std::string text = help(command);
+    // Dummy values for what the command requires; a numeric value that is wrongly accepted
+    // then fails later with another message (a missing file), which the checks catch.
+    std::string required;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      std::smatch match;
+      if (line.find("REQUIRED") != std::string::npos &&
+          std::regex_search(line, match, std::regex(R"((--[\w-]+))"))) {
+        required += " " + match[1].str() + " missing";
+      }
+    }
+    for (std::size_t i = 0; i < section(text, "Positionals:").size(); ++i)
+      required += " missing" + std::to_string(i);
+
+    std::istringstream help_lines(text);
+    std::vector<std::string> options;  // each option's line, joined with a wrapped description
+    for (std::string line; std::getline(help_lines, line);) {
+      if (line.starts_with("                  ") && !options.empty()) {
+        options.back() += " " + line.substr(line.find_first_not_of(' '));
+      } else {
+        options.push_back(line);
+      }
+    }
+    for (const std::string& line : options) {
+      std::smatch match;
+      if (!std::regex_match(line, match, numeric_line)) continue;
+      const std::string rest = match[4].str();
+      std::smatch bounds;
+      const std::string trimmed = rest.substr(0, rest.find_last_not_of(' ') + 1);
+      ASSERT_TRUE(std::regex_search(trimmed, bounds, range))
+          << command << " " << match[1] << " states no range: " << line;
+      const NumericOption option{match[1], match[2] == "INT", bounds[1], bounds[2]};
+      walked[command].insert(option.name);
+      // Integers: "-1" used to wrap to 2^64 - 1, 2^64 to saturate; numbers: nan and inf.
+      const std::vector<std::string> values =
+          option.integral ? std::vector<std::string>{outside(option, true), outside(option, false),
+                                                     "-1", "18446744073709551616", ""}
+                          : std::vector<std::string>{outside(option, true), outside(option, false),
+                                                     "nan", "inf", ""};
+      for (const std::string& value : values) {
+        const CliResult result = run(command + required + " " + option.name + " '" + value + "'");
+        EXPECT_EQ(result.exit_code, 2) << command << " " << option.name << " '" << value << "'";
+        EXPECT_EQ(lines(result.err), 1) << result.err;
+        EXPECT_NE(result.err.find(option.name), std::string::npos)
+            << command << " " << option.name << " '" << value << "': " << result.err;
+      }
+    }
+  }
+  // The walk found the options it must have (so that a change of --help's layout cannot
+  // make it pass by finding nothing).
+  EXPECT_TRUE(walked["gnn train"].contains("--layers"));
+  EXPECT_TRUE(walked["gnn train"].contains("--fanouts"));
+  EXPECT_TRUE(walked["gnn train"].contains("--seed"));
+  EXPECT_TRUE(walked["gnn train"].contains("--clusters-per-batch"));
+  EXPECT_TRUE(walked["gnn compare"].contains("--target"));
+  EXPECT_TRUE(walked["list"].contains("--limit"));
+  EXPECT_TRUE(walked["motifs"].contains("--size"));
+  EXPECT_TRUE(walked["data generate kron"].contains("--edge-factor"));
+  EXPECT_TRUE(walked["data generate csbm"].contains("--homophily"));
+  std::size_t total = 0;
+  for (const auto& [command, options] : walked)
+    total += options.size();
+  EXPECT_GE(total, 50u);
+}
+
+// The same checks in generator specs, which name a graph wherever a file would.
+TEST_F(OptionsCliTest, GeneratorSpecsCheckTheirRangesToo) {
+  for (const char* spec :
+       {"kron:scale=-1", "kron:scale=40", "kron:edge_factor=0", "er:vertices=0",
+        "csbm:homophily=nan", "csbm:features=-1", "csbm:seed=-1", "kron:a=inf"}) {
+    const CliResult result = run(std::string("data info ") + spec);
+    EXPECT_EQ(result.exit_code, 2) << spec;
+    EXPECT_EQ(lines(result.err), 1) << result.err;
+    EXPECT_NE(result.err.find("generator parameter"), std::string::npos) << result.err;
+  }
+  // Sizes that pass their ranges but cannot fit this machine are refused before allocating.
+  const CliResult huge = run("data info kron:scale=31,edge_factor=65536");
+  EXPECT_EQ(huge.exit_code, 2);
+  EXPECT_NE(huge.err.find("of memory of this machine"), std::string::npos) << huge.err;
+}
+
+constexpr const char* kDataset =
+    "-d csbm:nodes=300,classes=3,avg_degree=6,features=8,homophily=0.9,seed=2 --threads 1";
+
+// Degenerate training used to report success: --lr inf or a NaN loss exited 0 with an
+// accuracy, --epochs 0 reported "test 0.00%", --checkpoint-every 0 never wrote.
+TEST_F(OptionsCliTest, SettingsThatCannotTrainAreRefusedAndADivergedRunFails) {
+  for (const char* settings : {"--lr inf", "--lr nan", "--epochs 0", "--checkpoint-every 0",
+                               "--dropout 1", "--layers -1", "--clusters-per-batch -1"}) {
+    const CliResult result = run(std::string("gnn train ") + kDataset + " " + settings);
+    EXPECT_EQ(result.exit_code, 2) << settings;
+    EXPECT_EQ(result.out, "") << settings;
+  }
+  // Features of size 1e6 and the largest learning rate blow the weights up within an epoch or
+  // two: the run stops with an error instead of reporting an accuracy.
+  const CliResult diverged =
+      run("gnn train -d csbm:nodes=300,classes=3,features=8,signal=1000000,seed=2 --raw-features "
+          "--lr 10 --optimizer sgd --epochs 50 --json");
+  EXPECT_EQ(diverged.exit_code, 1) << diverged.out;
+  EXPECT_EQ(diverged.out, "");
+  EXPECT_NE(diverged.err.find("training diverged: the loss is"), std::string::npos) << diverged.err;
+}
+
+// A checkpoint of a run on another csbm seed has every shape of this one; it used to be
+// resumed and train on from parameters fitted to other data.
+TEST_F(OptionsCliTest, ResumeRefusesACheckpointOfOtherData) {
+  const auto checkpoint = (files_ / "run.ckpt").string();
+  const std::string run_on = "gnn train --threads 1 --checkpoint " + checkpoint +
+                             " -d csbm:nodes=300,classes=3,features=8,seed=";
+  ASSERT_EQ(run(run_on + "1 --epochs 4").exit_code, 0);
+  const CliResult other = run(run_on + "2 --epochs 8 --resume");
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_EQ(lines(other.err), 1) << other.err;
+  EXPECT_NE(other.err.find("checkpoint of a run on other data (checkpoint vs this data: graph "),
+            std::string::npos)
+      << other.err;
+  EXPECT_EQ(run(run_on + "1 --epochs 8 --resume").exit_code, 0);
+}
+
+}  // namespace
+}  // namespace graphmini
