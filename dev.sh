@@ -4,7 +4,8 @@
 #   ./dev.sh demo    install missing packages, build (release), generate a Kronecker graph
 #                    and count its 4-cliques
 #   ./dev.sh test    install missing packages, run the whole test suite: release build,
-#                    the same tests under ASan+UBSan, and the file readers' fuzzers
+#                    the same tests under ASan+UBSan, the parallel code's tests under
+#                    ThreadSanitizer, and the file readers' fuzzers
 #
 # Both are idempotent: packages already installed are not touched, and an up-to-date build is
 # not rebuilt. Set GRAPHMINI_JOBS to limit build parallelism.
@@ -17,7 +18,7 @@ packages=(
   libtbb-dev zlib1g-dev libcli11-dev nlohmann-json3-dev libboost-graph-dev
   libgtest-dev libgmock-dev libbenchmark-dev libopenblas-dev libmetis-dev
   llvm-14-dev libclang-14-dev libclang-cpp14-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev xz-utils
 )
 
 install_missing_packages() {
@@ -41,6 +42,39 @@ build() {
   cmake --build --preset "$preset" -j "${GRAPHMINI_JOBS:-$(nproc)}"
 }
 
+# ThreadSanitizer sees synchronisation only in code built with it, so the tsan preset links a
+# oneTBB built with it: the Debian source of the installed libtbb-dev, fetched through apt
+# with a private sources list and state (the system's configuration is not touched), built
+# once into build/tsan-deps/tbb.
+tsan_dependencies() {
+  local deps=build/tsan-deps
+  [ -f "$deps/tbb/lib/libtbb.so" ] && return
+  echo "dev.sh: building oneTBB with ThreadSanitizer into $deps/tbb"
+  local version
+  version=$(dpkg-query -W -f='${source:Version}' libtbb-dev)
+  rm -rf "$deps/apt" "$deps/source"
+  mkdir -p "$deps/apt/sources" "$deps/apt/lists/partial" "$deps/source"
+  local sources
+  for sources in /etc/apt/sources.list.d/*.sources; do
+    [ -e "$sources" ] || continue
+    sed 's/^Types: deb$/Types: deb-src/' "$sources" >"$deps/apt/sources/$(basename "$sources")"
+  done
+  cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | grep '^deb ' |
+    sed 's/^deb /deb-src /' >"$deps/apt/sources/lists.list" || true
+  local apt=(apt-get -q -o "Dir::Etc::SourceList=/dev/null"
+    -o "Dir::Etc::SourceParts=$PWD/$deps/apt/sources" -o "Dir::State::Lists=$PWD/$deps/apt/lists")
+  "${apt[@]}" update >/dev/null
+  (cd "$deps/source" && "${apt[@]}" source --download-only "onetbb=$version" >/dev/null 2>&1)
+  tar -xJf "$deps"/source/onetbb_*.orig.tar.xz -C "$deps/source"
+  cmake -S "$deps"/source/oneTBB-* -B "$deps/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang -DTBB_SANITIZE=thread -DTBB_TEST=OFF \
+    -DTBBMALLOC_BUILD=OFF -DTBB_STRICT=OFF -DTBB_DISABLE_HWLOC_AUTOMATIC_SEARCH=ON \
+    -DCMAKE_INSTALL_PREFIX="$PWD/$deps/tbb" >/dev/null
+  cmake --build "$deps/build" -j "${GRAPHMINI_JOBS:-$(nproc)}" >/dev/null
+  cmake --install "$deps/build" >/dev/null
+  rm -rf "$deps/apt" "$deps/source" "$deps/build"
+}
+
 case "${1:-}" in
   demo)
     install_missing_packages
@@ -53,8 +87,9 @@ case "${1:-}" in
     ;;
   test)
     install_missing_packages
-    for preset in release sanitize fuzz; do
+    for preset in release sanitize tsan fuzz; do
       echo "dev.sh: == $preset =="
+      [ "$preset" != tsan ] || tsan_dependencies
       build "$preset"
       ctest --preset "$preset" -j "$(nproc)" --no-tests=error
     done

@@ -13,10 +13,10 @@ function(graphmini_add_library name)
   target_compile_features(${target} PUBLIC cxx_std_20)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
   target_link_libraries(${target} PUBLIC ${ARG_PUBLIC_DEPENDS} PRIVATE ${ARG_PRIVATE_DEPENDS})
-  if(GRAPHMINI_SANITIZE)
+  if(GRAPHMINI_SANITIZERS)
     # A sanitized static library needs the sanitizer runtimes wherever it is linked,
     # including in projects that use the installed package.
-    target_link_options(${target} INTERFACE -fsanitize=address,undefined)
+    target_link_options(${target} INTERFACE -fsanitize=${GRAPHMINI_SANITIZERS})
   endif()
   file(GLOB headers CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.h)
   install(FILES ${headers} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/graphmini/${name})

@@ -185,10 +185,10 @@ Optimizer::Optimizer(const OptimizerOptions& options, std::vector<Parameter*> pa
 namespace {
 
 // One parameter tensor's update, element-wise and vectorised (AVX2 where the CPU has it).
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void update(
-    const OptimizerOptions& o, float* __restrict value, const float* __restrict gradient,
-    float* __restrict m, float* __restrict v, std::size_t n, float inverse_correction1,
-    float inverse_correction2) {
+GRAPHMINI_AVX2_CLONES void update(const OptimizerOptions& o, float* __restrict value,
+                                  const float* __restrict gradient, float* __restrict m,
+                                  float* __restrict v, std::size_t n, float inverse_correction1,
+                                  float inverse_correction2) {
   // Locals, so that the loops need not reload them through the pointers.
   const float lr = o.learning_rate;
   const float decay = o.weight_decay;

@@ -1,4 +1,5 @@
-// Row-parallel loops of the GNN operators, on oneTBB.
+// Row-parallel loops of the GNN operators, on oneTBB, and the vector clones of their hot
+// element-wise kernels.
 #pragma once
 
 #include <tbb/blocked_range.h>
@@ -6,6 +7,21 @@
 
 #include <algorithm>
 #include <cstddef>
+
+// An AVX2 clone of a function beside its SSE2 default, chosen once at load time by CPU
+// features (x86-64-v3, which AMD CPUs resolve too, unlike arch=haswell). Not under
+// ThreadSanitizer: the clones' resolver runs before the sanitizer's runtime is set up, and
+// crashes in its instrumentation.
+#if defined(__SANITIZE_THREAD__)
+#define GRAPHMINI_AVX2_CLONES
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define GRAPHMINI_AVX2_CLONES
+#endif
+#endif
+#ifndef GRAPHMINI_AVX2_CLONES
+#define GRAPHMINI_AVX2_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
 
 namespace graphmini::gnn {
 

@@ -129,7 +129,8 @@ void add_column_sums(const Tensor& x, std::span<float> gradient) {
                           std::to_string(gradient.size()));
   // Partial sums over fixed chunks of rows, in parallel, then added in chunk order: the
   // result is the same for any thread count, so a run stays reproducible for a seed.
-  const std::size_t chunk = std::max<std::size_t>(64, (1 << 16) / std::max<std::size_t>(x.cols(), 1));
+  const std::size_t chunk =
+      std::max<std::size_t>(64, (1 << 16) / std::max<std::size_t>(x.cols(), 1));
   const std::size_t chunks = (x.rows() + chunk - 1) / chunk;
   std::vector<double> partial(chunks * x.cols(), 0.0);
   for_each_row(chunks, chunk * x.cols(), [&](std::size_t c) {
@@ -148,18 +149,16 @@ void add_column_sums(const Tensor& x, std::span<float> gradient) {
   }
 }
 
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void add_scaled(float* target,
-                                                                          const float* source,
-                                                                          float scale,
-                                                                          std::size_t n) {
+GRAPHMINI_AVX2_CLONES void add_scaled(float* target, const float* source, float scale,
+                                      std::size_t n) {
   for (std::size_t j = 0; j < n; ++j)
     target[j] += scale * source[j];
 }
 
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void gather_rows(
-    float* target, std::size_t n, const float* rows, std::size_t stride,
-    const std::uint32_t* indices, std::size_t count, const float* entry_scales,
-    const float* index_scales, float row_scale) {
+GRAPHMINI_AVX2_CLONES void gather_rows(float* target, std::size_t n, const float* rows,
+                                       std::size_t stride, const std::uint32_t* indices,
+                                       std::size_t count, const float* entry_scales,
+                                       const float* index_scales, float row_scale) {
   for (std::size_t i = 0; i < count; ++i) {
     float w = entry_scales != nullptr ? row_scale * entry_scales[i] : row_scale;
     if (index_scales != nullptr) w *= index_scales[indices[i]];
@@ -232,9 +231,8 @@ void activate_backward(Activation f, const Tensor& x, const Tensor& y, const Ten
       });
       return;
     case Activation::leaky_relu:
-      for_each_value(x, [&](std::size_t j) {
-        result[j] = in[j] > 0 ? gradient[j] : gradient[j] * slope;
-      });
+      for_each_value(
+          x, [&](std::size_t j) { result[j] = in[j] > 0 ? gradient[j] : gradient[j] * slope; });
       return;
   }
 }
