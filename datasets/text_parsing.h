@@ -79,11 +79,13 @@ inline std::optional<float> scan_float(Cursor& cursor) {
   return value;
 }
 
-// A maximal run of characters that are neither blank nor a newline nor `separator`.
-inline std::string_view scan_word(Cursor& cursor, char separator = '\0') {
+// A maximal run of characters that are neither blank nor a newline nor `separator` (none
+// when not given: a NUL byte in the input is part of a word, never a stop that would leave
+// the cursor where it was).
+inline std::string_view scan_word(Cursor& cursor, std::optional<char> separator = std::nullopt) {
   const char* begin = cursor.at;
   while (cursor.at != cursor.end && !is_blank(*cursor.at) && *cursor.at != '\n' &&
-         *cursor.at != separator) {
+         (!separator || *cursor.at != *separator)) {
     ++cursor.at;
   }
   return {begin, static_cast<std::size_t>(cursor.at - begin)};

@@ -211,6 +211,16 @@ void expect_parse_error(const Files& files, std::string_view bad_file, std::uint
                               line, {fragment});
 }
 
+// The fuzzer's find: a NUL byte ended a word without being consumed, so counting a line's
+// words never finished. A NUL is now a character of its word like any other.
+TEST(LinqsErrors, NulBytesAreCharactersOfTheirWord) {
+  Files files;
+  files.content = std::string(kContent).replace(3, 1, std::string(1, '\0'));  // p1's first feature
+  expect_parse_error(files, "tiny.content", 1, "feature 1 of paper 'p1' is '\\x00'");
+  files.content = std::string(64, '\0');
+  expect_parse_error(files, "tiny.content", 1, "1 column;");
+}
+
 TEST(LinqsErrors, ContentLineWithTooFewColumns) {
   Files files;
   files.content = "p1\t1\t0\t1\tTheory\np2\t0\t1\tAI\np3\t0\t0\t0\tAI\n";
