@@ -26,6 +26,7 @@
 #include "datasets/text_parsing.h"
 #include "runtime/error.h"
 #include "runtime/files.h"
+#include "runtime/memory.h"
 
 namespace graphmini::datasets {
 namespace {
@@ -285,7 +286,11 @@ EdgeList read_edge_list(TextInput& input, std::size_t expected_endpoints) {
       starts.push_back(starts.back() + pieces[i].count);
     }
     if (starts.back() > endpoints.capacity()) {
-      endpoints.reserve(std::max(starts.back(), 2 * endpoints.capacity()));
+      // An endless stream (`yes 1 2 | graphmini ...`) stops here with an error once the
+      // endpoints, and their copy while the graph is built, would not fit the machine.
+      const std::size_t capacity = std::max(starts.back(), 2 * endpoints.capacity());
+      require_memory(2 * capacity * sizeof(std::uint64_t), "the edge list of " + input.name());
+      endpoints.reserve(capacity);
     }
     endpoints.resize(starts.back());
     tbb::parallel_for(std::size_t{0}, texts.size(), [&](std::size_t i) {
@@ -295,8 +300,8 @@ EdgeList read_edge_list(TextInput& input, std::size_t expected_endpoints) {
   pieces.clear();  // release the piece buffers before the ids are compacted
   try {
     return compact_vertex_ids(std::move(endpoints));
-  } catch (const InvalidArgument& error) {  // too many distinct vertices
-    throw InvalidArgument(input.name() + ": " + error.what());
+  } catch (const InvalidArgument& error) {  // too many distinct vertices: bad input, not usage
+    throw FormatError(input.name(), error.what());
   }
 }
 

@@ -51,13 +51,6 @@ using StringMap = std::unordered_map<std::string, Value, StringHash, std::equal_
 
 constexpr std::string_view kContentSuffix = ".content";
 
-// Whether `path` is something to read: a file, FIFO or device, not a folder.
-bool is_readable_entry(const fs::path& path) {
-  std::error_code error;
-  const fs::file_status status = fs::status(path, error);
-  return !error && fs::exists(status) && !fs::is_directory(status);
-}
-
 // `base` itself when it exists, else `base`.gz, else nothing.
 std::optional<fs::path> plain_or_gzip(const fs::path& base) {
   if (is_readable_entry(base)) return base;
@@ -107,8 +100,9 @@ std::string dataset_name(const fs::path& folder) {
   std::string listed;
   for (const auto& name : names)
     listed += (listed.empty() ? "" : ", ") + name + ".content";
-  throw InvalidArgument("LINQS folder '" + folder.string() + "' holds several datasets (" + listed +
-                        "); none is named after the folder");
+  throw FormatError(folder.string(),
+                    "a LINQS folder holds several datasets (" + listed +
+                        "); none is named after the folder, so none can be chosen");
 }
 
 // The NAME of every X.NAME-split.tsv[.gz] in the folder, for messages.
@@ -246,8 +240,7 @@ struct Nodes {
   // Adds a node; false when the id is already taken.
   bool add(std::string_view id) {
     if (ids.size() >= kMaxVertices) {
-      throw InvalidArgument("LINQS dataset has more than " + std::to_string(kMaxVertices) +
-                            " papers");
+      throw Error("LINQS dataset has more than " + std::to_string(kMaxVertices) + " papers");
     }
     const auto [it, added] = index.try_emplace(std::string(id), static_cast<VertexId>(ids.size()));
     if (!added) return false;

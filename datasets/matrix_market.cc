@@ -307,7 +307,11 @@ Graph read_matrix_market_graph(TextInput& input) {
   // Numbering only the indices that occur (rather than all declared rows) keeps memory in
   // proportion to the entries, whatever the size line claims; the indices stay as the
   // original ids.
-  return build_graph(compact_vertex_ids(std::move(endpoints)));
+  try {
+    return build_graph(compact_vertex_ids(std::move(endpoints)));
+  } catch (const InvalidArgument& error) {  // too many distinct vertices: bad input, not usage
+    throw FormatError(input.name(), error.what());
+  }
 }
 
 }  // namespace graphmini::datasets

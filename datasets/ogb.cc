@@ -53,13 +53,6 @@ constexpr std::array<std::pair<const char*, Split>, 3> kSplitFiles{
 
 // ---- locating files ---------------------------------------------------------------------------
 
-// Whether `path` is something to read: a file, FIFO or device, not a folder.
-bool is_readable_entry(const fs::path& path) {
-  std::error_code error;
-  const fs::file_status status = fs::status(path, error);
-  return !error && fs::exists(status) && !fs::is_directory(status);
-}
-
 // `folder`/`stem`.csv when it exists, else `folder`/`stem`.csv.gz, else nothing.
 std::optional<fs::path> find_csv(const fs::path& folder, const std::string& stem) {
   const fs::path plain = folder / (stem + ".csv");

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -16,7 +15,7 @@
 #include "gnn/features.h"
 #include "gnn/sampler.h"
 #include "runtime/error.h"
-#include "runtime/files.h"
+#include "runtime/memory.h"
 
 namespace graphmini::gnn {
 namespace {
@@ -118,6 +117,26 @@ class EpochPlan {
   }
 };
 
+// A lower bound of what training holds: per layer its output over every node with the output's
+// gradient, activation and dropout mask (four floats per output value; evaluation is over the
+// whole graph in both modes), and per GAT layer an attention value per edge and head, both
+// ways. Enough to refuse a --hidden or --layers that no machine of this size can train before
+// allocating, instead of being killed by the kernel halfway through.
+std::uint64_t training_bytes_lower_bound(const ModelOptions& model, const datasets::Dataset& data) {
+  const auto nodes = static_cast<double>(data.nodes.num_nodes());
+  const auto edges = static_cast<double>(data.graph.adjacency().size());
+  const bool gat = model.kind == ModelKind::gat;
+  double floats = 0;
+  for (std::size_t layer = 0; layer < model.layers; ++layer) {
+    const bool last = layer + 1 == model.layers;
+    const double heads = gat ? static_cast<double>(last ? model.output_heads : model.heads) : 1;
+    const double width = last ? static_cast<double>(data.nodes.num_classes) * heads
+                              : static_cast<double>(model.hidden) * heads;
+    floats += 4 * nodes * width + (gat ? 2 * edges * heads : 0);
+  }
+  return static_cast<std::uint64_t>(std::min(floats * sizeof(float), 1e19));
+}
+
 }  // namespace
 
 TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_options,
@@ -136,6 +155,9 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
   const std::vector<std::uint32_t> test = nodes_in(nodes, Split::test);
   if (train.empty()) throw InvalidArgument("the dataset has no training nodes");
   if (validation.empty()) throw InvalidArgument("the dataset has no validation nodes");
+
+  require_memory(training_bytes_lower_bound(model_options, dataset),
+                 "training this model on " + dataset.name);
 
   TrainResult result;
   Model model(model_options, nodes.num_features(), nodes.num_classes);

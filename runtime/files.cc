@@ -89,7 +89,8 @@ void remove_stale_temporaries(const fs::path& target) {
     const auto dash = rest.find('-');
     if (dash == std::string::npos || dash == 0) continue;
     const std::string pid_text = rest.substr(0, dash);
-    if (!std::all_of(pid_text.begin(), pid_text.end(), ::isdigit) || pid_text.size() > 9) continue;
+    const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+    if (!std::all_of(pid_text.begin(), pid_text.end(), is_digit) || pid_text.size() > 9) continue;
     const auto pid = static_cast<pid_t>(std::stol(pid_text));
     if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to tell
     std::error_code ignored;
@@ -290,6 +291,8 @@ void OutputFile::commit() {
 OutputFolder::OutputFolder(fs::path destination,
                            const std::function<bool(const fs::path&)>& may_replace)
     : name_(destination.string()) {
+  if (destination == OutputFile::kStandardOutput)
+    throw InvalidArgument("a folder of files cannot be written to standard output");
   destination = without_trailing_slash(std::move(destination));
   const std::string last = destination.filename().string();
   if (last.empty() || last == "." || last == "..") {

@@ -242,6 +242,12 @@ std::string Input::read_all(std::size_t limit, std::string_view what) {
   return text;
 }
 
+bool is_readable_entry(const std::filesystem::path& path) {
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  return !error && std::filesystem::exists(status) && !std::filesystem::is_directory(status);
+}
+
 std::shared_ptr<const MappedFile> Input::map() {
   State& s = *state_;
   if (!s.regular || !s.starts_at_zero || s.consumed != 0 || compressed()) return nullptr;

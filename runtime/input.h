@@ -70,4 +70,9 @@ class Input {
   std::unique_ptr<State> state_;
 };
 
+// Whether `path` names something an Input can read (a file, FIFO or device; through links),
+// rather than a folder or nothing: for finding the files of a dataset folder, which may be
+// FIFOs as well as files.
+bool is_readable_entry(const std::filesystem::path& path);
+
 }  // namespace graphmini

@@ -27,8 +27,8 @@ std::uint64_t physical_memory_bytes() {
 void require_memory(std::uint64_t bytes, const std::string& what) {
   const std::uint64_t available = physical_memory_bytes();
   if (available != 0 && bytes > available) {
-    throw InvalidArgument(what + " needs about " + gibibytes(bytes) + ", more than the " +
-                          gibibytes(available) + " of memory of this machine");
+    throw Error(what + " needs about " + gibibytes(bytes) + ", more than the " +
+                gibibytes(available) + " of memory of this machine");
   }
 }
 

@@ -14,7 +14,8 @@ namespace graphmini {
 // Physical memory in bytes (0 when the system does not say).
 std::uint64_t physical_memory_bytes();
 
-// Throws InvalidArgument when `bytes` exceed the machine's physical memory:
+// Throws Error (a failure of this machine, not a bad argument: the same request fits a larger
+// one) when `bytes` exceed its physical memory:
 // "WHAT needs about 96.0 GiB, more than the 23.4 GiB of memory of this machine".
 void require_memory(std::uint64_t bytes, const std::string& what);
 

@@ -161,8 +161,8 @@ TEST(Linqs, SeveralDatasetsNeedTheFolderName) {
   scratch.write("folder/b.content.gz", kContent);
   try {
     read_linqs(scratch / "folder");
-    FAIL() << "expected InvalidArgument";
-  } catch (const InvalidArgument& error) {
+    FAIL() << "expected a FormatError";
+  } catch (const FormatError& error) {  // the folder is ambiguous: no option could choose
     const std::string message = error.what();
     EXPECT_NE(message.find("a.content, b.content"), std::string::npos) << message;
   }

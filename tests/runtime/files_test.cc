@@ -71,12 +71,7 @@ pid_t dead_process() {
 
 template <typename Body>
 std::string io_error(const Body& body) {
-  try {
-    body();
-  } catch (const IoError& error) {
-    return error.what();
-  }
-  return "";
+  return testing::message_of<IoError>(body);
 }
 
 // --- MappedFile -------------------------------------------------------------------------------

@@ -34,12 +34,7 @@ std::string lines(int count) {
 
 template <typename Body>
 std::string format_error(const Body& body) {
-  try {
-    body();
-  } catch (const FormatError& error) {
-    return error.what();
-  }
-  return "no FormatError";
+  return testing::message_of<FormatError>(body);
 }
 
 // The bug this class fixes: detection read the first 64 KiB of a pipe, then the reader opened

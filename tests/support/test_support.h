@@ -74,6 +74,17 @@ class PipeFeeder {
 // `text` compressed as one gzip member (concatenate two for a multi-member file).
 std::string gzip(std::string_view text);
 
+// The message of the `Exception` that `body` throws ("no exception" when it throws none).
+template <typename Exception, typename Body>
+std::string message_of(const Body& body) {
+  try {
+    body();
+  } catch (const Exception& error) {
+    return error.what();
+  }
+  return "no exception";
+}
+
 // The folder of the shared real datasets (GRAPHMINI_DATASETS), or nullopt when absent.
 std::optional<std::filesystem::path> shared_datasets();
 
