@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <string>
 #include <thread>
 
@@ -19,6 +20,9 @@ namespace {
 // delivered to one of those would take its default action and kill the process mid-write.
 int wake_pipe[2] = {-1, -1};
 
+// Every signal whose default action ends the process without a core dump.
+constexpr int kTerminatingSignals[] = {SIGHUP, SIGINT, SIGPIPE, SIGALRM, SIGTERM, SIGUSR1, SIGUSR2};
+
 extern "C" void on_termination_signal(int signal) {
   const int saved = errno;
   const auto number = static_cast<unsigned char>(signal);
@@ -26,11 +30,23 @@ extern "C" void on_termination_signal(int signal) {
   errno = saved;
 }
 
+// What the process says as it ends by `signal`; nothing for a closed pipe (`list | head`).
+std::string farewell(int signal) {
+  if (signal == SIGPIPE) return "";
+  std::string line = ::isatty(STDERR_FILENO) == 1 ? "\r\033[K" : "";  // clear a progress line
+  line += "graphmini: ";
+  line += signal == SIGINT ? "interrupted" : signal == SIGTERM ? "terminated" : ::strsignal(signal);
+  return line + "\n";
+}
+
 }  // namespace
 
 void handle_termination_signals() {
+  // A file-size limit (ulimit -f) shows as a failed write (EFBIG), reported and cleaned up
+  // like a full disk, instead of SIGXFSZ's core dump.
+  std::signal(SIGXFSZ, SIG_IGN);
   if (::pipe2(wake_pipe, O_CLOEXEC) != 0) return;  // no handler: signals keep their defaults
-  for (const int signal : {SIGINT, SIGTERM, SIGHUP}) {
+  for (const int signal : kTerminatingSignals) {
     struct sigaction current {};
     if (::sigaction(signal, nullptr, &current) != 0 || current.sa_handler == SIG_IGN) continue;
     struct sigaction handler {};
@@ -45,13 +61,16 @@ void handle_termination_signals() {
     }
     remove_temporary_files();
     // Straight to the descriptor: another thread may hold stderr's stdio lock.
-    std::string line = ::isatty(STDERR_FILENO) == 1 ? "\r\033[K" : "";
-    line += std::string("graphmini: ") +
-            (signal == SIGINT    ? "interrupted"
-             : signal == SIGTERM ? "terminated"
-                                 : "hung up") +
-            "\n";
+    const std::string line = farewell(signal);
     [[maybe_unused]] const auto written = ::write(STDERR_FILENO, line.data(), line.size());
+    // End by the signal itself, so that the parent sees what happened: a shell stops a script
+    // loop at a child killed by SIGINT, not at one that exited with 130.
+    std::signal(signal, SIG_DFL);
+    sigset_t only;
+    sigemptyset(&only);
+    sigaddset(&only, signal);
+    ::pthread_sigmask(SIG_UNBLOCK, &only, nullptr);
+    ::raise(signal);
     ::_exit(128 + signal);
   }).detach();
 }

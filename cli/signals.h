@@ -1,11 +1,14 @@
-// The command line's one handler of SIGINT, SIGTERM and SIGHUP.
+// The command line's one handler of the signals that end a process (SIGINT, SIGTERM, SIGHUP,
+// SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2).
 //
 // The handler only wakes a thread that waits for signals, so that the handling code runs as
 // ordinary code rather than in an asynchronous signal handler: it removes every temporary
 // file and folder of unfinished outputs
 // (runtime/files.h), clears the progress line on a terminal, prints one line ("graphmini:
-// interrupted") and exits with 128 + the signal number, as shells expect (130 for Ctrl-C). A
-// signal that was ignored when graphmini started (nohup, a background job) stays ignored.
+// interrupted"; nothing for a closed pipe) and ends the process by the same signal, so its
+// parent sees exactly what happened (a shell reports 130 for Ctrl-C). A signal that was
+// ignored when graphmini started (nohup, a background job) stays ignored. SIGXFSZ is
+// ignored, so that a file-size limit fails the write like a full disk.
 #pragma once
 
 namespace graphmini::cli {

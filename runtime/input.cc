@@ -80,6 +80,18 @@ struct Input::State {
     }
   }
 
+  // Reads plain data straight into `out`; 0 at the end of the file.
+  std::size_t read_direct(char* out, std::size_t size) {
+    while (true) {
+      const ssize_t got = ::read(fd, out, size);
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) throw IoError("cannot read", name, errno);
+      if (got == 0) raw_eof = true;
+      raw_total += static_cast<std::uint64_t>(got);
+      return static_cast<std::size_t>(got);
+    }
+  }
+
   // Tells gzip from plain data by the first two bytes.
   void detect() {
     if (kind != Kind::unknown) return;
@@ -112,13 +124,18 @@ struct Input::State {
     if (size == 0 || stream_end) return 0;
     std::size_t made = 0;
     if (kind == Kind::plain) {
-      if (raw_available() == 0 && !fill_raw()) {
-        stream_end = true;
-        return 0;
+      if (raw_available() == 0 && size >= raw.size()) {
+        made = read_direct(out, size);  // no copy through the raw buffer
+        if (made == 0) stream_end = true;
+      } else {
+        if (raw_available() == 0 && !fill_raw()) {
+          stream_end = true;
+          return 0;
+        }
+        made = std::min(size, raw_available());
+        std::memcpy(out, raw.data() + raw_begin, made);
+        raw_begin += made;
       }
-      made = std::min(size, raw_available());
-      std::memcpy(out, raw.data() + raw_begin, made);
-      raw_begin += made;
     } else {
       made = inflate_into(out, size);
     }

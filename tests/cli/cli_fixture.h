@@ -23,6 +23,13 @@ struct CliResult {
   std::string err;
 };
 
+// The exit code as a shell reports it: 128 + N for a process ended by signal N.
+inline int exit_code(int status) {
+  return WIFEXITED(status)     ? WEXITSTATUS(status)
+         : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+                               : -1;
+}
+
 // A run whose peak memory was measured.
 struct MeasuredResult {
   int exit_code;
@@ -53,7 +60,7 @@ class CliTest : public ::testing::Test {
     const std::string command = environment + " " + std::string(GRAPHMINI_CLI) + " " + arguments +
                                 " >" + out.string() + " 2>" + err.string() + " </dev/null";
     const int status = std::system(command.c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out), read_file(err)};
+    return {exit_code(status), read_file(out), read_file(err)};
   }
 
   // Runs a bash script in the files_ folder, with $G naming this build's graphmini, for what
@@ -65,7 +72,7 @@ class CliTest : public ::testing::Test {
     const std::string command =
         "bash " + path.string() + " >" + out.string() + " 2>" + err.string() + " </dev/null";
     const int status = std::system(command.c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(out), read_file(err)};
+    return {exit_code(status), read_file(out), read_file(err)};
   }
 
   // Runs graphmini with `arguments` (no shell), its standard input from `input`, and measures
@@ -96,8 +103,7 @@ class CliTest : public ::testing::Test {
     int status = 0;
     rusage usage{};
     ::wait4(child, &status, 0, &usage);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(err),
-            static_cast<std::uint64_t>(usage.ru_maxrss) * 1024};
+    return {exit_code(status), read_file(err), static_cast<std::uint64_t>(usage.ru_maxrss) * 1024};
   }
 
   static int lines(const std::string& text) {

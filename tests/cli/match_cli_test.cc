@@ -115,8 +115,7 @@ CliResult interrupt_at_progress(const std::vector<std::string>& arguments) {
   ::close(terminal);
   int status = 0;
   ::waitpid(child, &status, 0);
-  const int exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return {interrupted ? exit_code : -1, output, ""};
+  return {interrupted ? testing::exit_code(status) : -1, output, ""};
 }
 
 // A run of minutes (vertex-induced P7 on a Kronecker graph) shows progress on a terminal and

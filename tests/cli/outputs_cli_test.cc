@@ -150,7 +150,7 @@ TEST_F(CliTest, SignalsLeaveNoTemporaryFilesAndKilledLeftoversGoAtTheNextWrite) 
     set -m  # job control: background jobs keep SIGINT (a script's would ignore it)
     "$G" data generate csbm --nodes 500 --features 4 -o ds > /dev/null
     cp -r ds before
-    for signal in INT TERM KILL; do
+    for signal in INT TERM HUP KILL; do
       )sh" + generate + R"sh( > /dev/null 2>&1 &
       pid=$!
       until ls -a | grep -q graphmini- || ! kill -0 $pid 2>/dev/null; do :; done
@@ -165,9 +165,27 @@ TEST_F(CliTest, SignalsLeaveNoTemporaryFilesAndKilledLeftoversGoAtTheNextWrite) 
   EXPECT_EQ(result.out,
             "INT 130\nINT old dataset intact\n0\n"
             "TERM 143\nTERM old dataset intact\n0\n"
+            "HUP 129\nHUP old dataset intact\n0\n"
             "KILL 137\nKILL old dataset intact\n1\n"
             "0\n")
       << result.err;
+}
+
+// A write that fails part way (here a file-size limit, as a full disk would) fails the command
+// with one line, leaves the file it was to replace as it was, and no temporary file.
+TEST_F(CliTest, AFailedWriteKeepsTheOldFile) {
+  const CliResult result = script(R"sh(
+    "$G" data convert kron:scale=10 graph.gmg > /dev/null
+    cp graph.gmg before.gmg
+    (ulimit -f 64; "$G" data convert kron:scale=14 graph.gmg > /dev/null); echo "exit $?"
+    cmp -s before.gmg graph.gmg && echo "old file intact"
+    ls -a | grep -c graphmini- || true
+  )sh");
+  EXPECT_EQ(result.out, "exit 1\nold file intact\n0\n");
+  EXPECT_NE(result.err.find("graphmini: error: cannot write 'graph.gmg': File too large"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(lines(result.err), 1) << result.err;
 }
 
 // A regenerated dataset replaces the old one whole: no split of it survives, and --split picks
