@@ -139,7 +139,8 @@ struct ConvertOptions {
   std::string format;  // empty: told by the output's extension
 };
 
-std::optional<datasets::GraphFormat> output_format(const std::string& name) {
+// The value of --format ("gmg", "edge-list"; empty when not given).
+std::optional<datasets::GraphFormat> format_option(const std::string& name) {
   if (name.empty()) return std::nullopt;
   return name == "gmg" ? datasets::GraphFormat::binary : datasets::GraphFormat::edge_list;
 }
@@ -166,19 +167,17 @@ void warn(const std::string& message) {
 }
 
 void run_convert(const ConvertOptions& options) {
-  const auto format = datasets::output_format(options.output, output_format(options.format));
+  const auto format = datasets::output_format(options.output, format_option(options.format));
   Progress progress;
   progress.step("loading " + options.input);
-  std::string input_format;
-  const Graph graph = datasets::open_graph(options.input, &input_format);
+  const Graph graph = datasets::open_graph(options.input);
   progress.step("writing " + options.output);
   datasets::save_graph(graph, options.output, format);
   progress.done();
   // A conversion that loses something says so.
-  if (input_format == "linqs" || input_format == "ogb" || input_format == "generator") {
-    if (options.input != "-" && datasets::is_dataset_spec(options.input))
-      warn("only the graph of dataset " + quote(options.input) +
-           " was written; its features, labels and split were not");
+  if (options.input != "-" && datasets::is_dataset_spec(options.input)) {
+    warn("only the graph of dataset " + quote(options.input) +
+         " was written; its features, labels and split were not");
   }
   if (format == datasets::GraphFormat::edge_list) {
     if (graph.has_labels())
@@ -226,7 +225,7 @@ void add_graph_generator(CLI::App& generate, const char* name, const char* descr
       ->required();
   add_format_option(*command, *format);
   command->callback([options, output, format, generator, name] {
-    const auto graph_format = datasets::output_format(*output, output_format(*format));
+    const auto graph_format = datasets::output_format(*output, format_option(*format));
     Progress progress;
     progress.step(std::string("generating ") + name);
     EdgeList edges = generator(*options);
