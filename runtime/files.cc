@@ -32,6 +32,12 @@ constexpr int kMaxSymlinkHops = 40;
 struct Registry {
   std::mutex mutex;
   std::vector<fs::path> paths;
+  bool closed = false;  // remove_temporary_files() ran: the process is ending
+
+  // Call with the mutex held, before creating a temporary path.
+  void check_open(const std::string& name) const {
+    if (closed) throw Error("'" + name + "' is not written: graphmini is ending");
+  }
 };
 
 Registry& registry() {
@@ -215,6 +221,7 @@ OutputFile::OutputFile(fs::path destination, Writing writing) {
   remove_stale_temporaries(target_);
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
+  r.check_open(name_);
   for (int attempt = 0; fd_ < 0; ++attempt) {
     temporary_ = temporary_path(target_);
     // Created with 0666 so that the kernel applies the umask (and any default ACL).
@@ -316,6 +323,7 @@ OutputFolder::OutputFolder(fs::path destination,
   remove_stale_temporaries(target_);
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
+  r.check_open(name_);
   for (int attempt = 0;; ++attempt) {
     temporary_ = temporary_path(target_);
     if (::mkdir(temporary_.c_str(), 0777) == 0) break;
@@ -377,9 +385,17 @@ void OutputFolder::commit() {
 void remove_temporary_files() noexcept {
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
+  r.closed = true;
   for (const fs::path& path : r.paths) {
+    // Another thread may be writing into a temporary folder right now: a file it creates
+    // between remove_all's listing and its final rmdir would leave the folder behind. Renamed
+    // first, the folder is out of the writer's reach (it names files by path), and the new
+    // name is still one the next write removes should this process die mid-way.
+    const std::string name = path.string();
+    fs::path doomed = name.substr(0, name.size() - 4) + "-removed.tmp";
+    if (::rename(path.c_str(), doomed.c_str()) != 0) doomed = path;
     std::error_code ignored;
-    fs::remove_all(path, ignored);
+    fs::remove_all(doomed, ignored);
   }
   r.paths.clear();
 }

@@ -121,8 +121,9 @@ class OutputFolder {
   bool committed_ = false;
 };
 
-// Removes every temporary file and folder of this process that is not committed yet. For
-// signal handlers (run it from a normal thread, not an asynchronous handler) and crash paths.
+// Removes every temporary file and folder of this process that is not committed yet, and
+// refuses new ones from then on (the process is ending). For signal handlers (run it from a
+// normal thread, not an asynchronous handler) and crash paths.
 void remove_temporary_files() noexcept;
 
 }  // namespace graphmini

@@ -3,12 +3,14 @@
 // OutputFolder (multi-file outputs that appear whole or not at all).
 #include "runtime/files.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cctype>
 #include <filesystem>
 #include <string>
@@ -380,14 +382,53 @@ TEST(OutputFile, StaleTemporariesOfGoneProcessesAreRemovedByTheNextWrite) {
   EXPECT_EQ(temporary_files(dir.path()).size(), 3u);
 }
 
-TEST(OutputFile, RemoveTemporaryFilesRemovesWhatIsNotCommitted) {
+// What the signal handler does as the process ends, so each case runs in a child process. Exit
+// codes: 0 all as it should be, 1 something left behind, 2 a new output was still allowed.
+TEST(OutputFile, RemoveTemporaryFilesRemovesWhatIsNotCommittedAndRefusesNewOutputs) {
   const ScratchDir dir;
-  OutputFile file(dir / "a.txt");
-  file.write(std::string_view("x"));
-  OutputFolder folder(dir / "folder", [](const auto&) { return false; });
-  EXPECT_EQ(temporary_files(dir.path()).size(), 2u);
-  remove_temporary_files();  // what the signal handler does
+  EXPECT_EXIT(
+      {
+        OutputFile file(dir / "a.txt");
+        file.write(std::string_view("x"));
+        OutputFolder folder(dir / "folder", [](const auto&) { return false; });
+        if (temporary_files(dir.path()).size() != 2) std::_Exit(1);
+        remove_temporary_files();
+        if (testing::count_files(dir.path()) != 0) std::_Exit(1);
+        try {
+          OutputFile later(dir / "b.txt");
+        } catch (const Error&) {
+          std::_Exit(0);
+        }
+        std::_Exit(2);
+      },
+      ::testing::ExitedWithCode(0), "");
   EXPECT_EQ(testing::count_files(dir.path()), 0u);
+}
+
+// A thread writing into a temporary folder while it is removed (the CI failure: a file created
+// between remove_all's listing and its rmdir kept the folder) cannot keep it alive.
+TEST(OutputFolder, RemoveTemporaryFilesWinsAgainstAWriterInside) {
+  const ScratchDir dir;
+  EXPECT_EXIT(
+      {
+        OutputFolder folder(dir / "out", [](const auto&) { return false; });
+        std::atomic<bool> started = false;
+        std::thread writer([&] {
+          for (int i = 0; i < 100000; ++i) {
+            const auto path = folder.path() / ("f" + std::to_string(i));
+            const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+            if (fd < 0) return;  // the folder is gone
+            ::close(fd);
+            started = true;
+          }
+        });
+        while (!started)
+          std::this_thread::yield();
+        remove_temporary_files();
+        writer.join();
+        std::_Exit(testing::count_files(dir.path()) == 0 ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
 }
 
 // --- OutputFolder -----------------------------------------------------------------------------
