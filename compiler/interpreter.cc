@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "compiler/level0.h"
 #include "runtime/error.h"
 #include "runtime/vertex_set.h"
 
@@ -59,20 +60,18 @@ class Interpreter {
   }
 
   RunResult run() {
-    const VertexId n = graph_.num_vertices();
-    tbb::parallel_for(tbb::blocked_range<VertexId>(0, n, 16),
-                      [&](const tbb::blocked_range<VertexId>& range) {
-                        auto context = acquire();
-                        for (VertexId v = range.begin(); v != range.end(); ++v) {
-                          if (stopping()) break;
-                          if (!label_matches(0, v)) continue;
-                          bind(*context, 0, v);
-                          descend(*context, 0);
-                        }
-                        if (options_.progress != nullptr) *options_.progress += range.size();
-                        release(std::move(context));
-                      });
     RunResult result;
+    result.work =
+        level0::for_each_vertex(graph_, options_, [&](const tbb::blocked_range<VertexId>& range) {
+          auto context = acquire();
+          for (VertexId v = range.begin(); v != range.end(); ++v) {
+            if (stopping()) break;
+            if (!label_matches(0, v)) continue;
+            bind(*context, 0, v);
+            descend(*context, 0);
+          }
+          release(std::move(context));
+        });
     for (auto& pool : pool_) {
       for (const auto& context : pool)
         result.count += context->count;

@@ -19,19 +19,36 @@
 
 namespace graphmini {
 
+class Cluster;
+
 struct RunOptions {
   // Polled while running; when it becomes true the run stops early (Ctrl-C).
   const std::atomic<bool>* stop = nullptr;
-  // When set, advanced by the number of level-0 vertices done, for progress reports.
+  // When set, advanced by the number of level-0 vertices done, for progress reports (in a
+  // distributed run: set to the vertices' worth of the work handed out to every rank).
   std::atomic<std::uint64_t>* progress = nullptr;
+  // When set and of more than one rank, the run is spread over its ranks (compiler/level0.h):
+  // every rank calls the same run on the same graph and plan, and counts its share. Called
+  // from the thread that calls MPI.
+  Cluster* cluster = nullptr;
+  // Distributed runs: called between chunks by the thread that calls MPI; returning false
+  // stops this rank's run (a listing's global --limit).
+  std::function<bool()> between_chunks = {};
   // A vertex whose level-1 candidate set has more members than this runs its subtree as a
   // nested parallel loop.
   std::size_t nested_threshold = 256;
 };
 
+// What this process did in a run (compiler/level0.h), for per-rank reports.
+struct RunWork {
+  std::uint64_t chunks = 0;  // chunks of level-0 vertices taken (distributed runs; 0 alone)
+  double busy_seconds = 0;   // CPU seconds of all its threads in the kernels, waits excluded
+};
+
 struct RunResult {
-  std::uint64_t count = 0;
-  bool stopped = false;  // stopped early: by RunOptions::stop or a callback returning false
+  std::uint64_t count = 0;  // of this rank, in a distributed run
+  bool stopped = false;     // stopped early: by RunOptions::stop or a callback returning false
+  RunWork work;
 };
 
 // Counts the matches of plan.pattern (each subgraph once, by the plan's restrictions).

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "compiler/codegen.h"
+#include "compiler/level0.h"
 #include "runtime/error.h"
 #include "runtime/vertex_set.h"
 
@@ -180,19 +181,18 @@ class Runner {
 
   RunResult run() {
     constexpr u32 kAll = std::numeric_limits<u32>::max();
-    tbb::parallel_for(tbb::blocked_range<VertexId>(0, graph_.num_vertices(), 16),
-                      [&](const tbb::blocked_range<VertexId>& range) {
-                        for (VertexId v = range.begin(); v != range.end(); ++v) {
-                          if (stopping()) break;
-                          if (plan_.size() >= 3 && graph_.degree(v) > options_.nested_threshold) {
-                            split(v);
-                          } else {
-                            call(v, 0, kAll, nullptr);
-                          }
-                        }
-                        if (options_.progress != nullptr) *options_.progress += range.size();
-                      });
     RunResult result;
+    result.work =
+        level0::for_each_vertex(graph_, options_, [&](const tbb::blocked_range<VertexId>& range) {
+          for (VertexId v = range.begin(); v != range.end(); ++v) {
+            if (stopping()) break;
+            if (plan_.size() >= 3 && graph_.degree(v) > options_.nested_threshold) {
+              split(v);
+            } else {
+              call(v, 0, kAll, nullptr);
+            }
+          }
+        });
     for (const auto& pool : pool_) {
       for (const auto& state : pool)
         result.count += state->count;

@@ -17,7 +17,7 @@ std::vector<MotifCount> count_motifs(const Graph& graph, int size, const GraphPr
     plan_minigraphs(plan, options.prune, profile);
     const Executable executable(std::move(plan), KernelKind::count, options.engine, options.jit);
     const RunResult result = executable.count(graph, options.run);
-    counts.push_back({std::move(pattern), result.count});
+    counts.push_back({std::move(pattern), result.count, result.work});
     if (result.stopped) break;
   }
   return counts;

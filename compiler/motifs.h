@@ -14,7 +14,8 @@ namespace graphmini {
 
 struct MotifCount {
   Pattern pattern;
-  std::uint64_t count = 0;
+  std::uint64_t count = 0;  // of this rank, in a distributed run (RunOptions::cluster)
+  RunWork work;
 };
 
 struct MotifOptions {
