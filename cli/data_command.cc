@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "cli/collective.h"
 #include "cli/format.h"
 #include "cli/progress.h"
 #include "datasets/linqs.h"
@@ -224,7 +225,7 @@ void add_graph_generator(CLI::App& generate, const char* name, const char* descr
                    "output graph: .gmg (binary) or .txt/.el (edge list); - is standard output")
       ->required();
   add_format_option(*command, *format);
-  command->callback([options, output, format, generator, name] {
+  command->callback(on_root_only("data generate", [options, output, format, generator, name] {
     const auto graph_format = datasets::output_format(*output, format_option(*format));
     Progress progress;
     progress.step(std::string("generating ") + name);
@@ -235,7 +236,7 @@ void add_graph_generator(CLI::App& generate, const char* name, const char* descr
     datasets::save_graph(graph, *output, graph_format);
     progress.done();
     report_written(*output, graph);
-  });
+  }));
 }
 
 void add_generate_command(CLI::App& data) {
@@ -258,7 +259,7 @@ void add_generate_command(CLI::App& data) {
                    "output folder, written in the OGB raw layout; it appears whole or not at "
                    "all, and replaces only an earlier dataset folder")
       ->required();
-  csbm->callback([options, output] {
+  csbm->callback(on_root_only("data generate", [options, output] {
     Progress progress;
     progress.step("generating csbm");
     const datasets::Dataset dataset = datasets::generate_csbm(*options);
@@ -269,7 +270,7 @@ void add_generate_command(CLI::App& data) {
                 with_commas(dataset.graph.num_vertices()).c_str(),
                 with_commas(dataset.graph.num_edges()).c_str(),
                 with_commas(dataset.nodes.num_features()).c_str(), dataset.nodes.num_classes);
-  });
+  }));
 }
 
 }  // namespace
@@ -290,7 +291,7 @@ void add_data_command(CLI::App& app) {
                            "the split to count, for a dataset with several (an OGB split/NAME "
                            "folder, a LINQS NAME.SPLIT-split.tsv file)");
   info_command->add_flag("--json", info->json, "print one JSON object instead of text");
-  info_command->callback([info] { run_info(*info); });
+  info_command->callback(on_root_only("data info", [info] { run_info(*info); }));
 
   auto convert = std::make_shared<ConvertOptions>();
   auto* convert_command = data->add_subcommand(
@@ -305,7 +306,7 @@ void add_data_command(CLI::App& app) {
                    "FIFO or - for standard output is written straight: give --format)")
       ->required();
   add_format_option(*convert_command, convert->format);
-  convert_command->callback([convert] { run_convert(*convert); });
+  convert_command->callback(on_root_only("data convert", [convert] { run_convert(*convert); }));
 
   add_generate_command(*data);
 }

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/collective.h"
 #include "cli/format.h"
 #include "cli/options.h"
 #include "cli/progress.h"
@@ -457,7 +458,7 @@ void add_gnn_command(CLI::App& app) {
   train->add_flag("--resume", train_command->resume,
                   "continue from --checkpoint when it exists (same model, settings, seed and "
                   "data: the graph, features, labels and split are checked)");
-  train->callback([train_command] { run_train(*train_command); });
+  train->callback(on_root_only("gnn train", [train_command] { run_train(*train_command); }));
 
   auto compare_command = std::make_shared<CompareCommand>();
   auto* compare = gnn->add_subcommand(
@@ -484,7 +485,8 @@ void add_gnn_command(CLI::App& app) {
                       "accuracy against training time; bench/plot_gnn_compare.py draws it) to "
                       "this folder, all three or none; an existing folder is replaced only if "
                       "it holds an earlier comparison");
-  compare->callback([compare_command] { run_compare(*compare_command); });
+  compare->callback(
+      on_root_only("gnn compare", [compare_command] { run_compare(*compare_command); }));
 }
 
 }  // namespace graphmini::cli

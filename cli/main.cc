@@ -3,7 +3,8 @@
 // Exit codes: 0 success, 1 failure (bad or missing input, I/O, including output that could not
 // be written: a full disk, a closed pipe), 2 usage error (bad command line, or an argument
 // value the libraries reject as InvalidArgument), 128 + N after signal N (cli/signals.h).
-// Every error is one line on stderr, with control characters in it escaped.
+// Every error is one line on stderr, with control characters in it escaped. Under mpirun only
+// rank 0 prints (cli/collective.h), and every rank ends with the same code.
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstdio>
@@ -12,11 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "cli/collective.h"
 #include "cli/data_command.h"
 #include "cli/gnn_command.h"
 #include "cli/match_commands.h"
 #include "cli/signals.h"
 #include "runtime/build_info.h"
+#include "runtime/cluster.h"
 #include "runtime/error.h"
 
 namespace {
@@ -25,7 +28,8 @@ constexpr int kFailure = 1;
 constexpr int kUsageError = 2;
 
 int fail(int code, const std::string& message) {
-  std::fprintf(stderr, "graphmini: error: %s\n", graphmini::printable(message).c_str());
+  if (graphmini::Cluster::get().is_root())
+    std::fprintf(stderr, "graphmini: error: %s\n", graphmini::printable(message).c_str());
   return code;
 }
 
@@ -53,11 +57,8 @@ std::string usage_message(const CLI::App& app, const CLI::ParseError& error) {
   return what + " (see '" + command + " --help')";
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  graphmini::cli::reserve_standard_descriptors();
-  graphmini::cli::handle_termination_signals();
+// Parses the command line and runs the command; returns the exit code.
+int run(int argc, char** argv) {
   CLI::App app{
       "graphmini: subgraph counting and GNN training on one graph store.\n"
       "Run 'graphmini COMMAND --help' for the options of a command."};
@@ -70,7 +71,10 @@ int main(int argc, char** argv) {
   graphmini::cli::add_gnn_command(app);
   try {
     app.parse(argc, argv);
+  } catch (const graphmini::FailedElsewhere& e) {
+    return e.usage() ? kUsageError : kFailure;  // the root reports it
   } catch (const CLI::Success& e) {
+    if (!graphmini::Cluster::get().is_root()) return 0;
     const int code = app.exit(e);  // --help, --version
     return code != 0 ? code : flush_standard_output();
   } catch (const CLI::ParseError& e) {
@@ -85,4 +89,20 @@ int main(int argc, char** argv) {
     return fail(kFailure, e.what());
   }
   return flush_standard_output();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  graphmini::cli::reserve_standard_descriptors();
+  graphmini::Cluster* cluster = nullptr;
+  try {
+    cluster = &graphmini::Cluster::start(argc, argv);
+  } catch (const graphmini::Error& e) {
+    return fail(kFailure, e.what());
+  }
+  graphmini::cli::handle_termination_signals(*cluster);
+  const int code = run(argc, argv);
+  cluster->finish();
+  return code;
 }

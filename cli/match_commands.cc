@@ -1,14 +1,18 @@
 #include "cli/match_commands.h"
 
+#include <fcntl.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/global_control.h>
 #include <tbb/info.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <limits>
 #include <memory>
@@ -18,6 +22,7 @@
 #include <string>
 #include <thread>
 
+#include "cli/collective.h"
 #include "cli/format.h"
 #include "cli/options.h"
 #include "cli/progress.h"
@@ -29,6 +34,7 @@
 #include "compiler/reference_count.h"
 #include "compiler/schedule.h"
 #include "datasets/registry.h"
+#include "runtime/cluster.h"
 #include "runtime/error.h"
 #include "runtime/files.h"
 #include "runtime/graph_builder.h"
@@ -100,21 +106,31 @@ void add_common_options(CLI::App& command, MatchOptions& options, bool with_patt
         ->capture_default_str();
   }
   add_number(command, "-t,--threads", options.threads, 1, 4096,
-             "worker threads (default: all cores)");
+             "worker threads (default: all cores; under mpirun, each rank gets its share of its "
+             "host's cores)");
 }
 
-// Everything a matching command holds while it runs: thread limit, a stop flag and the
-// progress line. (Ctrl-C is cli/signals.h's: it ends the process.)
+// What one rank did in a run, for --json's "per_rank" (one entry in a single process).
+struct RankWork {
+  RunWork kernels;         // chunks taken and CPU seconds in the kernels
+  double run_seconds = 0;  // wall seconds of the run, waits for the other ranks included
+};
+
+// Everything a matching command holds while it runs: the cluster it runs on, thread limit, a
+// stop flag and the progress line (on the root, on a terminal). Ctrl-C is cli/signals.h's: it
+// ends the process, on every rank (mpirun passes it on).
 class Session {
  public:
   explicit Session(const MatchOptions& options)
-      : threads_(options.threads > 0 ? options.threads : tbb::info::default_concurrency()),
+      : cluster_(Cluster::get()),
+        threads_(options.threads > 0 ? options.threads : default_threads(cluster_)),
         control_(tbb::global_control::max_allowed_parallelism, threads_),
-        show_progress_(::isatty(STDERR_FILENO) != 0) {}
+        show_progress_(cluster_.is_root() && ::isatty(STDERR_FILENO) != 0) {}
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
   ~Session() { stop_progress(); }
 
+  Cluster& cluster() { return cluster_; }
   int threads() const { return threads_; }
 
   RunOptions run_options(VertexId vertices, const std::string& what) {
@@ -124,22 +140,56 @@ class Session {
       finished_ = false;
       reporter_ = std::thread([this, vertices, what] { report(vertices, what); });
     }
-    return {&stop_, &done_};
+    RunOptions options;
+    options.stop = &stop_;
+    options.progress = &done_;
+    options.cluster = &cluster_;
+    return options;
   }
 
   // Asks the running kernel to stop (its output can no longer be written).
   void stop() { stop_.store(true); }
 
-  // Ends the progress line.
+  // Ends the progress line of a run that was not measured().
   void finish() { stop_progress(); }
 
+  // Runs the run in `body` (every rank at once), measuring this rank's part of it.
+  template <typename Body>
+  auto measured(Body&& body) {
+    const auto wall = Clock::now();
+    auto result = all_or_none(cluster_, std::forward<Body>(body));
+    work_.run_seconds += seconds_since(wall);
+    stop_progress();
+    return result;
+  }
+  RankWork& work() { return work_; }
+
+  // Every rank's work, on the root (collective): --json's "per_rank".
+  nlohmann::json per_rank() {
+    const std::vector<std::uint64_t> tasks = cluster_.gather(work_.kernels.chunks);
+    const std::vector<double> busy = cluster_.gather(work_.kernels.busy_seconds);
+    const std::vector<double> run = cluster_.gather(work_.run_seconds);
+    nlohmann::json ranks = nlohmann::json::array();
+    for (std::size_t r = 0; r < tasks.size(); ++r) {
+      ranks.push_back(
+          {{"rank", r}, {"tasks", tasks[r]}, {"busy_seconds", busy[r]}, {"run_seconds", run[r]}});
+    }
+    return ranks;
+  }
+
  private:
+  // On a host shared by several ranks, its cores are shared among them.
+  static int default_threads(const Cluster& cluster) {
+    return std::max(1, tbb::info::default_concurrency() / cluster.ranks_on_this_host());
+  }
+
   void report(VertexId vertices, const std::string& what) {
     const auto start = Clock::now();
+    const char* unit = cluster_.distributed() ? "of the work handed out" : "of the vertices";
     std::unique_lock lock(mutex_);
     while (!wake_.wait_for(lock, std::chrono::milliseconds(500), [this] { return finished_; })) {
       const double share = vertices > 0 ? 100.0 * static_cast<double>(done_.load()) / vertices : 0;
-      std::fprintf(stderr, "\r%s: %5.1f%% of the vertices, %.0f s", what.c_str(), share,
+      std::fprintf(stderr, "\r%s: %5.1f%% %s, %.0f s", what.c_str(), share, unit,
                    seconds_since(start));
       std::fflush(stderr);
       printed_ = true;
@@ -158,9 +208,11 @@ class Session {
     printed_ = false;
   }
 
+  Cluster& cluster_;
   int threads_;
   tbb::global_control control_;
   bool show_progress_;
+  RankWork work_;
   std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> done_{0};
   std::thread reporter_;
@@ -169,6 +221,17 @@ class Session {
   bool finished_ = false;
   bool printed_ = false;
 };
+
+// The ranks' counts added up on the root. Each rank's count fits 64 bits (its kernels count in
+// 64 bits); their sum is checked, since K ranks' counts can pass 2^64 - 1 together.
+std::uint64_t total_count(Cluster& cluster, std::uint64_t count) {
+  std::uint64_t total = 0;
+  for (const std::uint64_t part : cluster.gather(count)) {
+    if (__builtin_add_overflow(total, part, &total))
+      throw Error("the count exceeds 2^64 - 1, the largest that graphmini reports");
+  }
+  return total;
+}
 
 struct Loaded {
   Graph graph;
@@ -214,63 +277,154 @@ Compiled compile(const Prepared& prepared, const MatchOptions& options, KernelKi
   return {std::move(executable), seconds};
 }
 
+// "2 threads", or "4 ranks x 2 threads".
+std::string parallelism(Session& session) {
+  const std::string threads =
+      std::to_string(session.threads()) + (session.threads() == 1 ? " thread" : " threads");
+  if (!session.cluster().distributed()) return threads;
+  return std::to_string(session.cluster().size()) + " ranks x " + threads;
+}
+
+// The fields every matching command's --json has about how it ran.
+nlohmann::json run_fields(Session& session) {
+  return {{"ranks", session.cluster().size()},
+          {"threads_per_rank", session.threads()},
+          {"per_rank", session.per_rank()}};
+}
+
 void run_count(const MatchOptions& options) {
-  Pattern pattern = parse_pattern(options.pattern);
   Session session(options);
-  const Loaded loaded = load(options.graph);
-  const Prepared prepared = prepare(std::move(pattern), loaded.graph, options, PlanUse::count);
-  const Compiled compiled = compile(prepared, options, KernelKind::count);
-  const auto start = Clock::now();
-  const RunResult result = compiled.executable.count(
-      loaded.graph,
-      session.run_options(loaded.graph.num_vertices(), "counting " + prepared.pattern.name()));
-  const double run_seconds = seconds_since(start);
-  session.finish();
+  Cluster& cluster = session.cluster();
+  Pattern pattern = all_or_none(cluster, [&] { return parse_pattern(options.pattern); });
+  const Loaded loaded = all_or_none(cluster, [&] { return load(options.graph); });
+  const Prepared prepared = all_or_none(
+      cluster, [&] { return prepare(std::move(pattern), loaded.graph, options, PlanUse::count); });
+  const Compiled compiled =
+      all_or_none(cluster, [&] { return compile(prepared, options, KernelKind::count); });
+  const RunResult result = session.measured([&] {
+    return compiled.executable.count(
+        loaded.graph,
+        session.run_options(loaded.graph.num_vertices(), "counting " + prepared.pattern.name()));
+  });
+  session.work().kernels = result.work;
+  const std::uint64_t count = total_count(cluster, result.count);
+  nlohmann::json fields = run_fields(session);
+  if (!cluster.is_root()) return;
+  const double run_seconds = session.work().run_seconds;
   if (options.json) {
-    const nlohmann::json out = {{"count", result.count},
-                                {"pattern", prepared.pattern.name()},
-                                {"pattern_edges", prepared.pattern.edge_list()},
-                                {"induced", options.induced},
-                                {"graph", options.graph},
-                                {"vertices", loaded.graph.num_vertices()},
-                                {"edges", loaded.graph.num_edges()},
-                                {"threads", session.threads()},
-                                {"engine", options.engine},
-                                {"prune", options.prune},
-                                // The interpreter reads whole neighbour lists: it builds none.
-                                {"minigraphs", compiled.executable.engine() == Engine::jit
-                                                   ? built_minigraphs(compiled.executable.plan())
-                                                   : 0},
-                                {"kernel_cached", compiled.executable.from_cache()},
-                                {"seconds",
-                                 {{"load", loaded.load_seconds},
-                                  {"plan", prepared.plan_seconds},
-                                  {"compile", compiled.seconds},
-                                  {"run", run_seconds}}}};
+    nlohmann::json out = {{"count", count},
+                          {"pattern", prepared.pattern.name()},
+                          {"pattern_edges", prepared.pattern.edge_list()},
+                          {"induced", options.induced},
+                          {"graph", options.graph},
+                          {"vertices", loaded.graph.num_vertices()},
+                          {"edges", loaded.graph.num_edges()},
+                          {"threads", session.threads()},
+                          {"engine", options.engine},
+                          {"prune", options.prune},
+                          // The interpreter reads whole neighbour lists: it builds none.
+                          {"minigraphs", compiled.executable.engine() == Engine::jit
+                                             ? built_minigraphs(compiled.executable.plan())
+                                             : 0},
+                          {"kernel_cached", compiled.executable.from_cache()},
+                          {"seconds",
+                           {{"load", loaded.load_seconds},
+                            {"plan", prepared.plan_seconds},
+                            {"compile", compiled.seconds},
+                            {"run", run_seconds}}}};
+    out.update(fields);
     std::printf("%s\n", out.dump(2).c_str());
     return;
   }
-  std::printf("%s\n", with_commas(result.count).c_str());
+  std::printf("%s\n", with_commas(count).c_str());
   std::fprintf(stderr,
                "%s, %s-induced: load %.3f s, plan %.3f s, compile %.3f s%s, run %.3f s "
-               "(%s, prune %s, %d threads)\n",
+               "(%s, prune %s, %s)\n",
                prepared.pattern.name().c_str(), options.induced.c_str(), loaded.load_seconds,
                prepared.plan_seconds, compiled.seconds,
                compiled.executable.from_cache() ? " (cached)" : "", run_seconds,
-               options.engine.c_str(), options.prune.c_str(), session.threads());
+               options.engine.c_str(), options.prune.c_str(), parallelism(session).c_str());
 }
+
+// A rank's matches while a distributed listing runs: an unnamed temporary file (O_TMPFILE in
+// $TMPDIR, else /tmp), which no crash or kill can leave behind, read back at the end.
+class Spool {
+ public:
+  Spool() {
+    const char* folder = std::getenv("TMPDIR");
+    path_ = folder != nullptr && *folder != '\0' ? folder : "/tmp";
+    fd_ = ::open(path_.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd_ < 0) {  // a file system without O_TMPFILE: a named file, removed at once
+      std::string name = path_ + "/graphmini-spool-XXXXXX";
+      fd_ = ::mkstemp(name.data());
+      if (fd_ >= 0) ::unlink(name.c_str());
+    }
+    if (fd_ < 0) throw IoError("cannot create a temporary file of matches in", path_, errno);
+  }
+  Spool(const Spool&) = delete;
+  Spool& operator=(const Spool&) = delete;
+  ~Spool() { ::close(fd_); }
+
+  void write(std::string_view text) {
+    while (!text.empty()) {
+      const ssize_t done = ::write(fd_, text.data(), text.size());
+      if (done < 0 && errno == EINTR) continue;
+      if (done < 0) throw IoError("cannot write the temporary file of matches in", path_, errno);
+      text.remove_prefix(static_cast<std::size_t>(done));
+    }
+  }
+  // Reads back from the start: the next piece, 0 at the end.
+  std::size_t read(char* buffer, std::size_t size) {
+    if (!rewound_) {
+      ::lseek(fd_, 0, SEEK_SET);
+      rewound_ = true;
+    }
+    while (true) {
+      const ssize_t got = ::read(fd_, buffer, size);
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) throw IoError("cannot read the temporary file of matches in", path_, errno);
+      return static_cast<std::size_t>(got);
+    }
+  }
+
+ private:
+  std::string path_;  // the folder
+  int fd_ = -1;
+  bool rewound_ = false;
+};
 
 // Writes matches as lines of original vertex ids (in pattern-vertex order) to stdout or a
 // file, through per-thread buffers so that memory stays bounded however many there are. A
 // write that fails (a full disk, a closed pipe) stops the enumeration at once and fails the
 // command; the output file then never appears.
+//
+// Over several ranks, each rank writes its matches to a Spool while the run goes on, and at
+// the end the root gathers every rank's in rank order (over MPI: no shared file system is
+// needed) into the output, written atomically as always: a run that fails or is killed on any
+// rank leaves no file at -o. --limit holds for all ranks together: a counter on the root adds
+// up the matches the ranks found, and each rank stops taking chunks once it is reached.
 void run_list(const MatchOptions& options, std::uint64_t limit, const std::string& output) {
-  Pattern pattern = parse_pattern(options.pattern);
-  OutputFile file(output.empty() ? std::string(OutputFile::kStandardOutput) : output);
   Session session(options);
-  const Loaded loaded = load(options.graph);
-  const Prepared prepared = prepare(std::move(pattern), loaded.graph, options, PlanUse::list);
-  const Compiled compiled = compile(prepared, options, KernelKind::list);
+  Cluster& cluster = session.cluster();
+  const bool distributed = cluster.distributed();
+  Pattern pattern = all_or_none(cluster, [&] { return parse_pattern(options.pattern); });
+  std::optional<OutputFile> file;
+  all_or_none(cluster, [&] {
+    if (cluster.is_root())
+      file.emplace(output.empty() ? std::string(OutputFile::kStandardOutput) : output);
+  });
+  const Loaded loaded = all_or_none(cluster, [&] { return load(options.graph); });
+  const Prepared prepared = all_or_none(
+      cluster, [&] { return prepare(std::move(pattern), loaded.graph, options, PlanUse::list); });
+  const Compiled compiled =
+      all_or_none(cluster, [&] { return compile(prepared, options, KernelKind::list); });
+  std::optional<Spool> spool;
+  std::unique_ptr<SharedCounter> global_found;
+  all_or_none(cluster, [&] {
+    if (distributed) spool.emplace();
+  });
+  if (distributed) global_found = cluster.shared_counter();
+
   std::mutex mutex;
   std::uint64_t written = 0;
   std::exception_ptr write_error;
@@ -282,8 +436,12 @@ void run_list(const MatchOptions& options, std::uint64_t limit, const std::strin
     std::lock_guard lock(mutex);
     if (write_error) return;
     try {
-      file.write(buffer);
-      file.flush();
+      if (spool) {
+        spool->write(buffer);
+      } else {
+        file->write(buffer);
+        file->flush();
+      }
       written += lines;
     } catch (const Error&) {
       write_error = std::current_exception();
@@ -309,53 +467,100 @@ void run_list(const MatchOptions& options, std::uint64_t limit, const std::strin
     }
     return index + 1 < limit;
   };
-  const RunResult result = compiled.executable.list(
-      graph, on_match,
-      session.run_options(graph.num_vertices(), "listing " + prepared.pattern.name()));
-  session.finish();
-  auto lines = pending_lines.begin();
-  for (std::string& buffer : buffers) {
-    flush(buffer, *lines);
-    ++lines;
+  const RunResult result = session.measured([&] {
+    RunOptions run =
+        session.run_options(graph.num_vertices(), "listing " + prepared.pattern.name());
+    std::uint64_t reported = 0;  // of `found`, added to the global count so far
+    run.between_chunks = [&] {
+      const std::uint64_t now = std::min(found.load(), limit);
+      const std::uint64_t added = now - reported;
+      reported = now;
+      return global_found->fetch_add(added) + added < limit;
+    };
+    RunResult run_result = compiled.executable.list(graph, on_match, run);
+    auto lines = pending_lines.begin();
+    for (std::string& buffer : buffers) {
+      flush(buffer, *lines);
+      ++lines;
+    }
+    if (write_error) std::rethrow_exception(write_error);
+    return run_result;
+  });
+  session.work().kernels = result.work;
+  global_found.reset();  // collective
+
+  std::uint64_t listed = written;
+  bool stopped = result.stopped;
+  if (distributed) {
+    // The root writes the ranks' matches in rank order, up to the limit.
+    listed = 0;
+    all_or_none(cluster, [&] {
+      cluster.gather_stream(
+          [&](char* buffer, std::size_t size) { return spool->read(buffer, size); },
+          [&](int, std::string_view piece) {
+            // Pieces may end inside a line; a line counts at its newline.
+            while (!piece.empty() && listed < limit) {
+              const auto newline = piece.find('\n');
+              if (newline == std::string_view::npos) {
+                file->write(piece);
+                break;
+              }
+              file->write(piece.substr(0, newline + 1));
+              piece.remove_prefix(newline + 1);
+              ++listed;
+            }
+          });
+    });
+    stopped = cluster.max(result.stopped ? 1 : 0) != 0;
   }
-  if (write_error) std::rethrow_exception(write_error);
-  file.commit();
-  std::fprintf(stderr, "%s matches of %s listed%s\n", with_commas(written).c_str(),
-               prepared.pattern.name().c_str(), result.stopped ? " (stopped at --limit)" : "");
+  nlohmann::json fields = run_fields(session);
+  if (!cluster.is_root()) return;
+  file->commit();
+  std::fprintf(stderr, "%s matches of %s listed%s\n", with_commas(listed).c_str(),
+               prepared.pattern.name().c_str(), stopped ? " (stopped at --limit)" : "");
 }
 
 void run_motifs(const MatchOptions& options, int size) {
   Session session(options);
-  const Loaded loaded = load(options.graph);
+  Cluster& cluster = session.cluster();
+  const Loaded loaded = all_or_none(cluster, [&] { return load(options.graph); });
   const GraphProfile profile = profile_graph(loaded.graph);
-  const auto start = Clock::now();
-  const std::vector<MotifCount> counts = count_motifs(
-      loaded.graph, size, profile,
-      {parse_engine(options.engine), parse_prune_mode(options.prune), jit_options(options),
-       session.run_options(loaded.graph.num_vertices(), "counting motifs")});
-  const double run_seconds = seconds_since(start);
-  session.finish();
+  const MotifOptions motif_options{
+      parse_engine(options.engine), parse_prune_mode(options.prune), jit_options(options),
+      session.run_options(loaded.graph.num_vertices(), "counting motifs")};
+  const std::vector<MotifCount> counts =
+      session.measured([&] { return count_motifs(loaded.graph, size, profile, motif_options); });
+  std::vector<std::uint64_t> totals;
+  for (const MotifCount& motif : counts) {
+    totals.push_back(total_count(cluster, motif.count));
+    session.work().kernels.chunks += motif.work.chunks;
+    session.work().kernels.busy_seconds += motif.work.busy_seconds;
+  }
+  nlohmann::json fields = run_fields(session);
+  if (!cluster.is_root()) return;
   if (options.json) {
     nlohmann::json motifs = nlohmann::json::array();
-    for (const MotifCount& motif : counts) {
-      motifs.push_back({{"pattern", motif.pattern.edge_list()},
-                        {"adjacency_matrix", motif.pattern.adjacency_matrix()},
-                        {"count", motif.count}});
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      motifs.push_back({{"pattern", counts[i].pattern.edge_list()},
+                        {"adjacency_matrix", counts[i].pattern.adjacency_matrix()},
+                        {"count", totals[i]}});
     }
-    const nlohmann::json out = {{"size", size},
-                                {"induced", "vertex"},
-                                {"vertices", loaded.graph.num_vertices()},
-                                {"edges", loaded.graph.num_edges()},
-                                {"motifs", motifs},
-                                {"engine", options.engine},
-                                {"prune", options.prune},
-                                {"seconds", {{"load", loaded.load_seconds}, {"run", run_seconds}}}};
+    nlohmann::json out = {
+        {"size", size},
+        {"induced", "vertex"},
+        {"vertices", loaded.graph.num_vertices()},
+        {"edges", loaded.graph.num_edges()},
+        {"motifs", motifs},
+        {"engine", options.engine},
+        {"prune", options.prune},
+        {"seconds", {{"load", loaded.load_seconds}, {"run", session.work().run_seconds}}}};
+    out.update(fields);
     std::printf("%s\n", out.dump(2).c_str());
     return;
   }
-  for (const MotifCount& motif : counts) {
-    std::printf("%-40s %20s\n", motif.pattern.edge_list().c_str(),
-                with_commas(motif.count).c_str());
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    std::printf("%-40s %20s\n", counts[i].pattern.edge_list().c_str(),
+                with_commas(totals[i]).c_str());
   }
 }
 
@@ -434,6 +639,21 @@ void run_compile(const MatchOptions& options, bool listing, const std::string& o
   file.commit();
 }
 
+// What count, list and motifs say of running under mpirun.
+std::string mpi_footer(bool listing) {
+  std::string text =
+      "Under mpirun (mpirun -n 4 graphmini ...) the ranks share the work and only rank 0 "
+      "prints. Every rank loads the whole graph, so it must fit in each host's memory: a .gmg "
+      "is memory-mapped (the ranks of a host share its pages), while a text graph or generator "
+      "spec is parsed by every rank (convert it once with 'graphmini data convert').";
+  if (listing) {
+    text +=
+        " The ranks list exactly the matches of one process, in another order; rank 0 "
+        "writes them all to the output, which appears only when every rank has finished.";
+  }
+  return text;
+}
+
 }  // namespace
 
 void add_match_commands(CLI::App& app) {
@@ -443,6 +663,7 @@ void add_match_commands(CLI::App& app) {
   add_common_options(*count, *count_options, true);
   add_engine_options(*count, *count_options);
   count->add_flag("--json", count_options->json, "print one JSON object");
+  count->footer(mpi_footer(false));
   count->callback([count_options] { run_count(*count_options); });
 
   auto list_options = std::make_shared<MatchOptions>();
@@ -457,6 +678,7 @@ void add_match_commands(CLI::App& app) {
   add_number(*list, "--limit", *limit, std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max(),
              "stop after this many matches (default: list them all)");
   list->add_option("-o,--output", *output, kOutputHelp);
+  list->footer(mpi_footer(true));
   list->callback([list_options, limit, output] {
     run_list(*list_options, limit->value_or(std::numeric_limits<std::uint64_t>::max()), *output);
   });
@@ -469,6 +691,7 @@ void add_match_commands(CLI::App& app) {
   add_engine_options(*motifs, *motif_options);
   add_number(*motifs, "-k,--size", *size, 3, 5, "pattern size");
   motifs->add_flag("--json", motif_options->json, "print one JSON object");
+  motifs->footer(mpi_footer(false));
   motifs->callback([motif_options, size] { run_motifs(*motif_options, *size); });
 
   auto explain_options = std::make_shared<MatchOptions>();
@@ -476,7 +699,7 @@ void add_match_commands(CLI::App& app) {
       "explain", "Show the plan for a pattern: restrictions, matching order, cost estimates");
   add_common_options(*explain, *explain_options, true);
   add_prune_option(*explain, *explain_options);
-  explain->callback([explain_options] { run_explain(*explain_options); });
+  explain->callback(on_root_only("explain", [explain_options] { run_explain(*explain_options); }));
 
   auto compile_options = std::make_shared<MatchOptions>();
   auto compile_listing = std::make_shared<bool>(false);
@@ -498,18 +721,18 @@ void add_match_commands(CLI::App& app) {
   compile->add_flag("--list", *compile_listing,
                     "generate the listing kernel instead of the counting one");
   compile->add_option("-o,--output", *compile_output, kOutputHelp);
-  compile->callback([compile_options, compile_listing, compile_output] {
+  compile->callback(on_root_only("compile", [compile_options, compile_listing, compile_output] {
     run_compile(*compile_options, *compile_listing, *compile_output);
-  });
+  }));
 
   auto verify_options = std::make_shared<MatchOptions>();
   auto* verify = app.add_subcommand(
       "verify", "Check the engine's count against Boost.Graph's VF2 on a small graph");
   add_common_options(*verify, *verify_options, true);
   verify->add_flag("--json", verify_options->json, "print one JSON object");
-  verify->callback([verify_options] {
+  verify->callback(on_root_only("verify", [verify_options] {
     if (run_verify(*verify_options) != 0) throw Error("the counts disagree");
-  });
+  }));
 }
 
 }  // namespace graphmini::cli

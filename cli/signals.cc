@@ -1,6 +1,7 @@
 #include "cli/signals.h"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "runtime/cluster.h"
 #include "runtime/files.h"
 
 namespace graphmini::cli {
@@ -30,18 +32,34 @@ extern "C" void on_termination_signal(int signal) {
   errno = saved;
 }
 
-// What the process says as it ends by `signal`; nothing for a closed pipe (`list | head`).
+// Set before the handler is installed: whether this process is one rank of several, and the
+// root (the only rank that prints).
+bool distributed = false;
+bool root = true;
+
+// What the process says as it ends by `signal`; nothing for a closed pipe (`list | head`),
+// nothing on ranks other than the root.
 std::string farewell(int signal) {
-  if (signal == SIGPIPE) return "";
+  if (signal == SIGPIPE || !root) return "";
   std::string line = ::isatty(STDERR_FILENO) == 1 ? "\r\033[K" : "";  // clear a progress line
   line += "graphmini: ";
-  line += signal == SIGINT ? "interrupted" : signal == SIGTERM ? "terminated" : ::strsignal(signal);
+  if (distributed && signal == SIGTERM) {
+    // mpirun sends SIGTERM to every rank both for Ctrl-C and when another rank has died (it
+    // then says which one); a rank cannot tell the two apart.
+    line += "stopped by mpirun (interrupted, or another rank ended)";
+  } else {
+    line += signal == SIGINT    ? "interrupted"
+            : signal == SIGTERM ? "terminated"
+                                : ::strsignal(signal);
+  }
   return line + "\n";
 }
 
 }  // namespace
 
-void handle_termination_signals() {
+void handle_termination_signals(const Cluster& cluster) {
+  distributed = cluster.distributed();
+  root = cluster.is_root();
   // A file-size limit (ulimit -f) shows as a failed write (EFBIG), reported and cleaned up
   // like a full disk, instead of SIGXFSZ's core dump.
   std::signal(SIGXFSZ, SIG_IGN);
@@ -55,6 +73,15 @@ void handle_termination_signals() {
     handler.sa_flags = SA_RESTART;
     ::sigaction(signal, &handler, nullptr);
   }
+  if (distributed) {
+    // mpirun stops a job by SIGCONT, then SIGTERM a second later; a Ctrl-C soon after launch
+    // can make it exit before the SIGTERM, and Open MPI then ends the orphaned ranks with
+    // _exit, leaving their temporary files. The kernel sends SIGTERM when the launcher is
+    // gone, so ranks always end through this handler.
+    const pid_t launcher = ::getppid();
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != launcher) ::raise(SIGTERM);  // gone in between
+  }
   std::thread([] {
     unsigned char signal = 0;
     while (::read(wake_pipe[0], &signal, 1) != 1) {
@@ -63,8 +90,11 @@ void handle_termination_signals() {
     // Straight to the descriptor: another thread may hold stderr's stdio lock.
     const std::string line = farewell(signal);
     [[maybe_unused]] const auto written = ::write(STDERR_FILENO, line.data(), line.size());
-    // End by the signal itself, so that the parent sees what happened: a shell stops a script
-    // loop at a child killed by SIGINT, not at one that exited with 130.
+    // Under mpirun, whose own exit code says the job was aborted, every rank ends with 130 as
+    // an interrupted command does (mpirun turns Ctrl-C into SIGTERM).
+    if (distributed && (signal == SIGINT || signal == SIGTERM)) ::_exit(128 + SIGINT);
+    // Alone, end by the signal itself, so that the parent sees what happened: a shell stops a
+    // script loop at a child killed by SIGINT, not at one that exited with 130.
     std::signal(signal, SIG_DFL);
     sigset_t only;
     sigemptyset(&only);

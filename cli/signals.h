@@ -11,10 +11,16 @@
 // ignored, so that a file-size limit fails the write like a full disk.
 #pragma once
 
+namespace graphmini {
+class Cluster;
+}
+
 namespace graphmini::cli {
 
-// Call first thing in main().
-void handle_termination_signals();
+// Call first thing in main(), once the process knows its cluster (runtime/cluster.h): in an MPI
+// job only the root prints, and mpirun's SIGTERM (its form of Ctrl-C, also sent when another
+// rank dies) ends every rank with exit code 130, as an interrupted command.
+void handle_termination_signals(const Cluster& cluster);
 
 // Makes sure file descriptors 0, 1 and 2 are open, so that no file the program opens takes
 // their number (and receives what was meant for standard output). One found closed is opened

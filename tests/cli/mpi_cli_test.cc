@@ -1,0 +1,173 @@
+// The matching commands under mpirun, as users run them: the same counts, listings and motifs
+// as one process, --json's per-rank fields, one error line for bad input on any rank count,
+// no hang and no output file when a rank dies or Ctrl-C comes, and the kernel cache shared by
+// ranks that compile the same query at once. Skipped when this build has no MPI.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli/cli_fixture.h"
+#include "support/test_support.h"
+
+namespace graphmini {
+namespace {
+
+using testing::CliResult;
+using testing::CliTest;
+
+// Open MPI as root (as CI runs), in a container, with more ranks than cores.
+constexpr const char* kMpiexec =
+    "export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+    "OMPI_MCA_btl_vader_single_copy_mechanism=none\n"
+    "mpi() { timeout 300 mpiexec -q -n \"$1\" --oversubscribe --bind-to none \"${@:2}\"; }\n";
+
+class MpiCliTest : public CliTest {
+ protected:
+  void SetUp() override {
+    if (run("--version").out.find("mpi=on") == std::string::npos)
+      GTEST_SKIP() << "this build has no MPI (install libopenmpi-dev openmpi-bin)";
+    if (std::system("command -v mpiexec > /dev/null") != 0) GTEST_SKIP() << "no mpiexec";
+  }
+
+  CliResult mpi(const std::string& script_text) const {
+    return script(std::string(kMpiexec) + script_text);
+  }
+};
+
+TEST_F(MpiCliTest, CountsAreTheSameOnEveryRankCountAndJsonShowsEachRank) {
+  const CliResult result = mpi(R"sh(
+    for k in 1 2 4; do mpi $k "$G" count -g kron:scale=11 -p diamond --threads 1 2>/dev/null; done
+    "$G" count -g kron:scale=11 -p diamond 2>/dev/null
+    mpi 3 "$G" count -g kron:scale=11 -p P4 --induced vertex --threads 1 --json
+  )sh");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::istringstream out(result.out);
+  std::string line;
+  std::vector<std::string> counts;
+  for (int i = 0; i < 4 && std::getline(out, line); ++i)
+    counts.push_back(line);
+  ASSERT_EQ(counts.size(), 4u) << result.out;
+  for (const std::string& count : counts)
+    EXPECT_EQ(count, counts.back());
+  const std::string rest((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
+  const auto json = nlohmann::json::parse(rest);
+  EXPECT_EQ(json["ranks"], 3);
+  EXPECT_EQ(json["threads_per_rank"], 1);
+  ASSERT_EQ(json["per_rank"].size(), 3u);
+  for (int rank = 0; rank < 3; ++rank) {
+    const auto& entry = json["per_rank"][rank];
+    EXPECT_EQ(entry["rank"], rank);
+    EXPECT_GT(entry["tasks"].get<int>(), 0) << "rank " << rank << " took no chunk";
+    EXPECT_GE(entry["busy_seconds"].get<double>(), 0.0);
+    EXPECT_GE(entry["run_seconds"].get<double>(), 0.0);
+  }
+}
+
+// Three ranks list exactly the matches of one process (in another order), into one file
+// written atomically; --limit holds for all ranks together; motifs agree.
+TEST_F(MpiCliTest, ListingAndMotifsGiveTheSingleProcessResults) {
+  const CliResult result = mpi(R"sh(
+    g=er:vertices=1000,edges=10000,seed=1
+    "$G" list -g $g -p house -o one.txt 2>/dev/null
+    mpi 3 "$G" list -g $g -p house -o three.txt --threads 1 2>/dev/null
+    [ "$(sort one.txt | md5sum)" = "$(sort three.txt | md5sum)" ] && echo "same matches"
+    [ "$(wc -l < three.txt)" = "$("$G" count -g $g -p house 2>/dev/null | tr -d ,)" ] &&
+      echo "every match"
+    mpi 3 "$G" list -g $g -p house --limit 123 --threads 1 2>/dev/null | wc -l
+    [ "$("$G" motifs -g $g --size 4)" = "$(mpi 2 "$G" motifs -g $g --size 4 --threads 1)" ] &&
+      echo "same motifs"
+    ls -a | grep -c graphmini- || true
+  )sh");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "same matches\nevery match\n123\nsame motifs\n0\n");
+}
+
+// The same one line and exit code as one process, printed once, on any rank count.
+TEST_F(MpiCliTest, BadInputGivesOneErrorLineOnEveryRankCount) {
+  for (const char* ranks : {"1", "2", "4"}) {
+    for (const auto& [arguments, code] : std::vector<std::pair<std::string, int>>{
+             {"count -g kron:scale=8 -p bogus", 2},
+             {"count -g missing.gmg -p triangle", 1},
+             {"count -g kron:scale=8 -p triangle --threads 0", 2},
+             {"list -g kron:scale=8 -p house -o no-such-folder/out.txt", 1}}) {
+      const CliResult result = mpi(std::string("mpi ") + ranks + " \"$G\" " + arguments);
+      EXPECT_EQ(result.exit_code, code) << ranks << " ranks: " << arguments;
+      EXPECT_EQ(lines(result.err), 1) << ranks << " ranks: " << arguments << ": " << result.err;
+      EXPECT_EQ(result.err.rfind("graphmini: error: ", 0), 0u) << result.err;
+    }
+  }
+}
+
+// A rank killed mid-run fails the run with mpirun's message, at once, and leaves no output
+// file; Ctrl-C (SIGINT to mpirun, which passes SIGTERM on) stops every rank.
+TEST_F(MpiCliTest, AKilledRankOrCtrlCEndsTheRunWithoutAnOutputFile) {
+  // A graph no other test uses, so that pgrep finds this test's ranks only. timeout passes the
+  // SIGINT it gets on to mpiexec, as a terminal's Ctrl-C would reach it.
+  const CliResult result = mpi(R"sh(
+    rank_pids() { pgrep -f "^$G list -g kron:scale=16,seed=41"; }  # not mpiexec nor timeout
+    ranks() { rank_pids | wc -l; }
+    long() {
+      timeout 300 mpiexec -q -n 2 --oversubscribe --bind-to none "$G" list \
+        -g kron:scale=16,seed=41 -p P7 --induced vertex --threads 1 -o out.txt > "$1" 2>&1 &
+      job=$!
+      # Running: the output's temporary file exists and both ranks are up.
+      until { ls -a | grep -q graphmini- && [ "$(ranks)" -ge 2 ]; } || ! kill -0 $job; do :; done
+    }
+    long killed.log
+    kill -9 "$(rank_pids | tail -1)"
+    wait $job; echo "killed: exit $?"
+    long interrupted.log
+    kill -INT $job
+    wait $job; echo "interrupted: exit $?"
+    # mpirun may return before its ranks are gone; they must go on their own, and soon.
+    timeout 60 bash -c "until [ -z \"\$(pgrep -f '^$G list -g kron:scale=16,seed=41')\" ]; do :; done"
+    echo "ranks gone: $?"
+    [ -e out.txt ] && echo "out.txt left"
+    ls -a | grep -c graphmini- || true
+    grep -c 'graphmini: stopped by mpirun' interrupted.log
+  )sh");
+  std::istringstream out(result.out);
+  std::string killed, interrupted, gone, temporaries, farewells;
+  std::getline(out, killed);
+  std::getline(out, interrupted);
+  std::getline(out, gone);
+  std::getline(out, temporaries);
+  std::getline(out, farewells);
+  EXPECT_NE(killed, "killed: exit 0") << result.out;
+  EXPECT_NE(killed, "killed: exit 124") << "the run hung after a rank died";
+  EXPECT_NE(interrupted, "interrupted: exit 0") << result.out;
+  EXPECT_NE(interrupted, "interrupted: exit 124") << "Ctrl-C did not stop the run";
+  EXPECT_EQ(gone, "ranks gone: 0") << "ranks were left running";
+  EXPECT_EQ(temporaries, "0") << result.out;
+  // The root's farewell goes through mpirun, which may be gone by then: at most one line.
+  EXPECT_TRUE(farewells == "0" || farewells == "1") << result.out << result.err;
+}
+
+// Four ranks compiling the same kernel at once on one host leave one valid cache entry.
+TEST_F(MpiCliTest, RanksCompilingTheSameQueryShareOneCacheEntry) {
+  const CliResult result = mpi(R"sh(
+    export XDG_CACHE_HOME="$PWD/cache"
+    mpi 4 "$G" count -g kron:scale=9 -p house --threads 1 --json | grep -c '"kernel_cached": false'
+    ls -a cache/graphmini | grep -c '\.gmko$'
+    ls -a cache/graphmini | grep -c graphmini- || true
+    mpi 2 "$G" count -g kron:scale=9 -p house --threads 1 --json | grep -c '"kernel_cached": true'
+  )sh");
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "1\n1\n0\n1\n");
+}
+
+// Commands that do not run over MPI run once, on rank 0, and say so.
+TEST_F(MpiCliTest, OtherCommandsRunOnRankZeroAlone) {
+  const CliResult result = mpi(R"sh(mpi 3 "$G" data info kron:scale=8 --json)sh");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(nlohmann::json::parse(result.out)["vertices"], 256);
+  EXPECT_EQ(lines(result.err), 1) << result.err;
+  EXPECT_NE(result.err.find("data info does not run over MPI; rank 0 runs it alone"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace graphmini
