@@ -19,6 +19,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libopenblas-dev libmetis-dev
   llvm-14-dev libclang-14-dev libclang-cpp14-dev
   clang libclang-rt-14-dev xz-utils
+  libopenmpi-dev openmpi-bin
 )
 
 install_missing_packages() {

@@ -30,10 +30,11 @@ def import_or_install(module, package):
     return importlib.import_module(module)
 
 
-def run_json(command):
-    """Runs a command that prints one JSON object and returns it; exits with its error line."""
+def run_json(command, timeout=None):
+    """Runs a command that prints one JSON object and returns it; exits with its error line.
+    Raises subprocess.TimeoutExpired past `timeout` seconds (the command is killed)."""
     try:
-        result = subprocess.run(command, capture_output=True, text=True)
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     except OSError as error:
         sys.exit(f"{script_name()}: cannot run {command[0]}: {error.strerror}")
     if result.returncode != 0:
