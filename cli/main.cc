@@ -103,6 +103,7 @@ int main(int argc, char** argv) {
   }
   graphmini::cli::handle_termination_signals(*cluster);
   const int code = run(argc, argv);
+  graphmini::cli::ending(code);
   cluster->finish();
   return code;
 }

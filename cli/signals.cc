@@ -4,6 +4,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -36,6 +37,9 @@ extern "C" void on_termination_signal(int signal) {
 // root (the only rank that prints).
 bool distributed = false;
 bool root = true;
+
+// The exit code of a distributed command that has ended (-1 while it runs); see ending().
+std::atomic<int> ended_with{-1};
 
 // What the process says as it ends by `signal`; nothing for a closed pipe (`list | head`),
 // nothing on ranks other than the root.
@@ -87,6 +91,7 @@ void handle_termination_signals(const Cluster& cluster) {
     while (::read(wake_pipe[0], &signal, 1) != 1) {
     }
     remove_temporary_files();
+    if (const int code = ended_with.load(); code >= 0) ::_exit(code);
     // Straight to the descriptor: another thread may hold stderr's stdio lock.
     const std::string line = farewell(signal);
     [[maybe_unused]] const auto written = ::write(STDERR_FILENO, line.data(), line.size());
@@ -103,6 +108,10 @@ void handle_termination_signals(const Cluster& cluster) {
     ::raise(signal);
     ::_exit(128 + signal);
   }).detach();
+}
+
+void ending(int code) {
+  if (distributed) ended_with.store(code);
 }
 
 void reserve_standard_descriptors() {

@@ -22,6 +22,11 @@ namespace graphmini::cli {
 // rank dies) ends every rank with exit code 130, as an interrupted command.
 void handle_termination_signals(const Cluster& cluster);
 
+// Call when the command has ended with `code` (its outputs committed or removed, its error
+// printed), before the cluster finishes. In an MPI job a rank that exits first makes mpirun
+// signal the others; from here on that signal ends this rank quietly with `code`.
+void ending(int code);
+
 // Makes sure file descriptors 0, 1 and 2 are open, so that no file the program opens takes
 // their number (and receives what was meant for standard output). One found closed is opened
 // on /dev/null in the direction that cannot be used, so that writing to a closed standard
