@@ -113,6 +113,24 @@ TEST(DistributedCount, CompiledKernelsCountLikeTheInterpreter) {
   }
 }
 
+// A listing callback that appends each match to `into` as a line of vertex ids.
+MatchCallback append_lines(std::string& into, std::mutex& mutex) {
+  return [&into, &mutex](std::span<const VertexId> match) {
+    std::string line;
+    for (const VertexId v : match)
+      line += std::to_string(v) + " ";
+    std::lock_guard lock(mutex);
+    into += line + "\n";
+    return true;
+  };
+}
+
+void add_lines(const std::string& text, std::multiset<std::string>& lines) {
+  std::size_t start = 0;
+  for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
+    lines.insert(text.substr(start, end - start));
+}
+
 // Every match is listed by exactly one rank.
 TEST(DistributedList, TheRanksTogetherListEveryMatchOnce) {
   std::mt19937_64 random(13);
@@ -122,37 +140,16 @@ TEST(DistributedList, TheRanksTogetherListEveryMatchOnce) {
           .best;
   std::mutex mutex;
   std::string mine;
-  const MatchCallback collect = [&](std::span<const VertexId> match) {
-    std::string line;
-    for (const VertexId v : match)
-      line += std::to_string(v) + " ";
-    std::lock_guard lock(mutex);
-    mine += line + "\n";
-    return true;
-  };
-  list_matches(graph, plan, collect, distributed());
+  list_matches(graph, plan, append_lines(mine, mutex), distributed());
   const std::vector<std::string> all = cluster().gather(mine);
   if (!cluster().is_root()) return;
   std::multiset<std::string> together;
-  for (const std::string& text : all) {
-    std::size_t start = 0;
-    for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
-      together.insert(text.substr(start, end - start));
-  }
+  for (const std::string& text : all)
+    add_lines(text, together);
   std::string alone;
-  const MatchCallback single = [&](std::span<const VertexId> match) {
-    std::string line;
-    for (const VertexId v : match)
-      line += std::to_string(v) + " ";
-    std::lock_guard lock(mutex);
-    alone += line + "\n";
-    return true;
-  };
-  list_matches(graph, plan, single);
+  list_matches(graph, plan, append_lines(alone, mutex));
   std::multiset<std::string> expected;
-  std::size_t start = 0;
-  for (std::size_t end; (end = alone.find('\n', start)) != std::string::npos; start = end + 1)
-    expected.insert(alone.substr(start, end - start));
+  add_lines(alone, expected);
   EXPECT_EQ(together.size(), expected.size());
   EXPECT_TRUE(together == expected);
 }
