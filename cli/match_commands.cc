@@ -244,6 +244,31 @@ Loaded load(const std::string& spec) {
   return {std::move(graph), seconds_since(start)};
 }
 
+// Loads the graph on every rank (collective), and checks that every rank has the same one: a
+// rank that read another graph would split another task space, and the sum would be wrong.
+// Under mpirun standard input reaches rank 0 alone, and a path may name different files on
+// different hosts.
+Loaded load_everywhere(Cluster& cluster, const std::string& spec) {
+  Loaded loaded = all_or_none(cluster, [&] { return load(spec); });
+  if (!cluster.distributed()) return loaded;
+  const Graph& graph = loaded.graph;
+  std::uint64_t hash = graph.num_vertices();
+  for (VertexId v = 0; v < graph.num_vertices(); ++v)
+    hash = hash * 0x100000001b3ULL ^ graph.degree(v);
+  const std::vector<std::string> all =
+      cluster.gather(std::to_string(graph.num_vertices()) + " " +
+                     std::to_string(graph.num_edges()) + " " + std::to_string(hash));
+  all_or_none(cluster, [&] {
+    for (std::size_t rank = 1; rank < all.size(); ++rank) {
+      if (all[rank] == all[0]) continue;
+      throw Error("rank " + std::to_string(rank) + " read a different graph from " + quote(spec) +
+                  " than rank 0; under mpirun standard input reaches rank 0 alone, and a file "
+                  "must be the same on every host");
+    }
+  });
+  return loaded;
+}
+
 struct Prepared {
   Pattern pattern;
   Schedule schedule;  // the best plan with its minigraphs
@@ -296,7 +321,7 @@ void run_count(const MatchOptions& options) {
   Session session(options);
   Cluster& cluster = session.cluster();
   Pattern pattern = all_or_none(cluster, [&] { return parse_pattern(options.pattern); });
-  const Loaded loaded = all_or_none(cluster, [&] { return load(options.graph); });
+  const Loaded loaded = load_everywhere(cluster, options.graph);
   const Prepared prepared = all_or_none(
       cluster, [&] { return prepare(std::move(pattern), loaded.graph, options, PlanUse::count); });
   const Compiled compiled =
@@ -413,7 +438,7 @@ void run_list(const MatchOptions& options, std::uint64_t limit, const std::strin
     if (cluster.is_root())
       file.emplace(output.empty() ? std::string(OutputFile::kStandardOutput) : output);
   });
-  const Loaded loaded = all_or_none(cluster, [&] { return load(options.graph); });
+  const Loaded loaded = load_everywhere(cluster, options.graph);
   const Prepared prepared = all_or_none(
       cluster, [&] { return prepare(std::move(pattern), loaded.graph, options, PlanUse::list); });
   const Compiled compiled =
@@ -523,7 +548,7 @@ void run_list(const MatchOptions& options, std::uint64_t limit, const std::strin
 void run_motifs(const MatchOptions& options, int size) {
   Session session(options);
   Cluster& cluster = session.cluster();
-  const Loaded loaded = all_or_none(cluster, [&] { return load(options.graph); });
+  const Loaded loaded = load_everywhere(cluster, options.graph);
   const GraphProfile profile = profile_graph(loaded.graph);
   const MotifOptions motif_options{
       parse_engine(options.engine), parse_prune_mode(options.prune), jit_options(options),

@@ -101,6 +101,20 @@ TEST_F(MpiCliTest, BadInputGivesOneErrorLineOnEveryRankCount) {
   }
 }
 
+// Under mpirun standard input reaches rank 0 alone: the other ranks would count another graph,
+// so the ranks check that they loaded the same one.
+TEST_F(MpiCliTest, RanksThatLoadedDifferentGraphsAreRefused) {
+  const CliResult result = mpi(R"sh(
+    "$G" data convert er:vertices=300,edges=2000,seed=4 g.txt > /dev/null
+    mpi 2 "$G" count -g - -p triangle < g.txt
+  )sh");
+  EXPECT_EQ(result.exit_code, 1) << result.out;
+  EXPECT_EQ(lines(result.err), 1) << result.err;
+  EXPECT_NE(result.err.find("rank 1 read a different graph from '-' than rank 0"),
+            std::string::npos)
+      << result.err;
+}
+
 // A rank killed mid-run fails the run with mpirun's message, at once, and leaves no output
 // file; Ctrl-C (SIGINT to mpirun, which passes SIGTERM on) stops every rank.
 TEST_F(MpiCliTest, AKilledRankOrCtrlCEndsTheRunWithoutAnOutputFile) {
