@@ -28,6 +28,7 @@ constexpr int kFailure = 1;
 constexpr int kUsageError = 2;
 
 int fail(int code, const std::string& message) {
+  graphmini::cli::yield_to_signal();
   if (graphmini::Cluster::get().is_root())
     std::fprintf(stderr, "graphmini: error: %s\n", graphmini::printable(message).c_str());
   return code;

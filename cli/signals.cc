@@ -26,7 +26,13 @@ int wake_pipe[2] = {-1, -1};
 // Every signal whose default action ends the process without a core dump.
 constexpr int kTerminatingSignals[] = {SIGHUP, SIGINT, SIGPIPE, SIGALRM, SIGTERM, SIGUSR1, SIGUSR2};
 
+// Set by the asynchronous handler (a lock-free atomic store is async-signal-safe), before the
+// thread is woken: from then on the process is ending by a signal.
+std::atomic<bool> signalled{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
 extern "C" void on_termination_signal(int signal) {
+  signalled.store(true);
   const int saved = errno;
   const auto number = static_cast<unsigned char>(signal);
   [[maybe_unused]] const auto written = ::write(wake_pipe[1], &number, 1);
@@ -108,6 +114,12 @@ void handle_termination_signals(const Cluster& cluster) {
     ::raise(signal);
     ::_exit(128 + signal);
   }).detach();
+}
+
+void yield_to_signal() {
+  if (!signalled.load()) return;
+  for (;;)
+    ::pause();  // the signal's thread ends the process
 }
 
 void ending(int code) {

@@ -22,6 +22,12 @@ namespace graphmini::cli {
 // rank dies) ends every rank with exit code 130, as an interrupted command.
 void handle_termination_signals(const Cluster& cluster);
 
+// Call before reporting an error: if a terminating signal has arrived, the error is most
+// likely its doing (it removed the temporary outputs the command was writing, a closed pipe
+// failed the write), so this waits, without returning, for the signal's thread to end the
+// process as the signal says. Otherwise returns at once.
+void yield_to_signal();
+
 // Call when the command has ended with `code` (its outputs committed or removed, its error
 // printed), before the cluster finishes. In an MPI job a rank that exits first makes mpirun
 // signal the others; from here on that signal ends this rank quietly with `code`.

@@ -640,12 +640,6 @@ void check_writable(const Dataset& dataset, const std::string& split_name) {
   }
 }
 
-void create_folder(const fs::path& folder) {
-  std::error_code error;
-  fs::create_directories(folder, error);
-  if (error) throw IoError("cannot create folder", folder.string(), error.value());
-}
-
 }  // namespace
 
 Dataset read_ogb(const fs::path& folder, const std::string& split_name) {
@@ -697,10 +691,8 @@ void write_ogb(const Dataset& dataset, const fs::path& folder, const std::string
   // Written beside the destination and swapped in whole, so that an interrupted rewrite never
   // leaves new edges with old features, and no split of an earlier dataset survives.
   OutputFolder output(folder, [](const fs::path& existing) { return is_ogb_folder(existing); });
-  const fs::path raw = output.path() / "raw";
-  const fs::path split = output.path() / "split" / split_name;
-  create_folder(raw);
-  create_folder(split);
+  const fs::path raw = output.subfolder("raw");
+  const fs::path split = output.subfolder(fs::path("split") / split_name);
 
   write_rows(raw / "edge.csv", n, [&](std::string& out, std::uint64_t u) {
     for (const VertexId v : graph.neighbours(static_cast<VertexId>(u))) {

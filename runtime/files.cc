@@ -343,6 +343,18 @@ OutputFolder::~OutputFolder() {
   forget(temporary_);
 }
 
+fs::path OutputFolder::subfolder(const fs::path& relative) const {
+  fs::path path = temporary_;
+  for (const fs::path& part : relative) {
+    if (part == ".." || part.has_root_directory())
+      throw InvalidArgument("'" + relative.string() + "' is not a folder inside '" + name_ + "'");
+    path /= part;
+    if (::mkdir(path.c_str(), 0777) != 0 && errno != EEXIST)
+      throw IoError("cannot create folder", path.string(), errno);
+  }
+  return path;
+}
+
 void OutputFolder::commit() {
   Registry& r = registry();
   std::unique_lock lock(r.mutex);

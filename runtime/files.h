@@ -111,6 +111,10 @@ class OutputFolder {
 
   // Where to write the files.
   const std::filesystem::path& path() const { return temporary_; }
+  // Creates the folder `relative` (and the folders on its way) inside path(), and returns its
+  // path. Never creates path() itself: once a signal has removed it, writing fails instead of
+  // bringing back a temporary folder that nothing would remove.
+  std::filesystem::path subfolder(const std::filesystem::path& relative) const;
   void commit();
 
  private:

@@ -405,8 +405,9 @@ TEST(OutputFile, RemoveTemporaryFilesRemovesWhatIsNotCommittedAndRefusesNewOutpu
   EXPECT_EQ(testing::count_files(dir.path()), 0u);
 }
 
-// A thread writing into a temporary folder while it is removed (the CI failure: a file created
-// between remove_all's listing and its rmdir kept the folder) cannot keep it alive.
+// A thread writing files and folders into a temporary folder while it is removed cannot keep
+// it alive (the CI failures: a file created between remove_all's listing and its rmdir kept
+// the folder; a subfolder created with its parents brought the removed folder back).
 TEST(OutputFolder, RemoveTemporaryFilesWinsAgainstAWriterInside) {
   const ScratchDir dir;
   EXPECT_EXIT(
@@ -415,10 +416,14 @@ TEST(OutputFolder, RemoveTemporaryFilesWinsAgainstAWriterInside) {
         std::atomic<bool> started = false;
         std::thread writer([&] {
           for (int i = 0; i < 100000; ++i) {
-            const auto path = folder.path() / ("f" + std::to_string(i));
-            const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
-            if (fd < 0) return;  // the folder is gone
-            ::close(fd);
+            try {
+              const auto path = folder.subfolder(std::to_string(i % 7)) / ("f" + std::to_string(i));
+              const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+              if (fd < 0) return;  // the folder is gone
+              ::close(fd);
+            } catch (const IoError&) {
+              return;  // the folder is gone
+            }
             started = true;
           }
         });
@@ -432,6 +437,19 @@ TEST(OutputFolder, RemoveTemporaryFilesWinsAgainstAWriterInside) {
 }
 
 // --- OutputFolder -----------------------------------------------------------------------------
+
+TEST(OutputFolder, SubfoldersAreMadeInsideTheTemporaryFolderAndNeverMakeItAgain) {
+  const ScratchDir dir;
+  OutputFolder folder(dir / "out", [](const auto&) { return false; });
+  EXPECT_EQ(folder.subfolder("split/time"), folder.path() / "split" / "time");
+  EXPECT_EQ(folder.subfolder("split"), folder.path() / "split");  // already there
+  EXPECT_TRUE(std::filesystem::is_directory(folder.path() / "split" / "time"));
+  EXPECT_THROW(folder.subfolder("../escape"), InvalidArgument);
+  EXPECT_THROW(folder.subfolder("/tmp/escape"), InvalidArgument);
+  std::filesystem::remove_all(folder.path());  // as a signal would
+  EXPECT_THROW(folder.subfolder("raw"), IoError);
+  EXPECT_EQ(testing::count_files(dir.path()), 0u);
+}
 
 TEST(OutputFolder, AppearsWholeAtCommit) {
   const ScratchDir dir;
