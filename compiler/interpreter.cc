@@ -23,6 +23,12 @@ constexpr VertexId kNoUpperBound = std::numeric_limits<VertexId>::max();
 __extension__ typedef __int128 WideCount;
 
 // One task's working state.
+// Level-1 candidates by index, [from, to) (clipped to those there are).
+struct Candidates {
+  std::uint32_t from = 0;
+  std::uint32_t to = std::numeric_limits<std::uint32_t>::max();
+};
+
 struct Context {
   std::vector<VertexId> bound;                 // bound[level]
   std::vector<VertexSpan> sets;                // current value of every hoisted set
@@ -61,15 +67,22 @@ class Interpreter {
 
   RunResult run() {
     RunResult result;
-    result.work =
-        level0::for_each_vertex(graph_, options_, [&](const tbb::blocked_range<VertexId>& range) {
+    const auto run_vertex = [&](Context& context, VertexId v, Candidates level1) {
+      if (!label_matches(0, v)) return;
+      bind(context, 0, v);
+      descend(context, 0, level1);
+    };
+    result.work = level0::for_each_vertex(
+        graph_, options_,
+        [&](const tbb::blocked_range<VertexId>& range) {
           auto context = acquire();
-          for (VertexId v = range.begin(); v != range.end(); ++v) {
-            if (stopping()) break;
-            if (!label_matches(0, v)) continue;
-            bind(*context, 0, v);
-            descend(*context, 0);
-          }
+          for (VertexId v = range.begin(); v != range.end() && !stopping(); ++v)
+            run_vertex(*context, v, {});
+          release(std::move(context));
+        },
+        [&](VertexId v, std::uint32_t from, std::uint32_t to) {
+          auto context = acquire();
+          run_vertex(*context, v, {from, to});
           release(std::move(context));
         });
     for (auto& pool : pool_) {
@@ -201,27 +214,34 @@ class Interpreter {
     return !label_matches(t, v);
   }
 
-  // Levels 0 .. l are bound in `context`.
-  void descend(Context& context, int l) {
+  // Levels 0 .. l are bound in `context`. At level 0, only the level-1 candidates `level1`
+  // are run (a distributed run's part of a vertex, compiler/level0.h); what counts the vertex
+  // whole is done by the part that starts at its first candidate.
+  void descend(Context& context, int l, Candidates level1 = {}) {
     const int last = k_ - 1;
     for (const int id : plan_.sets_at(l)) {
       const bool count_only = count_last_ && plan_.sets[id].count_only;
       const std::size_t size = compute_set(context, id, count_only);
       if (count_only) context.last_count = size;
     }
+    const bool whole = level1.from == 0;
     if (plan_.inclusion_exclusion && l + 1 == enumerated_) {
-      context.count += count_by_inclusion_exclusion(context);
+      if (whole) context.count += count_by_inclusion_exclusion(context);
       return;
     }
     if (l == last) {
-      emit(context);
+      if (whole) emit(context);
       return;
     }
     if (count_last_ && l == last - 1) {
-      count_last_level(context);
+      if (whole) count_last_level(context);
       return;
     }
-    const VertexSpan next = candidates(context, l + 1);
+    VertexSpan next = candidates(context, l + 1);
+    if (l == 0) {
+      const std::size_t from = std::min<std::size_t>(level1.from, next.size());
+      next = next.subspan(from, std::min<std::size_t>(level1.to, next.size()) - from);
+    }
     if (l == 0 && k_ >= 3 && next.size() > options_.nested_threshold) {
       loop_nested(context, next);
       return;

@@ -182,17 +182,20 @@ class Runner {
   RunResult run() {
     constexpr u32 kAll = std::numeric_limits<u32>::max();
     RunResult result;
-    result.work =
-        level0::for_each_vertex(graph_, options_, [&](const tbb::blocked_range<VertexId>& range) {
-          for (VertexId v = range.begin(); v != range.end(); ++v) {
-            if (stopping()) break;
-            if (plan_.size() >= 3 && graph_.degree(v) > options_.nested_threshold) {
-              split(v);
-            } else {
-              call(v, 0, kAll, nullptr);
-            }
-          }
-        });
+    const auto run_vertex = [&](VertexId v, u32 first, u32 last) {
+      if (plan_.size() >= 3 && graph_.degree(v) > options_.nested_threshold) {
+        split(v, first, std::min<u32>(last, graph_.degree(v)));
+      } else {
+        call(v, first, last, nullptr);
+      }
+    };
+    result.work = level0::for_each_vertex(
+        graph_, options_,
+        [&](const tbb::blocked_range<VertexId>& range) {
+          for (VertexId v = range.begin(); v != range.end() && !stopping(); ++v)
+            run_vertex(v, 0, kAll);
+        },
+        run_vertex);
     for (const auto& pool : pool_) {
       for (const auto& state : pool)
         result.count += state->count;
@@ -213,12 +216,12 @@ class Runner {
     std::uint64_t count = 0;
   };
 
-  // A hub: its level-1 candidates (a subset of its neighbours) in index ranges, which share
-  // the hub's level-0 minigraphs.
-  void split(VertexId v) {
+  // A hub: its level-1 candidates [first, last) (of a subset of its neighbours) in index
+  // ranges, which share the hub's level-0 minigraphs.
+  void split(VertexId v, u32 first, u32 last) {
     std::optional<SharedMinigraphs> shared;
     if (shares_minigraphs_) shared.emplace(level0_.size());
-    tbb::parallel_for(tbb::blocked_range<u32>(0, graph_.degree(v), 8),
+    tbb::parallel_for(tbb::blocked_range<u32>(first, last, 8),
                       [&](const tbb::blocked_range<u32>& range) {
                         if (!stopping())
                           call(v, range.begin(), range.end(), shared ? &*shared : nullptr);

@@ -12,25 +12,31 @@
 //    rank is left alone with a hub at the end (longest-processing-time-first scheduling).
 //  * Size: the space is measured in work units, deg(v)^2 + 1 for vertex v (a vertex's two
 //    outer loops), not in vertices, so that a chunk of hubs and a chunk of leaves cost about
-//    the same. Chunks are guided: each takes 1/(2K) of the work left (as this rank last saw
+//    the same. Chunks are guided: each takes 1/(8K) of the work left (as this rank last saw
 //    it), at least 1/(256K) of the whole, so there are O(K log K) fetches in all and the tail
 //    is fine-grained.
-//  * Exactness: a vertex belongs to the chunk that holds its first unit, so every vertex is
-//    taken exactly once whatever the chunk boundaries.
+//  * Hubs are split between ranks: each of a vertex's level-1 candidates owns deg(v) of its
+//    units, so a chunk that ends inside a vertex takes only the candidates it holds (a Part),
+//    as the kernel runner splits a hub between threads. Every candidate of every vertex is in
+//    exactly one chunk, whatever the chunk boundaries.
 //
-// Measured (wiki-Vote, 1 thread per rank, the busiest rank's CPU seconds; one process: P7
-// edge-induced 31.6 s, P5 vertex-induced 23.0 s):
+// Measured (1 thread per rank; modelled speedup = one process's CPU seconds / the busiest
+// rank's, each row against a single run of its own session; the machine's noise is ~5%):
 //
-//                                      P7 edge K=8   K=16      P5 vertex K=8   K=16
-//    static: K equal vertex ranges       26.5 s     21.0 s         19.9 s     18.1 s
-//    guided over vertices, hubs first    21.8 s     13.7 s         19.2 s     14.4 s
-//    fixed chunks of 1/(256K) units       3.82 s     1.90 s         2.78 s     1.48 s
-//    guided over units (this)             3.71 s     1.83 s         3.08 s     1.63 s
+//                                           wiki-Vote P7 edge    soc-Epinions1 P8 vertex
+//                                             K=8     K=16         K=2    K=8    K=16
+//    static: K equal vertex ranges            1.19    1.51           -      -      -
+//    guided over vertices, hubs first         1.45    2.31           -      -      -
+//    guided over units, 1/(2K), whole hubs    8.5    17.3          1.76   4.95   6.67
+//    the same, hubs split between ranks         -       -          1.94   5.94   8.05
+//    hubs split, chunks of 1/(8K) (this)      7.78   15.5          2.03   7.82  14.5
 //
 // Counting vertices, a chunk of hubs is most of the work (the first chunks hold it all);
-// units fix that. Fixed small chunks balance as well but take 873 and 1,226 fetches against
-// this scheme's 25 to 86; a fetch costs 8-60 us (runtime/cluster_mpi.cc), so the guided
-// scheme keeps the counter's traffic O(K log K) as K and the graph grow.
+// units fix that. But deg^2 undercounts a hub's work on dense patterns (P8 is seven vertices
+// and 19 edges): soc-Epinions1's first chunks of 1/(2K) held a few hubs whose subtrees
+// outweighed the rest, and a hub cannot be shared unless it is split. Fixed chunks of
+// 1/(256K) balance as well but take 873 to 1,226 fetches on wiki-Vote against this scheme's
+// ~32 per rank (258 at K = 8, 515 at K = 16); a fetch costs 8-60 us (runtime/cluster_mpi.cc).
 //
 // MPI is called only from the thread that runs the loop (between chunks), never from a task.
 #pragma once
@@ -38,6 +44,7 @@
 #include <sys/resource.h>
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_invoke.h>
 
 #include <algorithm>
 #include <atomic>
@@ -51,11 +58,27 @@
 
 namespace graphmini::level0 {
 
-// The distributed task space of one run (collective to construct: it creates the counter).
+// Some of one vertex's level-1 candidates, by index: [from, to) (an engine clips `to` to the
+// candidates there are).
+struct Part {
+  VertexId vertex = 0;
+  std::uint32_t from = 0;
+  std::uint32_t to = 0;
+};
+
+// One chunk of the task space: the whole vertices [first, last), and up to two vertices
+// (where it starts and where it ends) of which it holds only some level-1 candidates.
+struct Chunk {
+  VertexId first = 0;
+  VertexId last = 0;
+  std::vector<Part> parts;
+};
+
+// The distributed task space of one run, as one rank sees it.
 class Chunks {
  public:
-  Chunks(const Graph& graph, Cluster& cluster)
-      : n_(graph.num_vertices()), ranks_(static_cast<std::uint64_t>(cluster.size())) {
+  Chunks(const Graph& graph, std::uint64_t ranks, std::unique_ptr<SharedCounter> counter)
+      : graph_(graph), n_(graph.num_vertices()), ranks_(ranks), counter_(std::move(counter)) {
     // prefix_[p]: the units before position p; position p is vertex n - 1 - p.
     prefix_.resize(static_cast<std::size_t>(n_) + 1, 0);
     for (VertexId p = 0; p < n_; ++p) {
@@ -64,24 +87,19 @@ class Chunks {
     }
     total_ = prefix_.back();
     smallest_ = std::max<std::uint64_t>(1, total_ / (256 * ranks_));
-    counter_ = cluster.shared_counter();
   }
 
-  // The next chunk as a vertex range [first, last), or false when the space is used up.
-  bool next(VertexId& first, VertexId& last) {
+  // The next chunk this rank runs, or false when the space is used up.
+  bool next(Chunk& chunk) {
     while (seen_ < total_) {
-      const std::uint64_t size = std::max(smallest_, (total_ - seen_) / (2 * ranks_));
+      const std::uint64_t size = std::max(smallest_, (total_ - seen_) / (8 * ranks_));
       const std::uint64_t start = counter_->fetch_add(size);
       seen_ = std::min(total_, start + size);
       if (start >= total_) break;
-      // The positions whose first unit lies in [start, start + size).
-      const auto begin = std::lower_bound(prefix_.begin(), prefix_.end() - 1, start);
-      const auto end = std::lower_bound(prefix_.begin(), prefix_.end() - 1, start + size);
-      if (begin == end) continue;  // inside one vertex's units: that vertex is elsewhere
-      first = n_ - static_cast<VertexId>(end - prefix_.begin());
-      last = n_ - static_cast<VertexId>(begin - prefix_.begin());
-      ++taken_;
-      return true;
+      if (fill(chunk, start, seen_)) {
+        ++taken_;
+        return true;
+      }
     }
     seen_ = total_;
     return false;
@@ -92,6 +110,50 @@ class Chunks {
   std::uint64_t taken() const { return taken_; }
 
  private:
+  // The candidates of position p whose first unit lies in [start, end), as [from, to) out of
+  // `slots` = max(deg, 1): candidate i of a vertex of degree d owns d units (i * d on from
+  // its vertex's first), the vertex's last unit is spare, and a vertex of degree 0 is one
+  // slot. So every candidate of every vertex is in exactly one chunk, wherever chunks end.
+  struct Slots {
+    std::uint64_t from, to, slots;
+  };
+  Slots slots_in(std::uint64_t p, std::uint64_t start, std::uint64_t end) const {
+    const std::uint64_t first_unit = prefix_[p];
+    const std::uint64_t degree = graph_.degree(n_ - 1 - static_cast<VertexId>(p));
+    const std::uint64_t width = std::max<std::uint64_t>(degree, 1);
+    const auto slots_before = [&](std::uint64_t unit) {  // slots whose first unit is < unit
+      return unit <= first_unit ? 0 : std::min(width, (unit - first_unit + width - 1) / width);
+    };
+    return {slots_before(start), slots_before(end), width};
+  }
+
+  // The chunk of units [start, end); false if it holds no candidate.
+  bool fill(Chunk& chunk, std::uint64_t start, std::uint64_t end) {
+    chunk.parts.clear();
+    // The positions [begin, stop) have units in [start, end); all but the first and the last
+    // lie wholly inside.
+    std::uint64_t begin =
+        std::upper_bound(prefix_.begin() + 1, prefix_.end(), start) - (prefix_.begin() + 1);
+    std::uint64_t stop =
+        std::lower_bound(prefix_.begin(), prefix_.end() - 1, end) - prefix_.begin();
+    const auto partial = [&](std::uint64_t p) {  // a part of p taken, or nothing of it
+      const Slots s = slots_in(p, start, end);
+      if (s.from == 0 && s.to == s.slots) return false;
+      if (s.from < s.to) {
+        chunk.parts.push_back({n_ - 1 - static_cast<VertexId>(p),
+                               static_cast<std::uint32_t>(s.from),
+                               static_cast<std::uint32_t>(s.to)});
+      }
+      return true;
+    };
+    if (begin < stop && partial(begin)) ++begin;
+    if (begin < stop && partial(stop - 1)) --stop;
+    chunk.first = n_ - static_cast<VertexId>(stop);
+    chunk.last = n_ - static_cast<VertexId>(begin);
+    return chunk.first < chunk.last || !chunk.parts.empty();
+  }
+
+  const Graph& graph_;
   VertexId n_;
   std::uint64_t ranks_;
   std::vector<std::uint64_t> prefix_;
@@ -110,39 +172,50 @@ inline double process_cpu_seconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-// Runs body(range) over the level-0 vertices: all of them in one process, this rank's chunks
-// in a distributed run (options.cluster with more than one rank). Returns the chunks this
-// rank took (0 in one process) and the CPU seconds spent running them: only the chunks, so
-// that fetching the next one and waiting for the other ranks at the end do not count.
-// Progress (options.progress) counts vertices done in one process, and the vertices' worth of
-// the work handed out to every rank in a distributed run.
-template <typename Body>
-RunWork for_each_vertex(const Graph& graph, const RunOptions& options, const Body& body) {
+// Runs the level-0 vertices: all of them in one process, this rank's chunks in a distributed
+// run (options.cluster with more than one rank). `vertices(range)` runs whole vertices (every
+// level-1 candidate); `part(vertex, from, to)` runs the level-1 candidates [from, to) of one.
+// Returns the chunks this rank took (0 in one process) and the CPU seconds spent running
+// them: only the chunks, so that fetching the next one and waiting for the other ranks at the
+// end do not count. Progress (options.progress) counts vertices done in one process, and the
+// vertices' worth of the work handed out to every rank in a distributed run.
+template <typename Vertices, typename PartBody>
+RunWork for_each_vertex(const Graph& graph, const RunOptions& options, const Vertices& vertices,
+                        const PartBody& part) {
   const VertexId n = graph.num_vertices();
-  const auto run_range = [&](const tbb::blocked_range<VertexId>& range) {
-    body(range);
-    if (options.progress != nullptr &&
-        (options.cluster == nullptr || !options.cluster->distributed()))
-      *options.progress += range.size();
-  };
   RunWork work;
-  const auto timed = [&](VertexId first, VertexId last, VertexId grain) {
+  const auto timed = [&](const auto& run) {
     const double cpu = process_cpu_seconds();
-    tbb::parallel_for(tbb::blocked_range<VertexId>(first, last, grain), run_range);
+    run();
     work.busy_seconds += process_cpu_seconds() - cpu;
   };
   if (options.cluster == nullptr || !options.cluster->distributed()) {
-    timed(0, n, 16);
+    timed([&] {
+      tbb::parallel_for(tbb::blocked_range<VertexId>(0, n, 16),
+                        [&](const tbb::blocked_range<VertexId>& range) {
+                          vertices(range);
+                          if (options.progress != nullptr) *options.progress += range.size();
+                        });
+    });
     return work;
   }
-  Chunks chunks(graph, *options.cluster);
-  VertexId first = 0;
-  VertexId last = 0;
+  Chunks chunks(graph, static_cast<std::uint64_t>(options.cluster->size()),
+                options.cluster->shared_counter());
+  Chunk chunk;
   while (!(options.stop != nullptr && options.stop->load()) &&
-         (!options.between_chunks || options.between_chunks()) && chunks.next(first, last)) {
+         (!options.between_chunks || options.between_chunks()) && chunks.next(chunk)) {
     if (options.progress != nullptr)
       options.progress->store(static_cast<std::uint64_t>(chunks.handed_out() * n));
-    timed(first, last, 1);
+    timed([&] {
+      tbb::parallel_invoke(
+          [&] {
+            for (const Part& p : chunk.parts)
+              part(p.vertex, p.from, p.to);
+          },
+          [&] {
+            tbb::parallel_for(tbb::blocked_range<VertexId>(chunk.first, chunk.last, 1), vertices);
+          });
+    });
   }
   work.chunks = chunks.taken();
   return work;

@@ -1,0 +1,240 @@
+// The level-0 task space of distributed runs (compiler/level0.h): chunks of work units that
+// split a hub's level-1 candidates between ranks, and the engines running such parts. The
+// ranks are threads of this process here, each with a cluster of its own that shares one
+// counter, so this runs (under the sanitizers too) without MPI.
+#include "compiler/level0.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "compiler/engine.h"
+#include "compiler/interpreter.h"
+#include "compiler/pattern.h"
+#include "compiler/prune.h"
+#include "compiler/schedule.h"
+#include "runtime/cluster.h"
+#include "runtime/graph_builder.h"
+#include "support/test_support.h"
+
+namespace graphmini {
+namespace {
+
+class ThreadCounter final : public SharedCounter {
+ public:
+  explicit ThreadCounter(std::atomic<std::uint64_t>& value) : value_(value) {}
+  std::uint64_t fetch_add(std::uint64_t amount) override { return value_.fetch_add(amount); }
+
+ private:
+  std::atomic<std::uint64_t>& value_;
+};
+
+// Rank `rank` of `size` ranks that are threads; only what the engines use.
+class ThreadCluster final : public Cluster {
+ public:
+  ThreadCluster(int rank, int size, std::atomic<std::uint64_t>& counter)
+      : rank_(rank), size_(size), counter_(counter) {}
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  int ranks_on_this_host() const override { return size_; }
+  [[noreturn]] static void no_collectives() {
+    throw std::logic_error("no collectives between threads");
+  }
+  int max(int) override { no_collectives(); }
+  std::vector<std::uint64_t> gather(std::uint64_t) override { no_collectives(); }
+  std::vector<double> gather(double) override { no_collectives(); }
+  std::vector<std::string> gather(const std::string&) override { no_collectives(); }
+  void gather_stream(const std::function<std::size_t(char*, std::size_t)>&,
+                     const std::function<void(int, std::string_view)>&) override {
+    no_collectives();
+  }
+  std::unique_ptr<SharedCounter> shared_counter() override {
+    return std::make_unique<ThreadCounter>(counter_);
+  }
+  void finish() override {}
+
+ private:
+  int rank_;
+  int size_;
+  std::atomic<std::uint64_t>& counter_;
+};
+
+// Runs run(options) on `ranks` threads at once, each a rank of one run; returns their results.
+template <typename Run>
+auto on_ranks(int ranks, const RunOptions& base, const Run& run) {
+  std::atomic<std::uint64_t> counter{0};
+  std::vector<ThreadCluster> clusters;
+  for (int r = 0; r < ranks; ++r)
+    clusters.emplace_back(r, ranks, counter);
+  std::vector<RunResult> results(static_cast<std::size_t>(ranks));
+  std::vector<std::thread> threads;
+  for (int r = 0; r < ranks; ++r) {
+    threads.emplace_back([&, r] {
+      RunOptions options = base;
+      options.cluster = &clusters[static_cast<std::size_t>(r)];
+      results[static_cast<std::size_t>(r)] = run(options);
+    });
+  }
+  for (std::thread& thread : threads)
+    thread.join();
+  return results;
+}
+
+std::uint64_t total(const std::vector<RunResult>& results) {
+  std::uint64_t sum = 0;
+  for (const RunResult& result : results)
+    sum += result.count;
+  return sum;
+}
+
+// Hubs of several sizes (each joined to a run of the others), a random rest, isolated
+// vertices; relabelled by ascending degree as the engines expect.
+Graph graph_with_hubs(std::mt19937_64& random, VertexId n) {
+  std::vector<std::pair<VertexId, VertexId>> edges;
+  for (VertexId hub = 0; hub < 4; ++hub) {
+    for (VertexId v = 4; v < n - 5; ++v) {
+      if (random() % (hub + 2) == 0) edges.emplace_back(hub, v);
+    }
+  }
+  for (VertexId u = 4; u < n - 5; ++u) {
+    for (VertexId v = u + 1; v < n - 5; ++v) {
+      if (random() % 6 == 0) edges.emplace_back(u, v);
+    }
+  }
+  return relabel_by_degree(testing::graph_from_edges(n, edges), DegreeOrder::ascending);
+}
+
+TEST(Level0Chunks, EveryCandidateOfEveryVertexIsInExactlyOneChunk) {
+  std::mt19937_64 random(3);
+  const Graph graph = graph_with_hubs(random, 60);
+  for (const int ranks : {1, 2, 3, 16, 200}) {
+    std::atomic<std::uint64_t> counter{0};
+    std::vector<level0::Chunks> views;
+    for (int r = 0; r < ranks; ++r)
+      views.emplace_back(graph, ranks, std::make_unique<ThreadCounter>(counter));
+    // taken[v][i]: how many chunks hold candidate i of v (slot 0 for a vertex of degree 0).
+    std::vector<std::vector<int>> taken(graph.num_vertices());
+    for (const VertexId v : graph.vertices())
+      taken[v].assign(std::max<VertexId>(graph.degree(v), 1), 0);
+    int parts = 0;
+    // The ranks take chunks in a random interleaving until none has any left.
+    std::vector<int> active(static_cast<std::size_t>(ranks));
+    for (int r = 0; r < ranks; ++r)
+      active[static_cast<std::size_t>(r)] = r;
+    level0::Chunk chunk;
+    while (!active.empty()) {
+      const std::size_t pick = random() % active.size();
+      if (!views[static_cast<std::size_t>(active[pick])].next(chunk)) {
+        active.erase(active.begin() + static_cast<std::ptrdiff_t>(pick));
+        continue;
+      }
+      ASSERT_LE(chunk.first, chunk.last);
+      ASSERT_LE(chunk.parts.size(), 2u);
+      for (VertexId v = chunk.first; v < chunk.last; ++v) {
+        for (int& count : taken[v])
+          ++count;
+      }
+      for (const level0::Part& part : chunk.parts) {
+        ASSERT_LT(part.from, part.to);
+        ASSERT_LE(part.to, graph.degree(part.vertex));
+        EXPECT_TRUE(part.vertex < chunk.first || part.vertex >= chunk.last);
+        for (std::uint32_t i = part.from; i < part.to; ++i)
+          ++taken[part.vertex][i];
+        ++parts;
+      }
+    }
+    for (const VertexId v : graph.vertices()) {
+      for (std::size_t i = 0; i < taken[v].size(); ++i)
+        ASSERT_EQ(taken[v][i], 1) << "vertex " << v << " candidate " << i << ", " << ranks;
+    }
+    if (ranks > 1) {
+      EXPECT_GT(parts, 0) << ranks << " ranks split no vertex";
+    }
+  }
+}
+
+TEST(Level0Chunks, AnEmptyGraphHasNoChunks) {
+  const Graph graph = testing::graph_from_edges(0, {});
+  std::atomic<std::uint64_t> counter{0};
+  level0::Chunks chunks(graph, 4, std::make_unique<ThreadCounter>(counter));
+  level0::Chunk chunk;
+  EXPECT_FALSE(chunks.next(chunk));
+}
+
+// An edge and every pattern of 3 to 5 vertices, both semantics, so that the plans that count a
+// vertex whole at level 0 (an edge, the last level counted, inclusion-exclusion) are among them.
+TEST(Level0Ranks, TheInterpreterCountsExactlyWhenHubsAreSplitBetweenRanks) {
+  std::mt19937_64 random(7);
+  const Graph graph = graph_with_hubs(random, 40);
+  std::vector<Pattern> patterns{Pattern(2, {{0, 1}})};
+  for (int size = 3; size <= 5; ++size) {
+    for (const Pattern& pattern : connected_patterns(size))
+      patterns.push_back(pattern);
+  }
+  for (const Pattern& pattern : patterns) {
+    for (const Induced induced : {Induced::edge, Induced::vertex}) {
+      const Plan plan = choose_schedule(pattern, induced, profile_graph(graph)).best;
+      const std::uint64_t expected = count_matches(graph, plan).count;
+      for (const int ranks : {2, 5}) {
+        RunOptions options;
+        options.nested_threshold = 4;
+        const auto results = on_ranks(
+            ranks, options, [&](const RunOptions& o) { return count_matches(graph, plan, o); });
+        EXPECT_EQ(total(results), expected)
+            << pattern.edge_list() << " " << to_string(induced) << ", " << ranks << " ranks";
+      }
+    }
+  }
+}
+
+TEST(Level0Ranks, CompiledKernelsCountAndListExactlyWhenHubsAreSplitBetweenRanks) {
+  if (default_engine() != Engine::jit) GTEST_SKIP() << "this build has no LLVM JIT";
+  std::mt19937_64 random(9);
+  const Graph graph = graph_with_hubs(random, 70);
+  for (const char* name : {"triangle", "4-cycle", "diamond", "house", "P1", "P4"}) {
+    for (const Induced induced : {Induced::edge, Induced::vertex}) {
+      const auto plan_for = [&](PlanUse use) {
+        Plan plan = choose_schedule(parse_pattern(name), induced, profile_graph(graph), use).best;
+        plan_minigraphs(plan, PruneMode::cost, profile_graph(graph));
+        return plan;
+      };
+      const Plan plan = plan_for(PlanUse::count);
+      const JitOptions jit{.use_cache = false, .cache_dir = {}};
+      const Executable counter(plan, KernelKind::count, Engine::jit, jit);
+      const std::uint64_t expected = count_matches(graph, plan).count;
+      RunOptions options;
+      options.nested_threshold = 4;
+      const auto counted =
+          on_ranks(3, options, [&](const RunOptions& o) { return counter.count(graph, o); });
+      EXPECT_EQ(total(counted), expected) << name << " " << to_string(induced);
+
+      // Listed: each match by exactly one rank.
+      const Executable lister(plan_for(PlanUse::list), KernelKind::list, Engine::jit, jit);
+      std::mutex mutex;
+      std::multiset<std::vector<VertexId>> matches;
+      const MatchCallback collect = [&](std::span<const VertexId> match) {
+        std::lock_guard lock(mutex);
+        matches.emplace(match.begin(), match.end());
+        return true;
+      };
+      on_ranks(3, options, [&](const RunOptions& o) { return lister.list(graph, collect, o); });
+      EXPECT_EQ(matches.size(), expected) << name << " " << to_string(induced);
+      EXPECT_EQ(std::set<std::vector<VertexId>>(matches.begin(), matches.end()).size(),
+                matches.size())
+          << name << ": a match listed twice";
+    }
+  }
+}
+
+}  // namespace
+}  // namespace graphmini
