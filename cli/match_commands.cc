@@ -244,28 +244,63 @@ Loaded load(const std::string& spec) {
   return {std::move(graph), seconds_since(start)};
 }
 
+// Under mpirun standard input reaches rank 0 alone, so an input read from it would differ
+// between the ranks: refused up front, on every rank alike.
+void refuse_standard_input(const Cluster& cluster, const std::string& spec, const char* what) {
+  if (!cluster.distributed()) return;
+  for (const char* name : {"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"}) {
+    if (spec == name) {
+      throw InvalidArgument(std::string("under mpirun standard input reaches rank 0 alone; give "
+                                        "the ") +
+                            what + " as a file that every rank can read, not " + quote(spec));
+    }
+  }
+}
+
+// Checks that every rank read the same input (collective): `fingerprint` is this rank's
+// summary of what it read from `spec`. A path may name different files on different hosts.
+void check_same_everywhere(Cluster& cluster, const std::string& fingerprint, const char* what,
+                           const std::string& spec) {
+  if (!cluster.distributed()) return;
+  const std::vector<std::string> all = cluster.gather(fingerprint);
+  all_or_none(cluster, [&] {
+    for (std::size_t rank = 1; rank < all.size(); ++rank) {
+      if (all[rank] == all[0]) continue;
+      throw Error("rank " + std::to_string(rank) + " read a different " + what + " from " +
+                  quote(spec) + " than rank 0; under mpirun a file must be the same on every host");
+    }
+  });
+}
+
+// Parses the pattern on every rank (collective), and checks that every rank has the same one.
+Pattern pattern_everywhere(Cluster& cluster, const std::string& spec) {
+  Pattern pattern = all_or_none(cluster, [&] {
+    refuse_standard_input(cluster, spec, "pattern");
+    return parse_pattern(spec);
+  });
+  std::string labels;
+  for (const Label label : pattern.labels())
+    labels += std::to_string(label) + " ";
+  check_same_everywhere(cluster, pattern.edge_list() + " | " + labels, "pattern", spec);
+  return pattern;
+}
+
 // Loads the graph on every rank (collective), and checks that every rank has the same one: a
 // rank that read another graph would split another task space, and the sum would be wrong.
-// Under mpirun standard input reaches rank 0 alone, and a path may name different files on
-// different hosts.
 Loaded load_everywhere(Cluster& cluster, const std::string& spec) {
-  Loaded loaded = all_or_none(cluster, [&] { return load(spec); });
+  Loaded loaded = all_or_none(cluster, [&] {
+    refuse_standard_input(cluster, spec, "graph");
+    return load(spec);
+  });
   if (!cluster.distributed()) return loaded;
   const Graph& graph = loaded.graph;
   std::uint64_t hash = graph.num_vertices();
   for (VertexId v = 0; v < graph.num_vertices(); ++v)
     hash = hash * 0x100000001b3ULL ^ graph.degree(v);
-  const std::vector<std::string> all =
-      cluster.gather(std::to_string(graph.num_vertices()) + " " +
-                     std::to_string(graph.num_edges()) + " " + std::to_string(hash));
-  all_or_none(cluster, [&] {
-    for (std::size_t rank = 1; rank < all.size(); ++rank) {
-      if (all[rank] == all[0]) continue;
-      throw Error("rank " + std::to_string(rank) + " read a different graph from " + quote(spec) +
-                  " than rank 0; under mpirun standard input reaches rank 0 alone, and a file "
-                  "must be the same on every host");
-    }
-  });
+  check_same_everywhere(cluster,
+                        std::to_string(graph.num_vertices()) + " " +
+                            std::to_string(graph.num_edges()) + " " + std::to_string(hash),
+                        "graph", spec);
   return loaded;
 }
 
@@ -320,7 +355,7 @@ nlohmann::json run_fields(Session& session) {
 void run_count(const MatchOptions& options) {
   Session session(options);
   Cluster& cluster = session.cluster();
-  Pattern pattern = all_or_none(cluster, [&] { return parse_pattern(options.pattern); });
+  Pattern pattern = pattern_everywhere(cluster, options.pattern);
   const Loaded loaded = load_everywhere(cluster, options.graph);
   const Prepared prepared = all_or_none(
       cluster, [&] { return prepare(std::move(pattern), loaded.graph, options, PlanUse::count); });
@@ -432,7 +467,7 @@ void run_list(const MatchOptions& options, std::uint64_t limit, const std::strin
   Session session(options);
   Cluster& cluster = session.cluster();
   const bool distributed = cluster.distributed();
-  Pattern pattern = all_or_none(cluster, [&] { return parse_pattern(options.pattern); });
+  Pattern pattern = pattern_everywhere(cluster, options.pattern);
   std::optional<OutputFile> file;
   all_or_none(cluster, [&] {
     if (cluster.is_root())
@@ -670,7 +705,9 @@ std::string mpi_footer(bool listing) {
       "Under mpirun (mpirun -n 4 graphmini ...) the ranks share the work and only rank 0 "
       "prints. Every rank loads the whole graph, so it must fit in each host's memory: a .gmg "
       "is memory-mapped (the ranks of a host share its pages), while a text graph or generator "
-      "spec is parsed by every rank (convert it once with 'graphmini data convert').";
+      "spec is parsed by every rank (convert it once with 'graphmini data convert'). Graph and "
+      "pattern files must be the same on every host, and cannot be standard input, which "
+      "reaches rank 0 alone.";
   if (listing) {
     text +=
         " The ranks list exactly the matches of one process, in another order; rank 0 "

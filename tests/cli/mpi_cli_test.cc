@@ -103,16 +103,38 @@ TEST_F(MpiCliTest, BadInputGivesOneErrorLineOnEveryRankCount) {
 
 // Under mpirun standard input reaches rank 0 alone: the other ranks would count another graph,
 // so the ranks check that they loaded the same one.
-TEST_F(MpiCliTest, RanksThatLoadedDifferentGraphsAreRefused) {
+// Standard input reaches rank 0 alone: a graph or pattern from it is refused up front. A file
+// that differs between hosts (here: each rank in a folder of its own, through mpiexec's
+// per-program working directory) is found by comparing what the ranks read.
+TEST_F(MpiCliTest, InputsThatDifferBetweenRanksAreRefused) {
   const CliResult result = mpi(R"sh(
     "$G" data convert er:vertices=300,edges=2000,seed=4 g.txt > /dev/null
-    mpi 2 "$G" count -g - -p triangle < g.txt
+    mkdir a b
+    "$G" data convert er:vertices=300,edges=2000,seed=4 a/g.txt > /dev/null
+    "$G" data convert er:vertices=300,edges=2000,seed=5 b/g.txt > /dev/null
+    printf '0 1\n1 2\n2 0\n' > a/p.txt
+    printf '0 1\n1 2\n2 3\n' > b/p.txt
+    mpi 2 "$G" count -g - -p triangle < g.txt; echo "exit $?"
+    mpi 2 "$G" count -g g.txt -p /dev/stdin < a/p.txt; echo "exit $?"
+    per_rank() {
+      timeout 300 mpiexec -q --oversubscribe --bind-to none -n 1 -wdir a "$@" : \
+        -n 1 -wdir b "$@"
+      echo "exit $?"
+    }
+    per_rank "$G" count -g g.txt -p triangle
+    per_rank "$G" count -g ../g.txt -p ./p.txt
   )sh");
-  EXPECT_EQ(result.exit_code, 1) << result.out;
-  EXPECT_EQ(lines(result.err), 1) << result.err;
-  EXPECT_NE(result.err.find("rank 1 read a different graph from '-' than rank 0"),
-            std::string::npos)
-      << result.err;
+  EXPECT_EQ(result.out, "exit 2\nexit 2\nexit 1\nexit 1\n") << result.err;
+  EXPECT_EQ(lines(result.err), 4) << result.err;
+  for (const char* message :
+       {"under mpirun standard input reaches rank 0 alone; give the graph as a file that "
+        "every rank can read, not '-'",
+        "give the pattern as a file that every rank can read, not '/dev/stdin'",
+        "rank 1 read a different graph from 'g.txt' than rank 0; under mpirun a file must be "
+        "the same on every host",
+        "rank 1 read a different pattern from './p.txt' than rank 0"}) {
+    EXPECT_NE(result.err.find(message), std::string::npos) << message << "\n" << result.err;
+  }
 }
 
 // A rank killed mid-run fails the run with mpirun's message, at once, and leaves no output
