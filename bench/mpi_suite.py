@@ -112,20 +112,29 @@ def plot(cells, ranks, path):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description="\n\n".join([__doc__.splitlines()[0],
+                                   "\n".join(__doc__.splitlines()[6:]).strip()]),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--graphmini", default=os.path.join(HERE, "..", "build", "release", "cli",
-                                                            "graphmini"))
-    parser.add_argument("--mpirun", default="mpirun")
-    parser.add_argument("--graphs", default="wiki-Vote,soc-Epinions1")
-    parser.add_argument("--patterns", default="P1,P2,P3,P4,P5,P6,P7,P8")
-    parser.add_argument("--induced", default="edge,vertex")
+                                                            "graphmini"),
+                        help="the graphmini to run, built with MPI (default: the release build)")
+    parser.add_argument("--mpirun", default="mpirun", help="the MPI launcher (Open MPI's)")
+    parser.add_argument("--graphs", default="wiki-Vote,soc-Epinions1",
+                        help="comma-separated: names in ../shared/datasets/graphs, paths or "
+                             "generator specs")
+    parser.add_argument("--patterns", default="P1,P2,P3,P4,P5,P6,P7,P8",
+                        help="comma-separated pattern names or specs")
+    parser.add_argument("--induced", default="edge,vertex",
+                        help="comma-separated semantics: edge, vertex")
     parser.add_argument("--ranks", default="2,4,8,16", help="rank counts of the scaling runs")
     parser.add_argument("--rounds", type=int, default=3, help="overhead rounds (fastest stands)")
     parser.add_argument("--min-seconds", type=float, default=2.0,
                         help="single-process CPU seconds from which a scaling cell is judged")
     parser.add_argument("--max-seconds", type=float, default=600,
                         help="cells whose single-thread run takes longer are skipped")
-    parser.add_argument("--only", choices=["overhead", "scaling"])
+    parser.add_argument("--only", choices=["overhead", "scaling"],
+                        help="run one of the two measurements (default: both)")
     parser.add_argument("--out", default="bench-results", help="output folder")
     parser.add_argument("--no-plot", action="store_true", help="write no plot (no matplotlib)")
     args = parser.parse_args()
