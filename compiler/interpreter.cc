@@ -22,13 +22,13 @@ constexpr VertexId kNoUpperBound = std::numeric_limits<VertexId>::max();
 // Inclusion-exclusion terms can exceed 64 bits before they cancel.
 __extension__ typedef __int128 WideCount;
 
-// One task's working state.
 // Level-1 candidates by index, [from, to) (clipped to those there are).
 struct Candidates {
   std::uint32_t from = 0;
   std::uint32_t to = std::numeric_limits<std::uint32_t>::max();
 };
 
+// One task's working state.
 struct Context {
   std::vector<VertexId> bound;                 // bound[level]
   std::vector<VertexSpan> sets;                // current value of every hoisted set
