@@ -6,6 +6,8 @@
 #include <tbb/info.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <limits>
@@ -44,6 +46,7 @@ struct RunFlags {
   std::string optimizer = "adam";
   std::optional<std::uint32_t> epochs;
   std::uint32_t patience = 100;
+  std::optional<double> time_budget;
   std::vector<std::uint32_t> fanouts = {25, 10};
   std::size_t batch_size = 512;
   std::optional<std::size_t> clusters;
@@ -69,6 +72,8 @@ struct CompareCommand {
   std::vector<std::string> methods = {"full", "neighbor", "cluster"};
   std::size_t seeds = 1;
   std::optional<double> target;
+  std::vector<double> ladder = {0.90, 0.95, 0.99, 1.0};
+  double progress_every = 10;
   std::string out;
 };
 
@@ -106,9 +111,13 @@ void add_run_flags(CLI::App* app, RunFlags& flags) {
       ->check(CLI::IsMember({"adam", "sgd"}))
       ->capture_default_str();
   add_number(*app, "--epochs", flags.epochs, 1u, kMaxEpochs,
-             "most epochs (default: 200, gat 1000)");
+             "most epochs (train's default: 200, gat 1000; compare: no cap, runs end by "
+             "--patience or --time-budget)");
   add_number(*app, "--patience", flags.patience, 1u, kMaxEpochs,
              "stop when validation accuracy has not improved for this many epochs");
+  add_number(*app, "--time-budget", flags.time_budget, 1e-3, 1e9,
+             "stop a run after the epoch that takes its training time (evaluation excluded) "
+             "to this many seconds");
   add_numbers(*app, "--fanouts", flags.fanouts, 1u, kMaxFanout,
               "neighbor sampling: neighbors sampled per hop from the seed nodes, one per "
               "layer; 25,10 takes 25 of each seed and 10 of each of those (default 25,10)");
@@ -140,6 +149,7 @@ gnn::TrainOptions train_options(const RunFlags& flags) {
   gnn::TrainOptions options = gnn::TrainOptions::defaults(gnn::parse_model_kind(flags.model));
   if (flags.epochs) options.epochs = *flags.epochs;
   options.patience = flags.patience;
+  options.time_budget_seconds = flags.time_budget;
   if (flags.optimizer == "sgd") options.optimizer.kind = gnn::OptimizerOptions::Kind::sgd;
   if (flags.learning_rate) options.optimizer.learning_rate = *flags.learning_rate;
   if (flags.weight_decay) options.optimizer.weight_decay = *flags.weight_decay;
@@ -238,7 +248,7 @@ void run_train(const TrainCommand& command) {
         {"best_val_acc", result.best_validation_accuracy},
         {"best_epoch", result.best_epoch},
         {"epochs", result.epochs.size()},
-        {"stopped_early", result.stopped_early},
+        {"stopped_by", gnn::to_string(result.stopped_by)},
         {"epoch_seconds", result.median_epoch_seconds},
         {"train_seconds", result.train_seconds},
         {"eval_seconds", result.evaluation_seconds},
@@ -258,8 +268,8 @@ void run_train(const TrainCommand& command) {
     std::printf("mini-batch training, %s sampler, %zu batches per epoch (setup %.3f s)\n",
                 command.sampler.c_str(), result.batches_per_epoch, result.setup_seconds);
   }
-  std::printf("epochs %zu%s, best validation %.2f%% at epoch %u, test %.2f%%\n",
-              result.epochs.size(), result.stopped_early ? " (stopped early)" : "",
+  std::printf("epochs %zu (stopped by %s), best validation %.2f%% at epoch %u, test %.2f%%\n",
+              result.epochs.size(), gnn::to_string(result.stopped_by),
               100 * result.best_validation_accuracy, result.best_epoch, 100 * result.test_accuracy);
   std::printf("training %.3f s (median epoch %.2f ms), evaluation %.3f s\n", result.train_seconds,
               result.median_epoch_seconds * 1e3, result.evaluation_seconds);
@@ -284,89 +294,293 @@ nlohmann::json statistic_json(const gnn::Statistic& s) {
   return {{"mean", s.mean}, {"std", s.std}, {"count", s.count}};
 }
 
-// The table of a comparison, in Markdown.
-std::string comparison_table(const gnn::Comparison& c) {
+nlohmann::json mean_json(const gnn::Statistic& s) {
+  return s.count == 0 ? nlohmann::json() : nlohmann::json(s.mean);
+}
+
+nlohmann::json optional_json(const std::optional<double>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json();
+}
+
+// The first finished run of a method: what does not change between seeds (batches, setup).
+const gnn::TrainResult* first_result(const gnn::MethodSummary& m) {
+  for (const gnn::RunMeasures& r : m.runs) {
+    if (r.run->result) return &*r.run->result;
+  }
+  return nullptr;
+}
+
+std::string percent(double fraction) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g%%", 100 * fraction);
+  return text;
+}
+
+// How a method's finished runs stopped: "converged 4, time budget 1".
+std::string stopped_text(const gnn::MethodSummary& m) {
+  std::string text;
+  for (const gnn::StopReason reason :
+       {gnn::StopReason::converged, gnn::StopReason::time_budget, gnn::StopReason::epochs}) {
+    const std::size_t count = m.stopped_by[static_cast<std::size_t>(reason)];
+    if (count == 0) continue;
+    text += (text.empty() ? "" : ", ") + std::string(gnn::to_string(reason)) + " " +
+            std::to_string(count);
+  }
+  const std::size_t running = m.runs.size() - m.finished;
+  if (running > 0)
+    text += (text.empty() ? "" : ", ") + std::string("running ") + std::to_string(running);
+  return text.empty() ? "-" : text;
+}
+
+// The tables of a comparison, in Markdown: the methods against the paper's target, the
+// ladder, and each seed's bars.
+std::string comparison_table(const gnn::Comparison& c, const gnn::Summary& summary) {
   std::string table =
       "| method | batches per epoch | setup (s) | epoch (ms) | epochs to target | time to target "
-      "(s) | reached | best validation (%) | test (%) | peak memory (MiB) |\n"
-      "|---|---|---|---|---|---|---|---|---|---|\n";
-  for (const gnn::MethodRuns& m : c.methods) {
-    char setup[32];
-    std::snprintf(setup, sizeof setup, "%.2f", m.runs.front().setup_seconds);
-    table += "| " + m.name + " | " + std::to_string(m.runs.front().batches_per_epoch) + " | " +
-             setup + " | " + mean_std(m.epoch_seconds(), 1e3, 2) + " | " +
-             mean_std(m.epochs_to_target_count(), 1, 1) + " | " +
-             mean_std(m.time_to_target_seconds(), 1, 3) + " | " +
-             std::to_string(m.time_to_target_seconds().count) + "/" +
+      "(s) | reached | best validation (%) | test (%) | peak memory (MiB) | stopped by | failed "
+      "to train |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  for (const gnn::MethodSummary& m : summary.methods) {
+    const gnn::TrainResult* first = first_result(m);
+    char setup[32] = "-";
+    if (first != nullptr) std::snprintf(setup, sizeof setup, "%.2f", first->setup_seconds);
+    table += "| " + m.name + " | " +
+             (first != nullptr ? std::to_string(first->batches_per_epoch) : "-") + " | " + setup +
+             " | " + mean_std(m.epoch_seconds(), 1e3, 2) + " | " +
+             mean_std(m.epochs_to_target(), 1, 1) + " | " + mean_std(m.time_to_target(), 1, 3) +
+             " | " + std::to_string(m.time_to_target().count) + "/" +
              std::to_string(m.runs.size()) + " | " + mean_std(m.best_validation(), 100, 2) + " | " +
              mean_std(m.test_accuracy(), 100, 2) + " | " +
-             mean_std(m.peak_rss(), 1.0 / (1 << 20), 0) + " |\n";
+             mean_std(m.peak_rss(), 1.0 / (1 << 20), 0) + " | " + stopped_text(m) + " | " +
+             std::to_string(m.failed) + "/" + std::to_string(m.runs.size()) + " |\n";
+  }
+  table +=
+      "\nTime to a fraction of each seed's best validation accuracy (s, reached/runs):\n\n"
+      "| method |";
+  std::string rule = "|---|";
+  for (const double fraction : c.ladder) {
+    table += " " + percent(fraction) + " |";
+    rule += "---|";
+  }
+  table += "\n" + rule + "\n";
+  for (const gnn::MethodSummary& m : summary.methods) {
+    table += "| " + m.name + " |";
+    for (std::size_t rung = 0; rung < c.ladder.size(); ++rung) {
+      const gnn::Statistic time = m.time_to_rung(rung);
+      table += " " + mean_std(time, 1, 3) + " (" + std::to_string(time.count) + "/" +
+               std::to_string(m.runs.size()) + ") |";
+    }
+    table += "\n";
+  }
+  table += "\n| seed | best validation (%) | target (%) | failed to train |\n|---|---|---|---|\n";
+  for (const gnn::SeedTargets& seed : summary.seeds) {
+    char line[128];
+    std::snprintf(line, sizeof line, "| %llu | %.2f | %.2f | ",
+                  static_cast<unsigned long long>(seed.seed), 100 * seed.best, 100 * seed.target);
+    std::string failed;
+    for (const std::string& name : seed.failed)
+      failed += (failed.empty() ? "" : ", ") + name;
+    table += line + (failed.empty() ? "-" : failed) + " |\n";
   }
   return table;
 }
 
-nlohmann::json comparison_json(const gnn::Comparison& c, const CompareCommand& command) {
+nlohmann::json comparison_json(const gnn::Comparison& c, const gnn::Summary& summary,
+                               const CompareCommand& command) {
   nlohmann::json methods = nlohmann::json::array();
-  for (const gnn::MethodRuns& m : c.methods) {
-    const gnn::Statistic time = m.time_to_target_seconds();
-    const gnn::Statistic epochs = m.epochs_to_target_count();
+  for (const gnn::MethodSummary& m : summary.methods) {
+    const gnn::TrainResult* first = first_result(m);
+    nlohmann::json stopped = nlohmann::json::object();
+    for (const gnn::StopReason reason :
+         {gnn::StopReason::converged, gnn::StopReason::time_budget, gnn::StopReason::epochs}) {
+      std::string key = gnn::to_string(reason);
+      std::replace(key.begin(), key.end(), ' ', '_');
+      stopped[key] = m.stopped_by[static_cast<std::size_t>(reason)];
+    }
+    nlohmann::json ladder = nlohmann::json::array();
+    for (std::size_t rung = 0; rung < c.ladder.size(); ++rung) {
+      const gnn::Statistic time = m.time_to_rung(rung);
+      ladder.push_back({{"fraction", c.ladder[rung]},
+                        {"time_s", mean_json(time)},
+                        {"reached", time.count},
+                        {"stats", statistic_json(time)}});
+    }
     methods.push_back({
         {"name", m.name},
-        {"time_to_target_s", time.count > 0 ? nlohmann::json(time.mean) : nlohmann::json()},
-        {"epochs_to_target", epochs.count > 0 ? nlohmann::json(epochs.mean) : nlohmann::json()},
-        {"reached", time.count},
+        {"time_to_target_s", mean_json(m.time_to_target())},
+        {"epochs_to_target", mean_json(m.epochs_to_target())},
+        {"reached", m.time_to_target().count},
         {"runs", m.runs.size()},
-        {"epoch_s", m.epoch_seconds().mean},
-        {"test_acc", m.test_accuracy().mean},
-        {"best_val_acc", m.best_validation().mean},
-        {"peak_rss_bytes", m.peak_rss().mean},
-        {"train_s", m.train_seconds().mean},
-        {"batches_per_epoch", m.runs.front().batches_per_epoch},
-        {"setup_s", m.runs.front().setup_seconds},
+        {"finished", m.finished},
+        {"failed", m.failed},
+        {"stopped_by", stopped},
+        {"epoch_s", mean_json(m.epoch_seconds())},
+        {"test_acc", mean_json(m.test_accuracy())},
+        {"best_val_acc", mean_json(m.best_validation())},
+        {"peak_rss_bytes", mean_json(m.peak_rss())},
+        {"train_s", mean_json(m.train_seconds())},
+        {"batches_per_epoch",
+         first != nullptr ? nlohmann::json(first->batches_per_epoch) : nlohmann::json()},
+        {"setup_s", first != nullptr ? nlohmann::json(first->setup_seconds) : nlohmann::json()},
+        {"ladder", ladder},
         {"stats",
-         {{"time_to_target_s", statistic_json(time)},
-          {"epochs_to_target", statistic_json(epochs)},
+         {{"time_to_target_s", statistic_json(m.time_to_target())},
+          {"epochs_to_target", statistic_json(m.epochs_to_target())},
           {"epoch_s", statistic_json(m.epoch_seconds())},
           {"test_acc", statistic_json(m.test_accuracy())},
           {"best_val_acc", statistic_json(m.best_validation())},
           {"peak_rss_bytes", statistic_json(m.peak_rss())}}},
     });
   }
-  return {{"dataset", command.run.dataset}, {"model", command.run.model},
-          {"seeds", command.seeds},         {"target_acc", c.target},
-          {"target_given", c.target_given}, {"methods", methods}};
-}
-
-// Per-epoch curves: one row per method, seed and epoch, with the training time so far.
-std::string comparison_curves(const gnn::Comparison& c) {
-  std::string csv = "method,seed,epoch,train_seconds,loss,train_acc,val_acc,test_acc\n";
-  for (const gnn::MethodRuns& m : c.methods) {
-    for (std::size_t s = 0; s < m.runs.size(); ++s) {
-      double seconds = 0;
-      for (const gnn::EpochRecord& r : m.runs[s].epochs) {
-        seconds += r.seconds;
-        char line[256];
-        std::snprintf(line, sizeof line, "%s,%zu,%u,%.6f,%.6f,%.4f,%.4f,%.4f\n", m.name.c_str(),
-                      s + 1, r.epoch, seconds, r.loss, r.train_accuracy, r.validation_accuracy,
-                      r.test_accuracy);
-        csv += line;
-      }
+  nlohmann::json seeds = nlohmann::json::array();
+  for (const gnn::SeedTargets& seed : summary.seeds) {
+    seeds.push_back({{"seed", seed.seed},
+                     {"best_acc", seed.best},
+                     {"target_acc", seed.target},
+                     {"ladder_acc", seed.ladder},
+                     {"failed", seed.failed}});
+  }
+  nlohmann::json runs = nlohmann::json::array();
+  for (const gnn::MethodSummary& m : summary.methods) {
+    for (const gnn::RunMeasures& r : m.runs) {
+      nlohmann::json ladder = nlohmann::json::array();
+      for (const std::optional<double>& time : r.time_to_ladder)
+        ladder.push_back(optional_json(time));
+      runs.push_back({
+          {"method", r.run->method},
+          {"seed", r.run->seed},
+          {"epochs", r.run->epochs.size()},
+          {"stopped_by", r.run->result ? nlohmann::json(gnn::to_string(r.run->result->stopped_by))
+                                       : nlohmann::json()},
+          {"best_val_acc", r.run->best_validation()},
+          {"failed", r.failed},
+          {"time_to_target_s", optional_json(r.time_to_target)},
+          {"ladder_s", ladder},
+      });
     }
   }
-  return csv;
+  return {{"dataset", command.run.dataset},
+          {"model", command.run.model},
+          {"seeds", command.seeds},
+          {"complete", c.complete},
+          {"target_given", c.given_target.has_value()},
+          {"target_acc", mean_json(summary.target())},
+          {"majority_acc", c.majority_accuracy},
+          {"ladder", c.ladder},
+          {"seed_targets", seeds},
+          {"methods", methods},
+          {"runs", runs}};
 }
 
-void write_file(const std::filesystem::path& path, const std::string& text) {
-  OutputFile file(path);
-  file.write(text);
-  file.commit();
-}
+// The --out folder of a comparison, kept up to date as it runs. It is made (beside its
+// destination, which it then replaces) before the long work, so that a destination that
+// cannot be written fails at once. From then on curves.csv gains a line after every epoch,
+// and comparison.json and table.md are replaced whole after every epoch (not synced: a stopped
+// run must leave the last whole version, and syncing after each epoch of a small graph would
+// cost more than the epoch) and synced at the end. So an interrupted or failed comparison
+// leaves everything measured up to its last epoch, and comparison.json says "complete": false.
+class ComparisonFiles {
+ public:
+  ComparisonFiles(const std::string& folder, const gnn::Comparison& empty,
+                  const CompareCommand& command)
+      : folder_(folder), command_(command) {
+    OutputFolder made(folder, [](const std::filesystem::path& existing) {
+      return std::filesystem::exists(existing / "comparison.json");
+    });
+    curves_.emplace(made.path() / "curves.csv", OutputFile::Writing::streamed);
+    curves_->write("method,seed,epoch,train_seconds,loss,train_acc,val_acc,test_acc\n");
+    curves_->flush();
+    write(made.path(), empty, OutputFile::Writing::atomic);
+    made.commit();
+  }
+
+  void epoch(const gnn::Comparison& c) {
+    const gnn::TrainingRun& run = c.runs.back();
+    const gnn::EpochRecord& r = run.epochs.back();
+    char line[256];
+    std::snprintf(line, sizeof line, "%s,%llu,%u,%.6f,%.6f,%.4f,%.4f,%.4f\n", run.method.c_str(),
+                  static_cast<unsigned long long>(run.seed), r.epoch, run.train_seconds(), r.loss,
+                  r.train_accuracy, r.validation_accuracy, r.test_accuracy);
+    curves_->write(line);
+    curves_->flush();
+    write(folder_, c, OutputFile::Writing::snapshot);
+  }
+
+  void finish(const gnn::Comparison& c) {
+    curves_->commit();
+    write(folder_, c, OutputFile::Writing::atomic);
+  }
+
+ private:
+  void write(const std::filesystem::path& folder, const gnn::Comparison& c,
+             OutputFile::Writing writing) const {
+    const gnn::Summary summary = gnn::measure(c);
+    OutputFile json(folder / "comparison.json", writing);
+    json.write(comparison_json(c, summary, command_).dump(2) + "\n");
+    json.commit();
+    OutputFile table(folder / "table.md", writing);
+    table.write(comparison_table(c, summary));
+    table.commit();
+  }
+
+  std::filesystem::path folder_;
+  const CompareCommand& command_;
+  std::optional<OutputFile> curves_;
+};
+
+// Progress of a comparison on stderr: on a terminal the current run's epoch, rewritten in
+// place; otherwise (a log, a pipe) one line every --progress-every seconds, so that a long
+// run shows it is alive without flooding its log.
+class CompareProgress {
+ public:
+  CompareProgress(std::size_t runs, double every_seconds)
+      : runs_(runs), every_(every_seconds), terminal_(stderr_is_terminal()) {}
+
+  void start(const gnn::Comparison& c) {
+    const gnn::TrainingRun& run = c.runs.back();
+    current_ = "run " + std::to_string(c.runs.size()) + "/" + std::to_string(runs_) + " (" +
+               run.method + ", seed " + std::to_string(run.seed) + ")";
+    if (terminal_) std::fprintf(stderr, "%s ", current_.c_str());
+  }
+
+  void epoch(const gnn::Comparison& c) {
+    const gnn::TrainingRun& run = c.runs.back();
+    const gnn::EpochRecord& r = run.epochs.back();
+    if (terminal_) {
+      std::fprintf(stderr, "\r%s: epoch %u  val %.3f  %.1f ms/epoch   ", current_.c_str(), r.epoch,
+                   r.validation_accuracy, r.seconds * 1e3);
+      return;
+    }
+    const double now = seconds_since(started_);
+    if (now < next_) return;
+    next_ = now + every_;
+    std::fprintf(stderr,
+                 "gnn compare: %s: epoch %u, validation %.4f (best %.4f), %.1f s training; "
+                 "%.0f s elapsed\n",
+                 current_.c_str(), r.epoch, r.validation_accuracy, run.best_validation(),
+                 run.train_seconds(), now);
+  }
+
+  void end_run() const {
+    if (terminal_) std::fprintf(stderr, "\n");
+  }
+
+ private:
+  std::size_t runs_;
+  double every_;
+  bool terminal_;
+  std::string current_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  double next_ = 0;
+};
 
 void run_compare(const CompareCommand& command) {
   const RunFlags& flags = command.run;
   const Threads threads(flags.threads);
   const gnn::ModelOptions model = model_options(flags);
-  const gnn::TrainOptions training = train_options(flags);
+  gnn::TrainOptions training = train_options(flags);
+  // Runs go to convergence (or the time budget), not to the model's usual epoch count.
+  if (!flags.epochs) training.epochs = kMaxEpochs;
   gnn::CompareOptions options;
   for (const gnn::Method& m : gnn::standard_methods(mini_batch_options(flags))) {
     if (std::find(command.methods.begin(), command.methods.end(), m.name) != command.methods.end())
@@ -374,51 +588,59 @@ void run_compare(const CompareCommand& command) {
   }
   options.seeds = command.seeds;
   options.target = command.target;
-  // The output folder is made (beside its destination) before the long work, so that a
-  // destination that cannot be written fails at once, not after the comparison.
-  std::optional<OutputFolder> out;
+  options.ladder = command.ladder;
+  std::sort(options.ladder.begin(), options.ladder.end());
+  options.ladder.erase(std::unique(options.ladder.begin(), options.ladder.end()),
+                       options.ladder.end());
+
+  std::optional<ComparisonFiles> files;
   if (!command.out.empty()) {
-    out.emplace(command.out, [](const std::filesystem::path& existing) {
-      return std::filesystem::exists(existing / "comparison.json");
-    });
+    gnn::Comparison empty;
+    empty.seeds = command.seeds;
+    empty.ladder = options.ladder;
+    for (const gnn::Method& m : options.methods)
+      empty.methods.push_back(m.name);
+    files.emplace(command.out, empty, command);
   }
   const datasets::Dataset dataset = load(flags);
 
-  // Progress: a line per run, and its epochs on a terminal.
-  const bool terminal = stderr_is_terminal();
-  std::string current;
-  options.on_run = [&](const std::string& method, std::uint64_t seed) {
-    if (terminal && !current.empty()) std::fprintf(stderr, "\n");
-    current = method + " seed " + std::to_string(seed) + "/" + std::to_string(command.seeds);
-    if (terminal) std::fprintf(stderr, "%s ", current.c_str());
+  CompareProgress progress(options.seeds * options.methods.size(), command.progress_every);
+  options.on_run_start = [&](const gnn::Comparison& c) { progress.start(c); };
+  options.on_epoch = [&](const gnn::Comparison& c) {
+    progress.epoch(c);
+    if (files) files->epoch(c);
   };
-  options.on_epoch = [&](const gnn::EpochRecord& r) {
-    if (terminal) {
-      std::fprintf(stderr, "\r%s: epoch %u  val %.3f  %.1f ms/epoch   ", current.c_str(), r.epoch,
-                   r.validation_accuracy, r.seconds * 1e3);
-    }
+  // Each run's result on stdout as it ends, so that a pipe or a log has it at once.
+  options.on_run_end = [&](const gnn::Comparison& c) {
+    progress.end_run();
+    if (flags.json) return;
+    const gnn::TrainingRun& run = c.runs.back();
+    const gnn::TrainResult& r = *run.result;
+    std::printf(
+        "%s seed %llu: %zu epochs (%s), best validation %.2f%% at epoch %u, test %.2f%%, "
+        "training %.3f s\n",
+        run.method.c_str(), static_cast<unsigned long long>(run.seed), r.epochs.size(),
+        gnn::to_string(r.stopped_by), 100 * r.best_validation_accuracy, r.best_epoch,
+        100 * r.test_accuracy, r.train_seconds);
+    std::fflush(stdout);
   };
   const gnn::Comparison comparison = gnn::compare(dataset, model, training, options);
-  if (terminal) std::fprintf(stderr, "\n");
+  if (files) files->finish(comparison);
 
-  const nlohmann::json json = comparison_json(comparison, command);
-  const std::string table = comparison_table(comparison);
-  if (out) {
-    write_file(out->path() / "comparison.json", json.dump(2) + "\n");
-    write_file(out->path() / "curves.csv", comparison_curves(comparison));
-    write_file(out->path() / "table.md", table);
-    out->commit();
-  }
+  const gnn::Summary summary = gnn::measure(comparison);
   if (flags.json) {
-    std::printf("%s\n", json.dump(2).c_str());
+    std::printf("%s\n", comparison_json(comparison, summary, command).dump(2).c_str());
     return;
   }
-  std::printf("%s on %s (%zu nodes, %zu features, %u classes), %zu seed%s, %d threads\n",
+  const gnn::Statistic target = summary.target();
+  std::printf("\n%s on %s (%zu nodes, %zu features, %u classes), %zu seed%s, %d threads\n",
               flags.model.c_str(), dataset.name.c_str(), dataset.nodes.num_nodes(),
               dataset.nodes.num_features(), dataset.nodes.num_classes, command.seeds,
               command.seeds == 1 ? "" : "s", threads.count);
-  std::printf("target validation accuracy %.2f%% (%s)\n\n%s", 100 * comparison.target,
-              comparison.target_given ? "given" : "the lowest of the methods' best", table.c_str());
+  std::printf(
+      "target validation accuracy %s%% (%s)\n\n%s", mean_std(target, 100, 2).c_str(),
+      comparison.given_target ? "given" : "per seed, the lowest of its methods' best that trained",
+      comparison_table(comparison, summary).c_str());
 }
 
 }  // namespace
@@ -464,9 +686,12 @@ void add_gnn_command(CLI::App& app) {
   auto* compare = gnn->add_subcommand(
       "compare",
       "Time to accuracy of full-graph, neighbor-sampling and cluster mini-batch training of the "
-      "same model (Bajaj et al., PVLDB 2025): each method trains to convergence (--patience), "
-      "then each is timed to the lowest of their best validation accuracies (or --target); "
-      "training time excludes evaluation");
+      "same model (Bajaj et al., PVLDB 2025). Seeds are paired: for each seed every method "
+      "trains to convergence (--patience; no epoch cap unless --epochs, or --time-budget), then "
+      "each is timed to that seed's target (the lowest of its methods' best validation "
+      "accuracies, or --target) and to a ladder of fractions of its best method's accuracy. "
+      "Training time excludes evaluation. Each run's result is printed as it ends, and --out is "
+      "brought up to date after every epoch");
   add_run_flags(compare, compare_command->run);
   compare
       ->add_option("--methods", compare_command->methods,
@@ -478,13 +703,22 @@ void add_gnn_command(CLI::App& app) {
   add_number(*compare, "--seeds", compare_command->seeds, std::size_t{1}, std::size_t{1000},
              "runs per method, with seeds 1, 2, ...");
   add_number(*compare, "--target", compare_command->target, 0.001, 1.0,
-             "target validation accuracy (default: the lowest of the methods' best, averaged "
-             "over seeds)");
+             "one target validation accuracy for every seed (default: per seed, the lowest of "
+             "its methods' best, leaving out a method that failed to train: one less than "
+             "halfway from the commonest class's accuracy to the seed's best method)");
+  add_numbers(*compare, "--ladder", compare_command->ladder, 0.001, 1.0,
+              "also time each run to these fractions of its seed's best method's validation "
+              "accuracy (default 0.9,0.95,0.99,1)");
+  add_number(*compare, "--progress-every", compare_command->progress_every, 0.0, 1e6,
+             "when stderr is not a terminal, a progress line every this many seconds (0: "
+             "every epoch)");
   compare->add_option("--out", compare_command->out,
                       "write comparison.json, table.md and curves.csv (per-epoch validation "
                       "accuracy against training time; bench/plot_gnn_compare.py draws it) to "
-                      "this folder, all three or none; an existing folder is replaced only if "
-                      "it holds an earlier comparison");
+                      "this folder, updated after every epoch, so that a stopped run leaves "
+                      "what it measured (comparison.json says \"complete\": false until the "
+                      "end); an existing folder is replaced only if it holds an earlier "
+                      "comparison");
   compare->callback(
       on_root_only("gnn compare", [compare_command] { run_compare(*compare_command); }));
 }

@@ -45,6 +45,23 @@ TrainOptions TrainOptions::defaults(ModelKind kind) {
   return options;
 }
 
+bool improves(const EpochRecord& r, double best_accuracy, double best_loss) {
+  return r.validation_accuracy > best_accuracy ||
+         (r.validation_accuracy == best_accuracy && r.validation_loss < best_loss);
+}
+
+const char* to_string(StopReason reason) {
+  switch (reason) {
+    case StopReason::epochs:
+      return "epochs";
+    case StopReason::converged:
+      return "converged";
+    case StopReason::time_budget:
+      return "time budget";
+  }
+  return "?";
+}
+
 namespace {
 
 // A "Name:   N kB" field of /proc/self/status, in bytes.
@@ -143,6 +160,8 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
                   const TrainOptions& options) {
   if (options.epochs == 0) throw InvalidArgument("training needs at least one epoch");
   if (options.patience == 0) throw InvalidArgument("patience must be at least one epoch");
+  if (options.time_budget_seconds && !(*options.time_budget_seconds > 0))
+    throw InvalidArgument("a time budget must be a positive number of seconds");
   if (options.checkpoint && options.checkpoint_every == 0)
     throw InvalidArgument("checkpoints must be written at least every epoch, not every 0");
   const NodeData& nodes = dataset.nodes;
@@ -273,16 +292,27 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
   };
 
   std::uint32_t since_best = 0;
-  for (const EpochRecord& r : state.records)
+  double train_seconds = 0;
+  for (const EpochRecord& r : state.records) {
     since_best = r.epoch == state.best_epoch ? 0 : since_best + 1;
+    train_seconds += r.seconds;
+  }
+  const auto stop = [&]() -> std::optional<StopReason> {
+    if (since_best >= options.patience) return StopReason::converged;
+    if (options.time_budget_seconds && train_seconds >= *options.time_budget_seconds)
+      return StopReason::time_budget;
+    if (state.records.size() >= options.epochs) return StopReason::epochs;
+    return std::nullopt;
+  };
   std::uint32_t epoch = static_cast<std::uint32_t>(state.records.size());
-  while (epoch < options.epochs && since_best < options.patience) {
+  while (!stop()) {
     ++epoch;
     EpochRecord record;
     record.epoch = epoch;
     const Clock::time_point start = Clock::now();
     record.loss = train_epoch(epoch);
     record.seconds = seconds_since(start);
+    train_seconds += record.seconds;
     if (!std::isfinite(record.loss)) {
       throw Error("training diverged: the loss is " + std::to_string(record.loss) + " at epoch " +
                   std::to_string(epoch) + " (try a lower learning rate)");
@@ -296,11 +326,7 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
     record.test_accuracy = test.empty() ? 0 : accuracy(scores, test, nodes.labels);
     record.evaluation_seconds = seconds_since(evaluation);
 
-    // Better: a higher validation accuracy, or the same with a lower validation loss (the
-    // accuracy of a few hundred nodes ties often).
-    if (record.validation_accuracy > state.best_validation ||
-        (record.validation_accuracy == state.best_validation &&
-         record.validation_loss < state.best_validation_loss)) {
+    if (improves(record, state.best_validation, state.best_validation_loss)) {
       state.best_validation = record.validation_accuracy;
       state.best_validation_loss = record.validation_loss;
       state.best_test = record.test_accuracy;
@@ -312,7 +338,7 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
     state.records.push_back(record);
     if (options.on_epoch) options.on_epoch(record);
     if (options.checkpoint && options.checkpoint_every > 0 &&
-        (epoch % options.checkpoint_every == 0 || epoch == options.epochs)) {
+        (epoch % options.checkpoint_every == 0 || stop())) {
       save_checkpoint(*options.checkpoint, settings, data, model, optimizer, state);
     }
   }
@@ -321,7 +347,7 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
   result.best_epoch = state.best_epoch;
   result.best_validation_accuracy = std::max(state.best_validation, 0.0);
   result.test_accuracy = state.best_test;
-  result.stopped_early = since_best >= options.patience && epoch < options.epochs;
+  result.stopped_by = *stop();
   std::vector<double> times;
   for (const EpochRecord& r : result.epochs) {
     result.train_seconds += r.seconds;

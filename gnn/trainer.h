@@ -64,6 +64,9 @@ MiniBatchOptions::Sampler parse_sampler(std::string_view text);
 struct TrainOptions {
   std::uint32_t epochs = 200;
   std::uint32_t patience = 100;  // epochs without a better validation accuracy
+  // Training stops after the epoch that takes the training time (evaluation excluded, the
+  // clock of time to accuracy) to this many seconds.
+  std::optional<double> time_budget_seconds;
   OptimizerOptions optimizer;
   // Scale each node's features to sum 1 when no feature is negative (bag-of-words input, as
   // Kipf and Welling preprocess the citation data); other features are used as they are.
@@ -83,6 +86,17 @@ struct TrainOptions {
   static TrainOptions defaults(ModelKind kind);
 };
 
+// Whether epoch `r` is better than the best so far (validation accuracy and loss): a higher
+// validation accuracy, or the same with a lower validation loss (the accuracy of a few hundred
+// nodes ties often).
+bool improves(const EpochRecord& r, double best_accuracy, double best_loss);
+
+// Why a run ended: its epochs ran out, validation stopped improving for `patience` epochs, or
+// its time budget was spent.
+enum class StopReason : std::uint8_t { epochs, converged, time_budget };
+// "epochs", "converged", "time budget".
+const char* to_string(StopReason reason);
+
 struct TrainResult {
   std::vector<EpochRecord> epochs;
   std::uint32_t best_epoch = 0;
@@ -91,7 +105,7 @@ struct TrainResult {
   double train_seconds = 0;
   double evaluation_seconds = 0;
   double median_epoch_seconds = 0;
-  bool stopped_early = false;
+  StopReason stopped_by = StopReason::epochs;
   // Preparation before the first epoch (the Cluster-GCN partition), outside training time.
   double setup_seconds = 0;
   std::size_t batches_per_epoch = 1;

@@ -231,6 +231,7 @@ OutputFile::OutputFile(fs::path destination, Writing writing) {
   }
   r.paths.push_back(temporary_);
   sync_ = true;
+  durable_ = writing != Writing::snapshot;
   if (exists) {
     // The replacement keeps the mode (a 0600 checkpoint stays private) and, where the
     // process may, the owner of the file it replaces.
@@ -277,7 +278,7 @@ void OutputFile::commit() {
     committed_ = true;
     return;
   }
-  if (::fsync(fd_) != 0) throw IoError("cannot sync", name_, errno);
+  if (durable_ && ::fsync(fd_) != 0) throw IoError("cannot sync", name_, errno);
   const int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0) throw IoError("cannot close", name_, errno);
@@ -290,7 +291,7 @@ void OutputFile::commit() {
     forget(temporary_);
     committed_ = true;
   }
-  sync_folder(target_);
+  if (durable_) sync_folder(target_);
 }
 
 // ---- OutputFolder ------------------------------------------------------------------------------

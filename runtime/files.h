@@ -59,6 +59,9 @@ class OutputFile {
     atomic,    // a regular file appears at commit(), complete, or not at all
     streamed,  // a regular file is truncated and written as data comes, so that a killed
                // run keeps what was written (logs); flush() after each record
+    snapshot,  // as atomic, but not synced to disk: for a file replaced again and again while
+               // a run goes on (its state after every epoch), where a stopped process must
+               // leave the last whole version and syncing each would cost more than the work
   };
 
   // Opens the destination as described above. Throws IoError (a missing folder, a folder at
@@ -76,7 +79,7 @@ class OutputFile {
   // Hands what is buffered to the operating system now.
   void flush();
   // Flushes; for an atomic output also syncs and renames the temporary file over the
-  // destination. Nothing may be written after it.
+  // destination (a snapshot is renamed without syncing). Nothing may be written after it.
   void commit();
 
   const std::string& name() const { return name_; }
@@ -88,7 +91,8 @@ class OutputFile {
   std::filesystem::path temporary_;  // empty unless atomic into a regular file
   int fd_ = -1;
   bool owns_fd_ = true;
-  bool sync_ = false;
+  bool sync_ = false;    // a temporary file to rename at commit()
+  bool durable_ = true;  // and to sync first
   std::string buffer_;
   std::uint64_t written_ = 0;
   bool committed_ = false;

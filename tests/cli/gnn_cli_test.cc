@@ -2,6 +2,7 @@
 // and one-line errors for bad input.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -76,33 +77,93 @@ TEST_F(CliTest, GnnCompareWritesItsTableCurvesAndJson) {
   const CliResult result =
       run(std::string("gnn compare ") + kSmall +
           " --model sage --hidden 8 --epochs 6 --seeds 2 --fanouts 4,3 --batch-size 64 "
-          "--clusters 10 --clusters-per-batch 5 --json --out " + out.string());
+          "--clusters 10 --clusters-per-batch 5 --progress-every 0 --json --out " +
+          out.string());
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto json = nlohmann::json::parse(result.out);
-  ASSERT_TRUE(json.contains("target_acc"));
+  EXPECT_EQ(json["complete"], true);
+  EXPECT_EQ(json["ladder"], nlohmann::json({0.9, 0.95, 0.99, 1.0}));
   ASSERT_EQ(json["methods"].size(), 3u);
-  int epochs = 0;
   for (const auto& [i, name] : {std::pair{0, "full"}, {1, "neighbor"}, {2, "cluster"}}) {
     const auto& m = json["methods"][i];
     EXPECT_EQ(m["name"], name);
     for (const char* key : {"time_to_target_s", "epoch_s", "epochs_to_target", "test_acc",
-                            "peak_rss_bytes", "best_val_acc"}) {
+                            "peak_rss_bytes", "best_val_acc", "failed"}) {
       EXPECT_TRUE(m.contains(key)) << name << " " << key;
     }
     EXPECT_EQ(m["runs"], 2);
-    EXPECT_GE(m["best_val_acc"].get<double>(), json["target_acc"].get<double>() - 1e-12);
-    epochs += 2 * 6;
+    EXPECT_EQ(m["finished"], 2);
+    EXPECT_EQ(m["stopped_by"]["epochs"], 2);  // the --epochs cap, before --patience
+    EXPECT_EQ(m["ladder"].size(), 4u);
+  }
+  // Each seed's target is the lowest best of its methods that trained, and a run reaches it
+  // unless it failed.
+  ASSERT_EQ(json["seed_targets"].size(), 2u);
+  ASSERT_EQ(json["runs"].size(), 6u);
+  for (const auto& seed : json["seed_targets"]) {
+    double lowest = 1;
+    for (const auto& r : json["runs"]) {
+      if (r["seed"] != seed["seed"]) continue;
+      EXPECT_EQ(r["epochs"], 6);
+      EXPECT_EQ(r["stopped_by"], "epochs");
+      const bool failed = std::find(seed["failed"].begin(), seed["failed"].end(), r["method"]) !=
+                          seed["failed"].end();
+      EXPECT_EQ(r["failed"], failed);
+      if (failed) continue;
+      lowest = std::min(lowest, r["best_val_acc"].get<double>());
+      EXPECT_FALSE(r["time_to_target_s"].is_null()) << r;
+    }
+    EXPECT_EQ(seed["target_acc"].get<double>(), lowest) << seed;
   }
   EXPECT_EQ(nlohmann::json::parse(testing::read_file(out / "comparison.json")), json);
   const std::string curves = testing::read_file(out / "curves.csv");
   EXPECT_EQ(curves.substr(0, curves.find('\n')),
             "method,seed,epoch,train_seconds,loss,train_acc,val_acc,test_acc");
-  EXPECT_EQ(lines(curves), epochs + 1);
-  EXPECT_NE(testing::read_file(out / "table.md").find("| cluster |"), std::string::npos);
+  EXPECT_EQ(lines(curves), 3 * 2 * 6 + 1);
+  // Not on a terminal, --progress-every 0: one progress line per epoch.
+  EXPECT_EQ(lines(result.err), 3 * 2 * 6) << result.err;
+  const std::string table = testing::read_file(out / "table.md");
+  EXPECT_NE(table.find("| cluster |"), std::string::npos);
+  EXPECT_NE(table.find("| method | 90% | 95% | 99% | 100% |"), std::string::npos) << table;
 
   const CliResult bad = run(std::string("gnn compare ") + kSmall + " --methods full,sgd");
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_EQ(lines(bad.err), 1) << bad.err;
+}
+
+// A comparison stopped part way (Ctrl-C) leaves what it measured: each finished run printed,
+// and the --out folder as it was after the last epoch, its JSON whole and marked incomplete.
+TEST_F(CliTest, AnInterruptedGnnCompareLeavesWhatItMeasured) {
+  const CliResult result = script(std::string(R"sh(
+    set -m  # job control: background jobs keep SIGINT (a script's would ignore it)
+    "$G" gnn compare )sh") + kSmall +
+                                  R"sh( --model sage --hidden 8 --epochs 5 --patience 1000 \
+        --seeds 1000 --methods full,neighbor --batch-size 64 --fanouts 4,3 --out cmp \
+        > out.txt 2> err.txt &
+    pid=$!
+    until grep -q '^neighbor,1,' cmp/curves.csv 2>/dev/null || ! kill -0 $pid 2>/dev/null; do :; done
+    kill -INT $pid; wait $pid; echo "exit $?"
+    ls -a cmp | grep -c graphmini- || true
+  )sh");
+  ASSERT_EQ(result.out, "exit 130\n0\n") << result.err;
+  const auto json =
+      nlohmann::json::parse(testing::read_file(files_.path() / "cmp/comparison.json"));
+  EXPECT_EQ(json["complete"], false);
+  ASSERT_GE(json["runs"].size(), 2u);
+  const auto& full = json["runs"][0];
+  EXPECT_EQ(full["method"], "full");
+  EXPECT_EQ(full["stopped_by"], "epochs");
+  EXPECT_EQ(full["epochs"], 5);
+  EXPECT_EQ(json["methods"][0]["finished"], 1);
+  const std::string curves = testing::read_file(files_.path() / "cmp/curves.csv");
+  int full_lines = 0;
+  for (std::size_t at = curves.find("\nfull,1,"); at != std::string::npos;
+       at = curves.find("\nfull,1,", at + 1)) {
+    ++full_lines;
+  }
+  EXPECT_EQ(full_lines, 5);
+  const std::string printed = testing::read_file(files_.path() / "out.txt");
+  EXPECT_EQ(printed.rfind("full seed 1: 5 epochs (epochs)", 0), 0u) << printed;
 }
 
 TEST_F(CliTest, GnnTrainResumesFromItsCheckpoint) {

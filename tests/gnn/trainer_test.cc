@@ -1,6 +1,6 @@
-// The trainers, full-graph and mini-batch: they learn, it is reproducible for a seed, early stopping and the
-// best-validation model behave as documented, checkpoints resume the run exactly and damaged
-// ones are refused, and the citation datasets reach their published accuracy.
+// The trainers, full-graph and mini-batch: they learn, it is reproducible for a seed, early
+// stopping and the best-validation model behave as documented, checkpoints resume the run exactly
+// and damaged ones are refused, and the citation datasets reach their published accuracy.
 #include "gnn/trainer.h"
 
 #include <gtest/gtest.h>
@@ -12,8 +12,8 @@
 
 #include "datasets/registry.h"
 #include "runtime/error.h"
-#include "support/test_support.h"
 #include "support/homophilous_csbm.h"
+#include "support/test_support.h"
 
 namespace graphmini::gnn {
 namespace {
@@ -57,9 +57,10 @@ TEST_F(Trainer, EveryModelLearnsAHomophilousGraphInEveryMode) {
       EXPECT_LT(result.epochs.back().loss, result.epochs.front().loss);
       const std::size_t train_nodes = static_cast<std::size_t>(
           std::count(data_.nodes.split.begin(), data_.nodes.split.end(), Split::train));
-      EXPECT_EQ(result.batches_per_epoch, !mini                          ? 1
-                                          : mini->sampler == MiniBatchOptions::Sampler::cluster ? 4
-                                                                         : (train_nodes + 31) / 32);
+      EXPECT_EQ(result.batches_per_epoch, !mini ? 1
+                                          : mini->sampler == MiniBatchOptions::Sampler::cluster
+                                              ? 4
+                                              : (train_nodes + 31) / 32);
     }
   }
 }
@@ -104,9 +105,8 @@ TEST_F(Trainer, StopsAfterPatienceEpochsWithoutABetterValidationAccuracy) {
   TrainOptions options;
   options.epochs = 500;
   options.patience = 5;
-  const TrainResult result =
-      train(data_, ModelOptions::defaults(ModelKind::gcn), options);
-  ASSERT_TRUE(result.stopped_early);
+  const TrainResult result = train(data_, ModelOptions::defaults(ModelKind::gcn), options);
+  ASSERT_EQ(result.stopped_by, StopReason::converged);
   EXPECT_EQ(result.epochs.size(), result.best_epoch + 5u);
   const EpochRecord& best = result.epochs[result.best_epoch - 1];
   EXPECT_EQ(result.best_validation_accuracy, best.validation_accuracy);
@@ -119,6 +119,27 @@ TEST_F(Trainer, StopsAfterPatienceEpochsWithoutABetterValidationAccuracy) {
     }
   }
   EXPECT_GT(result.peak_rss_bytes, result.needed_bytes);
+}
+
+TEST_F(Trainer, ATimeBudgetEndsTheRunAfterTheEpochThatSpendsIt) {
+  TrainOptions options;
+  options.patience = 50;
+  const ModelOptions model = ModelOptions::defaults(ModelKind::gcn);
+  options.epochs = 3;
+  const TrainResult capped = train(data_, model, options);
+  EXPECT_EQ(capped.stopped_by, StopReason::epochs);
+  EXPECT_EQ(capped.epochs.size(), 3u);
+
+  options.epochs = 50;
+  options.time_budget_seconds = 1e-9;  // every epoch takes longer
+  const TrainResult spent = train(data_, model, options);
+  EXPECT_EQ(spent.stopped_by, StopReason::time_budget);
+  ASSERT_EQ(spent.epochs.size(), 1u);
+  // The one epoch run is the capped run's first: the budget only decides when to stop.
+  EXPECT_EQ(spent.epochs[0].loss, capped.epochs[0].loss);
+
+  options.time_budget_seconds = 0;
+  EXPECT_THROW(train(data_, model, options), InvalidArgument);
 }
 
 TEST_F(Trainer, AResumedRunEqualsTheUninterruptedOne) {
@@ -196,8 +217,7 @@ TEST_F(Trainer, MissingSplitsAreRejected) {
 TEST_F(Trainer, GcnOnCoraReachesThePublishedAccuracy) {
   GRAPHMINI_REQUIRE_SHARED_DATASETS();
   const datasets::Dataset cora = datasets::open_dataset((datasets / "citation/cora").string());
-  const TrainResult result =
-      train(cora, ModelOptions::defaults(ModelKind::gcn), TrainOptions{});
+  const TrainResult result = train(cora, ModelOptions::defaults(ModelKind::gcn), TrainOptions{});
   EXPECT_GE(result.test_accuracy, 0.795);
   EXPECT_LE(result.test_accuracy, 0.84);
 }
