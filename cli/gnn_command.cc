@@ -23,6 +23,7 @@
 #include "cli/progress.h"
 #include "datasets/registry.h"
 #include "gnn/compare.h"
+#include "gnn/roofline.h"
 #include "gnn/tensor.h"
 #include "gnn/trainer.h"
 #include "runtime/error.h"
@@ -235,6 +236,10 @@ void run_train(const TrainCommand& command) {
   const gnn::TrainResult result = gnn::train(dataset, model, options);
   if (terminal) std::fprintf(stderr, "\n");
   if (log) log->commit();
+  // The roofline of the median epoch, under this machine's peaks (measured once, cached).
+  const gnn::MachinePeaks peaks = gnn::machine_peaks(threads.count, user_cache_dir());
+  const double limit_seconds = gnn::time_limit(result.median_epoch_work, peaks);
+  const double limit_fraction = limit_seconds / result.median_epoch_seconds;
 
   if (flags.json) {
     nlohmann::json out = {
@@ -250,6 +255,12 @@ void run_train(const TrainCommand& command) {
         {"epochs", result.epochs.size()},
         {"stopped_by", gnn::to_string(result.stopped_by)},
         {"epoch_seconds", result.median_epoch_seconds},
+        {"flops_per_epoch", result.median_epoch_work.flops},
+        {"min_bytes_per_epoch", result.median_epoch_work.bytes},
+        {"epoch_limit_seconds", limit_seconds},
+        {"limit_fraction", limit_fraction},
+        {"peak_flops_per_second", peaks.flops_per_second},
+        {"peak_bytes_per_second", peaks.bytes_per_second},
         {"train_seconds", result.train_seconds},
         {"eval_seconds", result.evaluation_seconds},
         {"batches_per_epoch", result.batches_per_epoch},
@@ -273,6 +284,12 @@ void run_train(const TrainCommand& command) {
               100 * result.best_validation_accuracy, result.best_epoch, 100 * result.test_accuracy);
   std::printf("training %.3f s (median epoch %.2f ms), evaluation %.3f s\n", result.train_seconds,
               result.median_epoch_seconds * 1e3, result.evaluation_seconds);
+  std::printf(
+      "roofline: %.3g GFLOP and %.3g MB per epoch; at this machine's measured %.1f GFLOP/s and "
+      "%.1f GB/s an epoch takes at least %.2f ms: the median epoch reaches %.0f%% of that limit\n",
+      result.median_epoch_work.flops * 1e-9, result.median_epoch_work.bytes * 1e-6,
+      peaks.flops_per_second * 1e-9, peaks.bytes_per_second * 1e-9, limit_seconds * 1e3,
+      100 * limit_fraction);
   std::printf(
       "memory: peak resident %s (%s before loading); graph, features, parameters and activations "
       "need %s\n",

@@ -76,7 +76,7 @@ void add_engine_options(CLI::App& command, MatchOptions& options) {
   add_prune_option(command, options);
   command.add_flag("--no-cache", options.no_cache,
                    "compile kernels without reading or writing the kernel cache (" +
-                       default_kernel_cache_dir().string() + ")");
+                       user_cache_dir().string() + ")");
 }
 
 JitOptions jit_options(const MatchOptions& options) {

@@ -60,15 +60,6 @@
 
 namespace graphmini {
 
-std::filesystem::path default_kernel_cache_dir() {
-  const char* cache_home = std::getenv("XDG_CACHE_HOME");
-  if (cache_home != nullptr && *cache_home != '\0')
-    return std::filesystem::path(cache_home) / "graphmini";
-  const char* home = std::getenv("HOME");
-  if (home != nullptr && *home != '\0') return std::filesystem::path(home) / ".cache" / "graphmini";
-  return {};
-}
-
 // The JIT session that owns the kernel's code (never created without LLVM).
 struct CompiledKernel::Session {
 #ifdef GRAPHMINI_WITH_LLVM
@@ -488,7 +479,7 @@ CompiledKernel jit_compile(const std::string& source, const JitOptions& options)
   CacheKey key{};
   if (options.use_cache) {
     const std::filesystem::path folder =
-        options.cache_dir.empty() ? default_kernel_cache_dir() : options.cache_dir;
+        options.cache_dir.empty() ? user_cache_dir() : options.cache_dir;
     if (!folder.empty()) {
       key = cache_key(source, target);
       entry = folder / (hex(key) + ".gmko");

@@ -24,13 +24,9 @@ namespace graphmini {
 // Whether this build has the LLVM JIT.
 bool jit_available();
 
-// $XDG_CACHE_HOME/graphmini if XDG_CACHE_HOME is set and non-empty, else $HOME/.cache/graphmini;
-// empty when neither variable is set (the JIT then caches nothing).
-std::filesystem::path default_kernel_cache_dir();
-
 struct JitOptions {
   bool use_cache = true;            // false: never read nor write the cache (--no-cache)
-  std::filesystem::path cache_dir;  // empty: default_kernel_cache_dir()
+  std::filesystem::path cache_dir;  // empty: user_cache_dir() (runtime/files.h)
 };
 
 // A loaded kernel. It owns the JIT session that holds the kernel's code, so function() stays

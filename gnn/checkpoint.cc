@@ -13,7 +13,7 @@
 namespace graphmini::gnn {
 namespace {
 
-constexpr char kMagic[8] = {'G', 'M', 'C', 'K', 'P', 'T', '4', '\n'};
+constexpr char kMagic[8] = {'G', 'M', 'C', 'K', 'P', 'T', '5', '\n'};
 // The first bytes of every checkpoint version ("GMCKPT" and a digit), to tell an older file
 // from one that is not a checkpoint at all.
 constexpr std::size_t kMagicStem = 6;

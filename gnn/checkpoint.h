@@ -8,7 +8,7 @@
 // graph of another seed has the shapes of the first and would silently train on from
 // parameters fitted to other data.
 //
-// File: "GMCKPT4\n", the payload, then the CRC-32 of the payload (4 bytes, little-endian).
+// File: "GMCKPT5\n", the payload, then the CRC-32 of the payload (4 bytes, little-endian).
 // Written atomically (runtime/files.h). The loader treats the file as hostile: every length is
 // checked against what is left, every tensor against the model's shape.
 #pragma once

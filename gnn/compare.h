@@ -143,7 +143,9 @@ struct Summary {
   Statistic target() const;  // the seeds' targets
 };
 
+// The summary points into `comparison`, which must outlive it.
 Summary measure(const Comparison& comparison);
+Summary measure(Comparison&&) = delete;
 
 // Whether a run whose best validation accuracy is `best` failed to train, in a seed whose
 // best method reached `seed_best`: it got less than halfway from the majority class's

@@ -403,6 +403,10 @@ const SparseMatrix& LayerInput::sparse_matrix() const {
   return *sparse_;
 }
 
+std::size_t LayerInput::stored_values() const {
+  return dense_ != nullptr ? rows_ * dense_->cols() : sparse_->offsets[rows_];
+}
+
 void LayerInput::multiply(const Tensor& w, Tensor& out) const {
   out.resize(rows(), w.cols());
   if (dense_ != nullptr) {

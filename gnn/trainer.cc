@@ -249,9 +249,12 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
   }
 
   Tensor d_logits;
+  const Work full_graph_work = training_work(model_options, nodes.num_classes, blocks, input);
+  Work epoch_work;
   // One epoch of training; returns the mean loss over its training nodes.
   const auto train_epoch = [&](std::uint32_t epoch) {
     if (mini == nullptr) {
+      epoch_work = full_graph_work;
       model.zero_gradients();
       const Tensor& logits = model.forward(blocks, input, true);
       const double loss = log_softmax_nll(logits, train, nodes.labels, &d_logits);
@@ -259,6 +262,7 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
       optimizer.step();
       return loss;
     }
+    epoch_work = {};
     plan.shuffle(datasets::splitmix64(model_options.seed, epoch));
     double loss_sum = 0;
     std::size_t loss_nodes = 0;
@@ -280,6 +284,8 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
                   const std::vector<const Block*> layers =
                       p->batch.layer_blocks(model.num_layers());
                   const LayerInput batch_input = p->features.input();
+                  epoch_work +=
+                      training_work(model_options, nodes.num_classes, layers, batch_input);
                   model.zero_gradients();
                   const Tensor& logits = model.forward(layers, batch_input, true);
                   loss_sum += log_softmax_nll(logits, p->rows, p->labels, &d_logits) *
@@ -312,6 +318,7 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
     const Clock::time_point start = Clock::now();
     record.loss = train_epoch(epoch);
     record.seconds = seconds_since(start);
+    record.work = epoch_work;
     train_seconds += record.seconds;
     if (!std::isfinite(record.loss)) {
       throw Error("training diverged: the loss is " + std::to_string(record.loss) + " at epoch " +
@@ -348,15 +355,19 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
   result.best_validation_accuracy = std::max(state.best_validation, 0.0);
   result.test_accuracy = state.best_test;
   result.stopped_by = *stop();
-  std::vector<double> times;
+  std::vector<const EpochRecord*> by_time;
   for (const EpochRecord& r : result.epochs) {
     result.train_seconds += r.seconds;
     result.evaluation_seconds += r.evaluation_seconds;
-    times.push_back(r.seconds);
+    by_time.push_back(&r);
   }
-  if (!times.empty()) {
-    std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
-    result.median_epoch_seconds = times[times.size() / 2];
+  if (!by_time.empty()) {
+    const auto median = by_time.begin() + static_cast<std::ptrdiff_t>(by_time.size() / 2);
+    std::nth_element(
+        by_time.begin(), median, by_time.end(),
+        [](const EpochRecord* a, const EpochRecord* b) { return a->seconds < b->seconds; });
+    result.median_epoch_seconds = (*median)->seconds;
+    result.median_epoch_work = (*median)->work;
   }
   result.peak_rss_bytes = peak_rss_bytes();
   result.needed_bytes = block.bytes() + features.bytes() +

@@ -29,6 +29,7 @@
 
 #include "datasets/dataset.h"
 #include "gnn/model.h"
+#include "gnn/roofline.h"
 
 namespace graphmini::gnn {
 
@@ -41,6 +42,7 @@ struct EpochRecord {
   double test_accuracy = 0;
   double seconds = 0;             // training (forward, backward, optimiser step)
   double evaluation_seconds = 0;  // left out of the training time
+  Work work;                      // of the training passes (gnn/roofline.h)
 };
 
 struct MiniBatchOptions {
@@ -105,6 +107,7 @@ struct TrainResult {
   double train_seconds = 0;
   double evaluation_seconds = 0;
   double median_epoch_seconds = 0;
+  Work median_epoch_work;  // the work of the epoch whose time is the median
   StopReason stopped_by = StopReason::epochs;
   // Preparation before the first epoch (the Cluster-GCN partition), outside training time.
   double setup_seconds = 0;

@@ -413,4 +413,13 @@ void remove_temporary_files() noexcept {
   r.paths.clear();
 }
 
+std::filesystem::path user_cache_dir() {
+  const char* cache_home = std::getenv("XDG_CACHE_HOME");
+  if (cache_home != nullptr && *cache_home != '\0')
+    return std::filesystem::path(cache_home) / "graphmini";
+  const char* home = std::getenv("HOME");
+  if (home != nullptr && *home != '\0') return std::filesystem::path(home) / ".cache" / "graphmini";
+  return {};
+}
+
 }  // namespace graphmini

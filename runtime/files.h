@@ -129,6 +129,11 @@ class OutputFolder {
   bool committed_ = false;
 };
 
+// graphmini's cache folder (compiled kernels, the machine's measured peaks):
+// $XDG_CACHE_HOME/graphmini if XDG_CACHE_HOME is set and non-empty, else $HOME/.cache/graphmini;
+// empty when neither variable is set (nothing is then cached).
+std::filesystem::path user_cache_dir();
+
 // Removes every temporary file and folder of this process that is not committed yet, and
 // refuses new ones from then on (the process is ending). For signal handlers (run it from a
 // normal thread, not an asynchronous handler) and crash paths.

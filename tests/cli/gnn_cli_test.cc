@@ -25,10 +25,19 @@ TEST_F(CliTest, GnnTrainReportsItsRunAsJsonAndLogsEveryEpoch) {
       run(std::string("gnn train ") + kSmall + " --epochs 12 --json --log " + log.string());
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto out = nlohmann::json::parse(result.out);
-  for (const char* key : {"test_acc", "best_val_acc", "epochs", "epoch_seconds", "train_seconds",
-                          "peak_rss_bytes", "needed_bytes", "best_epoch"}) {
+  for (const char* key :
+       {"test_acc", "best_val_acc", "epochs", "epoch_seconds", "train_seconds", "peak_rss_bytes",
+        "needed_bytes", "best_epoch", "flops_per_epoch", "min_bytes_per_epoch",
+        "epoch_limit_seconds", "peak_flops_per_second", "peak_bytes_per_second"}) {
     EXPECT_TRUE(out.contains(key)) << key;
   }
+  EXPECT_EQ(out["stopped_by"], "epochs");
+  // The roofline is a lower bound: no epoch beats it.
+  const double fraction = out["limit_fraction"].get<double>();
+  EXPECT_GT(fraction, 0);
+  EXPECT_LT(fraction, 1);
+  EXPECT_DOUBLE_EQ(fraction,
+                   out["epoch_limit_seconds"].get<double>() / out["epoch_seconds"].get<double>());
   EXPECT_EQ(out["epochs"].get<int>(), 12);
   EXPECT_EQ(out["model"], "gcn");
   EXPECT_GT(out["peak_rss_bytes"].get<double>(), out["needed_bytes"].get<double>());

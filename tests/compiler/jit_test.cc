@@ -31,6 +31,7 @@
 #include "compiler/kernel_runner.h"
 #include "compiler/schedule.h"
 #include "runtime/error.h"
+#include "runtime/files.h"
 #include "support/test_support.h"
 
 namespace graphmini {
@@ -460,17 +461,17 @@ TEST(JitCacheFolder, FollowsTheXdgBaseDirectorySpecification) {
   const ScopedEnvironment home("HOME", "/home/ada");
   {
     const ScopedEnvironment cache_home("XDG_CACHE_HOME", "/var/cache/ada");
-    EXPECT_EQ(default_kernel_cache_dir(), "/var/cache/ada/graphmini");
+    EXPECT_EQ(user_cache_dir(), "/var/cache/ada/graphmini");
   }
   {
     const ScopedEnvironment cache_home("XDG_CACHE_HOME", "");
-    EXPECT_EQ(default_kernel_cache_dir(), "/home/ada/.cache/graphmini");
+    EXPECT_EQ(user_cache_dir(), "/home/ada/.cache/graphmini");
   }
   {
     const ScopedEnvironment cache_home("XDG_CACHE_HOME", nullptr);
-    EXPECT_EQ(default_kernel_cache_dir(), "/home/ada/.cache/graphmini");
+    EXPECT_EQ(user_cache_dir(), "/home/ada/.cache/graphmini");
     const ScopedEnvironment no_home("HOME", nullptr);
-    EXPECT_EQ(default_kernel_cache_dir(), "") << "no folder to cache in";
+    EXPECT_EQ(user_cache_dir(), "") << "no folder to cache in";
   }
 }
 

@@ -88,7 +88,8 @@ Comparison two_seeds() {
 }
 
 TEST(Compare, EachSeedSetsItsOwnTargetsFromItsMethodsThatTrained) {
-  const Summary summary = measure(two_seeds());
+  const Comparison c = two_seeds();
+  const Summary summary = measure(c);
   ASSERT_EQ(summary.seeds.size(), 2u);
   // Seed 1: best 0.8 (full); cluster failed, so the target is neighbor's 0.7.
   EXPECT_EQ(summary.seeds[0].best, 0.8);
