@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "gnn/parallel.h"
@@ -34,16 +35,58 @@ Block::Block(std::size_t num_dst, std::size_t num_src, std::vector<std::uint64_t
              std::vector<float> src_norm)
     : num_dst_(num_dst),
       num_src_(num_src),
-      offsets_(std::move(offsets)),
-      sources_(std::move(sources)),
       dst_norm_(std::move(dst_norm)),
       src_norm_(std::move(src_norm)) {
+  storage_->offsets = std::move(offsets);
+  storage_->sources = std::move(sources);
+  offsets_ = storage_->offsets;
+  sources_ = storage_->sources;
+  validate_and_prepare();
+  // The reverse CSR by counting sort; within a source, destinations ascend.
+  std::vector<std::uint64_t>& reverse_offsets = storage_->reverse_offsets;
+  reverse_offsets.assign(num_src_ + 1, 0);
+  for (const std::uint32_t s : sources_)
+    ++reverse_offsets[s + 1];
+  for (std::size_t s = 0; s < num_src_; ++s)
+    reverse_offsets[s + 1] += reverse_offsets[s];
+  std::vector<std::uint32_t>& targets = storage_->reverse_targets;
+  targets.resize(sources_.size());
+  std::vector<std::uint64_t> next(reverse_offsets.begin(), reverse_offsets.end() - 1);
+  for (std::size_t d = 0; d < num_dst_; ++d) {
+    for (std::uint64_t e = offsets_[d]; e < offsets_[d + 1]; ++e)
+      targets[next[sources_[e]]++] = static_cast<std::uint32_t>(d);
+  }
+  reverse_offsets_ = reverse_offsets;
+  reverse_targets_ = targets;
+}
+
+Block::Block(std::size_t n, std::span<const std::uint64_t> offsets,
+             std::span<const std::uint32_t> sources, std::unique_ptr<Storage> storage,
+             std::vector<float> norm)
+    : num_dst_(n),
+      num_src_(n),
+      storage_(std::move(storage)),
+      offsets_(offsets),
+      sources_(sources),
+      reverse_offsets_(offsets),
+      reverse_targets_(sources),
+      dst_norm_(norm),
+      src_norm_(std::move(norm)) {
+  validate_and_prepare();
+}
+
+void Block::validate_and_prepare() {
   if (num_dst_ > num_src_)
     throw InvalidArgument("block with " + std::to_string(num_dst_) + " destinations but only " +
                           std::to_string(num_src_) + " sources");
   if (offsets_.size() != num_dst_ + 1 || offsets_.front() != 0 ||
       offsets_.back() != sources_.size() || !std::is_sorted(offsets_.begin(), offsets_.end())) {
     throw InvalidArgument("block offsets must run from 0 to the edge count, one per destination");
+  }
+  // Edge ids are 4 bytes (the reverse edges'); 2^32 edges of 4-byte sources alone are 16 GiB.
+  if (sources_.size() > std::numeric_limits<std::uint32_t>::max()) {
+    throw InvalidArgument("a block of " + std::to_string(sources_.size()) +
+                          " edges; at most 2^32 - 1 are supported");
   }
   for (const std::uint32_t s : sources_) {
     if (s >= num_src_)
@@ -59,31 +102,37 @@ Block::Block(std::size_t num_dst, std::size_t num_src, std::vector<std::uint64_t
     const std::uint64_t degree = offsets_[d + 1] - offsets_[d];
     inverse_degree_[d] = degree == 0 ? 0.0f : 1.0f / static_cast<float>(degree);
   }
-  // The reverse CSR by counting sort; within a source, destinations ascend.
-  reverse_offsets_.assign(num_src_ + 1, 0);
-  for (const std::uint32_t s : sources_)
-    ++reverse_offsets_[s + 1];
-  for (std::size_t s = 0; s < num_src_; ++s)
-    reverse_offsets_[s + 1] += reverse_offsets_[s];
-  reverse_targets_.resize(sources_.size());
-  reverse_edges_.resize(sources_.size());
-  std::vector<std::uint64_t> next(reverse_offsets_.begin(), reverse_offsets_.end() - 1);
-  for (std::size_t d = 0; d < num_dst_; ++d) {
-    for (std::uint64_t e = offsets_[d]; e < offsets_[d + 1]; ++e) {
-      const std::uint64_t r = next[sources_[e]]++;
-      reverse_targets_[r] = static_cast<std::uint32_t>(d);
-      reverse_edges_[r] = e;
+}
+
+const std::vector<std::uint32_t>& Block::reverse_edge_ids() const {
+  std::call_once(storage_->reverse_edges_built, [&] {
+    std::vector<std::uint32_t>& ids = storage_->reverse_edges;
+    ids.resize(sources_.size());
+    std::vector<std::uint64_t> next(reverse_offsets_.begin(), reverse_offsets_.end() - 1);
+    for (std::size_t d = 0; d < num_dst_; ++d) {
+      for (std::uint64_t e = offsets_[d]; e < offsets_[d + 1]; ++e)
+        ids[next[sources_[e]]++] = static_cast<std::uint32_t>(e);
     }
-  }
+  });
+  return storage_->reverse_edges;
 }
 
 Block Block::whole_graph(const Graph& graph, bool self_loops) {
+  if (graph.orientation() != Orientation::undirected)
+    throw InvalidArgument("GNN training needs an undirected graph");
   const std::size_t n = graph.num_vertices();
-  std::vector<std::uint64_t> offsets(n + 1, 0);
-  std::vector<std::uint32_t> sources;
-  sources.reserve(graph.adjacency().size() + (self_loops ? n : 0));
+  if (!self_loops) {
+    // The graph's own CSR: an undirected graph's lists are sorted and symmetric, so the
+    // block is its own reverse.
+    return Block(n, graph.offsets(), graph.adjacency(), std::make_unique<Storage>(), {});
+  }
+  auto storage = std::make_unique<Storage>();
+  std::vector<std::uint64_t>& offsets = storage->offsets;
+  std::vector<std::uint32_t>& sources = storage->sources;
+  offsets.assign(n + 1, 0);
+  sources.reserve(graph.adjacency().size() + n);
   for (std::size_t v = 0; v < n; ++v) {
-    bool placed = !self_loops;
+    bool placed = false;
     for (const VertexId u : graph.neighbours(static_cast<VertexId>(v))) {
       if (!placed && u > v) {
         sources.push_back(static_cast<std::uint32_t>(v));
@@ -94,19 +143,19 @@ Block Block::whole_graph(const Graph& graph, bool self_loops) {
     if (!placed) sources.push_back(static_cast<std::uint32_t>(v));
     offsets[v + 1] = sources.size();
   }
-  std::vector<float> norm;
-  if (self_loops) {
-    norm.resize(n);
-    for (std::size_t v = 0; v < n; ++v)
-      norm[v] = 1.0f / std::sqrt(static_cast<float>(offsets[v + 1] - offsets[v]));
-  }
-  return Block(n, n, std::move(offsets), std::move(sources), norm, norm);
+  std::vector<float> norm(n);
+  for (std::size_t v = 0; v < n; ++v)
+    norm[v] = 1.0f / std::sqrt(static_cast<float>(offsets[v + 1] - offsets[v]));
+  const std::span<const std::uint64_t> offset_view = offsets;
+  const std::span<const std::uint32_t> source_view = sources;
+  return Block(n, offset_view, source_view, std::move(storage), std::move(norm));
 }
 
 std::size_t Block::bytes() const {
-  return (offsets_.size() + reverse_offsets_.size() + reverse_edges_.size()) *
-             sizeof(std::uint64_t) +
-         (sources_.size() + reverse_targets_.size()) * sizeof(std::uint32_t) +
+  const Storage& s = *storage_;
+  return (s.offsets.size() + s.reverse_offsets.size()) * sizeof(std::uint64_t) +
+         (s.sources.size() + s.reverse_targets.size() + s.reverse_edges.size()) *
+             sizeof(std::uint32_t) +
          (dst_norm_.size() + src_norm_.size() + inverse_degree_.size()) * sizeof(float);
 }
 

@@ -321,7 +321,7 @@ class GatLayer final : public Layer {
     d_left.fill(0);
     for_each_row(block.num_src(), 4 * row_cost, [&](std::size_t s) {
       const std::span<const std::uint32_t> targets = block.out_neighbours(s);
-      const std::span<const std::uint64_t> ids = block.out_edges(s);
+      const std::span<const std::uint32_t> ids = block.out_edges(s);
       float* target = d_z.row(s).data();
       for (std::size_t i = 0; i < targets.size(); ++i) {
         const float* g = d_heads.row(targets[i]).data();
