@@ -114,6 +114,20 @@ const Tensor& Model::forward(std::span<const Block* const> blocks, const LayerIn
   return activated_.back();
 }
 
+void Model::infer_layer(std::size_t i, const Block& block, const LayerInput& input,
+                        Tensor& output) {
+  if (i >= layers_.size())
+    throw InvalidArgument("layer " + std::to_string(i) + " of a model of " +
+                          std::to_string(layers_.size()));
+  layers_[i]->forward(block, input, raw_[i], false, random_);
+  output.resize(raw_[i].rows(), raw_[i].cols());
+  if (activations_[i] == Activation::none) {
+    std::copy(raw_[i].values().begin(), raw_[i].values().end(), output.values().begin());
+  } else {
+    activate(activations_[i], raw_[i], output);
+  }
+}
+
 void Model::backward(std::span<const Block* const> blocks, const LayerInput& input,
                      const Tensor& d_logits) {
   Tensor& gradient = gradient_;

@@ -56,6 +56,9 @@ class Model {
   // blocks[0].num_src() rows. Training applies dropout.
   const Tensor& forward(std::span<const Block* const> blocks, const LayerInput& input,
                         bool training);
+  // Layer i alone, as forward() runs it without training (no dropout), into `output`: for
+  // layer-wise inference over batches of nodes.
+  void infer_layer(std::size_t i, const Block& block, const LayerInput& input, Tensor& output);
   // Adds the gradients of the loss to the parameters' gradients, given the gradient of the
   // logits of the last forward (which must have been a training one).
   void backward(std::span<const Block* const> blocks, const LayerInput& input,

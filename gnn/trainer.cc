@@ -13,6 +13,7 @@
 #include "datasets/random.h"
 #include "gnn/checkpoint.h"
 #include "gnn/features.h"
+#include "gnn/inference.h"
 #include "gnn/sampler.h"
 #include "runtime/error.h"
 #include "runtime/memory.h"
@@ -134,22 +135,30 @@ class EpochPlan {
   }
 };
 
-// A lower bound of what training holds: per layer its output over every node with the output's
-// gradient, activation and dropout mask (four floats per output value; evaluation is over the
-// whole graph in both modes), and per GAT layer an attention value per edge and head, both
-// ways. Enough to refuse a --hidden or --layers that no machine of this size can train before
-// allocating, instead of being killed by the kernel halfway through.
-std::uint64_t training_bytes_lower_bound(const ModelOptions& model, const datasets::Dataset& data) {
+// A lower bound of what training holds. Full-graph: per layer its output over every node
+// with the output's gradient, activation and dropout mask (four floats per output value), and
+// per GAT layer an attention value per edge and head, both ways. Mini-batch: its evaluation's
+// two layers of outputs over every node (layer-wise inference). Enough to refuse a --hidden or
+// --layers that no machine of this size can train before allocating, instead of being killed
+// by the kernel halfway through.
+std::uint64_t training_bytes_lower_bound(const ModelOptions& model, const datasets::Dataset& data,
+                                         bool mini_batch) {
   const auto nodes = static_cast<double>(data.nodes.num_nodes());
   const auto edges = static_cast<double>(data.graph.adjacency().size());
   const bool gat = model.kind == ModelKind::gat;
   double floats = 0;
+  double previous_width = 0;
   for (std::size_t layer = 0; layer < model.layers; ++layer) {
     const bool last = layer + 1 == model.layers;
     const double heads = gat ? static_cast<double>(last ? model.output_heads : model.heads) : 1;
     const double width = last ? static_cast<double>(data.nodes.num_classes) * heads
                               : static_cast<double>(model.hidden) * heads;
-    floats += 4 * nodes * width + (gat ? 2 * edges * heads : 0);
+    if (mini_batch) {
+      floats = std::max(floats, nodes * (previous_width + width));
+    } else {
+      floats += 4 * nodes * width + (gat ? 2 * edges * heads : 0);
+    }
+    previous_width = width;
   }
   return static_cast<std::uint64_t>(std::min(floats * sizeof(float), 1e19));
 }
@@ -175,19 +184,23 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
   if (train.empty()) throw InvalidArgument("the dataset has no training nodes");
   if (validation.empty()) throw InvalidArgument("the dataset has no validation nodes");
 
-  require_memory(training_bytes_lower_bound(model_options, dataset),
+  require_memory(training_bytes_lower_bound(model_options, dataset, options.mini_batch.has_value()),
                  "training this model on " + dataset.name);
 
   TrainResult result;
   Model model(model_options, nodes.num_features(), nodes.num_classes);
   Optimizer optimizer(options.optimizer, model.parameters());
-  const Block block = Block::whole_graph(dataset.graph, model.needs_self_loops());
-  const std::vector<const Block*> blocks(model.num_layers(), &block);
   const InputFeatures features(nodes.features, options.normalize_features);
   const LayerInput input = features.input();
-
   // Mini-batch training: the sampler, and the items each epoch's batches are cut from.
   const MiniBatchOptions* mini = options.mini_batch ? &*options.mini_batch : nullptr;
+  // Full-graph training works on the whole graph's block; mini-batch training evaluates layer
+  // by layer and never builds it.
+  const Block block =
+      mini == nullptr ? Block::whole_graph(dataset.graph, model.needs_self_loops()) : Block();
+  const std::vector<const Block*> blocks(model.num_layers(), &block);
+  std::optional<LayerwiseInference> layerwise;
+  if (mini != nullptr) layerwise.emplace(dataset.graph, model.needs_self_loops());
   std::optional<NeighborSampler> neighbor_sampler;
   std::optional<ClusterSampler> cluster_sampler;
   EpochPlan plan;
@@ -249,7 +262,8 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
   }
 
   Tensor d_logits;
-  const Work full_graph_work = training_work(model_options, nodes.num_classes, blocks, input);
+  const Work full_graph_work =
+      mini == nullptr ? training_work(model_options, nodes.num_classes, blocks, input) : Work{};
   Work epoch_work;
   // One epoch of training; returns the mean loss over its training nodes.
   const auto train_epoch = [&](std::uint32_t epoch) {
@@ -326,7 +340,8 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
     }
 
     const Clock::time_point evaluation = Clock::now();
-    const Tensor& scores = model.forward(blocks, input, false);
+    const Tensor& scores =
+        layerwise ? layerwise->run(model, features) : model.forward(blocks, input, false);
     record.train_accuracy = accuracy(scores, train, nodes.labels);
     record.validation_accuracy = accuracy(scores, validation, nodes.labels);
     record.validation_loss = log_softmax_nll(scores, validation, nodes.labels);
@@ -370,7 +385,9 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
     result.median_epoch_work = (*median)->work;
   }
   result.peak_rss_bytes = peak_rss_bytes();
-  result.needed_bytes = block.bytes() + features.bytes() +
+  const Graph& graph = dataset.graph;
+  result.needed_bytes = graph.offsets().size_bytes() + graph.adjacency().size_bytes() +
+                        block.bytes() + features.bytes() +
                         4 * model.parameter_count() * sizeof(float) + 2 * model.activation_bytes() +
                         nodes.num_nodes() * (sizeof(std::int32_t) + sizeof(Split));
   return result;
