@@ -522,7 +522,9 @@ Dataset generate_csbm(const CsbmOptions& options) {
 
   Dataset dataset{"csbm-n" + std::to_string(n) + "-c" + std::to_string(classes), std::move(graph),
                   NodeData{}};
-  dataset.nodes.features = std::move(dense);
+  // Gaussian features are dense, but they go through the rule every reader applies, so that
+  // no dataset's layout depends on where it came from.
+  dataset.nodes.features = in_chosen_layout(std::move(dense));
   dataset.nodes.labels = std::move(labels);
   dataset.nodes.num_classes = options.classes;
   dataset.nodes.split = std::move(split);

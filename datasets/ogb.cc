@@ -9,6 +9,10 @@
 // (TextInput::error_at). The hot loops neither allocate (buffers keep their capacity from chunk
 // to chunk) nor count lines.
 //
+// Features: the file spells out every value, but a bag-of-words file is mostly zeros, so the
+// rows are gathered sparse until they prove dense (read_features), and stored in the layout
+// that runtime/node_data.h's rule picks, as every reader's are.
+//
 // Reading order: the node count comes first (raw/num-node-list.csv, else the feature rows,
 // else the label rows), so that every edge and split id can be checked against it while it is
 // parsed. Where both name.csv and name.csv.gz exist the plain file is read: it is the faster to
@@ -32,6 +36,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_set>
 #include <utility>
 #include <variant>
@@ -254,84 +259,139 @@ std::uint64_t read_num_nodes(const fs::path& path) {
 
 // ---- raw/node-feat.csv ------------------------------------------------------------------------
 
+// A piece's rows, parsed in the layout that the rows gathered before its chunk are in: sparse
+// (the values that are not implicit zeros, with their columns) until those turn dense, dense
+// from then on. A sparse file so never takes its dense size, not even a chunk's worth, and a
+// dense one is parsed and copied as it is.
 struct FeaturePiece : PieceBase {
-  std::vector<float> values;
-  std::uint64_t rows = 0;
+  bool dense = false;
+  DenseFeatures dense_rows;
+  SparseFeatures sparse_rows;
+
+  std::uint64_t rows() const { return dense ? dense_rows.rows : sparse_rows.rows; }
   void clear() {
-    values.clear();
-    rows = 0;
+    dense_rows.rows = 0;
+    dense_rows.values.clear();
+    sparse_rows.rows = 0;
+    sparse_rows.offsets.assign(1, 0);
+    sparse_rows.columns.clear();
+    sparse_rows.values.clear();
   }
 };
 
-void parse_feature_piece(FeaturePiece& piece, std::size_t columns, std::uint64_t layout_line) {
+// Parses the piece's lines into `rows` (DenseFeatures or SparseFeatures with cols set).
+template <typename Rows>
+void parse_feature_rows(PieceBase& piece, Rows& rows, std::uint64_t layout_line) {
+  constexpr bool kSparse = std::is_same_v<Rows, SparseFeatures>;
+  const std::size_t columns = rows.cols;
   Cursor cursor{piece.text.data(), piece.text.data() + piece.text.size()};
+  const auto fail = [&](const char* line_start, std::string message) {
+    // The bad line's values go: rows hold whole lines only.
+    if constexpr (kSparse) {
+      rows.columns.resize(rows.offsets.back());
+      rows.values.resize(rows.offsets.back());
+    } else {
+      rows.values.resize(rows.rows * columns);
+    }
+    piece.fail(line_start, std::move(message));
+  };
   const auto wrong_count = [&](const char* line_start) {
-    piece.fail(line_start, values_text(count_fields(line_start, cursor.end)) + ", expected " +
-                               std::to_string(columns) + " as on line " +
-                               std::to_string(layout_line));
+    fail(line_start, values_text(count_fields(line_start, cursor.end)) + ", expected " +
+                         std::to_string(columns) + " as on line " + std::to_string(layout_line));
   };
   while (!cursor.done()) {
     const char* line_start = cursor.at;
-    const std::size_t row_begin = piece.values.size();
     for (std::size_t column = 0; column < columns; ++column) {
       if (column > 0) {
-        if (!skip_blanks(cursor) || cursor.peek() != ',') {
-          piece.values.resize(row_begin);
-          return wrong_count(line_start);
-        }
+        if (!skip_blanks(cursor) || cursor.peek() != ',') return wrong_count(line_start);
         ++cursor.at;
       }
       skip_blanks(cursor);
       const std::optional<float> value = scan_float(cursor);
       if (!value) {
-        piece.values.resize(row_begin);
         if (count_fields(line_start, cursor.end) != columns) return wrong_count(line_start);
         const std::string_view field = scan_word(cursor, ',');
-        return piece.fail(line_start, "feature " + std::to_string(column + 1) + " is " +
-                                          quote(field) + ", not a finite number");
+        return fail(line_start, "feature " + std::to_string(column + 1) + " is " + quote(field) +
+                                    ", not a finite number");
       }
-      piece.values.push_back(*value);
+      if constexpr (kSparse) {
+        if (!is_implicit_zero(*value)) {
+          rows.columns.push_back(static_cast<std::uint32_t>(column));
+          rows.values.push_back(*value);
+        }
+      } else {
+        rows.values.push_back(*value);
+      }
     }
     if (!at_line_end(cursor)) {
-      piece.values.resize(row_begin);
       if (count_fields(line_start, cursor.end) != columns) return wrong_count(line_start);
-      return piece.fail(line_start, "unexpected " + quote_token(cursor.at, cursor.end) +
-                                        " after feature " + std::to_string(columns));
+      return fail(line_start, "unexpected " + quote_token(cursor.at, cursor.end) +
+                                  " after feature " + std::to_string(columns));
     }
     skip_newline(cursor);
-    ++piece.rows;
+    if constexpr (kSparse) rows.offsets.push_back(rows.values.size());
+    ++rows.rows;
   }
 }
 
-DenseFeatures read_features(const fs::path& path, NodeCount& nodes) {
+// The rows are gathered in the layout choose_feature_layout picks for the rows so far:
+// sparse until a piece makes too many values non-zero, dense from then on (a dense file turns
+// dense at its first piece). Peak memory so stays near the stored form's size plus one
+// chunk's pieces; only a file whose density falls below the threshold late is converted at
+// the end.
+Features read_features(const fs::path& path, NodeCount& nodes) {
   TextInput input(path);
-  DenseFeatures features;
+  Features features;
   std::optional<std::size_t> columns;
+  bool dense_pieces = false;
   RowLimit limit{input, nodes};
   parse_in_pieces<FeaturePiece>(
       input,
       [&](const TextInput::Chunk& chunk) {
+        dense_pieces = std::holds_alternative<DenseFeatures>(features);
         if (columns) return;
         // The first line of the file sets the number of features.
         const std::size_t count =
             count_fields(chunk.text.data(), chunk.text.data() + chunk.text.size());
         if (count == 0) throw input.error_at(chunk, chunk.text.data(), "empty feature row");
         columns = count;
-        if (nodes.value) features.values.reserve(*nodes.value * count);
+        features = SparseFeatures{0, count, {0}, {}, {}};
+        dense_pieces = false;
       },
-      [&](FeaturePiece& piece) { parse_feature_piece(piece, *columns, 1); },
+      [&](FeaturePiece& piece) {
+        piece.dense = dense_pieces;
+        if (piece.dense) {
+          piece.dense_rows.cols = *columns;
+          parse_feature_rows(piece, piece.dense_rows, 1);
+        } else {
+          piece.sparse_rows.cols = *columns;
+          parse_feature_rows(piece, piece.sparse_rows, 1);
+        }
+      },
       [&](const TextInput::Chunk& chunk, FeaturePiece& piece) {
-        limit.add(chunk, piece.text, piece.rows);
-        features.values.insert(features.values.end(), piece.values.begin(), piece.values.end());
+        limit.add(chunk, piece.text, piece.rows());
+        if (piece.dense) {
+          // Dense pieces come only once the gathered rows are dense, and these stay so.
+          append_rows(std::get<DenseFeatures>(features), piece.dense_rows);
+          return;
+        }
+        std::visit([&](auto& gathered) { append_rows(gathered, piece.sparse_rows); }, features);
+        const auto* sparse = std::get_if<SparseFeatures>(&features);
+        if (sparse != nullptr && choose_feature_layout(sparse->values.size(), sparse->rows,
+                                                       sparse->cols) == FeatureLayout::dense) {
+          DenseFeatures dense{0, sparse->cols, {}};
+          if (nodes.value) dense.values.reserve(*nodes.value * sparse->cols);
+          append_rows(dense, *sparse);
+          features = std::move(dense);
+        }
       });
   limit.finish();
-  features.rows = limit.rows;
-  features.cols = columns.value_or(0);
+  if (!columns) features = DenseFeatures{limit.rows, 0, {}};
   if (!nodes.value) {
     nodes.value = limit.rows;
     nodes.source = path.string();
   }
-  return features;
+  return in_chosen_layout(std::move(features));
 }
 
 // ---- raw/node-label.csv -----------------------------------------------------------------------
@@ -660,7 +720,7 @@ Dataset read_ogb(const fs::path& folder, const std::string& split_name) {
     nodes.source = count_file->string();
   }
   NodeData data;
-  data.features = feature_file ? read_features(*feature_file, nodes) : DenseFeatures{};
+  if (feature_file) data.features = read_features(*feature_file, nodes);
   data.labels = read_labels(label_file, nodes);
   const std::uint64_t n = *nodes.value;
   if (!feature_file) data.features = DenseFeatures{n, 0, {}};

@@ -1,14 +1,15 @@
 // The OGB node-property prediction raw layout (ogbn-arxiv, ogbn-products, ...).
 //
 //   raw/edge.csv[.gz]          "src,dst" per line (0-based node ids), treated as undirected
-//   raw/node-feat.csv[.gz]     one line per node, comma-separated floats (dense features)
+//   raw/node-feat.csv[.gz]     one line per node, comma-separated floats, zeros included
 //   raw/node-label.csv[.gz]    one class per line ("nan" or empty: no class)
 //   raw/num-node-list.csv[.gz] optional: the node count (else: the feature line count)
 //   split/<name>/{train,valid,test}.csv[.gz]  one node id per line
 //
-// Isolated nodes are kept: node i is row i. The split folder is chosen by name; with no name
-// the only one present is used (several: an InvalidArgument listing them). Errors name the
-// file and line.
+// Features are stored dense or sparse by their density (choose_feature_layout in
+// runtime/node_data.h), whatever the file spells out. Isolated nodes are kept: node i is
+// row i. The split folder is chosen by name; with no name the only one present is used
+// (several: an InvalidArgument listing them). Errors name the file and line.
 #pragma once
 
 #include <filesystem>

@@ -23,6 +23,10 @@ struct Cursor {
   char peek() const { return *at; }
 };
 
+inline bool is_digit(char c) {
+  return static_cast<unsigned char>(c - '0') < 10;
+}
+
 inline bool is_blank(char c) {
   return c == ' ' || c == '\t' || c == '\r';
 }
@@ -48,7 +52,7 @@ inline std::string_view take_line(Cursor& cursor) {
 inline std::optional<std::uint64_t> scan_unsigned(Cursor& cursor) {
   const char* p = cursor.at;
   std::uint64_t value = 0;
-  while (p != cursor.end && static_cast<unsigned char>(*p - '0') < 10) {
+  while (p != cursor.end && is_digit(*p)) {
     const std::uint64_t digit = static_cast<std::uint64_t>(*p - '0');
     if (value > (UINT64_MAX - digit) / 10) return std::nullopt;
     value = value * 10 + digit;
@@ -70,6 +74,21 @@ inline std::optional<std::int64_t> scan_signed(Cursor& cursor) {
 
 // A floating-point number (decimal or scientific; "nan" and "inf" are rejected).
 inline std::optional<float> scan_float(Cursor& cursor) {
+  // A number of at most 7 digits alone ("0", "1", "42": bag-of-words and count features) is
+  // an integer below 2^24, which a float holds exactly: read it here. from_chars takes about
+  // 120 instructions even for "0", and 0/1 features are one such number per two bytes.
+  const char* digits_end = cursor.at;
+  std::uint32_t integer = 0;
+  for (; digits_end != cursor.end && digits_end - cursor.at < 7 && is_digit(*digits_end);
+       ++digits_end)
+    integer = integer * 10 + static_cast<std::uint32_t>(*digits_end - '0');
+  const bool number_goes_on =
+      digits_end != cursor.end &&
+      (is_digit(*digits_end) || *digits_end == '.' || (*digits_end | 0x20) == 'e');
+  if (digits_end != cursor.at && !number_goes_on) {
+    cursor.at = digits_end;
+    return static_cast<float>(integer);
+  }
   float value = 0;
   const char* begin = cursor.at;
   if (begin != cursor.end && *begin == '+') ++begin;  // from_chars does not take a plus sign

@@ -1,6 +1,7 @@
 #include "runtime/node_data.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "runtime/error.h"
 
@@ -31,6 +32,13 @@ void check_sparse(const SparseFeatures& f) {
                               " has columns out of range or out of order");
       }
     }
+  }
+}
+
+void check_appended_columns(std::size_t cols, std::size_t appended_cols) {
+  if (appended_cols != cols) {
+    throw InvalidArgument("cannot append rows of " + std::to_string(appended_cols) +
+                          " features to rows of " + std::to_string(cols));
   }
 }
 
@@ -84,13 +92,8 @@ void NodeData::validate() const {
 }
 
 DenseFeatures to_dense(const SparseFeatures& features) {
-  DenseFeatures dense{features.rows, features.cols,
-                      std::vector<float>(features.rows * features.cols, 0.0f)};
-  for (std::size_t i = 0; i < features.rows; ++i) {
-    for (std::uint64_t k = features.offsets[i]; k < features.offsets[i + 1]; ++k) {
-      dense.values[i * features.cols + features.columns[k]] = features.values[k];
-    }
-  }
+  DenseFeatures dense{0, features.cols, {}};
+  append_rows(dense, features);
   return dense;
 }
 
@@ -100,7 +103,7 @@ SparseFeatures to_sparse(const DenseFeatures& features) {
   for (std::size_t i = 0; i < features.rows; ++i) {
     const auto row = features.row(i);
     for (std::size_t j = 0; j < row.size(); ++j) {
-      if (row[j] != 0.0f) {
+      if (!is_implicit_zero(row[j])) {
         sparse.columns.push_back(static_cast<std::uint32_t>(j));
         sparse.values.push_back(row[j]);
       }
@@ -108,6 +111,60 @@ SparseFeatures to_sparse(const DenseFeatures& features) {
     sparse.offsets.push_back(sparse.columns.size());
   }
   return sparse;
+}
+
+void append_rows(DenseFeatures& features, const DenseFeatures& rows) {
+  check_appended_columns(features.cols, rows.cols);
+  features.values.insert(features.values.end(), rows.values.begin(), rows.values.end());
+  features.rows += rows.rows;
+}
+
+void append_rows(DenseFeatures& features, const SparseFeatures& rows) {
+  check_appended_columns(features.cols, rows.cols);
+  const std::size_t first = features.values.size();
+  features.values.resize(first + rows.rows * rows.cols, 0.0f);
+  for (std::size_t i = 0; i < rows.rows; ++i) {
+    float* row = features.values.data() + first + i * rows.cols;
+    for (std::uint64_t k = rows.offsets[i]; k < rows.offsets[i + 1]; ++k)
+      row[rows.columns[k]] = rows.values[k];
+  }
+  features.rows += rows.rows;
+}
+
+void append_rows(SparseFeatures& features, const SparseFeatures& rows) {
+  check_appended_columns(features.cols, rows.cols);
+  if (features.offsets.empty()) features.offsets.push_back(0);
+  const std::uint64_t base = features.columns.size();
+  features.columns.insert(features.columns.end(), rows.columns.begin(), rows.columns.end());
+  features.values.insert(features.values.end(), rows.values.begin(), rows.values.end());
+  for (std::size_t i = 0; i < rows.rows; ++i)
+    features.offsets.push_back(base + rows.offsets[i + 1]);
+  features.rows += rows.rows;
+}
+
+FeatureLayout choose_feature_layout(std::uint64_t non_zeros, std::uint64_t rows,
+                                    std::uint64_t cols) {
+  // Counts of values held in memory, so the products cannot overflow.
+  return non_zeros * 10 < rows * cols ? FeatureLayout::sparse : FeatureLayout::dense;
+}
+
+std::uint64_t count_non_zeros(const Features& features) {
+  if (const auto* sparse = std::get_if<SparseFeatures>(&features)) return sparse->values.size();
+  const std::vector<float>& values = std::get<DenseFeatures>(features).values;
+  return static_cast<std::uint64_t>(std::count_if(
+      values.begin(), values.end(), [](float value) { return !is_implicit_zero(value); }));
+}
+
+Features in_chosen_layout(Features features) {
+  const auto [rows, cols] =
+      std::visit([](const auto& f) { return std::pair(f.rows, f.cols); }, features);
+  const FeatureLayout layout = choose_feature_layout(count_non_zeros(features), rows, cols);
+  if (layout == FeatureLayout::sparse) {
+    if (const auto* dense = std::get_if<DenseFeatures>(&features)) return to_sparse(*dense);
+  } else if (const auto* sparse = std::get_if<SparseFeatures>(&features)) {
+    return to_dense(*sparse);
+  }
+  return features;
 }
 
 }  // namespace graphmini

@@ -419,9 +419,11 @@ TEST(OgbRoundTrip, FeaturesComeBackBitForBit) {
                                    std::nextafter(1.0f, 2.0f),
                                    1e-40f,
                                    std::numeric_limits<float>::epsilon()};
-  // Many random finite bit patterns on enough nodes that every file is parsed in many pieces.
+  // Many random finite bit patterns on enough nodes that every file is parsed in many pieces,
+  // and the features (about 18 MB of text) in two chunks: the second one's pieces parse dense,
+  // the rows before being dense already.
   constexpr std::size_t kNodes = 20000;
-  constexpr std::size_t kColumns = 8;
+  constexpr std::size_t kColumns = 64;
   std::mt19937 random(7);
   DenseFeatures features{kNodes, kColumns, {}};
   features.values = awkward;
@@ -483,12 +485,81 @@ TEST(OgbRoundTrip, SparseFeaturesAreWrittenDense) {
   write_ogb(original, scratch / "out");
   EXPECT_EQ(graphmini::testing::read_file(scratch / "out" / "raw" / "node-feat.csv"),
             "1,0,0,0.25\n0,0,0,0\n0,-2,0,0\n");
+  // 3 of 12 values are non-zero, too many for the sparse layout: they come back dense.
   const Dataset again = read_ogb(scratch / "out");
   EXPECT_EQ(std::get<DenseFeatures>(again.nodes.features).values,
             to_dense(std::get<SparseFeatures>(original.nodes.features)).values);
   EXPECT_EQ(again.nodes.labels, original.nodes.labels);
   EXPECT_EQ(again.nodes.split, original.nodes.split);
   expect_same_graph(again.graph, original.graph);
+}
+
+// A dataset of `features`' rows, no edges, every node in class 0 and in no split.
+Dataset featured_dataset(Features features) {
+  const std::size_t n = std::visit([](const auto& f) { return f.rows; }, features);
+  NodeData nodes;
+  nodes.features = std::move(features);
+  nodes.labels.assign(n, 0);
+  nodes.num_classes = 1;
+  nodes.split.assign(n, Split::none);
+  EdgeList edges;
+  edges.num_vertices = n;
+  return {"featured", build_graph(std::move(edges), {.keep_isolated_vertices = true}),
+          std::move(nodes)};
+}
+
+// Writes the features in the OGB layout (every value spelled out) and reads them back.
+Features written_and_read(Features features) {
+  ScratchDir scratch;
+  write_ogb(featured_dataset(std::move(features)), scratch / "out");
+  return read_ogb(scratch / "out").nodes.features;
+}
+
+void expect_same_sparse(const Features& read, const SparseFeatures& expected) {
+  ASSERT_TRUE(std::holds_alternative<SparseFeatures>(read));
+  const auto& sparse = std::get<SparseFeatures>(read);
+  EXPECT_EQ(sparse.rows, expected.rows);
+  EXPECT_EQ(sparse.cols, expected.cols);
+  EXPECT_EQ(sparse.offsets, expected.offsets);
+  EXPECT_EQ(sparse.columns, expected.columns);
+  EXPECT_EQ(bits(sparse.values), bits(expected.values));
+}
+
+void expect_same_dense(const Features& read, const DenseFeatures& expected) {
+  ASSERT_TRUE(std::holds_alternative<DenseFeatures>(read));
+  const auto& dense = std::get<DenseFeatures>(read);
+  EXPECT_EQ(dense.rows, expected.rows);
+  EXPECT_EQ(dense.cols, expected.cols);
+  EXPECT_EQ(bits(dense.values), bits(expected.values));
+}
+
+// 3000 rows of 500 words, each present with probability 1% (a -0 among them is stored too).
+TEST(OgbFeatures, ABagOfWordsFileIsStoredSparse) {
+  std::mt19937 random(5);
+  DenseFeatures words{3000, 500, std::vector<float>(3000 * 500, 0.0f)};
+  for (float& value : words.values)
+    if (random() % 100 == 0) value = 1.0f;
+  words.values[7] = -0.0f;
+  words.values[8] = 0.1f;
+  expect_same_sparse(written_and_read(words), to_sparse(words));
+}
+
+// The layout is the rule's for the whole file, however its density changes along it: here
+// 1500 empty rows come before 500 full ones (25% non-zero), and 100 full rows before 1900
+// empty ones (5%).
+TEST(OgbFeatures, TheLayoutIsDecidedByTheWholeFile) {
+  DenseFeatures full_at_the_end{2000, 20, std::vector<float>(2000 * 20, 0.0f)};
+  std::fill(full_at_the_end.values.begin() + 1500 * 20, full_at_the_end.values.end(), 0.25f);
+  expect_same_dense(written_and_read(full_at_the_end), full_at_the_end);
+
+  DenseFeatures full_at_the_start{2000, 20, std::vector<float>(2000 * 20, 0.0f)};
+  std::fill(full_at_the_start.values.begin(), full_at_the_start.values.begin() + 100 * 20, -3.5f);
+  expect_same_sparse(written_and_read(full_at_the_start), to_sparse(full_at_the_start));
+}
+
+TEST(OgbFeatures, RowsOfOnlyZerosAreStoredSparse) {
+  const DenseFeatures zeros{4, 3, std::vector<float>(12, 0.0f)};
+  expect_same_sparse(written_and_read(zeros), SparseFeatures{4, 3, {0, 0, 0, 0, 0}, {}, {}});
 }
 
 // A rewrite replaces the dataset whole: no split of the earlier one survives to be picked

@@ -1,9 +1,12 @@
-// NodeData: validate() rejects each inconsistency with a message naming it, and the dense <->
-// sparse feature conversions keep exactly the non-zeros.
+// NodeData: validate() rejects each inconsistency with a message naming it, the dense <->
+// sparse feature conversions keep exactly the non-zeros (-0 included), and the layout rule
+// stores features sparse below one non-zero in ten and dense from there.
 #include "runtime/node_data.h"
 
 #include <gtest/gtest.h>
 
+#include <bit>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -204,6 +207,101 @@ TEST(Features, RoundTripsBothWays) {
   const SparseFeatures empty_rows = to_sparse(DenseFeatures{2, 0, {}});
   EXPECT_EQ(empty_rows.offsets, (std::vector<std::uint64_t>{0, 0, 0}));
   EXPECT_EQ(to_dense(empty_rows).rows, 2u);
+}
+
+TEST(Features, MinusZeroIsStoredSparseSoBothLayoutsKeepItsSign) {
+  const DenseFeatures dense{1, 3, {0.0f, -0.0f, 2.0f}};
+  const SparseFeatures sparse = to_sparse(dense);
+  EXPECT_EQ(sparse.columns, (std::vector<std::uint32_t>{1, 2}));
+  EXPECT_EQ(std::bit_cast<std::uint32_t>(sparse.values[0]), std::bit_cast<std::uint32_t>(-0.0f));
+  EXPECT_EQ(std::bit_cast<std::uint32_t>(to_dense(sparse).values[1]),
+            std::bit_cast<std::uint32_t>(-0.0f));
+  EXPECT_EQ(count_non_zeros(dense), 2u);
+}
+
+TEST(Features, AppendedRowsGoBelowInEitherLayout) {
+  DenseFeatures dense{1, 3, {7, 0, 0}};
+  append_rows(dense, sparse_features());
+  append_rows(dense, DenseFeatures{1, 3, {0, 8, 9}});
+  EXPECT_EQ(dense.rows, 6u);
+  EXPECT_EQ(dense.values,
+            (std::vector<float>{7, 0, 0, 1, 0, 0, 0, 0, 2.5f, 0, 0, 0, -1, 0.5f, 0, 0, 8, 9}));
+
+  SparseFeatures sparse{1, 3, {0, 1}, {2}, {6}};
+  append_rows(sparse, sparse_features());
+  EXPECT_EQ(sparse.rows, 5u);
+  EXPECT_EQ(sparse.offsets, (std::vector<std::uint64_t>{0, 1, 2, 3, 3, 5}));
+  EXPECT_EQ(sparse.columns, (std::vector<std::uint32_t>{2, 0, 2, 0, 1}));
+  EXPECT_EQ(sparse.values, (std::vector<float>{6, 1, 2.5f, -1, 0.5f}));
+
+  SparseFeatures none{0, 3, {}, {}, {}};  // no offsets yet, as a default-built value has
+  append_rows(none, sparse_features());
+  expect_equal(none, sparse_features());
+
+  EXPECT_THROW(append_rows(dense, SparseFeatures{1, 2, {0, 0}, {}, {}}), InvalidArgument);
+  EXPECT_THROW(append_rows(sparse, SparseFeatures{1, 4, {0, 0}, {}, {}}), InvalidArgument);
+}
+
+// Sparse strictly below one non-zero in ten, dense from one in ten up.
+TEST(FeatureLayout, SparseBelowOneNonZeroInTen) {
+  EXPECT_EQ(choose_feature_layout(0, 10, 10), FeatureLayout::sparse);
+  EXPECT_EQ(choose_feature_layout(9, 10, 10), FeatureLayout::sparse);
+  EXPECT_EQ(choose_feature_layout(10, 10, 10), FeatureLayout::dense);
+  EXPECT_EQ(choose_feature_layout(100, 10, 10), FeatureLayout::dense);
+  // 2708 x 1433 (cora) is 3,880,564 values: 388,056 non-zeros are just under one in ten,
+  // 388,057 just over.
+  EXPECT_EQ(choose_feature_layout(388'056, 2708, 1433), FeatureLayout::sparse);
+  EXPECT_EQ(choose_feature_layout(388'057, 2708, 1433), FeatureLayout::dense);
+  EXPECT_EQ(choose_feature_layout(0, 1, 9), FeatureLayout::sparse);
+  EXPECT_EQ(choose_feature_layout(1, 1, 9), FeatureLayout::dense);  // 1 of 9 is over 10%
+  // No values at all: dense, the layout of no features.
+  EXPECT_EQ(choose_feature_layout(0, 0, 0), FeatureLayout::dense);
+  EXPECT_EQ(choose_feature_layout(0, 5, 0), FeatureLayout::dense);
+  EXPECT_EQ(choose_feature_layout(0, 0, 5), FeatureLayout::dense);
+}
+
+// 2 x 5 features with `non_zeros` non-zero values, the first ones in row-major order.
+DenseFeatures with_non_zeros(std::size_t non_zeros) {
+  DenseFeatures dense{2, 5, std::vector<float>(10, 0.0f)};
+  for (std::size_t k = 0; k < non_zeros; ++k)
+    dense.values[k] = static_cast<float>(k + 1) / 4;
+  return dense;
+}
+
+TEST(FeatureLayout, InChosenLayoutConvertsAtTheThreshold) {
+  // 10 values: none non-zero is sparse, one is already one in ten, so dense.
+  const Features none = in_chosen_layout(with_non_zeros(0));
+  ASSERT_TRUE(std::holds_alternative<SparseFeatures>(none));
+  expect_equal(std::get<SparseFeatures>(none), SparseFeatures{2, 5, {0, 0, 0}, {}, {}});
+
+  const Features one = in_chosen_layout(with_non_zeros(1));
+  ASSERT_TRUE(std::holds_alternative<DenseFeatures>(one));
+  EXPECT_EQ(std::get<DenseFeatures>(one).values, with_non_zeros(1).values);
+
+  // From sparse: one non-zero turns dense with the same values, none stays sparse.
+  const Features densified = in_chosen_layout(to_sparse(with_non_zeros(1)));
+  ASSERT_TRUE(std::holds_alternative<DenseFeatures>(densified));
+  EXPECT_EQ(std::get<DenseFeatures>(densified).values, with_non_zeros(1).values);
+  const Features kept = in_chosen_layout(to_sparse(with_non_zeros(0)));
+  ASSERT_TRUE(std::holds_alternative<SparseFeatures>(kept));
+
+  // 100 values: 9 non-zeros sparse (exactly those), 10 dense.
+  DenseFeatures nine{10, 10, std::vector<float>(100, 0.0f)};
+  for (std::size_t k = 0; k < 9; ++k)
+    nine.values[k * 11] = -1.5f;
+  const Features sparse = in_chosen_layout(nine);
+  ASSERT_TRUE(std::holds_alternative<SparseFeatures>(sparse));
+  EXPECT_EQ(to_dense(std::get<SparseFeatures>(sparse)).values, nine.values);
+  DenseFeatures ten = nine;
+  ten.values[99] = 3.0f;
+  const Features dense = in_chosen_layout(ten);
+  ASSERT_TRUE(std::holds_alternative<DenseFeatures>(dense));
+  EXPECT_EQ(std::get<DenseFeatures>(dense).values, ten.values);
+
+  // No features at all stay dense.
+  EXPECT_TRUE(std::holds_alternative<DenseFeatures>(in_chosen_layout(DenseFeatures{4, 0, {}})));
+  EXPECT_TRUE(std::holds_alternative<DenseFeatures>(
+      in_chosen_layout(SparseFeatures{4, 0, {0, 0, 0, 0, 0}, {}, {}})));
 }
 
 }  // namespace
