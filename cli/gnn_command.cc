@@ -66,6 +66,7 @@ struct TrainCommand {
   std::string checkpoint;
   std::uint32_t checkpoint_every = 10;
   bool resume = false;
+  bool measure_peaks = false;
 };
 
 struct CompareCommand {
@@ -237,7 +238,8 @@ void run_train(const TrainCommand& command) {
   if (terminal) std::fprintf(stderr, "\n");
   if (log) log->commit();
   // The roofline of the median epoch, under this machine's peaks (measured once, cached).
-  const gnn::MachinePeaks peaks = gnn::machine_peaks(threads.count, user_cache_dir());
+  const gnn::MachinePeaks peaks =
+      gnn::machine_peaks(threads.count, user_cache_dir(), command.measure_peaks);
   const double limit_seconds = gnn::time_limit(result.median_epoch_work, peaks);
   const double limit_fraction = limit_seconds / result.median_epoch_seconds;
 
@@ -697,6 +699,10 @@ void add_gnn_command(CLI::App& app) {
   train->add_flag("--resume", train_command->resume,
                   "continue from --checkpoint when it exists (same model, settings, seed and "
                   "data: the graph, features, labels and split are checked)");
+  train->add_flag("--measure-peaks", train_command->measure_peaks,
+                  "measure this machine's GEMM FLOP/s and memory bandwidth again for the "
+                  "roofline (limit_fraction); they are measured once per thread count and "
+                  "cached, and a busy machine measures low");
   train->callback(on_root_only("gnn train", [train_command] { run_train(*train_command); }));
 
   auto compare_command = std::make_shared<CompareCommand>();

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -135,10 +136,12 @@ MachinePeaks measure_peaks(int threads) {
   return peaks;
 }
 
-MachinePeaks machine_peaks(int threads, const std::filesystem::path& cache_dir) {
+MachinePeaks machine_peaks(int threads, const std::filesystem::path& cache_dir,
+                           bool measure_again) {
   const std::filesystem::path file = cache_dir / "machine-peaks.json";
   const std::string cpu = processor();
   nlohmann::json cache = {{"processor", cpu}, {"peaks", nlohmann::json::array()}};
+  std::optional<MachinePeaks> cached;
   if (!cache_dir.empty()) {
     std::ifstream in(file);
     const nlohmann::json stored = nlohmann::json::parse(in, nullptr, false);
@@ -146,18 +149,28 @@ MachinePeaks machine_peaks(int threads, const std::filesystem::path& cache_dir) 
         stored["peaks"].is_array()) {
       cache = stored;
       for (const nlohmann::json& entry : cache["peaks"]) {
-        if (entry.value("threads", 0) != threads) continue;
         const double flops = entry.value("flops_per_second", 0.0);
         const double bytes = entry.value("bytes_per_second", 0.0);
-        if (flops > 0 && bytes > 0) return {threads, flops, bytes};
+        if (entry.value("threads", 0) == threads && flops > 0 && bytes > 0)
+          cached = MachinePeaks{threads, flops, bytes};
       }
     }
   }
-  const MachinePeaks peaks = measure_peaks(threads);
+  if (cached && !measure_again) return *cached;
+  MachinePeaks peaks = measure_peaks(threads);
+  if (cached) {
+    peaks.flops_per_second = std::max(peaks.flops_per_second, cached->flops_per_second);
+    peaks.bytes_per_second = std::max(peaks.bytes_per_second, cached->bytes_per_second);
+  }
   if (cache_dir.empty()) return peaks;
-  cache["peaks"].push_back({{"threads", threads},
-                            {"flops_per_second", peaks.flops_per_second},
-                            {"bytes_per_second", peaks.bytes_per_second}});
+  nlohmann::json entries = nlohmann::json::array();
+  for (const nlohmann::json& entry : cache["peaks"]) {
+    if (entry.value("threads", 0) != threads) entries.push_back(entry);
+  }
+  entries.push_back({{"threads", threads},
+                     {"flops_per_second", peaks.flops_per_second},
+                     {"bytes_per_second", peaks.bytes_per_second}});
+  cache["peaks"] = entries;
   // A cache that cannot be written (a read-only home, a full disk) only costs the next run
   // the measurement again.
   try {

@@ -19,7 +19,9 @@
 // The peaks are measured on this machine with the trainers' own thread count: GEMM FLOP/s
 // through the same row-panel OpenBLAS sgemm the layers use, and memory bandwidth with a
 // STREAM triad (McCalpin) over arrays far larger than the caches. Measuring takes about a
-// second, so the result is cached per processor and thread count.
+// second, so the result is cached per processor and thread count; other work on the machine
+// while it is measured makes the peaks low and the fractions of them high, so measure again
+// (gnn train --measure-peaks) after a first run on a busy machine.
 #pragma once
 
 #include <cstddef>
@@ -60,8 +62,10 @@ MachinePeaks measure_peaks(int threads);
 
 // The peaks from `cache_dir`/machine-peaks.json when it holds them for this processor and
 // thread count, else measured and stored there (when the folder can be written; an empty
-// folder caches nothing).
-MachinePeaks machine_peaks(int threads, const std::filesystem::path& cache_dir);
+// folder caches nothing). With `measure_again` they are measured even when cached. A busy
+// machine measures low and never high, so the cache keeps the highest of all measurements.
+MachinePeaks machine_peaks(int threads, const std::filesystem::path& cache_dir,
+                           bool measure_again = false);
 
 // The shortest time `work` can take at `peaks`.
 double time_limit(const Work& work, const MachinePeaks& peaks);
