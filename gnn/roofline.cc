@@ -81,6 +81,10 @@ double input_bytes(const LayerInput& input) {
   return input.sparse() ? 8 * values + 4 * static_cast<double>(input.rows()) : 4 * values;
 }
 
+bool input_is_sparse(bool first, const LayerInput& input) {
+  return first && input.sparse();
+}
+
 }  // namespace
 
 Work training_work(const ModelOptions& model, std::size_t classes,
@@ -106,8 +110,15 @@ Work training_work(const ModelOptions& model, std::size_t classes,
         first ? static_cast<double>(input.stored_values()) : sources * in_width;
     const double rows = model.kind == ModelKind::sage ? 1 + destinations / sources : 1;
     work.flops += 2 * input_values * width * rows * (first ? 2 : 3);
-    // Aggregation, forward and backward.
-    work.flops += 2 * 2 * edges * width;
+    // Aggregation: GCN and GraphSAGE aggregate the narrower of input and output (dense input
+    // only; sparse input is multiplied first), and after aggregating first the backward pass
+    // aggregates only for the input's gradient. GAT aggregates its projections.
+    const bool aggregate_first = !gat && !input_is_sparse(first, input) && in_width < width;
+    if (aggregate_first) {
+      work.flops += 2 * edges * in_width * (first ? 1 : 2);
+    } else {
+      work.flops += 2 * 2 * edges * width;
+    }
     if (gat) {
       // Scores a_l.z_s and a_r.z_d per source, then per edge and head: add, LeakyReLU, exp,
       // sum and scale (about 6); backward about twice the forward.

@@ -8,9 +8,11 @@
 // The work is counted from the model and the blocks, not from what the implementation
 // happens to do, so a wasteful implementation cannot flatter itself:
 //   flops  the products of the training pass: projections (2 n in out each, or 2 nnz out for
-//          sparse input), aggregations (2 E width), their backward twins (the gradient of the
-//          weights, and of the input for every layer but the first), and GAT's per-edge
-//          attention; element-wise work (activations, dropout, the optimiser) is left out;
+//          sparse input), aggregations (2 E width, of the narrower of a GCN or GraphSAGE
+//          layer's dense input and output, which needs no backward aggregation in the first
+//          layer), their backward twins (the gradient of the weights, and of the input for
+//          every layer but the first), and GAT's per-edge attention; element-wise work
+//          (activations, dropout, the optimiser) is left out;
 //   bytes  what no implementation can avoid moving: each layer's input read by the forward
 //          pass and again for the weights' gradient, its output written and its gradient
 //          read back, the input's gradient written (all but the first layer), and each

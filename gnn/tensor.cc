@@ -1,6 +1,7 @@
 #include "gnn/tensor.h"
 
 #include <cblas.h>
+#include <sys/mman.h>
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_reduce.h>
@@ -25,6 +26,26 @@ namespace graphmini::gnn {
 namespace {
 
 constexpr std::size_t kAlignment = 64;
+// Tensors from this size on (a layer's activations on a large graph) are placed on 2 MiB
+// boundaries and marked for transparent huge pages, and zeroed in parallel: the first epoch on
+// a million nodes otherwise spent more than half its time in page faults, one per 4 KiB page
+// taken serially by one thread's memset.
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+constexpr std::size_t kLarge = 4 * kHugePage;
+
+// Zeroes `bytes` at `p` in parallel chunks, so that the threads share the first touches.
+void zero(float* p, std::size_t bytes) {
+  constexpr std::size_t kChunk = std::size_t{1} << 20;
+  if (bytes < kLarge) {
+    std::memset(p, 0, bytes);
+    return;
+  }
+  char* start = reinterpret_cast<char*>(p);
+  for_each_row((bytes + kChunk - 1) / kChunk, 16384, [&](std::size_t chunk) {
+    const std::size_t first = chunk * kChunk;
+    std::memset(start + first, 0, std::min(kChunk, bytes - first));
+  });
+}
 
 std::string shape(std::size_t rows, std::size_t cols) {
   return std::to_string(rows) + "x" + std::to_string(cols);
@@ -39,12 +60,15 @@ void Tensor::Free::operator()(float* p) const {
 Tensor::Tensor(std::size_t rows, std::size_t cols) : rows_(rows), cols_(cols) {
   if (cols != 0 && rows > std::numeric_limits<std::size_t>::max() / sizeof(float) / cols)
     throw InvalidArgument("tensor of " + shape(rows, cols) + " floats is too large");
-  const std::size_t bytes = std::max<std::size_t>(
-      kAlignment, (rows * cols * sizeof(float) + kAlignment - 1) / kAlignment * kAlignment);
-  values_.reset(static_cast<float*>(std::aligned_alloc(kAlignment, bytes)));
+  const std::size_t needed = rows * cols * sizeof(float);
+  const std::size_t alignment = needed >= kLarge ? kHugePage : kAlignment;
+  const std::size_t bytes =
+      std::max<std::size_t>(alignment, (needed + alignment - 1) / alignment * alignment);
+  values_.reset(static_cast<float*>(std::aligned_alloc(alignment, bytes)));
   if (!values_) throw std::bad_alloc();
+  if (alignment == kHugePage) ::madvise(values_.get(), bytes, MADV_HUGEPAGE);  // a hint only
   capacity_ = bytes / sizeof(float);
-  std::memset(values_.get(), 0, bytes);
+  zero(values_.get(), bytes);
 }
 
 Tensor::Tensor(const Tensor& other) : Tensor(other.rows_, other.cols_) {
@@ -66,7 +90,7 @@ void Tensor::resize(std::size_t rows, std::size_t cols) {
   }
   rows_ = rows;
   cols_ = cols;
-  std::memset(values_.get(), 0, size() * sizeof(float));
+  zero(values_.get(), size() * sizeof(float));
 }
 
 void Tensor::fill(float value) {

@@ -37,9 +37,10 @@ TEST_F(RooflineOfAPath, CountsProductsAndAggregationsForwardAndBackward) {
   const Tensor x(3, 4);
   const Work work = training_work(gcn_, 2, blocks_, LayerInput(x));
   // Layer 1 (4 -> 5, the first: no input gradient): projection 2*12*5 forward and for the
-  // weights' gradient, aggregation 2*7*5 forward and backward. Layer 2 (5 -> 2): projection
-  // 2*15*2 three times, aggregation 2*7*2 twice.
-  EXPECT_EQ(work.flops, 2 * 12 * 5 * 2 + 2 * 2 * 7 * 5 + 2 * 15 * 2 * 3 + 2 * 2 * 7 * 2);
+  // weights' gradient; it aggregates its narrower input first, 2*7*4, and needs no backward
+  // aggregation. Layer 2 (5 -> 2): projection 2*15*2 three times, aggregation of its
+  // narrower output 2*7*2 forward and backward.
+  EXPECT_EQ(work.flops, 2 * 12 * 5 * 2 + 2 * 7 * 4 + 2 * 15 * 2 * 3 + 2 * 2 * 7 * 2);
   // Per layer: input read twice, output written and its gradient read, the CSR (4 offsets
   // and 7 sources of 4 bytes) traversed twice; layer 2 also writes its input's gradient.
   const double csr = 4 * 4 + 4 * 7;
@@ -52,8 +53,9 @@ TEST_F(RooflineOfAPath, SparseInputCostsItsNonZeros) {
   const Work sparse = training_work(gcn_, 2, blocks_, LayerInput(x));
   const Tensor dense(3, 4);
   const Work full = training_work(gcn_, 2, blocks_, LayerInput(dense));
-  // Layer 1's products cost 2*5*5 instead of 2*12*5, its input 8*5 + 4*3 bytes instead of 48.
-  EXPECT_EQ(full.flops - sparse.flops, (2 * 12 * 5 - 2 * 5 * 5) * 2);
+  // Layer 1's products cost 2*5*5 instead of 2*12*5, its input 8*5 + 4*3 bytes instead of 48;
+  // sparse input is multiplied first, so it aggregates 5 wide both ways, not 4 wide once.
+  EXPECT_EQ(full.flops - sparse.flops, (2 * 12 * 5 - 2 * 5 * 5) * 2 + 2 * 7 * 4 - 2 * 2 * 7 * 5);
   EXPECT_EQ(full.bytes - sparse.bytes, 2 * (48 - (8 * 5 + 4 * 3)));
 }
 
