@@ -9,8 +9,7 @@ Two comparisons, each the same computation on both sides:
 gcn: a full-graph GCN epoch. The reference is a plain PyTorch GCN in Kipf and Welling's
 layout: row-normalised features as a sparse matrix (dropout on its non-zeros), the normalised
 adjacency with self-loops as a torch sparse matrix, two layers of hidden 16, ReLU, dropout
-0.5, Adam (lr 0.01, weight decay 5e-4). Median epoch of --epochs (200). Targets: >= 3x on
-one thread, faster on two.
+0.5, Adam (lr 0.01, weight decay 5e-4). Median epoch of --epochs (200).
 
 sage: a mini-batch GraphSAGE epoch, against `gnn train --model sage --mode mini --sampler
 neighbor` with --fanouts (25,10) and --batch-size (64). Each epoch the training nodes are
@@ -20,7 +19,10 @@ features, runs a GraphSAGE of hidden 256 (h'_d = h_d W_root + mean of the sample
 + b; ReLU; dropout 0.5 on each layer's input, on the non-zeros for the sparse first one),
 log-softmax and NLL over the seeds, and an Adam step (lr 0.01, weight decay 5e-4). The
 epoch's time covers all of it, sampling and feature gathering included. Median epoch of
---sage-epochs (30). Target: >= 3x on one thread.
+--sage-epochs (30).
+
+Target, for both: graphmini on two threads at least 5x faster than PyTorch on one (the
+machine a user has, against PyTorch as it comes).
 
 The reference's sampler is vectorised torch, no Python loop over nodes: for a frontier of
 destination nodes it lists all their CSR neighbour slots at once (repeat_interleave), gives
@@ -284,6 +286,17 @@ def compare(reference, ours, rounds):
     return rows
 
 
+TARGET = "graphmini on 2 threads >= 5x PyTorch on 1 thread"
+
+
+def report_target(rows):
+    """Prints the target's ratio (rows: one thread, then two) and whether it is met."""
+    ratio = rows[0]["pytorch_s"] / rows[1]["graphmini_s"]
+    met = ratio >= 5
+    print(f"target ({TARGET}): {ratio:.2f}x, {'met' if met else 'MISSED'}")
+    return met
+
+
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     datasets = os.environ.get("GRAPHMINI_DATASETS",
@@ -324,11 +337,9 @@ def main():
                        lambda threads: graphmini_epoch_seconds(args.graphmini, args.dataset,
                                                                threads, args.epochs),
                        args.rounds)
-        met = rows[0]["speedup"] >= 3 and rows[1]["speedup"] > 1
+        met = report_target(rows)
         missed = missed or not met
-        print("targets (>= 3x on one thread, faster on two):", "met" if met else "MISSED")
-        results["gcn"] = {"epochs": args.epochs, "target": ">= 3x on one thread, faster on two",
-                          "met": met, "rows": rows}
+        results["gcn"] = {"epochs": args.epochs, "target": TARGET, "met": met, "rows": rows}
 
     if args.only in (None, "sage"):
         if args.only is None:
@@ -344,12 +355,11 @@ def main():
                            args.graphmini, args.dataset, threads, args.sage_epochs, fanouts,
                            args.batch_size, batches),
                        args.rounds)
-        met = rows[0]["speedup"] >= 3
+        met = report_target(rows)
         missed = missed or not met
-        print("target (>= 3x on one thread):", "met" if met else "MISSED")
         results["sage"] = {"epochs": args.sage_epochs, "fanouts": fanouts,
                            "batch_size": args.batch_size, "batches_per_epoch": batches,
-                           "target": ">= 3x on one thread", "met": met, "rows": rows}
+                           "target": TARGET, "met": met, "rows": rows}
 
     if args.out:
         os.makedirs(args.out, exist_ok=True)

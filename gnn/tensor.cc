@@ -90,7 +90,6 @@ void Tensor::resize(std::size_t rows, std::size_t cols) {
   }
   rows_ = rows;
   cols_ = cols;
-  zero(values_.get(), size() * sizeof(float));
 }
 
 void Tensor::fill(float value) {
