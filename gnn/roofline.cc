@@ -104,16 +104,18 @@ Work training_work(const ModelOptions& model, std::size_t classes,
     const double width = per_head * heads;                    // computed
     const double out_width = gat && last ? per_head : width;  // kept (last GAT heads averaged)
 
-    // Projections: every source row, and for GraphSAGE's root weight the destination rows
-    // again. Forward, the weights' gradient, and the input's gradient but for the first layer.
-    const double input_values =
-        first ? static_cast<double>(input.stored_values()) : sources * in_width;
-    const double rows = model.kind == ModelKind::sage ? 1 + destinations / sources : 1;
-    work.flops += 2 * input_values * width * rows * (first ? 2 : 3);
     // Aggregation: GCN and GraphSAGE aggregate the narrower of input and output (dense input
     // only; sparse input is multiplied first), and after aggregating first the backward pass
     // aggregates only for the input's gradient. GAT aggregates its projections.
     const bool aggregate_first = !gat && !input_is_sparse(first, input) && in_width < width;
+    // Projections: every source row (after aggregating first, every destination row), and for
+    // GraphSAGE's root weight the destination rows again. Forward, the weights' gradient, and
+    // the input's gradient but for the first layer.
+    const double input_values =
+        first ? static_cast<double>(input.stored_values()) : sources * in_width;
+    const double projected = aggregate_first ? destinations / sources : 1;
+    const double root = model.kind == ModelKind::sage ? destinations / sources : 0;
+    work.flops += 2 * input_values * width * (projected + root) * (first ? 2 : 3);
     if (aggregate_first) {
       work.flops += 2 * edges * in_width * (first ? 1 : 2);
     } else {

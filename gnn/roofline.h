@@ -7,8 +7,9 @@
 //
 // The work is counted from the model and the blocks, not from what the implementation
 // happens to do, so a wasteful implementation cannot flatter itself:
-//   flops  the products of the training pass: projections (2 n in out each, or 2 nnz out for
-//          sparse input), aggregations (2 E width, of the narrower of a GCN or GraphSAGE
+//   flops  the products of the training pass: projections (2 n in out each over the source
+//          rows, or the destination rows after aggregating first; 2 nnz out for sparse
+//          input), aggregations (2 E width, of the narrower of a GCN or GraphSAGE
 //          layer's dense input and output, which needs no backward aggregation in the first
 //          layer), their backward twins (the gradient of the weights, and of the input for
 //          every layer but the first), and GAT's per-edge attention; element-wise work

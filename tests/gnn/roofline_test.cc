@@ -59,6 +59,21 @@ TEST_F(RooflineOfAPath, SparseInputCostsItsNonZeros) {
   EXPECT_EQ(full.bytes - sparse.bytes, 2 * (48 - (8 * 5 + 4 * 3)));
 }
 
+TEST(Roofline, ASampledBlockThatAggregatesFirstProjectsOnlyItsDestinations) {
+  // Destinations 0, 1 among sources 0 .. 3: 0 <- {1, 2}, 1 <- {0, 2, 3}.
+  const Block block(2, 4, {0, 2, 5}, {1, 2, 0, 2, 3});
+  const std::vector<const Block*> blocks{&block};
+  const Tensor x(4, 3);
+  const Work work =
+      training_work(ModelOptions::defaults(ModelKind::sage), 6, blocks, LayerInput(x));
+  // 3 -> 6 aggregates first: both weights multiply the 2 destination rows (2*2*3*6 each),
+  // forward and for their gradients; the aggregation 2*5*3 runs forward only.
+  EXPECT_EQ(work.flops, 2 * (2 * 2 * 3 * 6) * 2 + 2 * 5 * 3);
+  // Input read twice (48 bytes), output written and its gradient read (4*2*6), the CSR (3
+  // offsets, 5 sources) traversed twice.
+  EXPECT_EQ(work.bytes, 2 * 48 + 2 * 48 + 2 * (4 * 3 + 4 * 5));
+}
+
 TEST_F(RooflineOfAPath, TheLimitIsTheSlowerOfComputeAndMemory) {
   const MachinePeaks peaks{1, 100, 10};
   EXPECT_EQ(time_limit({1000, 50}, peaks), 10);  // compute-bound
