@@ -28,6 +28,23 @@ std::size_t checked_rows(const SparseMatrix& x, std::size_t rows) {
   return rows;
 }
 
+// What fill_reverse writes at an edge's slot in the reverse CSR.
+enum class Reverse { destinations, edge_ids };
+
+// For every edge, at its slot in the reverse CSR (within a source, destinations ascend): its
+// destination, or its position in the forward CSR.
+void fill_reverse(std::span<const std::uint64_t> offsets, std::span<const std::uint32_t> sources,
+                  std::span<const std::uint64_t> reverse_offsets, Reverse what,
+                  std::vector<std::uint32_t>& out) {
+  out.resize(sources.size());
+  std::vector<std::uint64_t> next(reverse_offsets.begin(), reverse_offsets.end() - 1);
+  for (std::size_t d = 0; d + 1 < offsets.size(); ++d) {
+    for (std::uint64_t e = offsets[d]; e < offsets[d + 1]; ++e) {
+      out[next[sources[e]]++] = static_cast<std::uint32_t>(what == Reverse::destinations ? d : e);
+    }
+  }
+}
+
 }  // namespace
 
 Block::Block(std::size_t num_dst, std::size_t num_src, std::vector<std::uint64_t> offsets,
@@ -49,15 +66,10 @@ Block::Block(std::size_t num_dst, std::size_t num_src, std::vector<std::uint64_t
     ++reverse_offsets[s + 1];
   for (std::size_t s = 0; s < num_src_; ++s)
     reverse_offsets[s + 1] += reverse_offsets[s];
-  std::vector<std::uint32_t>& targets = storage_->reverse_targets;
-  targets.resize(sources_.size());
-  std::vector<std::uint64_t> next(reverse_offsets.begin(), reverse_offsets.end() - 1);
-  for (std::size_t d = 0; d < num_dst_; ++d) {
-    for (std::uint64_t e = offsets_[d]; e < offsets_[d + 1]; ++e)
-      targets[next[sources_[e]]++] = static_cast<std::uint32_t>(d);
-  }
   reverse_offsets_ = reverse_offsets;
-  reverse_targets_ = targets;
+  fill_reverse(offsets_, sources_, reverse_offsets_, Reverse::destinations,
+               storage_->reverse_targets);
+  reverse_targets_ = storage_->reverse_targets;
 }
 
 Block::Block(std::size_t n, std::span<const std::uint64_t> offsets,
@@ -106,13 +118,7 @@ void Block::validate_and_prepare() {
 
 const std::vector<std::uint32_t>& Block::reverse_edge_ids() const {
   std::call_once(storage_->reverse_edges_built, [&] {
-    std::vector<std::uint32_t>& ids = storage_->reverse_edges;
-    ids.resize(sources_.size());
-    std::vector<std::uint64_t> next(reverse_offsets_.begin(), reverse_offsets_.end() - 1);
-    for (std::size_t d = 0; d < num_dst_; ++d) {
-      for (std::uint64_t e = offsets_[d]; e < offsets_[d + 1]; ++e)
-        ids[next[sources_[e]]++] = static_cast<std::uint32_t>(e);
-    }
+    fill_reverse(offsets_, sources_, reverse_offsets_, Reverse::edge_ids, storage_->reverse_edges);
   });
   return storage_->reverse_edges;
 }
