@@ -150,6 +150,26 @@ TEST_F(Trainer, ATimeBudgetEndsTheRunAfterTheEpochThatSpendsIt) {
   EXPECT_THROW(train(data_, model, options), InvalidArgument);
 }
 
+// A run that ends between checkpoints (converged, or its budget spent) still saves its last
+// epoch, so that resuming it finds the run finished rather than redoing epochs.
+TEST_F(Trainer, ARunThatStopsEarlySavesItsLastEpoch) {
+  const testing::ScratchDir folder;
+  const ModelOptions model = ModelOptions::defaults(ModelKind::gcn);
+  TrainOptions options;
+  options.epochs = 50;
+  options.time_budget_seconds = 1e-9;
+  options.checkpoint = folder / "run.ckpt";
+  options.checkpoint_every = 10;
+  const TrainResult spent = train(data_, model, options);
+  ASSERT_EQ(spent.epochs.size(), 1u);
+  ASSERT_TRUE(std::filesystem::exists(folder / "run.ckpt"));
+  options.resume = true;
+  const TrainResult resumed = train(data_, model, options);
+  ASSERT_EQ(resumed.epochs.size(), 1u);  // restored, and the budget is spent already
+  EXPECT_EQ(resumed.epochs[0].loss, spent.epochs[0].loss);
+  EXPECT_EQ(resumed.stopped_by, StopReason::time_budget);
+}
+
 TEST_F(Trainer, AResumedRunEqualsTheUninterruptedOne) {
   for (const std::optional<MiniBatchOptions>& mini : every_mode()) {
     SCOPED_TRACE(mode_name(mini));
