@@ -29,18 +29,21 @@ std::size_t checked_rows(const SparseMatrix& x, std::size_t rows) {
 }
 
 // What fill_reverse writes at an edge's slot in the reverse CSR.
-enum class Reverse { destinations, edge_ids };
+enum class Reverse { destinations, edge_numbers };
 
-// For every edge, at its slot in the reverse CSR (within a source, destinations ascend): its
-// destination, or its position in the forward CSR.
+// For every stored edge, at its slot in the reverse CSR (within a source, destinations
+// ascend): its destination, or its number (its position in the forward CSR, moved by the
+// loops before it when the block has self-loops).
 void fill_reverse(std::span<const std::uint64_t> offsets, std::span<const std::uint32_t> sources,
-                  std::span<const std::uint64_t> reverse_offsets, Reverse what,
+                  std::span<const std::uint64_t> reverse_offsets, bool self_loops, Reverse what,
                   std::vector<std::uint32_t>& out) {
   out.resize(sources.size());
   std::vector<std::uint64_t> next(reverse_offsets.begin(), reverse_offsets.end() - 1);
   for (std::size_t d = 0; d + 1 < offsets.size(); ++d) {
+    const std::uint64_t shift = self_loops ? d : 0;
     for (std::uint64_t e = offsets[d]; e < offsets[d + 1]; ++e) {
-      out[next[sources[e]]++] = static_cast<std::uint32_t>(what == Reverse::destinations ? d : e);
+      out[next[sources[e]]++] =
+          static_cast<std::uint32_t>(what == Reverse::destinations ? d : e + shift);
     }
   }
 }
@@ -49,9 +52,10 @@ void fill_reverse(std::span<const std::uint64_t> offsets, std::span<const std::u
 
 Block::Block(std::size_t num_dst, std::size_t num_src, std::vector<std::uint64_t> offsets,
              std::vector<std::uint32_t> sources, std::vector<float> dst_norm,
-             std::vector<float> src_norm)
+             std::vector<float> src_norm, bool self_loops)
     : num_dst_(num_dst),
       num_src_(num_src),
+      self_loops_(self_loops),
       dst_norm_(std::move(dst_norm)),
       src_norm_(std::move(src_norm)) {
   storage_->offsets = std::move(offsets);
@@ -67,17 +71,16 @@ Block::Block(std::size_t num_dst, std::size_t num_src, std::vector<std::uint64_t
   for (std::size_t s = 0; s < num_src_; ++s)
     reverse_offsets[s + 1] += reverse_offsets[s];
   reverse_offsets_ = reverse_offsets;
-  fill_reverse(offsets_, sources_, reverse_offsets_, Reverse::destinations,
+  fill_reverse(offsets_, sources_, reverse_offsets_, self_loops_, Reverse::destinations,
                storage_->reverse_targets);
   reverse_targets_ = storage_->reverse_targets;
 }
 
 Block::Block(std::size_t n, std::span<const std::uint64_t> offsets,
-             std::span<const std::uint32_t> sources, std::unique_ptr<Storage> storage,
-             std::vector<float> norm)
+             std::span<const std::uint32_t> sources, std::vector<float> norm, bool self_loops)
     : num_dst_(n),
       num_src_(n),
-      storage_(std::move(storage)),
+      self_loops_(self_loops),
       offsets_(offsets),
       sources_(sources),
       reverse_offsets_(offsets),
@@ -95,9 +98,10 @@ void Block::validate_and_prepare() {
       offsets_.back() != sources_.size() || !std::is_sorted(offsets_.begin(), offsets_.end())) {
     throw InvalidArgument("block offsets must run from 0 to the edge count, one per destination");
   }
-  // Edge ids are 4 bytes (the reverse edges'); 2^32 edges of 4-byte sources alone are 16 GiB.
-  if (sources_.size() > std::numeric_limits<std::uint32_t>::max()) {
-    throw InvalidArgument("a block of " + std::to_string(sources_.size()) +
+  // Edge numbers are 4 bytes (the reverse edges'); 2^32 edges of 4-byte sources alone are
+  // 16 GiB.
+  if (num_edges() > std::numeric_limits<std::uint32_t>::max()) {
+    throw InvalidArgument("a block of " + std::to_string(num_edges()) +
                           " edges; at most 2^32 - 1 are supported");
   }
   for (const std::uint32_t s : sources_) {
@@ -111,14 +115,15 @@ void Block::validate_and_prepare() {
   }
   inverse_degree_.resize(num_dst_);
   for (std::size_t d = 0; d < num_dst_; ++d) {
-    const std::uint64_t degree = offsets_[d + 1] - offsets_[d];
+    const std::uint64_t degree = offsets_[d + 1] - offsets_[d] + (self_loops_ ? 1 : 0);
     inverse_degree_[d] = degree == 0 ? 0.0f : 1.0f / static_cast<float>(degree);
   }
 }
 
 const std::vector<std::uint32_t>& Block::reverse_edge_ids() const {
   std::call_once(storage_->reverse_edges_built, [&] {
-    fill_reverse(offsets_, sources_, reverse_offsets_, Reverse::edge_ids, storage_->reverse_edges);
+    fill_reverse(offsets_, sources_, reverse_offsets_, self_loops_, Reverse::edge_numbers,
+                 storage_->reverse_edges);
   });
   return storage_->reverse_edges;
 }
@@ -127,34 +132,14 @@ Block Block::whole_graph(const Graph& graph, bool self_loops) {
   if (graph.orientation() != Orientation::undirected)
     throw InvalidArgument("GNN training needs an undirected graph");
   const std::size_t n = graph.num_vertices();
-  if (!self_loops) {
-    // The graph's own CSR: an undirected graph's lists are sorted and symmetric, so the
-    // block is its own reverse.
-    return Block(n, graph.offsets(), graph.adjacency(), std::make_unique<Storage>(), {});
+  std::vector<float> norm;
+  if (self_loops) {
+    norm.resize(n);
+    for (std::size_t v = 0; v < n; ++v)
+      norm[v] = 1.0f / std::sqrt(static_cast<float>(graph.degree(static_cast<VertexId>(v)) + 1));
   }
-  auto storage = std::make_unique<Storage>();
-  std::vector<std::uint64_t>& offsets = storage->offsets;
-  std::vector<std::uint32_t>& sources = storage->sources;
-  offsets.assign(n + 1, 0);
-  sources.reserve(graph.adjacency().size() + n);
-  for (std::size_t v = 0; v < n; ++v) {
-    bool placed = false;
-    for (const VertexId u : graph.neighbours(static_cast<VertexId>(v))) {
-      if (!placed && u > v) {
-        sources.push_back(static_cast<std::uint32_t>(v));
-        placed = true;
-      }
-      sources.push_back(u);
-    }
-    if (!placed) sources.push_back(static_cast<std::uint32_t>(v));
-    offsets[v + 1] = sources.size();
-  }
-  std::vector<float> norm(n);
-  for (std::size_t v = 0; v < n; ++v)
-    norm[v] = 1.0f / std::sqrt(static_cast<float>(offsets[v + 1] - offsets[v]));
-  const std::span<const std::uint64_t> offset_view = offsets;
-  const std::span<const std::uint32_t> source_view = sources;
-  return Block(n, offset_view, source_view, std::move(storage), std::move(norm));
+  // An undirected graph's lists are sorted and symmetric: the block is its own reverse.
+  return Block(n, graph.offsets(), graph.adjacency(), std::move(norm), self_loops);
 }
 
 std::size_t Block::bytes() const {
@@ -177,9 +162,12 @@ void Block::aggregate(Aggregation kind, const Tensor& in, Tensor& out) const {
     const float row_scale = kind == Aggregation::gcn    ? dst_norm_[d]
                             : kind == Aggregation::mean ? inverse_degree_[d]
                                                         : 1.0f;
+    const float* index_scales = kind == Aggregation::gcn ? src_norm_.data() : nullptr;
     gather_rows(target, width, in.data(), width, sources_.data() + offsets_[d],
-                offsets_[d + 1] - offsets_[d], nullptr,
-                kind == Aggregation::gcn ? src_norm_.data() : nullptr, row_scale);
+                offsets_[d + 1] - offsets_[d], nullptr, index_scales, row_scale);
+    const auto loop = static_cast<std::uint32_t>(d);
+    if (self_loops_)
+      gather_rows(target, width, in.data(), width, &loop, 1, nullptr, index_scales, row_scale);
   });
 }
 
@@ -196,9 +184,12 @@ void Block::aggregate_backward(Aggregation kind, const Tensor& d_out, Tensor& d_
   for_each_row(num_src_, 4 * width, [&](std::size_t s) {
     float* target = d_in.row(s).data();
     std::fill_n(target, width, 0.0f);
+    const float row_scale = kind == Aggregation::gcn ? src_norm_[s] : 1.0f;
     gather_rows(target, width, d_out.data(), width, reverse_targets_.data() + reverse_offsets_[s],
-                reverse_offsets_[s + 1] - reverse_offsets_[s], nullptr, index_scales,
-                kind == Aggregation::gcn ? src_norm_[s] : 1.0f);
+                reverse_offsets_[s + 1] - reverse_offsets_[s], nullptr, index_scales, row_scale);
+    const auto loop = static_cast<std::uint32_t>(s);
+    if (self_loops_ && s < num_dst_)
+      gather_rows(target, width, d_out.data(), width, &loop, 1, nullptr, index_scales, row_scale);
   });
 }
 

@@ -8,18 +8,22 @@
 // block also has the reverse CSR (over sources), which the backward pass of aggregation
 // walks, so that both directions are gathers: parallel over rows and free of atomics.
 //
-// Memory: the whole graph is undirected, so its block is its own reverse and stores none;
-// without self-loops it is a view of the graph's own CSR and copies nothing (with them, the
-// CSR is copied once with the loops inserted). Sampled blocks own their CSR and build the
-// reverse. The positions of the reverse edges in the forward CSR (GAT's backward pass needs
-// them) are 4-byte ids, built on first use.
+// Self-loops (GCN's A + I, GAT's attention to the node itself) are not stored: a block built
+// with them gives every destination d one more in-edge, from source d, after its stored ones.
+// Edges are numbered destination by destination, each destination's stored edges and then
+// its loop, so that per-edge values (GAT's attention) lie contiguously per destination.
+//
+// Memory: the whole graph is undirected, so its block is its own reverse and stores none; it
+// is a view of the graph's own CSR and copies nothing, with or without self-loops. Sampled
+// blocks own their CSR and build the reverse. The numbers of the reverse edges (GAT's
+// backward pass needs them) are 4-byte ids, built on first use.
 //
 // Aggregations, for destination d with in-neighbours S(d):
 //   sum    out[d] = sum over s in S(d) of in[s]
 //   mean   out[d] = sum over s in S(d) of in[s] / |S(d)|       (0 when S(d) is empty)
 //   gcn    out[d] = sum over s in S(d) of in[s] / sqrt(deg(d) deg(s))
-// where for gcn the block holds self-loops and deg are the degrees given when it was built
-// (Kipf and Welling's symmetric normalisation of A + I).
+// where S(d) includes d itself in a block with self-loops, and for gcn deg are the degrees
+// given when the block was built (Kipf and Welling's symmetric normalisation of A + I).
 #pragma once
 
 #include <cstddef>
@@ -43,37 +47,57 @@ class Block {
   Block() = default;
   // Throws InvalidArgument unless offsets has num_dst + 1 non-decreasing entries from 0 to
   // sources.size(), every source is < num_src, num_dst <= num_src, there are fewer than 2^32
-  // edges and the norms, when given (gcn), have num_dst and num_src entries.
+  // edges (loops included) and the norms, when given (gcn), have num_dst and num_src entries.
+  // The sources are the stored in-edges; `self_loops` adds each destination's loop.
   Block(std::size_t num_dst, std::size_t num_src, std::vector<std::uint64_t> offsets,
         std::vector<std::uint32_t> sources, std::vector<float> dst_norm = {},
-        std::vector<float> src_norm = {});
+        std::vector<float> src_norm = {}, bool self_loops = false);
   // A block points into its own storage (or the graph's): moved, never copied.
   Block(Block&&) = default;
   Block& operator=(Block&&) = default;
   Block(const Block&) = delete;
   Block& operator=(const Block&) = delete;
 
-  // The whole graph as one block; with `self_loops`, every node also receives from itself
-  // and the gcn norms 1/sqrt(degree + 1) are set. Without them the block is a view of the
-  // graph's CSR, which must outlive it.
+  // The whole graph as one block, a view of the graph's CSR, which must outlive it; with
+  // `self_loops`, every node also receives from itself and the gcn norms 1/sqrt(degree + 1)
+  // are set.
   static Block whole_graph(const Graph& graph, bool self_loops);
 
   std::size_t num_dst() const { return num_dst_; }
   std::size_t num_src() const { return num_src_; }
-  std::size_t num_edges() const { return sources_.size(); }
+  bool self_loops() const { return self_loops_; }
+  // All edges, the self-loops included.
+  std::size_t num_edges() const { return sources_.size() + (self_loops_ ? num_dst_ : 0); }
+  // The stored in-neighbours of d (its self-loop, if any, is not among them).
   std::span<const std::uint32_t> in_neighbours(std::size_t d) const {
     return sources_.subspan(offsets_[d], offsets_[d + 1] - offsets_[d]);
   }
-  std::uint64_t first_edge(std::size_t d) const { return offsets_[d]; }
-  // Destinations that receive from source s (the reverse CSR), and the ids of those edges
-  // (their positions in the forward CSR).
+  // The stored destinations that receive from source s (the reverse CSR).
   std::span<const std::uint32_t> out_neighbours(std::size_t s) const {
     return reverse_targets_.subspan(reverse_offsets_[s],
                                     reverse_offsets_[s + 1] - reverse_offsets_[s]);
   }
-  std::span<const std::uint32_t> out_edges(std::size_t s) const {
-    return std::span<const std::uint32_t>(reverse_edge_ids())
-        .subspan(reverse_offsets_[s], reverse_offsets_[s + 1] - reverse_offsets_[s]);
+  // d's in-edges are numbered first_edge(d), first_edge(d) + 1, ...: the stored ones in order,
+  // then the loop.
+  std::uint64_t first_edge(std::size_t d) const { return offsets_[d] + (self_loops_ ? d : 0); }
+  // f(source, edge number) for every in-edge of d, the loop last.
+  template <typename F>
+  void for_each_in_edge(std::size_t d, const F& f) const {
+    const std::uint64_t first = first_edge(d);
+    const std::span<const std::uint32_t> sources = in_neighbours(d);
+    for (std::size_t i = 0; i < sources.size(); ++i)
+      f(sources[i], first + i);
+    if (self_loops_) f(static_cast<std::uint32_t>(d), first + sources.size());
+  }
+  // f(destination, edge number) for every edge leaving source s, the loop last.
+  template <typename F>
+  void for_each_out_edge(std::size_t s, const F& f) const {
+    const std::span<const std::uint32_t> targets = out_neighbours(s);
+    const std::uint32_t* ids = reverse_edge_ids().data() + reverse_offsets_[s];
+    for (std::size_t i = 0; i < targets.size(); ++i)
+      f(targets[i], std::uint64_t{ids[i]});
+    if (self_loops_ && s < num_dst_)
+      f(static_cast<std::uint32_t>(s), first_edge(s) + in_neighbours(s).size());
   }
   bool has_norms() const { return !dst_norm_.empty(); }
   // The bytes the block owns (a view of the graph's CSR owns none of it).
@@ -93,15 +117,16 @@ class Block {
     std::once_flag reverse_edges_built;
     std::vector<std::uint32_t> reverse_edges;
   };
+  // A view of an undirected graph's CSR, which is its own reverse.
   Block(std::size_t n, std::span<const std::uint64_t> offsets,
-        std::span<const std::uint32_t> sources, std::unique_ptr<Storage> storage,
-        std::vector<float> norm);
+        std::span<const std::uint32_t> sources, std::vector<float> norm, bool self_loops);
   // Checks the CSR and norms, sets the inverse degrees.
   void validate_and_prepare();
   const std::vector<std::uint32_t>& reverse_edge_ids() const;
 
   std::size_t num_dst_ = 0;
   std::size_t num_src_ = 0;
+  bool self_loops_ = false;
   static constexpr std::uint64_t kNoEdges[1] = {0};  // the offsets of an empty block
 
   std::unique_ptr<Storage> storage_ = std::make_unique<Storage>();

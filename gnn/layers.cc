@@ -210,23 +210,21 @@ class GatLayer final : public Layer {
     raw_.resize(edges, heads_);
     alpha_.resize(edges, heads_);
     for_each_row(block.num_dst(), 4 * row_cost, [&](std::size_t d) {
-      const std::span<const std::uint32_t> sources = block.in_neighbours(d);
       const std::uint64_t first = block.first_edge(d);
+      const std::uint64_t end = block.first_edge(d + 1);
       for (std::size_t k = 0; k < heads_; ++k) {
         float largest = -INFINITY;
-        for (std::size_t i = 0; i < sources.size(); ++i) {
-          const float e = left_(sources[i], k) + right_(d, k);
-          raw_(first + i, k) = e;
-          largest = std::max(largest, leaky(e));
-        }
+        block.for_each_in_edge(d, [&](std::uint32_t s, std::uint64_t e) {
+          raw_(e, k) = left_(s, k) + right_(d, k);
+          largest = std::max(largest, leaky(raw_(e, k)));
+        });
         float sum = 0;
-        for (std::size_t i = 0; i < sources.size(); ++i) {
-          const float a = std::exp(leaky(raw_(first + i, k)) - largest);
-          alpha_(first + i, k) = a;
-          sum += a;
+        for (std::uint64_t e = first; e < end; ++e) {
+          alpha_(e, k) = std::exp(leaky(raw_(e, k)) - largest);
+          sum += alpha_(e, k);
         }
-        for (std::size_t i = 0; i < sources.size(); ++i)
-          alpha_(first + i, k) /= sum;
+        for (std::uint64_t e = first; e < end; ++e)
+          alpha_(e, k) /= sum;
       }
     });
     // The attention actually applied: alpha with dropout while training.
@@ -239,17 +237,13 @@ class GatLayer final : public Layer {
     }
     heads_out_.resize(block.num_dst(), heads_ * width_);
     for_each_row(block.num_dst(), 4 * row_cost, [&](std::size_t d) {
-      const std::span<const std::uint32_t> sources = block.in_neighbours(d);
-      const std::uint64_t first = block.first_edge(d);
       float* target = heads_out_.row(d).data();
       std::fill_n(target, heads_ * width_, 0.0f);
-      for (std::size_t i = 0; i < sources.size(); ++i) {
-        const float* z = z_.row(sources[i]).data();
-        for (std::size_t k = 0; k < heads_; ++k) {
-          const float a = applied(first + i, k);
-          add_scaled(target + k * width_, z + k * width_, a, width_);
-        }
-      }
+      block.for_each_in_edge(d, [&](std::uint32_t s, std::uint64_t e) {
+        const float* z = z_.row(s).data();
+        for (std::size_t k = 0; k < heads_; ++k)
+          add_scaled(target + k * width_, z + k * width_, applied(e, k), width_);
+      });
     });
     output.resize(block.num_dst(), out_features());
     if (concat_) {
@@ -290,21 +284,19 @@ class GatLayer final : public Layer {
     d_right.resize(block.num_dst(), heads_);
     const std::size_t row_cost = heads_ * width_;
     for_each_row(block.num_dst(), 4 * row_cost, [&](std::size_t d) {
-      const std::span<const std::uint32_t> sources = block.in_neighbours(d);
       const std::uint64_t first = block.first_edge(d);
+      const std::uint64_t end = block.first_edge(d + 1);
       for (std::size_t k = 0; k < heads_; ++k) {
         const float* g = d_heads.row(d).data() + k * width_;
         float weighted = 0;
-        for (std::size_t i = 0; i < sources.size(); ++i) {
-          const std::uint64_t e = first + i;
-          float d_alpha = dot(g, z_.row(sources[i]).data() + k * width_);
+        block.for_each_in_edge(d, [&](std::uint32_t s, std::uint64_t e) {
+          float d_alpha = dot(g, z_.row(s).data() + k * width_);
           if (!mask_.empty()) d_alpha *= mask_[e * heads_ + k];
           d_raw(e, k) = d_alpha;
           weighted += alpha_(e, k) * d_alpha;
-        }
+        });
         float sum = 0;
-        for (std::size_t i = 0; i < sources.size(); ++i) {
-          const std::uint64_t e = first + i;
+        for (std::uint64_t e = first; e < end; ++e) {
           const float d_score = alpha_(e, k) * (d_raw(e, k) - weighted);
           d_raw(e, k) = raw_(e, k) > 0 ? d_score : kSlope * d_score;
           sum += d_raw(e, k);
@@ -320,18 +312,16 @@ class GatLayer final : public Layer {
     d_z.fill(0);
     d_left.fill(0);
     for_each_row(block.num_src(), 4 * row_cost, [&](std::size_t s) {
-      const std::span<const std::uint32_t> targets = block.out_neighbours(s);
-      const std::span<const std::uint32_t> ids = block.out_edges(s);
       float* target = d_z.row(s).data();
-      for (std::size_t i = 0; i < targets.size(); ++i) {
-        const float* g = d_heads.row(targets[i]).data();
+      block.for_each_out_edge(s, [&](std::uint32_t d, std::uint64_t e) {
+        const float* g = d_heads.row(d).data();
         for (std::size_t k = 0; k < heads_; ++k) {
-          float a = alpha_(ids[i], k);
-          if (!mask_.empty()) a *= mask_[ids[i] * heads_ + k];
-          d_left(s, k) += d_raw(ids[i], k);
+          float a = alpha_(e, k);
+          if (!mask_.empty()) a *= mask_[e * heads_ + k];
+          d_left(s, k) += d_raw(e, k);
           add_scaled(target + k * width_, g + k * width_, a, width_);
         }
-      }
+      });
       for (std::size_t k = 0; k < heads_; ++k) {
         add_scaled(target + k * width_, attention_left_.value.row(k).data(), d_left(s, k), width_);
         if (s < block.num_dst()) {

@@ -25,21 +25,6 @@ std::vector<std::uint32_t>& local_map(
   return map;
 }
 
-// Writes the sources of destination v in increasing id order: `neighbours` (increasing), and
-// v itself at its place when self_loop.
-std::uint32_t* write_sources(std::span<const VertexId> neighbours, std::uint32_t v, bool self_loop,
-                             std::uint32_t* out) {
-  for (const VertexId u : neighbours) {
-    if (self_loop && u > v) {
-      *out++ = v;
-      self_loop = false;
-    }
-    *out++ = u;
-  }
-  if (self_loop) *out++ = v;
-  return out;
-}
-
 // Replaces the global ids in sources by local ids, appending first-seen nodes to `nodes`
 // (whose entries so far are in `map` already), in edge order.
 void localize(std::vector<std::uint32_t>& sources, std::vector<std::uint32_t>& nodes,
@@ -124,11 +109,10 @@ Block NeighborSampler::sample_hop(std::size_t hop, std::vector<std::uint32_t>& n
   const std::size_t num_dst = nodes.size();
   enter(nodes, map, "seed");
   const std::uint32_t fanout = fanouts_[hop];
-  const std::uint32_t loop = self_loops_ ? 1 : 0;
   std::vector<std::uint64_t> offsets(num_dst + 1, 0);
   for (std::size_t d = 0; d < num_dst; ++d) {
     const std::size_t degree = graph_.neighbours(nodes[d]).size();
-    offsets[d + 1] = offsets[d] + std::min<std::size_t>(degree, fanout) + loop;
+    offsets[d + 1] = offsets[d] + std::min<std::size_t>(degree, fanout);
   }
   std::vector<std::uint32_t> sources(offsets.back());
   const std::uint64_t hop_key = datasets::splitmix64(key, hop);
@@ -140,13 +124,13 @@ Block NeighborSampler::sample_hop(std::size_t hop, std::vector<std::uint32_t>& n
       const std::span<const VertexId> neighbours = graph_.neighbours(v);
       std::uint32_t* out = sources.data() + offsets[d];
       if (neighbours.size() <= fanout) {
-        write_sources(neighbours, v, self_loops_, out);
+        std::copy(neighbours.begin(), neighbours.end(), out);
         return;
       }
       // Floyd's algorithm (Bentley, CACM 1987): `fanout` distinct positions, uniformly, then
       // in increasing order so that the sources keep the adjacency order.
       datasets::RandomDraws random(datasets::splitmix64(hop_key, v));
-      std::uint32_t* picked = out + loop;  // positions, turned into ids below
+      std::uint32_t* picked = out;  // positions, turned into ids below
       std::size_t count = 0;
       const auto n = static_cast<std::uint32_t>(neighbours.size());
       for (std::uint32_t j = n - fanout; j < n; ++j) {
@@ -155,19 +139,8 @@ Block NeighborSampler::sample_hop(std::size_t hop, std::vector<std::uint32_t>& n
         picked[count++] = taken ? j : t;
       }
       std::sort(picked, picked + fanout);
-      // The ids overwrite the positions from the front: writing id i (and v before it) reaches
-      // at most the slot of position i, which has been read.
-      std::uint32_t* next = out;
-      bool self_loop = self_loops_;
-      for (std::size_t i = 0; i < fanout; ++i) {
-        const std::uint32_t u = neighbours[picked[i]];
-        if (self_loop && u > v) {
-          *next++ = v;
-          self_loop = false;
-        }
-        *next++ = u;
-      }
-      if (self_loop) *next = v;
+      for (std::size_t i = 0; i < fanout; ++i)
+        picked[i] = neighbours[picked[i]];
     });
   });
   localize(sources, nodes, map);
@@ -181,13 +154,13 @@ Block NeighborSampler::sample_hop(std::size_t hop, std::vector<std::uint32_t>& n
     for (std::size_t s = 0; s < nodes.size(); ++s)
       src_norm[s] = 1.0f / std::sqrt(static_cast<float>(graph_.neighbours(nodes[s]).size() + 1));
     for (std::size_t d = 0; d < num_dst; ++d) {
-      const auto sampled = static_cast<float>(offsets[d + 1] - offsets[d]);
+      const auto sampled = static_cast<float>(offsets[d + 1] - offsets[d] + 1);
       const auto full = static_cast<float>(graph_.neighbours(nodes[d]).size() + 1);
       dst_norm[d] = sampled == full ? src_norm[d] : std::sqrt(full) / sampled;
     }
   }
   return Block(num_dst, nodes.size(), std::move(offsets), std::move(sources), std::move(dst_norm),
-               std::move(src_norm));
+               std::move(src_norm), self_loops_);
 }
 
 // ---- Cluster sampling -------------------------------------------------------------------------
@@ -246,15 +219,10 @@ MiniBatch ClusterSampler::sample(std::span<const std::uint32_t> clusters) const 
   enter(nodes, map, "cluster");
   std::vector<std::uint64_t> offsets(nodes.size() + 1, 0);
   std::vector<std::uint32_t> sources;
-  std::vector<std::uint32_t> inside;
   for (std::size_t d = 0; d < nodes.size(); ++d) {
-    inside.clear();
     for (const VertexId u : graph_.neighbours(nodes[d])) {
-      if (map[u] != kNone) inside.push_back(u);
+      if (map[u] != kNone) sources.push_back(u);
     }
-    const std::size_t first = sources.size();
-    sources.resize(first + inside.size() + (self_loops_ ? 1 : 0));
-    write_sources(inside, nodes[d], self_loops_, sources.data() + first);
     offsets[d + 1] = sources.size();
   }
   for (std::uint32_t& s : sources)
@@ -264,10 +232,10 @@ MiniBatch ClusterSampler::sample(std::span<const std::uint32_t> clusters) const 
   if (self_loops_) {  // the batch's own A + I, normalised (Chiang et al.)
     norm.resize(nodes.size());
     for (std::size_t d = 0; d < nodes.size(); ++d)
-      norm[d] = 1.0f / std::sqrt(static_cast<float>(offsets[d + 1] - offsets[d]));
+      norm[d] = 1.0f / std::sqrt(static_cast<float>(offsets[d + 1] - offsets[d] + 1));
   }
   batch.blocks.emplace_back(nodes.size(), nodes.size(), std::move(offsets), std::move(sources),
-                            norm, norm);
+                            norm, norm, self_loops_);
   batch.input_nodes = nodes;
   return batch;
 }

@@ -55,13 +55,14 @@ void expect_gradient(const char* what, Tensor& x, const Tensor& analytic,
 // A bipartite block: 4 destinations, 7 sources (destinations first), every destination with
 // a self-loop-like edge to its own source id and a few others; one destination isolated
 // apart from itself.
-Block small_block(bool norms) {
+// With `loops`, every destination also receives from itself (not stored).
+Block small_block(bool norms, bool loops = false) {
   std::vector<std::uint64_t> offsets{0, 3, 5, 6, 10};
   std::vector<std::uint32_t> sources{0, 4, 5, 1, 6, 2, 0, 3, 5, 6};
-  if (!norms) return Block(4, 7, offsets, sources);
+  if (!norms) return Block(4, 7, offsets, sources, {}, {}, loops);
   std::vector<float> dst{0.5f, 0.7f, 1.0f, 0.5f};
   std::vector<float> src{0.6f, 0.7f, 1.0f, 0.5f, 0.9f, 0.4f, 0.8f};
-  return Block(4, 7, offsets, sources, dst, src);
+  return Block(4, 7, offsets, sources, dst, src, loops);
 }
 
 TEST(Gradients, MatmulInAllFourTranspositions) {
@@ -126,16 +127,19 @@ TEST(Gradients, LogSoftmaxNegativeLogLikelihood) {
 
 TEST(Gradients, AggregationsOverABipartiteBlock) {
   std::mt19937_64 random(4);
-  const Block block = small_block(true);
-  for (const Aggregation kind : {Aggregation::sum, Aggregation::mean, Aggregation::gcn}) {
-    Tensor in = random_tensor(7, 3, random);
-    const Tensor r = random_tensor(4, 3, random);
-    Tensor out(4, 3), d_in(7, 3);
-    block.aggregate_backward(kind, r, d_in);
-    expect_gradient("aggregation", in, d_in, [&] {
-      block.aggregate(kind, in, out);
-      return weighted_sum(out, r);
-    });
+  for (const bool loops : {false, true}) {
+    const Block block = small_block(true, loops);
+    for (const Aggregation kind : {Aggregation::sum, Aggregation::mean, Aggregation::gcn}) {
+      SCOPED_TRACE(std::to_string(static_cast<int>(kind)) + (loops ? " with loops" : ""));
+      Tensor in = random_tensor(7, 3, random);
+      const Tensor r = random_tensor(4, 3, random);
+      Tensor out(4, 3), d_in(7, 3);
+      block.aggregate_backward(kind, r, d_in);
+      expect_gradient("aggregation", in, d_in, [&] {
+        block.aggregate(kind, in, out);
+        return weighted_sum(out, r);
+      });
+    }
   }
 }
 
@@ -158,14 +162,16 @@ TEST(Gradients, SparseInputProductWithRespectToTheWeights) {
 }
 
 // Each layer, on the bipartite block, with dense input: gradients of every parameter and of
-// the input.
-void check_layer(Layer& layer, const Block& block, std::mt19937_64& random) {
+// the input. `training` applies the layer's own dropout (GAT's attention), with the same masks
+// in every forward pass.
+void check_layer(Layer& layer, const Block& block, std::mt19937_64& random,
+                 bool training = false) {
   Tensor input = random_tensor(block.num_src(), layer.in_features(), random);
   const Tensor r = random_tensor(block.num_dst(), layer.out_features(), random);
   Tensor output;
-  std::mt19937_64 unused(0);
   const auto loss = [&] {
-    layer.forward(block, input, output, false, unused);
+    std::mt19937_64 same_masks(0);
+    layer.forward(block, input, output, training, same_masks);
     return weighted_sum(output, r);
   };
   loss();
@@ -186,6 +192,7 @@ TEST(Gradients, GcnLayerNarrowingAndWidening) {
   for (const auto& [in, out] : {std::pair{5, 3}, std::pair{3, 5}}) {
     const auto layer = make_gcn_layer(in, out, random);
     check_layer(*layer, small_block(true), random);
+    check_layer(*layer, small_block(true, true), random);
   }
 }
 
@@ -234,7 +241,14 @@ TEST(Gradients, GatLayerConcatenatedAndAveragedHeads) {
   for (const bool concat : {true, false}) {
     const auto layer = make_gat_layer(5, 3, 2, concat, 0.0f, random);
     check_layer(*layer, small_block(false), random);
+    check_layer(*layer, small_block(false, true), random);
   }
+  // With attention dropout while training: the masks apply to the edges, loops included.
+  // (Its own generator: with some draws a raw score lies within the differences' step of
+  // LeakyReLU's kink, where central differences are wrong with or without dropout.)
+  std::mt19937_64 other(20);
+  const auto dropping = make_gat_layer(5, 3, 2, true, 0.4f, other);
+  check_layer(*dropping, small_block(false, true), other, true);
 }
 
 // The whole model with sparse input (no dropout, so forward passes repeat exactly).
