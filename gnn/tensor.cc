@@ -178,16 +178,71 @@ GRAPHMINI_AVX2_CLONES void add_scaled(float* target, const float* source, float 
     target[j] += scale * source[j];
 }
 
-GRAPHMINI_AVX2_CLONES void gather_rows(float* target, std::size_t n, const float* rows,
-                                       std::size_t stride, const std::uint32_t* indices,
-                                       std::size_t count, const float* entry_scales,
-                                       const float* index_scales, float row_scale) {
+namespace {
+
+// Eight floats: one AVX register in the x86-64-v3 clone, two SSE registers in the default one;
+// Loaded reads them at any float's address.
+using Lanes = float __attribute__((vector_size(32)));
+using Loaded = float __attribute__((vector_size(32), aligned(alignof(float)), may_alias));
+constexpr std::size_t kLanes = sizeof(Lanes) / sizeof(float);
+
+// gather_rows over the columns [0, V * kLanes) of target and rows, with those V vectors of
+// sums in registers for all the indices: one load and one multiply-add per eight floats of a
+// row, where adding each row into target in memory would also load and store target. The sums
+// run over the indices in order, as gather_rows promises.
+template <std::size_t V>
+[[gnu::always_inline]] inline void gather_columns(float* target, const float* rows,
+                                                  std::size_t stride, const std::uint32_t* indices,
+                                                  std::size_t count, const float* entry_scales,
+                                                  const float* index_scales, float row_scale) {
+  Lanes sum[V];
+  for (std::size_t v = 0; v < V; ++v)
+    sum[v] = *reinterpret_cast<const Loaded*>(target + v * kLanes);
   for (std::size_t i = 0; i < count; ++i) {
     float w = entry_scales != nullptr ? row_scale * entry_scales[i] : row_scale;
     if (index_scales != nullptr) w *= index_scales[indices[i]];
     const float* source = rows + indices[i] * stride;
-    for (std::size_t j = 0; j < n; ++j)
-      target[j] += w * source[j];
+    for (std::size_t v = 0; v < V; ++v)
+      sum[v] += w * *reinterpret_cast<const Loaded*>(source + v * kLanes);
+  }
+  for (std::size_t v = 0; v < V; ++v)
+    *reinterpret_cast<Loaded*>(target + v * kLanes) = sum[v];
+}
+
+}  // namespace
+
+GRAPHMINI_AVX2_CLONES void gather_rows(float* target, std::size_t n, const float* rows,
+                                       std::size_t stride, const std::uint32_t* indices,
+                                       std::size_t count, const float* entry_scales,
+                                       const float* index_scales, float row_scale) {
+  // Columns in blocks of 64, then one block of 32, 16 and 8 as they fit, then the rest.
+  std::size_t j = 0;
+  for (; j + 8 * kLanes <= n; j += 8 * kLanes) {
+    gather_columns<8>(target + j, rows + j, stride, indices, count, entry_scales, index_scales,
+                      row_scale);
+  }
+  if (j + 4 * kLanes <= n) {
+    gather_columns<4>(target + j, rows + j, stride, indices, count, entry_scales, index_scales,
+                      row_scale);
+    j += 4 * kLanes;
+  }
+  if (j + 2 * kLanes <= n) {
+    gather_columns<2>(target + j, rows + j, stride, indices, count, entry_scales, index_scales,
+                      row_scale);
+    j += 2 * kLanes;
+  }
+  if (j + kLanes <= n) {
+    gather_columns<1>(target + j, rows + j, stride, indices, count, entry_scales, index_scales,
+                      row_scale);
+    j += kLanes;
+  }
+  if (j == n) return;
+  for (std::size_t i = 0; i < count; ++i) {
+    float w = entry_scales != nullptr ? row_scale * entry_scales[i] : row_scale;
+    if (index_scales != nullptr) w *= index_scales[indices[i]];
+    const float* source = rows + indices[i] * stride;
+    for (std::size_t k = j; k < n; ++k)
+      target[k] += w * source[k];
   }
 }
 
@@ -260,6 +315,34 @@ void activate_backward(Activation f, const Tensor& x, const Tensor& y, const Ten
   }
 }
 
+namespace {
+
+// Dropout's values [2 * first, 2 * end) (and the last one alone when `end` runs past them):
+// pair k is decided by the k-th output of the SplitMix64 stream `seed`, its low 32 bits for
+// value 2k and its high 32 bits for value 2k + 1, each dropped when below `threshold`. In
+// pairs without a branch, so that the loop vectorises (64-bit multiplies included).
+GRAPHMINI_AVX2_CLONES void drop_pairs(float* values, float* mask, std::size_t count,
+                                      std::size_t first, std::size_t end, std::uint64_t seed,
+                                      std::uint64_t threshold, float keep) {
+  const std::size_t whole = std::min(end, count / 2);
+  for (std::size_t k = first; k < whole; ++k) {
+    const std::uint64_t bits = datasets::splitmix64(seed, k);
+    const float low = (bits & 0xffffffffu) < threshold ? 0.0f : keep;
+    const float high = (bits >> 32) < threshold ? 0.0f : keep;
+    mask[2 * k] = low;
+    mask[2 * k + 1] = high;
+    values[2 * k] *= low;
+    values[2 * k + 1] *= high;
+  }
+  if (whole < end && 2 * whole < count) {  // an odd count's last value
+    const std::uint64_t bits = datasets::splitmix64(seed, whole);
+    mask[2 * whole] = (bits & 0xffffffffu) < threshold ? 0.0f : keep;
+    values[2 * whole] *= mask[2 * whole];
+  }
+}
+
+}  // namespace
+
 void dropout(std::span<float> values, float p, std::mt19937_64& random, std::vector<float>& mask) {
   if (!(p >= 0 && p < 1)) throw InvalidArgument("dropout " + std::to_string(p) + " not in [0, 1)");
   if (p == 0) {
@@ -278,13 +361,8 @@ void dropout(std::span<float> values, float p, std::mt19937_64& random, std::vec
   constexpr std::size_t kPairsPerChunk = 4096;
   for_each_row((pairs + kPairsPerChunk - 1) / kPairsPerChunk, 2 * kPairsPerChunk,
                [&](std::size_t chunk) {
-                 const std::size_t end = std::min(values.size(), 2 * (chunk + 1) * kPairsPerChunk);
-                 for (std::size_t i = 2 * chunk * kPairsPerChunk; i < end; ++i) {
-                   const std::uint64_t bits = datasets::splitmix64(seed, i / 2);
-                   const std::uint64_t draw = i % 2 == 0 ? bits & 0xffffffffu : bits >> 32;
-                   mask[i] = draw < threshold ? 0.0f : keep;
-                   values[i] *= mask[i];
-                 }
+                 drop_pairs(values.data(), mask.data(), values.size(), chunk * kPairsPerChunk,
+                            std::min(pairs, (chunk + 1) * kPairsPerChunk), seed, threshold, keep);
                });
 }
 
