@@ -203,14 +203,20 @@ SparseMatrix SparseMatrix::from(const SparseFeatures& features) {
   return x;
 }
 
-void sparse_matmul(const SparseMatrix& x, const Tensor& w, Tensor& out, std::size_t rows) {
+void sparse_matmul(const SparseMatrix& x, const Tensor& w, Tensor& out, std::size_t rows,
+                   float beta) {
   rows = checked_rows(x, rows);
   require_shape(w, x.cols, w.cols(), "sparse matmul weights");
   require_shape(out, rows, w.cols(), "sparse matmul output");
   const std::size_t width = w.cols();
   for_each_row(rows, 4 * width, [&](std::size_t i) {
     float* target = out.row(i).data();
-    std::fill_n(target, width, 0.0f);
+    if (beta == 0) {
+      std::fill_n(target, width, 0.0f);
+    } else if (beta != 1) {
+      for (std::size_t j = 0; j < width; ++j)
+        target[j] *= beta;
+    }
     gather_rows(target, width, w.data(), width, x.columns.data() + x.offsets[i],
                 x.offsets[i + 1] - x.offsets[i], x.values.data() + x.offsets[i], nullptr, 1.0f);
   });

@@ -151,9 +151,9 @@ struct SparseMatrix {
 };
 
 // Products with the first `rows` rows of x (all by default):
-// out (rows x w.cols) = x * w;
-void sparse_matmul(const SparseMatrix& x, const Tensor& w, Tensor& out,
-                   std::size_t rows = kAllRows);
+// out (rows x w.cols) = x * w + beta * out;
+void sparse_matmul(const SparseMatrix& x, const Tensor& w, Tensor& out, std::size_t rows = kAllRows,
+                   float beta = 0);
 // d_w (x.cols x d_out.cols) += x^T * d_out.
 void sparse_transpose_matmul(const SparseMatrix& x, const Tensor& d_out, Tensor& d_w,
                              std::size_t rows = kAllRows);

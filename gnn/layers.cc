@@ -132,8 +132,7 @@ class SageLayer final : public Layer {
                std::mt19937_64&) override {
     check_input(block, input, in_features(), "GraphSAGE");
     neighbours_.forward(block, input, output);
-    input.first_rows(block.num_dst()).multiply(root_.value, root_output_);
-    axpy(1.0f, root_output_, output);
+    input.first_rows(block.num_dst()).add_product(root_.value, output);
     add_bias(output, bias_.value.values());
   }
 
@@ -142,20 +141,14 @@ class SageLayer final : public Layer {
     add_column_sums(d_output, bias_.gradient.values());
     neighbours_.backward(block, input, d_output, d_input);
     input.first_rows(block.num_dst()).add_transposed_product(d_output, root_.gradient);
-    if (d_input != nullptr) {
-      d_root_.resize(block.num_dst(), in_features());
-      matmul(d_output, false, root_.value, true, d_root_);
-      for (std::size_t i = 0; i < block.num_dst(); ++i)
-        add_scaled(d_input->row(i).data(), d_root_.row(i).data(), 1.0f, in_features());
-    }
+    if (d_input != nullptr)  // the destinations' rows, the first of the input
+      matmul(d_output, false, root_.value, true, *d_input, 1.0f, block.num_dst());
   }
 
  private:
   Parameter root_;
   AggregatedProduct neighbours_;
   Parameter bias_;
-  Tensor root_output_;  // working storage, kept between passes
-  Tensor d_root_;
 };
 
 // Multi-head attention (see the file comment of layers.h). z holds the heads side by side:
@@ -403,6 +396,14 @@ void LayerInput::multiply(const Tensor& w, Tensor& out) const {
     matmul(*dense_, false, w, false, out, 0, rows_);
   } else {
     sparse_matmul(*sparse_, w, out, rows_);
+  }
+}
+
+void LayerInput::add_product(const Tensor& w, Tensor& out) const {
+  if (dense_ != nullptr) {
+    matmul(*dense_, false, w, false, out, 1.0f, rows_);
+  } else {
+    sparse_matmul(*sparse_, w, out, rows_, 1.0f);
   }
 }
 

@@ -45,6 +45,8 @@ class LayerInput {
   const SparseMatrix& sparse_matrix() const;
   // out = X w (out resized to rows x w.cols).
   void multiply(const Tensor& w, Tensor& out) const;
+  // out += X w (out is rows x w.cols).
+  void add_product(const Tensor& w, Tensor& out) const;
   // d_w += X^T d.
   void add_transposed_product(const Tensor& d, Tensor& d_w) const;
   // The first n rows.

@@ -77,8 +77,7 @@ Model::Model(const ModelOptions& options, std::size_t in_features, std::size_t c
   dropped_.resize(layers_.size());
   dropout_storage_.resize(layers_.size());
   masks_.resize(layers_.size());
-  raw_.resize(layers_.size());
-  activated_.resize(layers_.size());
+  outputs_.resize(layers_.size());
 }
 
 const Tensor& Model::forward(std::span<const Block* const> blocks, const LayerInput& input,
@@ -99,19 +98,14 @@ const Tensor& Model::forward(std::span<const Block* const> blocks, const LayerIn
       } else {
         Tensor* copy = std::get_if<Tensor>(&dropout_storage_[i]);
         if (copy == nullptr) copy = &dropout_storage_[i].emplace<Tensor>();
-        *copy = i == 0 ? input.dense() : activated_[i - 1];
+        *copy = i == 0 ? input.dense() : outputs_[i - 1];
         dropout(copy->values(), options_.dropout, random_, masks_[i]);
       }
     }
-    layers_[i]->forward(*blocks[i], layer_input(i, input), raw_[i], training, random_);
-    if (activations_[i] == Activation::none) {
-      activated_[i] = raw_[i];
-    } else {
-      activated_[i].resize(raw_[i].rows(), raw_[i].cols());
-      activate(activations_[i], raw_[i], activated_[i]);
-    }
+    layers_[i]->forward(*blocks[i], layer_input(i, input), outputs_[i], training, random_);
+    if (activations_[i] != Activation::none) activate(activations_[i], outputs_[i], outputs_[i]);
   }
-  return activated_.back();
+  return outputs_.back();
 }
 
 void Model::infer_layer(std::size_t i, const Block& block, const LayerInput& input,
@@ -119,22 +113,20 @@ void Model::infer_layer(std::size_t i, const Block& block, const LayerInput& inp
   if (i >= layers_.size())
     throw InvalidArgument("layer " + std::to_string(i) + " of a model of " +
                           std::to_string(layers_.size()));
-  layers_[i]->forward(block, input, raw_[i], false, random_);
-  output.resize(raw_[i].rows(), raw_[i].cols());
-  if (activations_[i] == Activation::none) {
-    std::copy(raw_[i].values().begin(), raw_[i].values().end(), output.values().begin());
-  } else {
-    activate(activations_[i], raw_[i], output);
-  }
+  layers_[i]->forward(block, input, output, false, random_);
+  if (activations_[i] != Activation::none) activate(activations_[i], output, output);
 }
 
 void Model::backward(std::span<const Block* const> blocks, const LayerInput& input,
                      const Tensor& d_logits) {
   Tensor& gradient = gradient_;
   Tensor& d_input = d_input_;
+  // The two swap roles every layer; the larger (from the last pass) takes the first input
+  // gradient, which is wider than the logits', so that no pass after the first allocates.
+  if (gradient.size() > d_input.size()) std::swap(gradient, d_input);
   gradient = d_logits;
   for (std::size_t i = layers_.size(); i-- > 0;) {
-    activate_backward(activations_[i], raw_[i], activated_[i], gradient, gradient);
+    activate_backward(activations_[i], outputs_[i], gradient, gradient);
     layers_[i]->backward(*blocks[i], layer_input(i, input), gradient, i > 0 ? &d_input : nullptr);
     if (i == 0) break;
     if (dropped_[i]) dropout_backward(d_input.values(), masks_[i]);
@@ -147,7 +139,7 @@ LayerInput Model::layer_input(std::size_t i, const LayerInput& input) const {
     if (const Tensor* t = std::get_if<Tensor>(&dropout_storage_[i])) return *t;
     return std::get<SparseMatrix>(dropout_storage_[i]);
   }
-  return i == 0 ? input : LayerInput(activated_[i - 1]);
+  return i == 0 ? input : LayerInput(outputs_[i - 1]);
 }
 
 std::vector<Parameter*> Model::parameters() {
@@ -175,7 +167,7 @@ std::size_t Model::activation_bytes() const {
   std::size_t bytes = 0;
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     bytes += layers_[i]->activation_bytes();
-    bytes += (raw_[i].size() + activated_[i].size() + masks_[i].size()) * sizeof(float);
+    bytes += (outputs_[i].size() + masks_[i].size()) * sizeof(float);
     if (const Tensor* t = std::get_if<Tensor>(&dropout_storage_[i]))
       bytes += t->size() * sizeof(float);
     if (const SparseMatrix* m = std::get_if<SparseMatrix>(&dropout_storage_[i]))

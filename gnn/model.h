@@ -81,12 +81,12 @@ class Model {
   std::vector<Activation> activations_;  // after each layer
   std::mt19937_64 random_;
   // Per layer: whether its input had dropout in the last pass, that input after dropout, the
-  // dropout mask, the output before and after the activation.
+  // dropout mask, and its output after the activation (applied in place: the backward pass
+  // needs only the activation's output).
   std::vector<bool> dropped_;
   std::vector<std::variant<std::monostate, Tensor, SparseMatrix>> dropout_storage_;
   std::vector<std::vector<float>> masks_;
-  std::vector<Tensor> raw_;
-  std::vector<Tensor> activated_;
+  std::vector<Tensor> outputs_;
   Tensor gradient_;  // backward's working gradients
   Tensor d_input_;
 };

@@ -102,6 +102,7 @@ void set_blas_threads(int threads) {
 
 void matmul(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& out,
             float beta, std::size_t a_rows) {
+  const bool first_rows = a_rows != kAllRows && !transpose_a;
   if (a_rows == kAllRows) a_rows = a.rows();
   if (a_rows > a.rows())
     throw InvalidArgument("matmul: " + std::to_string(a_rows) + " rows of a " +
@@ -110,13 +111,13 @@ void matmul(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b
   const std::size_t k = transpose_a ? a_rows : a.cols();
   const std::size_t k_b = transpose_b ? b.cols() : b.rows();
   const std::size_t n = transpose_b ? b.rows() : b.cols();
-  if (k != k_b || out.rows() != m || out.cols() != n) {
+  if (k != k_b || out.rows() < m || (out.rows() > m && !first_rows) || out.cols() != n) {
     throw InvalidArgument("matmul: " + shape(m, k) + " times " + shape(k_b, n) + " into " +
                           shape(out.rows(), out.cols()));
   }
   if (m == 0 || n == 0) return;
   if (k == 0) {
-    for (float& x : out.values())
+    for (float& x : out.values().first(m * n))
       x *= beta;
     return;
   }
@@ -288,11 +289,10 @@ void activate(Activation f, const Tensor& x, Tensor& y, float slope) {
   }
 }
 
-void activate_backward(Activation f, const Tensor& x, const Tensor& y, const Tensor& dy, Tensor& dx,
-                       float slope) {
-  if (!x.same_shape(y) || !x.same_shape(dy) || !x.same_shape(dx))
+void activate_backward(Activation f, const Tensor& y, const Tensor& dy, Tensor& dx, float slope) {
+  if (!y.same_shape(dy) || !y.same_shape(dx))
     throw InvalidArgument("activation backward: shapes differ");
-  const float* in = x.data();
+  const Tensor& x = y;  // for_each_value's shape
   const float* out = y.data();
   const float* gradient = dy.data();
   float* result = dx.data();
@@ -301,16 +301,16 @@ void activate_backward(Activation f, const Tensor& x, const Tensor& y, const Ten
       for_each_value(x, [&](std::size_t j) { result[j] = gradient[j]; });
       return;
     case Activation::relu:
-      for_each_value(x, [&](std::size_t j) { result[j] = in[j] > 0 ? gradient[j] : 0; });
+      for_each_value(x, [&](std::size_t j) { result[j] = out[j] > 0 ? gradient[j] : 0; });
       return;
     case Activation::elu:  // d/dx (e^x - 1) = e^x = y + 1
       for_each_value(x, [&](std::size_t j) {
-        result[j] = in[j] > 0 ? gradient[j] : gradient[j] * (out[j] + 1);
+        result[j] = out[j] > 0 ? gradient[j] : gradient[j] * (out[j] + 1);
       });
       return;
     case Activation::leaky_relu:
       for_each_value(
-          x, [&](std::size_t j) { result[j] = in[j] > 0 ? gradient[j] : gradient[j] * slope; });
+          x, [&](std::size_t j) { result[j] = out[j] > 0 ? gradient[j] : gradient[j] * slope; });
       return;
   }
 }

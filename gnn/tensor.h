@@ -69,7 +69,9 @@ void set_blas_threads(int threads);
 
 // out = op(a) * op(b) + beta * out, where op transposes when asked and only the first
 // `a_rows` rows of a take part (all by default; a layer may read the first rows of its input).
-// Throws InvalidArgument when the shapes do not fit.
+// With a_rows given, out may have more rows than the product: its first rows receive it (a
+// layer may add to the first rows of its input's gradient). Throws InvalidArgument when the
+// shapes do not fit.
 void matmul(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& out,
             float beta = 0, std::size_t a_rows = kAllRows);
 
@@ -97,8 +99,9 @@ enum class Activation { none, relu, elu, leaky_relu };
 
 // y = f(x), in place allowed (y may be x).
 void activate(Activation f, const Tensor& x, Tensor& y, float slope = 0.2f);
-// dx = dy * f'(x) given x and y = f(x); in place allowed (dx may be dy).
-void activate_backward(Activation f, const Tensor& x, const Tensor& y, const Tensor& dy, Tensor& dx,
+// dx = dy * f'(x) given only y = f(x), which determines f'(x) for these activations (x > 0
+// exactly when y > 0), so that x need not be kept; in place allowed (dx may be dy).
+void activate_backward(Activation f, const Tensor& y, const Tensor& dy, Tensor& dx,
                        float slope = 0.2f);
 
 // Inverted dropout: each value is zeroed with probability p and the rest scaled by 1/(1-p);

@@ -103,7 +103,7 @@ TEST(Gradients, Activations) {
     const Tensor r = random_tensor(6, 5, random);
     Tensor y(6, 5), dx(6, 5);
     activate(f, x, y);
-    activate_backward(f, x, y, r, dx);
+    activate_backward(f, y, r, dx);
     expect_gradient("activation", x, dx, [&] {
       activate(f, x, y);
       return weighted_sum(y, r);
@@ -164,8 +164,7 @@ TEST(Gradients, SparseInputProductWithRespectToTheWeights) {
 // Each layer, on the bipartite block, with dense input: gradients of every parameter and of
 // the input. `training` applies the layer's own dropout (GAT's attention), with the same masks
 // in every forward pass.
-void check_layer(Layer& layer, const Block& block, std::mt19937_64& random,
-                 bool training = false) {
+void check_layer(Layer& layer, const Block& block, std::mt19937_64& random, bool training = false) {
   Tensor input = random_tensor(block.num_src(), layer.in_features(), random);
   const Tensor r = random_tensor(block.num_dst(), layer.out_features(), random);
   Tensor output;
