@@ -151,13 +151,23 @@ std::size_t Block::bytes() const {
 }
 
 void Block::aggregate(Aggregation kind, const Tensor& in, Tensor& out) const {
+  require_shape(out, num_dst_, in.cols(), "aggregate output");
+  aggregate_rows(kind, in, out, 0);
+}
+
+void Block::aggregate_rows(Aggregation kind, const Tensor& in, Tensor& out,
+                           std::size_t first) const {
   if (kind == Aggregation::gcn && !has_norms())
     throw InvalidArgument("gcn aggregation over a block without norms");
   const std::size_t width = in.cols();
   require_shape(in, num_src_, width, "aggregate input");
-  require_shape(out, num_dst_, width, "aggregate output");
-  for_each_row(num_dst_, 4 * width, [&](std::size_t d) {
-    float* target = out.row(d).data();
+  if (first > num_dst_ || out.rows() > num_dst_ - first)
+    throw InvalidArgument("aggregating destinations " + std::to_string(first) + " .. " +
+                          std::to_string(first + out.rows()) + " of " + std::to_string(num_dst_));
+  require_shape(out, out.rows(), width, "aggregate output");
+  for_each_row(out.rows(), 4 * width, [&](std::size_t row) {
+    const std::size_t d = first + row;
+    float* target = out.row(row).data();
     std::fill_n(target, width, 0.0f);
     const float row_scale = kind == Aggregation::gcn    ? dst_norm_[d]
                             : kind == Aggregation::mean ? inverse_degree_[d]

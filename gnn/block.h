@@ -105,6 +105,8 @@ class Block {
 
   // out (num_dst x F) = aggregation of in (num_src x F).
   void aggregate(Aggregation kind, const Tensor& in, Tensor& out) const;
+  // The same for the destinations first .. first + out.rows() only, into out's rows.
+  void aggregate_rows(Aggregation kind, const Tensor& in, Tensor& out, std::size_t first) const;
   // d_in (num_src x F) = the gradient of aggregate with respect to in, given d_out.
   void aggregate_backward(Aggregation kind, const Tensor& d_out, Tensor& d_in) const;
 

@@ -1,18 +1,18 @@
 // Exact inference for mini-batch training, layer by layer (the layer-wise inference of DGL
-// and PyG): layer i is computed for every node, a batch of destinations at a time over the
-// block of all their in-neighbours, before layer i + 1 starts. Memory holds two layers'
-// outputs over every node and one batch's block and inputs, never the whole graph's block
-// nor every layer's activations; the scores are what the full-graph forward pass computes
+// and PyG): layer i is computed for every node before layer i + 1 starts, over the whole
+// graph's block, which is a view of the graph's CSR (gnn/block.h) and copies nothing. Each
+// layer projects every node once and holds its per-destination working memory (aggregated
+// inputs, GAT's attention per edge) for a batch of destinations at a time (Layer::infer), so
+// memory holds two layers' outputs over every node and one batch's working memory, never
+// every layer's activations; the scores are what the full-graph forward pass computes
 // (Model::forward without training).
 #pragma once
 
 #include <cstddef>
-#include <cstdint>
-#include <vector>
 
+#include "gnn/block.h"
 #include "gnn/features.h"
 #include "gnn/model.h"
-#include "gnn/sampler.h"
 #include "runtime/graph.h"
 
 namespace graphmini::gnn {
@@ -26,13 +26,9 @@ class LayerwiseInference {
   const Tensor& run(Model& model, const InputFeatures& features);
 
  private:
-  NeighborSampler sampler_;  // with every neighbour: a fanout of the largest degree
-  std::size_t batch_;        // destinations per block
-  std::vector<std::uint32_t> nodes_;
+  Block block_;        // the whole graph, a view of its CSR
+  std::size_t batch_;  // destinations at a time
   Tensor outputs_[2];
-  InputFeatures features_;
-  Tensor rows_;
-  Tensor scores_;
 };
 
 }  // namespace graphmini::gnn

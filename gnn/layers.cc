@@ -40,15 +40,30 @@ class AggregatedProduct {
   std::size_t out_features() const { return weight_.value.cols(); }
   std::size_t activation_bytes() const { return kept_.size() * sizeof(float); }
 
-  void forward(const Block& block, const LayerInput& input, Tensor& output) {
+  // Aggregating first, the destinations are aggregated `batch` at a time; backward() needs
+  // them all in one (as forward passes).
+  void forward(const Block& block, const LayerInput& input, Tensor& output,
+               std::size_t batch = kAllRows) {
     output.resize(block.num_dst(), out_features());
-    if (aggregate_first(input)) {
+    if (!aggregate_first(input)) {
+      input.multiply(weight_.value, kept_);
+      block.aggregate(kind_, kept_, output);
+      return;
+    }
+    if (batch >= block.num_dst()) {
       kept_.resize(block.num_dst(), in_features());
       block.aggregate(kind_, input.dense(), kept_);
       matmul(kept_, false, weight_.value, false, output);
-    } else {
-      input.multiply(weight_.value, kept_);
-      block.aggregate(kind_, kept_, output);
+      return;
+    }
+    batch = std::max<std::size_t>(batch, 1);
+    for (std::size_t first = 0; first < block.num_dst(); first += batch) {
+      const std::size_t rows = std::min(batch, block.num_dst() - first);
+      kept_.resize(rows, in_features());
+      block.aggregate_rows(kind_, input.dense(), kept_, first);
+      scratch_.resize(rows, out_features());
+      matmul(kept_, false, weight_.value, false, scratch_);
+      std::copy_n(scratch_.data(), scratch_.size(), output.row(first).data());
     }
   }
 
@@ -97,8 +112,13 @@ class GcnLayer final : public Layer {
 
   void forward(const Block& block, const LayerInput& input, Tensor& output, bool,
                std::mt19937_64&) override {
+    infer(block, input, output, kAllRows);
+  }
+
+  void infer(const Block& block, const LayerInput& input, Tensor& output,
+             std::size_t batch) override {
     check_input(block, input, in_features(), "GCN");
-    product_.forward(block, input, output);
+    product_.forward(block, input, output, batch);
     add_bias(output, bias_.value.values());
   }
 
@@ -130,8 +150,13 @@ class SageLayer final : public Layer {
 
   void forward(const Block& block, const LayerInput& input, Tensor& output, bool,
                std::mt19937_64&) override {
+    infer(block, input, output, kAllRows);
+  }
+
+  void infer(const Block& block, const LayerInput& input, Tensor& output,
+             std::size_t batch) override {
     check_input(block, input, in_features(), "GraphSAGE");
-    neighbours_.forward(block, input, output);
+    neighbours_.forward(block, input, output, batch);
     input.first_rows(block.num_dst()).add_product(root_.value, output);
     add_bias(output, bias_.value.values());
   }
@@ -187,8 +212,20 @@ class GatLayer final : public Layer {
 
   void forward(const Block& block, const LayerInput& input, Tensor& output, bool training,
                std::mt19937_64& random) override {
+    attend(block, input, output, kAllRows, training, random);
+  }
+
+  void infer(const Block& block, const LayerInput& input, Tensor& output,
+             std::size_t batch) override {
+    std::mt19937_64 unused(0);  // no dropout without training
+    attend(block, input, output, batch, false, unused);
+  }
+
+  // The forward pass over the destinations `batch` at a time: the attention per edge is that
+  // of the last batch (of all destinations with one batch, which backward() needs).
+  void attend(const Block& block, const LayerInput& input, Tensor& output, std::size_t batch,
+              bool training, std::mt19937_64& random) {
     check_input(block, input, in_features(), "GAT");
-    const std::size_t edges = block.num_edges();
     input.multiply(weight_.value, z_);
     left_.resize(block.num_src(), heads_);
     right_.resize(block.num_dst(), heads_);
@@ -200,23 +237,40 @@ class GatLayer final : public Layer {
           right_(s, k) = dot(z_.row(s).data() + k * width_, attention_right_.value.row(k).data());
       }
     });
+    output.resize(block.num_dst(), out_features());
+    batch = std::clamp<std::size_t>(batch, 1, std::max<std::size_t>(block.num_dst(), 1));
+    for (std::size_t first = 0; first < block.num_dst(); first += batch) {
+      const std::size_t last = std::min(block.num_dst(), first + batch);
+      attend_batch(block, first, last, output, training, random);
+    }
+    add_bias(output, bias_.value.values());
+  }
+
+  // Destinations [first, last): their edges' attention (raw_, alpha_ and the mask, indexed by
+  // edge number less the first's) and their rows of the output (before the bias).
+  void attend_batch(const Block& block, std::size_t first, std::size_t last, Tensor& output,
+                    bool training, std::mt19937_64& random) {
+    const std::uint64_t base = block.first_edge(first);
+    const std::size_t edges = block.first_edge(last) - base;
+    const std::size_t row_cost = heads_ * width_;
     raw_.resize(edges, heads_);
     alpha_.resize(edges, heads_);
-    for_each_row(block.num_dst(), 4 * row_cost, [&](std::size_t d) {
-      const std::uint64_t first = block.first_edge(d);
-      const std::uint64_t end = block.first_edge(d + 1);
+    for_each_row(last - first, 4 * row_cost, [&](std::size_t row) {
+      const std::size_t d = first + row;
+      const std::uint64_t begin = block.first_edge(d) - base;
+      const std::uint64_t end = block.first_edge(d + 1) - base;
       for (std::size_t k = 0; k < heads_; ++k) {
         float largest = -INFINITY;
         block.for_each_in_edge(d, [&](std::uint32_t s, std::uint64_t e) {
-          raw_(e, k) = left_(s, k) + right_(d, k);
-          largest = std::max(largest, leaky(raw_(e, k)));
+          raw_(e - base, k) = left_(s, k) + right_(d, k);
+          largest = std::max(largest, leaky(raw_(e - base, k)));
         });
         float sum = 0;
-        for (std::uint64_t e = first; e < end; ++e) {
+        for (std::uint64_t e = begin; e < end; ++e) {
           alpha_(e, k) = std::exp(leaky(raw_(e, k)) - largest);
           sum += alpha_(e, k);
         }
-        for (std::uint64_t e = first; e < end; ++e)
+        for (std::uint64_t e = begin; e < end; ++e)
           alpha_(e, k) /= sum;
       }
     });
@@ -228,30 +282,25 @@ class GatLayer final : public Layer {
     } else {
       mask_.clear();
     }
-    heads_out_.resize(block.num_dst(), heads_ * width_);
-    for_each_row(block.num_dst(), 4 * row_cost, [&](std::size_t d) {
-      float* target = heads_out_.row(d).data();
+    // Concatenated heads are the output rows; averaged ones are summed per head first.
+    if (!concat_) heads_out_.resize(last - first, heads_ * width_);
+    for_each_row(last - first, 4 * row_cost, [&](std::size_t row) {
+      const std::size_t d = first + row;
+      float* target = concat_ ? output.row(d).data() : heads_out_.row(row).data();
       std::fill_n(target, heads_ * width_, 0.0f);
       block.for_each_in_edge(d, [&](std::uint32_t s, std::uint64_t e) {
         const float* z = z_.row(s).data();
         for (std::size_t k = 0; k < heads_; ++k)
-          add_scaled(target + k * width_, z + k * width_, applied(e, k), width_);
+          add_scaled(target + k * width_, z + k * width_, applied(e - base, k), width_);
       });
-    });
-    output.resize(block.num_dst(), out_features());
-    if (concat_) {
-      output = heads_out_;
-    } else {
-      for (std::size_t d = 0; d < block.num_dst(); ++d) {
-        for (std::size_t f = 0; f < width_; ++f) {
-          float sum = 0;
-          for (std::size_t k = 0; k < heads_; ++k)
-            sum += heads_out_(d, k * width_ + f);
-          output(d, f) = sum / static_cast<float>(heads_);
-        }
+      if (concat_) return;
+      for (std::size_t f = 0; f < width_; ++f) {
+        float sum = 0;
+        for (std::size_t k = 0; k < heads_; ++k)
+          sum += heads_out_(row, k * width_ + f);
+        output(d, f) = sum / static_cast<float>(heads_);
       }
-    }
-    add_bias(output, bias_.value.values());
+    });
   }
 
   void backward(const Block& block, const LayerInput& input, const Tensor& d_output,

@@ -72,6 +72,12 @@ class Layer {
   // `random` drives dropout inside the layer (GAT's attention dropout) while `training`.
   virtual void forward(const Block& block, const LayerInput& input, Tensor& output, bool training,
                        std::mt19937_64& random) = 0;
+  // forward() without training, for layer-wise inference over a block whose destinations
+  // are many (the whole graph's): the per-destination working memory (aggregated inputs, GAT's
+  // attention per edge) is held for `batch` destinations at a time, and each source is
+  // projected once.
+  virtual void infer(const Block& block, const LayerInput& input, Tensor& output,
+                     std::size_t batch) = 0;
   // d_input, when not null, receives the gradient of the input (num_src x in_features).
   virtual void backward(const Block& block, const LayerInput& input, const Tensor& d_output,
                         Tensor* d_input) = 0;

@@ -108,12 +108,12 @@ const Tensor& Model::forward(std::span<const Block* const> blocks, const LayerIn
   return outputs_.back();
 }
 
-void Model::infer_layer(std::size_t i, const Block& block, const LayerInput& input,
-                        Tensor& output) {
+void Model::infer_layer(std::size_t i, const Block& block, const LayerInput& input, Tensor& output,
+                        std::size_t batch) {
   if (i >= layers_.size())
     throw InvalidArgument("layer " + std::to_string(i) + " of a model of " +
                           std::to_string(layers_.size()));
-  layers_[i]->forward(block, input, output, false, random_);
+  layers_[i]->infer(block, input, output, batch);
   if (activations_[i] != Activation::none) activate(activations_[i], output, output);
 }
 

@@ -56,9 +56,11 @@ class Model {
   // blocks[0].num_src() rows. Training applies dropout.
   const Tensor& forward(std::span<const Block* const> blocks, const LayerInput& input,
                         bool training);
-  // Layer i alone, as forward() runs it without training (no dropout), into `output`: for
-  // layer-wise inference over batches of nodes.
-  void infer_layer(std::size_t i, const Block& block, const LayerInput& input, Tensor& output);
+  // Layer i alone, as forward() runs it without training (no dropout), into `output`, with
+  // its per-destination working memory held for `batch` destinations at a time: layer-wise
+  // inference over the whole graph (Layer::infer).
+  void infer_layer(std::size_t i, const Block& block, const LayerInput& input, Tensor& output,
+                   std::size_t batch);
   // Adds the gradients of the loss to the parameters' gradients, given the gradient of the
   // logits of the last forward (which must have been a training one).
   void backward(std::span<const Block* const> blocks, const LayerInput& input,

@@ -194,8 +194,8 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
   const LayerInput input = features.input();
   // Mini-batch training: the sampler, and the items each epoch's batches are cut from.
   const MiniBatchOptions* mini = options.mini_batch ? &*options.mini_batch : nullptr;
-  // Full-graph training works on the whole graph's block; mini-batch training evaluates layer
-  // by layer and never builds it.
+  // Full-graph training works on the whole graph's block (a view of its CSR); mini-batch
+  // training evaluates layer by layer (over the same view, held by the inference).
   const Block block =
       mini == nullptr ? Block::whole_graph(dataset.graph, model.needs_self_loops()) : Block();
   const std::vector<const Block*> blocks(model.num_layers(), &block);

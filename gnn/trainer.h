@@ -6,9 +6,9 @@
 //
 // After every epoch both evaluate on the train, validation and test masks by exact
 // full-neighbourhood inference: layer by layer over the whole graph, every node computed once
-// per layer (the full-graph forward pass without dropout; mini-batch training computes it in
-// batches of nodes, gnn/inference.h, so that it never holds the whole graph's block nor every
-// layer's activations). Evaluation is timed apart and left
+// per layer (the full-graph forward pass without dropout; mini-batch training computes it a
+// layer at a time with each layer's working memory for a batch of nodes, gnn/inference.h, so
+// that it never holds every layer's activations). Evaluation is timed apart and left
 // out of the training time (as Bajaj et al., PVLDB 2025, do). Early stopping: training stops
 // when validation has not improved for `patience` epochs (a higher accuracy, or the same
 // accuracy with a lower loss); the test score is that of the best validation epoch, taken

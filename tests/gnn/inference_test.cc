@@ -1,5 +1,6 @@
 // Layer-wise inference (mini-batch training's evaluation) computes what the full-graph forward
-// pass does, for every model, dense and sparse input, in batches of any size.
+// pass does, for every model, dense and sparse input, narrowing and widening layers, in
+// batches of any size.
 #include "gnn/inference.h"
 
 #include <gtest/gtest.h>
@@ -34,28 +35,33 @@ class LayerwiseInferenceTest : public ::testing::Test {
   Features sparse_;
 };
 
+// Hidden 5 narrows every layer (each projects its sources first); hidden 9 widens the first,
+// which then aggregates its dense input first, a batch of destinations at a time.
 TEST_F(LayerwiseInferenceTest, EqualsTheFullGraphForwardPass) {
   for (const ModelKind kind : {ModelKind::gcn, ModelKind::sage, ModelKind::gat}) {
     for (const Features* data : {&dense_, &sparse_}) {
-      const InputFeatures features(*data, true);
-      ModelOptions options = ModelOptions::defaults(kind);
-      options.hidden = 5;
-      options.heads = 2;
-      options.layers = 3;
-      Model model(options, 6, 4);
-      const Block block = Block::whole_graph(graph_, model.needs_self_loops());
-      const std::vector<const Block*> blocks(3, &block);
-      const Tensor expected = model.forward(blocks, features.input(), false);
-      for (const std::size_t batch : {std::size_t{1}, std::size_t{7}, kNodes, std::size_t{1000}}) {
-        SCOPED_TRACE(std::string(to_string(kind)) + (data == &sparse_ ? " sparse" : " dense") +
-                     " batch " + std::to_string(batch));
-        LayerwiseInference inference(graph_, model.needs_self_loops(), batch);
-        const Tensor& scores = inference.run(model, features);
-        ASSERT_EQ(scores.rows(), kNodes);
-        ASSERT_EQ(scores.cols(), 4u);
-        for (std::size_t i = 0; i < kNodes; ++i) {
-          for (std::size_t j = 0; j < 4; ++j)
-            EXPECT_NEAR(scores.row(i)[j], expected.row(i)[j], 1e-5f) << i << "," << j;
+      for (const std::size_t hidden : {5, 9}) {
+        const InputFeatures features(*data, true);
+        ModelOptions options = ModelOptions::defaults(kind);
+        options.hidden = hidden;
+        options.heads = 2;
+        options.layers = 3;
+        Model model(options, 6, 4);
+        const Block block = Block::whole_graph(graph_, model.needs_self_loops());
+        const std::vector<const Block*> blocks(3, &block);
+        const Tensor expected = model.forward(blocks, features.input(), false);
+        for (const std::size_t batch :
+             {std::size_t{1}, std::size_t{7}, kNodes, std::size_t{1000}}) {
+          SCOPED_TRACE(std::string(to_string(kind)) + (data == &sparse_ ? " sparse" : " dense") +
+                       " hidden " + std::to_string(hidden) + " batch " + std::to_string(batch));
+          LayerwiseInference inference(graph_, model.needs_self_loops(), batch);
+          const Tensor& scores = inference.run(model, features);
+          ASSERT_EQ(scores.rows(), kNodes);
+          ASSERT_EQ(scores.cols(), 4u);
+          for (std::size_t i = 0; i < kNodes; ++i) {
+            for (std::size_t j = 0; j < 4; ++j)
+              EXPECT_NEAR(scores.row(i)[j], expected.row(i)[j], 1e-5f) << i << "," << j;
+          }
         }
       }
     }
