@@ -6,14 +6,14 @@
 // to their `gradient` tensors and, when asked, writes the gradient of the input.
 //
 //   GCN        Kipf and Welling, ICLR 2017: H' = D^-1/2 (A + I) D^-1/2 H W + b (the block
-//              holds the self-loops and the norms).
+//              has the self-loops and carries the norms).
 //   GraphSAGE  Hamilton et al., NeurIPS 2017, mean aggregator with a separate root weight:
 //              h'_d = h_d W_root + mean over s in S(d) of h_s W_neigh + b.
 //   GAT        Velickovic et al., ICLR 2018: per head k, z = H W_k, e_ds = LeakyReLU(a_l.z_s +
 //              a_r.z_d) (slope 0.2), alpha = softmax of e over S(d), h'_d = sum alpha_ds z_s;
 //              heads concatenated or averaged, then a bias.
-// Projection comes before aggregation everywhere (aggregation is linear), so that sparse
-// input features are only ever multiplied, never aggregated.
+// Aggregation is linear, so A X W is computed as A (X W) or (A X) W, whichever aggregates the
+// narrower width; sparse input features are only ever multiplied, never aggregated.
 #pragma once
 
 #include <cstddef>
