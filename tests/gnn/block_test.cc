@@ -206,6 +206,50 @@ TEST(Block, SampledBlocksBuildTheirReverse) {
   expect_reverse_edges_point_back(looped);
 }
 
+// aggregate_rows computes the rows aggregate does, for any range of destinations.
+TEST(Block, AggregatingARangeOfDestinationsGivesTheirRows) {
+  std::mt19937_64 random(17);
+  const Graph graph = testing::random_graph(random, 25, 0.3);
+  const Block block = Block::whole_graph(graph, true);
+  Tensor in(25, 4);
+  std::uniform_real_distribution<float> value(-1, 1);
+  for (float& x : in.values())
+    x = value(random);
+  Tensor all(25, 4);
+  block.aggregate(Aggregation::gcn, in, all);
+  for (const std::size_t first : {0, 7, 24}) {
+    Tensor some(25 - first, 4);
+    block.aggregate_rows(Aggregation::gcn, in, some, first);
+    for (std::size_t r = 0; r < some.rows(); ++r) {
+      for (std::size_t j = 0; j < 4; ++j)
+        EXPECT_EQ(some(r, j), all(first + r, j)) << first << " " << r;
+    }
+  }
+  Tensor too_many(3, 4);
+  EXPECT_THROW(block.aggregate_rows(Aggregation::gcn, in, too_many, 23), InvalidArgument);
+}
+
+// out = x w + beta out, for beta 0 (out's old values ignored), 1 and another.
+TEST(Block, SparseProductsAddBetaTimesTheOutput) {
+  SparseMatrix x;  // [0 2; 1 0; 0 0]
+  x.rows = 3;
+  x.cols = 2;
+  x.offsets = {0, 1, 2, 2};
+  x.columns = {1, 0};
+  x.values = {2.0f, 1.0f};
+  Tensor w(2, 2);
+  for (std::size_t i = 0; i < 4; ++i)
+    w.data()[i] = static_cast<float>(i + 1);  // [1 2; 3 4]: x w = [6 8; 1 2; 0 0]
+  for (const float beta : {0.0f, 1.0f, 0.5f}) {
+    Tensor out(3, 2);
+    out.fill(4);
+    sparse_matmul(x, w, out, kAllRows, beta);
+    const std::vector<float> want{6 + 4 * beta, 8 + 4 * beta, 1 + 4 * beta,
+                                  2 + 4 * beta, 4 * beta,     4 * beta};
+    EXPECT_EQ(values(out), want) << beta;
+  }
+}
+
 TEST(Block, AnOrientedGraphIsRefused) {
   const Graph dag({0, 1, 1}, {1}, Orientation::oriented);
   EXPECT_THROW(Block::whole_graph(dag, false), InvalidArgument);
