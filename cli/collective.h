@@ -4,10 +4,24 @@
 #pragma once
 
 #include <cstdio>
+#include <string>
 
 #include "runtime/cluster.h"
 
 namespace graphmini::cli {
+
+// oneTBB threads per rank when the command line gives none: a host's cores shared among the
+// ranks on it.
+int default_threads(const Cluster& cluster);
+
+// Under mpirun standard input reaches rank 0 alone, so an input read from it would differ
+// between the ranks: refused up front, on every rank alike (InvalidArgument).
+void refuse_standard_input(const Cluster& cluster, const std::string& spec, const char* what);
+
+// Checks that every rank read the same input (collective): `fingerprint` is this rank's
+// summary of what it read from `spec`. A path may name different files on different hosts.
+void check_same_everywhere(Cluster& cluster, const std::string& fingerprint, const char* what,
+                           const std::string& spec);
 
 // A command that does not run over MPI: under mpirun the root runs it alone (saying so) and
 // the other ranks end at once; without mpirun it just runs.

@@ -178,11 +178,6 @@ class Session {
   }
 
  private:
-  // On a host shared by several ranks, its cores are shared among them.
-  static int default_threads(const Cluster& cluster) {
-    return std::max(1, tbb::info::default_concurrency() / cluster.ranks_on_this_host());
-  }
-
   void report(VertexId vertices, const std::string& what) {
     const auto start = Clock::now();
     const char* unit = cluster_.distributed() ? "of the work handed out" : "of the vertices";
@@ -242,34 +237,6 @@ Loaded load(const std::string& spec) {
   const auto start = Clock::now();
   Graph graph = relabel_by_degree(datasets::open_graph(spec), DegreeOrder::ascending);
   return {std::move(graph), seconds_since(start)};
-}
-
-// Under mpirun standard input reaches rank 0 alone, so an input read from it would differ
-// between the ranks: refused up front, on every rank alike.
-void refuse_standard_input(const Cluster& cluster, const std::string& spec, const char* what) {
-  if (!cluster.distributed()) return;
-  for (const char* name : {"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"}) {
-    if (spec == name) {
-      throw InvalidArgument(std::string("under mpirun standard input reaches rank 0 alone; give "
-                                        "the ") +
-                            what + " as a file that every rank can read, not " + quote(spec));
-    }
-  }
-}
-
-// Checks that every rank read the same input (collective): `fingerprint` is this rank's
-// summary of what it read from `spec`. A path may name different files on different hosts.
-void check_same_everywhere(Cluster& cluster, const std::string& fingerprint, const char* what,
-                           const std::string& spec) {
-  if (!cluster.distributed()) return;
-  const std::vector<std::string> all = cluster.gather(fingerprint);
-  all_or_none(cluster, [&] {
-    for (std::size_t rank = 1; rank < all.size(); ++rank) {
-      if (all[rank] == all[0]) continue;
-      throw Error("rank " + std::to_string(rank) + " read a different " + what + " from " +
-                  quote(spec) + " than rank 0; under mpirun a file must be the same on every host");
-    }
-  });
 }
 
 // Parses the pattern on every rank (collective), and checks that every rank has the same one.

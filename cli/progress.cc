@@ -4,9 +4,11 @@
 
 #include <cstdio>
 
+#include "runtime/cluster.h"
+
 namespace graphmini::cli {
 
-Progress::Progress() : enabled_(::isatty(STDERR_FILENO) == 1) {}
+Progress::Progress() : enabled_(::isatty(STDERR_FILENO) == 1 && Cluster::get().is_root()) {}
 
 Progress::~Progress() {
   done();

@@ -6,8 +6,9 @@
 // (cluster_local.cc), are chosen when building, so callers carry no #ifdef and a build without
 // MPI behaves exactly as one with it run without mpirun.
 //
-// Threads: MPI is initialised with MPI_THREAD_FUNNELED, so every call here must come from the
-// thread that called Cluster::start (the main thread), never from a oneTBB task.
+// Threads: MPI is initialised with MPI_THREAD_SERIALIZED: calls here may come from any thread,
+// one at a time (the main thread, or the serial stage of a oneTBB pipeline while the main
+// thread waits for it), never from two threads at once.
 #pragma once
 
 #include <cstddef>
@@ -16,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -61,13 +63,43 @@ class Cluster {
                              const std::function<void(int, std::string_view)>& deliver) = 0;
   // A counter that lives on the root and every rank advances (collective to create).
   virtual std::unique_ptr<SharedCounter> shared_counter() = 0;
+  // Every rank's values added up element by element, into `values` on every rank (the same
+  // length everywhere). A ring (Patarasuk and Yuan, JPDC 2009): a reduce-scatter whose every
+  // block is added up in one fixed order by one rank, then an all-gather of the sums, so that
+  // each rank sends 2 (K - 1) / K of the values and every rank receives the same bits (ranks
+  // that apply the same update keep identical parameters, which MPI_Allreduce does not
+  // promise: its algorithm may add in a different order on each rank).
+  virtual void sum(std::span<float> values) = 0;
+  virtual void sum(std::span<double> values) = 0;
+  // Rows of `width` floats from every rank to every rank (MPI_Alltoallv): `send` holds
+  // send_rows[p] rows for each rank p in rank order, and `receive` gets receive_rows[p] rows
+  // from each rank p in rank order; both sides know the counts beforehand (a graph
+  // partition's halo). Rows for this rank itself are copied.
+  virtual void all_to_all(std::span<const float> send, std::span<const std::size_t> send_rows,
+                          std::span<float> receive, std::span<const std::size_t> receive_rows,
+                          std::size_t width) = 0;
+  // What this rank sent through sum() and all_to_all() to other ranks (bytes handed to MPI),
+  // and the seconds it spent there: moving the data and waiting for slower ranks.
+  struct Traffic {
+    std::uint64_t bytes_sent = 0;
+    double seconds = 0;
+  };
+  virtual Traffic traffic() const = 0;
 
   // Ends the job (MPI_Finalize); a no-op for a cluster of one.
   virtual void finish() = 0;
+  // Ends every rank of the job at once with `code` (MPI_Abort; a cluster of one just exits):
+  // for a failure on this rank alone while the others may be waiting for it in a collective,
+  // which agree() cannot reach.
+  [[noreturn]] void abort(int code);
+
+ protected:
+  // MPI_Abort; nothing in a cluster of one (abort() then exits).
+  virtual void abort_job(int code) = 0;
 };
 
 // A 64-bit counter on the root, advanced atomically by any rank (MPI_Fetch_and_op on a window,
-// one-sided: the root need not take part). From the main thread only.
+// one-sided: the root need not take part). From one thread at a time, as every call here.
 class SharedCounter {
  public:
   virtual ~SharedCounter() = default;

@@ -9,8 +9,12 @@
 // server (a thread answering requests) would need, at the cost of a core or of latency.
 #include <mpi.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <limits>
 #include <string>
+#include <vector>
 
 #include "runtime/cluster.h"
 #include "runtime/error.h"
@@ -152,10 +156,118 @@ class MpiCluster final : public Cluster {
     return std::make_unique<MpiCounter>();
   }
 
+  void sum(std::span<float> values) override { ring_sum(values, MPI_FLOAT); }
+  void sum(std::span<double> values) override { ring_sum(values, MPI_DOUBLE); }
+  Traffic traffic() const override { return traffic_; }
+
+  void all_to_all(std::span<const float> send, std::span<const std::size_t> send_rows,
+                  std::span<float> receive, std::span<const std::size_t> receive_rows,
+                  std::size_t width) override {
+    const auto start = std::chrono::steady_clock::now();
+    // Counts in rows of a type of `width` floats, so that they fit MPI's ints.
+    MPI_Datatype row = MPI_DATATYPE_NULL;
+    check(MPI_Type_contiguous(static_cast<int>(width), MPI_FLOAT, &row), "MPI_Type_contiguous");
+    check(MPI_Type_commit(&row), "MPI_Type_commit");
+    std::vector<int> counts[2];
+    std::vector<int> offsets[2];
+    const std::span<const std::size_t> rows[2] = {send_rows, receive_rows};
+    for (int side = 0; side < 2; ++side) {
+      std::size_t at = 0;
+      for (int p = 0; p < size_; ++p) {
+        const std::size_t n = rows[side][static_cast<std::size_t>(p)];
+        if (n > kMaxRows || at > kMaxRows) {
+          MPI_Type_free(&row);
+          throw Error("a halo exchange of " + std::to_string(at + n) +
+                      " rows is more than MPI's int counts hold");
+        }
+        counts[side].push_back(static_cast<int>(n));
+        offsets[side].push_back(static_cast<int>(at));
+        at += n;
+        if (side == 0 && p != rank_) traffic_.bytes_sent += n * width * sizeof(float);
+      }
+    }
+    const int status =
+        MPI_Alltoallv(send.data(), counts[0].data(), offsets[0].data(), row, receive.data(),
+                      counts[1].data(), offsets[1].data(), row, MPI_COMM_WORLD);
+    MPI_Type_free(&row);
+    check(status, "MPI_Alltoallv");
+    traffic_.seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+
   void finish() override { MPI_Finalize(); }
+  void abort_job(int code) override { MPI_Abort(MPI_COMM_WORLD, code); }
 
  private:
+  // Block b of n values over the ranks: [start(b), start(b + 1)).
+  std::size_t block_start(std::size_t n, int b) const {
+    return n * static_cast<std::size_t>(b) / static_cast<std::size_t>(size_);
+  }
+
+  // Sends block `send` of `values` to the next rank while receiving block `receive` from the
+  // previous one into `incoming`, in pieces that MPI's int counts can hold (as many on both
+  // sides of each pair, none for an empty block).
+  template <typename T>
+  void exchange(std::span<T> values, int send, int receive, std::vector<T>& incoming,
+                MPI_Datatype type) {
+    constexpr int kTag = 18;
+    constexpr std::size_t kMaxPiece = std::size_t{1} << 28;
+    const int next = (rank_ + 1) % size_;
+    const int previous = (rank_ + size_ - 1) % size_;
+    const std::size_t send_first = block_start(values.size(), send);
+    const std::size_t send_count = block_start(values.size(), send + 1) - send_first;
+    const std::size_t receive_count =
+        block_start(values.size(), receive + 1) - block_start(values.size(), receive);
+    incoming.resize(receive_count);
+    std::vector<MPI_Request> requests;
+    for (std::size_t at = 0; at < receive_count; at += kMaxPiece) {
+      requests.emplace_back();
+      check(
+          MPI_Irecv(incoming.data() + at, static_cast<int>(std::min(kMaxPiece, receive_count - at)),
+                    type, previous, kTag, MPI_COMM_WORLD, &requests.back()),
+          "MPI_Irecv");
+    }
+    for (std::size_t at = 0; at < send_count; at += kMaxPiece) {
+      requests.emplace_back();
+      check(MPI_Isend(values.data() + send_first + at,
+                      static_cast<int>(std::min(kMaxPiece, send_count - at)), type, next, kTag,
+                      MPI_COMM_WORLD, &requests.back()),
+            "MPI_Isend");
+    }
+    check(MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE),
+          "MPI_Waitall");
+    traffic_.bytes_sent += send_count * sizeof(T);
+  }
+
+  // Step s of the reduce-scatter sends block rank - s and adds the received block
+  // rank - s - 1 to this rank's values; after K - 1 steps block rank + 1 holds the sum (added
+  // up along the ring from rank + 2, in that order), and the all-gather passes each sum on.
+  template <typename T>
+  void ring_sum(std::span<T> values, MPI_Datatype type) {
+    if (size_ == 1 || values.empty()) return;
+    const auto start = std::chrono::steady_clock::now();
+    const auto block = [&](int b) { return ((b % size_) + size_) % size_; };
+    std::vector<T> incoming;
+    for (int s = 0; s + 1 < size_; ++s) {
+      const int receive = block(rank_ - s - 1);
+      exchange(values, block(rank_ - s), receive, incoming, type);
+      T* target = values.data() + block_start(values.size(), receive);
+      for (std::size_t i = 0; i < incoming.size(); ++i)
+        target[i] = incoming[i] + target[i];
+    }
+    for (int s = 0; s + 1 < size_; ++s) {
+      const int receive = block(rank_ - s);
+      exchange(values, block(rank_ + 1 - s), receive, incoming, type);
+      std::copy(incoming.begin(), incoming.end(),
+                values.data() + block_start(values.size(), receive));
+    }
+    traffic_.seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+
   static constexpr std::size_t kPiece = std::size_t{1} << 20;
+  static constexpr std::size_t kMaxRows = std::numeric_limits<int>::max();
+  Traffic traffic_;
   int rank_ = 0;
   int size_ = 1;
   int on_this_host_ = 1;
@@ -175,12 +287,12 @@ bool launched_by_mpi() {
 std::unique_ptr<Cluster> join_mpi_job(int& argc, char**& argv) {
   if (!launched_by_mpi()) return nullptr;
   int provided = MPI_THREAD_SINGLE;
-  check(MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
-  if (provided < MPI_THREAD_FUNNELED) {
+  check(MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided), "MPI_Init_thread");
+  if (provided < MPI_THREAD_SERIALIZED) {
     MPI_Finalize();
     throw Error(
-        "MPI gives no thread support (MPI_THREAD_FUNNELED is needed: oneTBB threads run "
-        "beside the thread that calls MPI)");
+        "MPI gives too little thread support (MPI_THREAD_SERIALIZED is needed: oneTBB threads "
+        "run beside the thread that calls MPI, and a pipeline's serial stage may call it)");
   }
   // Errors come back as codes and become exceptions (check), rather than aborting the job
   // from inside MPI.
