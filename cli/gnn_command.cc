@@ -22,6 +22,7 @@
 #include "cli/options.h"
 #include "cli/progress.h"
 #include "datasets/registry.h"
+#include "gnn/checkpoint.h"
 #include "gnn/compare.h"
 #include "gnn/roofline.h"
 #include "gnn/tensor.h"
@@ -67,6 +68,7 @@ struct TrainCommand {
   std::uint32_t checkpoint_every = 10;
   bool resume = false;
   bool measure_peaks = false;
+  double boundary_sample = 1;
 };
 
 struct CompareCommand {
@@ -168,10 +170,11 @@ gnn::MiniBatchOptions mini_batch_options(const RunFlags& flags) {
   return mini;
 }
 
-// Thread limits for a run: oneTBB gets `threads`, OpenBLAS one (gnn/tensor.h).
+// Thread limits for a run: oneTBB gets `threads` (by default the cores of this host, shared
+// among the ranks on it), OpenBLAS one (gnn/tensor.h).
 struct Threads {
   explicit Threads(int requested)
-      : count(requested > 0 ? requested : tbb::info::default_concurrency()),
+      : count(requested > 0 ? requested : default_threads(Cluster::get())),
         control(tbb::global_control::max_allowed_parallelism, count) {
     gnn::set_blas_threads(1);
   }
@@ -191,6 +194,55 @@ bool stderr_is_terminal() {
   return ::isatty(STDERR_FILENO) == 1;
 }
 
+// gnn::train() on every rank. A failure on one rank alone (out of memory, say) may leave the
+// others waiting for it in a collective, where agree() cannot reach them: the failing rank
+// prints its error and ends the whole job (Cluster::abort). Failures every rank meets alike
+// are reported by the root (gnn::train throws FailedElsewhere on the others).
+gnn::TrainResult train_on_every_rank(Cluster& cluster, const datasets::Dataset& dataset,
+                                     const gnn::ModelOptions& model,
+                                     const gnn::TrainOptions& options) {
+  if (!cluster.distributed()) return gnn::train(dataset, model, options);
+  try {
+    return gnn::train(dataset, model, options);
+  } catch (const FailedElsewhere&) {
+    throw;
+  } catch (const std::exception& e) {
+    const int code = dynamic_cast<const InvalidArgument*>(&e) != nullptr ? 2 : 1;
+    const std::string what =
+        dynamic_cast<const std::bad_alloc*>(&e) != nullptr ? "out of memory" : e.what();
+    std::fprintf(stderr, "graphmini: error: %s%s\n",
+                 cluster.is_root() ? "" : ("rank " + std::to_string(cluster.rank()) + ": ").c_str(),
+                 printable(what).c_str());
+    std::fflush(stderr);
+    cluster.abort(code);
+  }
+}
+
+// Every rank's memory and traffic (collective): a list on the root, empty elsewhere and
+// without MPI.
+std::vector<nlohmann::json> per_rank(Cluster& cluster, const gnn::TrainResult& result) {
+  if (!cluster.distributed()) return {};
+  const double epochs = std::max<double>(1, static_cast<double>(result.epochs.size()));
+  const std::vector<std::uint64_t> peak = cluster.gather(result.peak_rss_bytes);
+  const std::vector<std::uint64_t> sent =
+      cluster.gather(static_cast<std::uint64_t>(static_cast<double>(result.bytes_sent) / epochs));
+  const std::vector<double> wait = cluster.gather(result.mpi_seconds);
+  const std::vector<std::uint64_t> crc = cluster.gather(std::uint64_t{result.parameters_crc});
+  const std::vector<std::uint64_t> owned = cluster.gather(result.owned_nodes);
+  const std::vector<std::uint64_t> halo = cluster.gather(result.halo_nodes);
+  std::vector<nlohmann::json> ranks;
+  for (std::size_t r = 0; r < peak.size(); ++r) {
+    ranks.push_back({{"rank", r},
+                     {"owned_nodes", owned[r]},
+                     {"halo_nodes", halo[r]},
+                     {"peak_rss_bytes", peak[r]},
+                     {"bytes_sent_per_epoch", sent[r]},
+                     {"mpi_wait_seconds", wait[r]},
+                     {"parameters_crc", crc[r]}});
+  }
+  return ranks;
+}
+
 void run_train(const TrainCommand& command) {
   const RunFlags& flags = command.run;
   const Threads threads(flags.threads);
@@ -200,6 +252,7 @@ void run_train(const TrainCommand& command) {
   if (!command.checkpoint.empty()) options.checkpoint = command.checkpoint;
   options.checkpoint_every = command.checkpoint_every;
   options.resume = command.resume;
+  options.boundary_sample = command.boundary_sample;
   if (command.mode == "mini") {
     options.mini_batch = mini_batch_options(flags);
     options.mini_batch->sampler = gnn::parse_sampler(command.sampler);
@@ -207,18 +260,34 @@ void run_train(const TrainCommand& command) {
   if (command.resume && command.checkpoint.empty())
     throw InvalidArgument("--resume needs --checkpoint FILE");
 
+  // Over MPI every rank loads the data and trains on its share of each batch (gnn/trainer.h);
+  // the root alone writes the log and checkpoints and prints.
+  Cluster& cluster = Cluster::get();
+  options.cluster = &cluster;
   const std::uint64_t baseline_bytes = gnn::resident_bytes();
-  const datasets::Dataset dataset = load(flags);
+  const datasets::Dataset dataset = all_or_none(cluster, [&] {
+    refuse_standard_input(cluster, flags.dataset, "dataset");
+    return load(flags);
+  });
+  if (cluster.distributed()) {
+    const gnn::DataFingerprint data = gnn::DataFingerprint::of(dataset);
+    check_same_everywhere(cluster,
+                          std::to_string(data.graph) + " " + std::to_string(data.features) + " " +
+                              std::to_string(data.labels) + " " + std::to_string(data.split),
+                          "dataset", flags.dataset);
+  }
+  all_or_none(cluster, [&] { gnn::check_training(dataset, model, options); });
 
   // The log is written as epochs finish (each line handed to the system at once), so that a
   // run that is killed keeps the log of the epochs it finished.
   std::optional<OutputFile> log;
-  if (!command.log.empty()) {
+  all_or_none(cluster, [&] {
+    if (command.log.empty() || !cluster.is_root()) return;
     log.emplace(command.log, OutputFile::Writing::streamed);
     log->write("epoch,loss,train_acc,val_acc,val_loss,test_acc,epoch_seconds,eval_seconds\n");
     log->flush();
-  }
-  const bool terminal = stderr_is_terminal();
+  });
+  const bool terminal = stderr_is_terminal() && cluster.is_root();
   options.on_epoch = [&](const gnn::EpochRecord& r) {
     if (log) {
       char line[256];
@@ -234,9 +303,11 @@ void run_train(const TrainCommand& command) {
                    r.seconds * 1e3);
     }
   };
-  const gnn::TrainResult result = gnn::train(dataset, model, options);
+  const gnn::TrainResult result = train_on_every_rank(cluster, dataset, model, options);
   if (terminal) std::fprintf(stderr, "\n");
   if (log) log->commit();
+  const std::vector<nlohmann::json> ranks = per_rank(cluster, result);
+  if (!cluster.is_root()) return;
   // The roofline of the median epoch, under this machine's peaks (measured once, cached).
   const gnn::MachinePeaks peaks =
       gnn::machine_peaks(threads.count, user_cache_dir(), command.measure_peaks);
@@ -270,13 +341,17 @@ void run_train(const TrainCommand& command) {
         {"peak_rss_bytes", result.peak_rss_bytes},
         {"needed_bytes", result.needed_bytes},
         {"baseline_rss_bytes", baseline_bytes},
+        {"ranks", result.ranks},
+        {"per_rank", ranks},
     };
     std::printf("%s\n", out.dump(2).c_str());
     return;
   }
-  std::printf("%s on %s (%zu nodes, %zu features, %u classes), %d threads\n",
+  std::printf("%s on %s (%zu nodes, %zu features, %u classes), %s%d threads\n",
               gnn::to_string(model.kind), dataset.name.c_str(), dataset.nodes.num_nodes(),
-              dataset.nodes.num_features(), dataset.nodes.num_classes, threads.count);
+              dataset.nodes.num_features(), dataset.nodes.num_classes,
+              result.ranks > 1 ? (std::to_string(result.ranks) + " ranks x ").c_str() : "",
+              threads.count);
   if (options.mini_batch) {
     std::printf("mini-batch training, %s sampler, %zu batches per epoch (setup %.3f s)\n",
                 command.sampler.c_str(), result.batches_per_epoch, result.setup_seconds);
@@ -297,6 +372,19 @@ void run_train(const TrainCommand& command) {
       "need %s\n",
       human_bytes(result.peak_rss_bytes).c_str(), human_bytes(baseline_bytes).c_str(),
       human_bytes(result.needed_bytes).c_str());
+  for (const nlohmann::json& r : ranks) {
+    if (r["owned_nodes"].get<std::uint64_t>() > 0) {
+      std::printf("rank %d: %llu nodes and a halo of %llu; ", r["rank"].get<int>(),
+                  static_cast<unsigned long long>(r["owned_nodes"].get<std::uint64_t>()),
+                  static_cast<unsigned long long>(r["halo_nodes"].get<std::uint64_t>()));
+    } else {
+      std::printf("rank %d: ", r["rank"].get<int>());
+    }
+    std::printf("sent %s per epoch, %.3f s in MPI, peak resident %s\n",
+                human_bytes(r["bytes_sent_per_epoch"].get<std::uint64_t>()).c_str(),
+                r["mpi_wait_seconds"].get<double>(),
+                human_bytes(r["peak_rss_bytes"].get<std::uint64_t>()).c_str());
+  }
 }
 
 // ---- compare ----------------------------------------------------------------------------------
@@ -699,11 +787,14 @@ void add_gnn_command(CLI::App& app) {
   train->add_flag("--resume", train_command->resume,
                   "continue from --checkpoint when it exists (same model, settings, seed and "
                   "data: the graph, features, labels and split are checked)");
+  add_number(*train, "--boundary-sample", train_command->boundary_sample, 0.0, 1.0,
+             "full-graph training under mpirun: the fraction of each partition's boundary nodes "
+             "exchanged per epoch (BNS-GCN); 1 is exact training");
   train->add_flag("--measure-peaks", train_command->measure_peaks,
                   "measure this machine's GEMM FLOP/s and memory bandwidth again for the "
                   "roofline (limit_fraction); they are measured once per thread count and "
                   "cached, and a busy machine measures low");
-  train->callback(on_root_only("gnn train", [train_command] { run_train(*train_command); }));
+  train->callback([train_command] { run_train(*train_command); });
 
   auto compare_command = std::make_shared<CompareCommand>();
   auto* compare = gnn->add_subcommand(

@@ -263,8 +263,30 @@ void sparse_transpose_matmul(const SparseMatrix& x, const Tensor& d_out, Tensor&
   });
 }
 
-void dropout(SparseMatrix& x, float p, std::mt19937_64& random, std::vector<float>& mask) {
-  dropout(std::span<float>(x.values), p, random, mask);
+void dropout(SparseMatrix& x, std::span<const std::uint32_t> nodes, float p,
+             std::mt19937_64& random, std::vector<float>& mask) {
+  if (!(p >= 0 && p < 1)) throw InvalidArgument("dropout " + std::to_string(p) + " not in [0, 1)");
+  if (!nodes.empty() && nodes.size() != x.rows)
+    throw InvalidArgument("dropout: " + std::to_string(nodes.size()) + " nodes for " +
+                          std::to_string(x.rows) + " rows");
+  mask.resize(x.values.size());
+  if (p == 0) {
+    std::fill(mask.begin(), mask.end(), 1.0f);
+    return;
+  }
+  const std::uint64_t seed = random();
+  for_each_row(x.rows, 16, [&](std::size_t i) {
+    const std::uint64_t row = std::uint64_t{nodes.empty() ? i : nodes[i]} * x.cols;
+    for (std::uint64_t e = x.offsets[i]; e < x.offsets[i + 1]; ++e)
+      dropout_numbered(&x.values[e], &mask[e], 1, row + x.columns[e], seed, p);
+  });
+}
+
+void Block::set_node_ids(std::vector<std::uint32_t> ids) {
+  if (ids.size() != num_src_)
+    throw InvalidArgument(std::to_string(ids.size()) + " node ids for a block of " +
+                          std::to_string(num_src_) + " sources");
+  node_ids_ = std::move(ids);
 }
 
 }  // namespace graphmini::gnn

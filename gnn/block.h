@@ -100,6 +100,12 @@ class Block {
       f(static_cast<std::uint32_t>(s), first_edge(s) + in_neighbours(s).size());
   }
   bool has_norms() const { return !dst_norm_.empty(); }
+  // The node of the whole graph that each source is (the destinations being the first
+  // sources), for what must not depend on where a node sits in a block (dropout's masks);
+  // empty for a block whose local ids are the global ones (the whole graph's).
+  std::span<const std::uint32_t> node_ids() const { return node_ids_; }
+  // Throws InvalidArgument unless there is one id per source.
+  void set_node_ids(std::vector<std::uint32_t> ids);
   // The bytes the block owns (a view of the graph's CSR owns none of it).
   std::size_t bytes() const;
 
@@ -139,6 +145,7 @@ class Block {
   std::vector<float> dst_norm_;
   std::vector<float> src_norm_;
   std::vector<float> inverse_degree_;  // per destination; 0 without in-neighbours
+  std::vector<std::uint32_t> node_ids_;
 };
 
 // A sparse matrix in CSR (sparse input features, ~1% non-zero for citation data).
@@ -160,8 +167,11 @@ void sparse_matmul(const SparseMatrix& x, const Tensor& w, Tensor& out, std::siz
 void sparse_transpose_matmul(const SparseMatrix& x, const Tensor& d_out, Tensor& d_w,
                              std::size_t rows = kAllRows);
 
-// Dropout on the non-zeros of a sparse matrix (the zeros stay zero): x.values scaled by
-// the mask that dropout() draws.
-void dropout(SparseMatrix& x, float p, std::mt19937_64& random, std::vector<float>& mask);
+// Dropout on the non-zeros of a sparse matrix (the zeros stay zero), row i holding node
+// nodes[i] (node i when `nodes` is empty): the non-zero in column j of row i is decided as
+// dropout() decides value j of that node's row in the dense matrix, so that a non-zero drops
+// alike in any batch. x.values are scaled by the mask, one scale per non-zero.
+void dropout(SparseMatrix& x, std::span<const std::uint32_t> nodes, float p,
+             std::mt19937_64& random, std::vector<float>& mask);
 
 }  // namespace graphmini::gnn

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "datasets/random.h"
 #include "gnn/parallel.h"
 #include "runtime/error.h"
 
@@ -278,7 +279,18 @@ class GatLayer final : public Layer {
     Tensor& applied = applied_;
     applied = alpha_;
     if (training && dropout_ > 0) {
-      dropout(applied.values(), dropout_, random, mask_);
+      // Numbered per destination node (its edges in order, heads side by side), in a stream of
+      // its own drawn from the layer's: the same mask for a node in any batch.
+      mask_.resize(applied.size());
+      const std::uint64_t seed = random();
+      const std::span<const std::uint32_t> nodes = block.node_ids();
+      for_each_row(last - first, row_cost, [&](std::size_t row) {
+        const std::size_t d = first + row;
+        const std::uint64_t begin = (block.first_edge(d) - base) * heads_;
+        const std::uint64_t end = (block.first_edge(d + 1) - base) * heads_;
+        dropout_numbered(applied.data() + begin, mask_.data() + begin, end - begin, 0,
+                         datasets::splitmix64(seed, nodes.empty() ? d : nodes[d]), dropout_);
+      });
     } else {
       mask_.clear();
     }

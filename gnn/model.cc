@@ -81,7 +81,7 @@ Model::Model(const ModelOptions& options, std::size_t in_features, std::size_t c
 }
 
 const Tensor& Model::forward(std::span<const Block* const> blocks, const LayerInput& input,
-                             bool training) {
+                             bool training, Halo* halo) {
   if (blocks.size() != layers_.size())
     throw InvalidArgument(std::to_string(blocks.size()) + " blocks for " +
                           std::to_string(layers_.size()) + " layers");
@@ -94,16 +94,18 @@ const Tensor& Model::forward(std::span<const Block* const> blocks, const LayerIn
         SparseMatrix* copy = std::get_if<SparseMatrix>(&dropout_storage_[i]);
         if (copy == nullptr) copy = &dropout_storage_[i].emplace<SparseMatrix>();
         *copy = input.sparse_matrix();
-        dropout(*copy, options_.dropout, random_, masks_[i]);
+        dropout(*copy, blocks[i]->node_ids(), options_.dropout, random_, masks_[i]);
       } else {
         Tensor* copy = std::get_if<Tensor>(&dropout_storage_[i]);
         if (copy == nullptr) copy = &dropout_storage_[i].emplace<Tensor>();
         *copy = i == 0 ? input.dense() : outputs_[i - 1];
-        dropout(copy->values(), options_.dropout, random_, masks_[i]);
+        dropout(copy->values(), copy->cols(), blocks[i]->node_ids(), options_.dropout, random_,
+                masks_[i]);
       }
     }
     layers_[i]->forward(*blocks[i], layer_input(i, input), outputs_[i], training, random_);
     if (activations_[i] != Activation::none) activate(activations_[i], outputs_[i], outputs_[i]);
+    if (halo != nullptr && i + 1 < layers_.size()) halo->gather(outputs_[i]);
   }
   return outputs_.back();
 }
@@ -118,7 +120,7 @@ void Model::infer_layer(std::size_t i, const Block& block, const LayerInput& inp
 }
 
 void Model::backward(std::span<const Block* const> blocks, const LayerInput& input,
-                     const Tensor& d_logits) {
+                     const Tensor& d_logits, Halo* halo) {
   Tensor& gradient = gradient_;
   Tensor& d_input = d_input_;
   // The two swap roles every layer; the larger (from the last pass) takes the first input
@@ -126,7 +128,9 @@ void Model::backward(std::span<const Block* const> blocks, const LayerInput& inp
   if (gradient.size() > d_input.size()) std::swap(gradient, d_input);
   gradient = d_logits;
   for (std::size_t i = layers_.size(); i-- > 0;) {
+    // Through the activation for the halo's rows too: the owners add up what they receive.
     activate_backward(activations_[i], outputs_[i], gradient, gradient);
+    if (halo != nullptr && i + 1 < layers_.size()) halo->scatter(gradient);
     layers_[i]->backward(*blocks[i], layer_input(i, input), gradient, i > 0 ? &d_input : nullptr);
     if (i == 0) break;
     if (dropped_[i]) dropout_backward(d_input.values(), masks_[i]);

@@ -44,6 +44,18 @@ struct ModelOptions {
   static ModelOptions defaults(ModelKind kind);
 };
 
+// Between the layers of a graph partition (gnn/partition.h): a layer's destinations are one
+// rank's nodes, but the next layer also reads a halo of other ranks' nodes, its sources.
+class Halo {
+ public:
+  virtual ~Halo() = default;
+  // Appends the halo's rows, from their owners, to a layer's output (after its activation).
+  virtual void gather(Tensor& rows) = 0;
+  // Adds the halo's rows of the gradient of the next layer's input to their owners' rows, and
+  // drops them.
+  virtual void scatter(Tensor& gradient) = 0;
+};
+
 class Model {
  public:
   Model(const ModelOptions& options, std::size_t in_features, std::size_t classes);
@@ -53,9 +65,11 @@ class Model {
   bool needs_self_loops() const { return layers_.front()->needs_self_loops(); }
 
   // Logits of blocks.back()'s destinations; blocks[i] feeds layer i and `input` has
-  // blocks[0].num_src() rows. Training applies dropout.
+  // blocks[0].num_src() rows. Training applies dropout. With a halo, every layer's output
+  // but the last gets the halo's rows before the next layer reads it (collective over the
+  // partition's ranks, as is backward()).
   const Tensor& forward(std::span<const Block* const> blocks, const LayerInput& input,
-                        bool training);
+                        bool training, Halo* halo = nullptr);
   // Layer i alone, as forward() runs it without training (no dropout), into `output`, with
   // its per-destination working memory held for `batch` destinations at a time: layer-wise
   // inference over the whole graph (Layer::infer).
@@ -64,7 +78,7 @@ class Model {
   // Adds the gradients of the loss to the parameters' gradients, given the gradient of the
   // logits of the last forward (which must have been a training one).
   void backward(std::span<const Block* const> blocks, const LayerInput& input,
-                const Tensor& d_logits);
+                const Tensor& d_logits, Halo* halo = nullptr);
 
   std::vector<Parameter*> parameters();
   void zero_gradients();

@@ -159,49 +159,58 @@ Block NeighborSampler::sample_hop(std::size_t hop, std::vector<std::uint32_t>& n
       dst_norm[d] = sampled == full ? src_norm[d] : std::sqrt(full) / sampled;
     }
   }
-  return Block(num_dst, nodes.size(), std::move(offsets), std::move(sources), std::move(dst_norm),
-               std::move(src_norm), self_loops_);
+  Block block(num_dst, nodes.size(), std::move(offsets), std::move(sources), std::move(dst_norm),
+              std::move(src_norm), self_loops_);
+  block.set_node_ids(nodes);
+  return block;
 }
 
 // ---- Cluster sampling -------------------------------------------------------------------------
 
-ClusterSampler::ClusterSampler(const Graph& graph, std::size_t clusters, bool self_loops,
-                               std::uint64_t seed)
-    : graph_(graph), self_loops_(self_loops) {
+std::vector<std::uint32_t> partition_graph(const Graph& graph, std::size_t parts,
+                                           std::uint64_t seed) {
   const std::size_t n = graph.num_vertices();
-  if (clusters == 0 || clusters > n)
+  if (parts == 0 || parts > n)
     throw InvalidArgument("cannot split " + std::to_string(n) + " nodes into " +
-                          std::to_string(clusters) + " clusters");
+                          std::to_string(parts) + " parts");
   if (graph.adjacency().size() > static_cast<std::size_t>(std::numeric_limits<idx_t>::max()))
     throw InvalidArgument("graph too large for METIS's 32-bit indices");
   std::vector<idx_t> part(n, 0);
-  if (clusters > 1) {
+  if (parts > 1) {
     std::vector<idx_t> xadj(graph.offsets().begin(), graph.offsets().end());
     std::vector<idx_t> adjncy(graph.adjacency().begin(), graph.adjacency().end());
     idx_t vertices = static_cast<idx_t>(n);
     idx_t constraints = 1;
-    idx_t parts = static_cast<idx_t>(clusters);
+    idx_t count = static_cast<idx_t>(parts);
     idx_t cut = 0;
     idx_t options[METIS_NOPTIONS];
     METIS_SetDefaultOptions(options);
     options[METIS_OPTION_SEED] = static_cast<idx_t>(seed & 0x7fffffff);
     const int status =
         METIS_PartGraphKway(&vertices, &constraints, xadj.data(), adjncy.data(), nullptr, nullptr,
-                            nullptr, &parts, nullptr, nullptr, options, &cut, part.data());
+                            nullptr, &count, nullptr, nullptr, options, &cut, part.data());
     if (status != METIS_OK)
       throw InvalidArgument("METIS could not partition the graph (status " +
                             std::to_string(status) + ")");
   }
+  return {part.begin(), part.end()};
+}
+
+ClusterSampler::ClusterSampler(const Graph& graph, std::size_t clusters, bool self_loops,
+                               std::uint64_t seed)
+    : graph_(graph), self_loops_(self_loops) {
+  const std::size_t n = graph.num_vertices();
+  const std::vector<std::uint32_t> part = partition_graph(graph, clusters, seed);
   // Nodes grouped by cluster, increasing within each.
   cluster_offsets_.assign(clusters + 1, 0);
-  for (const idx_t p : part)
-    ++cluster_offsets_[static_cast<std::size_t>(p) + 1];
+  for (const std::uint32_t p : part)
+    ++cluster_offsets_[std::size_t{p} + 1];
   for (std::size_t c = 0; c < clusters; ++c)
     cluster_offsets_[c + 1] += cluster_offsets_[c];
   cluster_nodes_.resize(n);
   std::vector<std::uint64_t> next(cluster_offsets_.begin(), cluster_offsets_.end() - 1);
   for (std::size_t v = 0; v < n; ++v)
-    cluster_nodes_[next[static_cast<std::size_t>(part[v])]++] = static_cast<std::uint32_t>(v);
+    cluster_nodes_[next[part[v]]++] = static_cast<std::uint32_t>(v);
 }
 
 MiniBatch ClusterSampler::sample(std::span<const std::uint32_t> clusters) const {
@@ -236,6 +245,7 @@ MiniBatch ClusterSampler::sample(std::span<const std::uint32_t> clusters) const 
   }
   batch.blocks.emplace_back(nodes.size(), nodes.size(), std::move(offsets), std::move(sources),
                             norm, norm, self_loops_);
+  batch.blocks.back().set_node_ids(nodes);
   batch.input_nodes = nodes;
   return batch;
 }

@@ -1,7 +1,8 @@
 // Mini-batch samplers: each turns a batch into one block per layer (gnn/block.h) in compact
 // local ids, destinations first among the sources, plus the global ids of the first block's
 // sources (whose features the batch reads) and of the last block's destinations (the nodes
-// the batch predicts).
+// the batch predicts). Each block also knows the global node of each of its sources
+// (Block::node_ids), which dropout's masks are keyed by.
 //
 //   NeighborSampler  Hamilton et al., NeurIPS 2017: from the batch's seed nodes, each layer
 //                    from the last to the first samples up to fanout[i] in-neighbours of
@@ -70,6 +71,12 @@ class NeighborSampler {
   // Per thread: the local id of each global node in the block being built, or kNone.
   mutable tbb::enumerable_thread_specific<std::vector<std::uint32_t>> local_ids_;
 };
+
+// The part of every node when METIS (k-way, seeded) cuts `graph` into `parts` parts of about
+// equal size with few edges between them. Throws InvalidArgument when parts is 0 or more than
+// the nodes, or the graph is too large for METIS's 32-bit indices.
+std::vector<std::uint32_t> partition_graph(const Graph& graph, std::size_t parts,
+                                           std::uint64_t seed);
 
 class ClusterSampler {
  public:

@@ -92,6 +92,16 @@ void Tensor::resize(std::size_t rows, std::size_t cols) {
   cols_ = cols;
 }
 
+void Tensor::resize_rows(std::size_t rows) {
+  if (values_ && (cols_ == 0 || rows <= capacity_ / cols_)) {
+    rows_ = rows;
+    return;
+  }
+  Tensor grown(rows, cols_);
+  std::copy_n(data(), std::min(rows, rows_) * cols_, grown.data());
+  *this = std::move(grown);
+}
+
 void Tensor::fill(float value) {
   std::fill_n(data(), size(), value);
 }
@@ -317,53 +327,83 @@ void activate_backward(Activation f, const Tensor& y, const Tensor& dy, Tensor& 
 
 namespace {
 
-// Dropout's values [2 * first, 2 * end) (and the last one alone when `end` runs past them):
-// pair k is decided by the k-th output of the SplitMix64 stream `seed`, its low 32 bits for
-// value 2k and its high 32 bits for value 2k + 1, each dropped when below `threshold`. In
-// pairs without a branch, so that the loop vectorises (64-bit multiplies included).
-GRAPHMINI_AVX2_CLONES void drop_pairs(float* values, float* mask, std::size_t count,
-                                      std::size_t first, std::size_t end, std::uint64_t seed,
-                                      std::uint64_t threshold, float keep) {
-  const std::size_t whole = std::min(end, count / 2);
-  for (std::size_t k = first; k < whole; ++k) {
-    const std::uint64_t bits = datasets::splitmix64(seed, k);
+// p * 2^32: a value whose 32-bit draw is below this drops.
+std::uint64_t drop_threshold(float p) {
+  return static_cast<std::uint64_t>(static_cast<double>(p) * 4294967296.0);
+}
+
+// dropout_numbered() with the threshold and scale worked out. Pair k of the numbers (2k and
+// 2k + 1) is decided by the stream's output k, in pairs without a branch, so that the loop
+// vectorises (64-bit multiplies included); an odd first number and an odd end are decided
+// alone.
+GRAPHMINI_AVX2_CLONES void drop_numbered(float* values, float* mask, std::size_t count,
+                                         std::uint64_t first, std::uint64_t seed,
+                                         std::uint64_t threshold, float keep) {
+  if (count == 0) return;
+  std::size_t i = 0;
+  if (first % 2 == 1) {
+    mask[0] = (datasets::splitmix64(seed, first / 2) >> 32) < threshold ? 0.0f : keep;
+    values[0] *= mask[0];
+    i = 1;
+  }
+  const std::uint64_t pair = (first + i) / 2;
+  const std::size_t pairs = (count - i) / 2;
+  float* v = values + i;
+  float* m = mask + i;
+  for (std::size_t k = 0; k < pairs; ++k) {
+    const std::uint64_t bits = datasets::splitmix64(seed, pair + k);
     const float low = (bits & 0xffffffffu) < threshold ? 0.0f : keep;
     const float high = (bits >> 32) < threshold ? 0.0f : keep;
-    mask[2 * k] = low;
-    mask[2 * k + 1] = high;
-    values[2 * k] *= low;
-    values[2 * k + 1] *= high;
+    m[2 * k] = low;
+    m[2 * k + 1] = high;
+    v[2 * k] *= low;
+    v[2 * k + 1] *= high;
   }
-  if (whole < end && 2 * whole < count) {  // an odd count's last value
-    const std::uint64_t bits = datasets::splitmix64(seed, whole);
-    mask[2 * whole] = (bits & 0xffffffffu) < threshold ? 0.0f : keep;
-    values[2 * whole] *= mask[2 * whole];
+  if ((count - i) % 2 == 1) {
+    const std::size_t last = count - 1;
+    mask[last] = (datasets::splitmix64(seed, pair + pairs) & 0xffffffffu) < threshold ? 0.0f : keep;
+    values[last] *= mask[last];
   }
 }
 
 }  // namespace
 
-void dropout(std::span<float> values, float p, std::mt19937_64& random, std::vector<float>& mask) {
+void dropout_numbered(float* values, float* mask, std::size_t count, std::uint64_t first,
+                      std::uint64_t seed, float p) {
+  drop_numbered(values, mask, count, first, seed, drop_threshold(p), 1.0f / (1.0f - p));
+}
+
+void dropout(std::span<float> values, std::size_t width, std::span<const std::uint32_t> nodes,
+             float p, std::mt19937_64& random, std::vector<float>& mask) {
   if (!(p >= 0 && p < 1)) throw InvalidArgument("dropout " + std::to_string(p) + " not in [0, 1)");
+  const bool rows_fit = width == 0 ? values.empty()
+                                   : values.size() % width == 0 &&
+                                         (nodes.empty() || nodes.size() == values.size() / width);
+  if (!rows_fit)
+    throw InvalidArgument("dropout: " + std::to_string(values.size()) + " values are not " +
+                          std::to_string(nodes.size()) + " rows of " + std::to_string(width));
   if (p == 0) {
     mask.assign(values.size(), 1.0f);
     return;
   }
   mask.resize(values.size());
+  const std::uint64_t threshold = drop_threshold(p);
   const float keep = 1.0f / (1.0f - p);
-  // One draw of the model's generator seeds a SplitMix64 stream (datasets/random.h), cheaper per
-  // value; its k-th output decides values 2k and 2k + 1 (a 32-bit uniform each). Any part of
-  // the stream can be computed on its own, so the loop runs in parallel and the mask is the
-  // same for any thread count.
-  const auto threshold = static_cast<std::uint64_t>(static_cast<double>(p) * 4294967296.0);
   const std::uint64_t seed = random();
-  const std::size_t pairs = (values.size() + 1) / 2;
-  constexpr std::size_t kPairsPerChunk = 4096;
-  for_each_row((pairs + kPairsPerChunk - 1) / kPairsPerChunk, 2 * kPairsPerChunk,
-               [&](std::size_t chunk) {
-                 drop_pairs(values.data(), mask.data(), values.size(), chunk * kPairsPerChunk,
-                            std::min(pairs, (chunk + 1) * kPairsPerChunk), seed, threshold, keep);
-               });
+  if (!nodes.empty()) {
+    for_each_row(nodes.size(), width, [&](std::size_t i) {
+      drop_numbered(values.data() + i * width, mask.data() + i * width, width,
+                    std::uint64_t{nodes[i]} * width, seed, threshold, keep);
+    });
+    return;
+  }
+  // Row i is node i: the numbers are the values' positions, cut into chunks.
+  constexpr std::size_t kChunk = 8192;
+  for_each_row((values.size() + kChunk - 1) / kChunk, kChunk, [&](std::size_t chunk) {
+    const std::size_t first = chunk * kChunk;
+    drop_numbered(values.data() + first, mask.data() + first,
+                  std::min(kChunk, values.size() - first), first, seed, threshold, keep);
+  });
 }
 
 void dropout_backward(std::span<float> gradient, const std::vector<float>& mask) {

@@ -50,6 +50,10 @@ class Tensor {
   // every change of shape took a fifth of a mini-batch epoch's instructions on Cora (batches
   // differ in size), for values that were overwritten at once.
   void resize(std::size_t rows, std::size_t cols);
+  // Makes the tensor `rows` rows of the same width, keeping the values of the rows it had
+  // (a halo's rows appended to a layer's output, or dropped from its gradient); the values of
+  // new rows are left for the caller to write.
+  void resize_rows(std::size_t rows);
   bool same_shape(const Tensor& other) const {
     return rows_ == other.rows_ && cols_ == other.cols_;
   }
@@ -106,7 +110,23 @@ void activate_backward(Activation f, const Tensor& y, const Tensor& dy, Tensor& 
 
 // Inverted dropout: each value is zeroed with probability p and the rest scaled by 1/(1-p);
 // `mask` receives the scale of each value (0 or 1/(1-p)) for the backward pass.
-void dropout(std::span<float> values, float p, std::mt19937_64& random, std::vector<float>& mask);
+//
+// Which values drop is decided by their numbers: value n is dropped when the n-th 32-bit draw
+// of a SplitMix64 stream (datasets/random.h; the low half of output n / 2 for even n, its high
+// half for odd n) is below p * 2^32, the stream seeded by one draw of `random`. The values are
+// a matrix of `width` columns whose row i holds node nodes[i] (node i when `nodes` is empty),
+// and value j of row i is numbered nodes[i] * width + j: a node's values drop alike in
+// whichever row of whichever batch it sits, so that a batch split over the ranks of an MPI
+// job drops exactly what the whole batch does in one process. Any stretch of the stream can be
+// computed on its own, so the loop runs in parallel and the mask is the same for any thread
+// count.
+void dropout(std::span<float> values, std::size_t width, std::span<const std::uint32_t> nodes,
+             float p, std::mt19937_64& random, std::vector<float>& mask);
+// The decisions above for values[0 .. count) numbered first, first + 1, ... in the stream
+// `seed`, on this thread; mask[0 .. count) receives their scales. For dropout over other
+// numberings (GAT's attention, numbered per destination node).
+void dropout_numbered(float* values, float* mask, std::size_t count, std::uint64_t first,
+                      std::uint64_t seed, float p);
 void dropout_backward(std::span<float> gradient, const std::vector<float>& mask);
 
 // Mean negative log-likelihood of log_softmax(logits) over `nodes` with their `labels`;

@@ -8,13 +8,16 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <variant>
 
 #include "datasets/random.h"
 #include "gnn/checkpoint.h"
 #include "gnn/features.h"
 #include "gnn/inference.h"
+#include "gnn/partition.h"
 #include "gnn/sampler.h"
+#include "runtime/checksum.h"
 #include "runtime/error.h"
 #include "runtime/memory.h"
 
@@ -22,6 +25,9 @@ namespace graphmini::gnn {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Sets mini-batch dropout's streams apart from the sampler's, which have the same seed.
+constexpr std::uint64_t kDropoutSalt = 0x64726f706f7574;  // "dropout"
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -106,6 +112,7 @@ namespace {
 // A batch ready for its training step: blocks, gathered features, and the rows of its output
 // that are training nodes with their labels.
 struct PreparedBatch {
+  std::size_t index = 0;  // in the epoch
   MiniBatch batch;
   InputFeatures features;
   std::vector<std::uint32_t> rows;
@@ -123,6 +130,13 @@ class EpochPlan {
   std::span<const std::uint32_t> batch(std::size_t b) const {
     const std::size_t first = b * group;
     return {items.data() + first, std::min(group, items.size() - first)};
+  }
+  // Rank r's share of batch b over K ranks: its r-th contiguous K-th (empty when the batch
+  // has fewer items than ranks).
+  std::span<const std::uint32_t> share(std::size_t b, int rank, int ranks) const {
+    const std::span<const std::uint32_t> all = batch(b);
+    const auto cut = [&](int r) { return all.size() * static_cast<std::size_t>(r) / ranks; };
+    return all.subspan(cut(rank), cut(rank + 1) - cut(rank));
   }
 
   // Fisher-Yates from the increasing order with the epoch's stream, so that an epoch's
@@ -163,10 +177,78 @@ std::uint64_t training_bytes_lower_bound(const ModelOptions& model, const datase
   return static_cast<std::uint64_t>(std::min(floats * sizeof(float), 1e19));
 }
 
+// For a failure that every rank finds alike at the same point (from values they share): the
+// root throws it and the others FailedElsewhere, so that it is reported once.
+template <typename E>
+[[noreturn]] void fail_together(Cluster* cluster, const E& error) {
+  if (cluster != nullptr && !cluster->is_root())
+    throw FailedElsewhere(std::is_base_of_v<InvalidArgument, E>);
+  throw error;
+}
+
+// Sums the parameters' gradients over the ranks (each rank's already weighted by its share of
+// the training nodes, see weigh()).
+void sum_gradients(Cluster& cluster, const std::vector<Parameter*>& parameters,
+                   std::vector<float>& packed) {
+  packed.clear();
+  for (const Parameter* parameter : parameters) {
+    const std::span<const float> g = parameter->gradient.values();
+    packed.insert(packed.end(), g.begin(), g.end());
+  }
+  cluster.sum(packed);
+  std::size_t at = 0;
+  for (Parameter* parameter : parameters) {
+    for (float& g : parameter->gradient.values())
+      g = packed[at++];
+  }
+}
+
+// Over MPI, the gradient of the mean loss over a rank's `rows` of all `total` training nodes
+// (of the batch, or of the graph) becomes its share of the gradient of the mean over all of
+// them, before the backward pass (which, over a partition, sends parts of it to other ranks).
+void weigh(Tensor& d_logits, std::size_t rows, std::size_t total) {
+  const auto weight = static_cast<float>(static_cast<double>(rows) / static_cast<double>(total));
+  for (float& g : d_logits.values())
+    g *= weight;
+}
+
+// How many of `rows` the scores predict right (0 for none).
+double count_correct(const Tensor& scores, std::span<const std::uint32_t> rows,
+                     std::span<const std::int32_t> labels) {
+  return rows.empty()
+             ? 0.0
+             : std::round(accuracy(scores, rows, labels) * static_cast<double>(rows.size()));
+}
+
+// The largest of the ranks' values. Collective.
+double slowest(Cluster& cluster, double seconds) {
+  std::vector<double> all(static_cast<std::size_t>(cluster.size()), 0.0);
+  all[static_cast<std::size_t>(cluster.rank())] = seconds;
+  cluster.sum(all);
+  return *std::max_element(all.begin(), all.end());
+}
+
+// Whether a checkpoint is there to resume from. Over MPI every rank must see it (a file on a
+// shared file system, or on each host) or none: ranks that resumed beside ranks that started
+// afresh would train different models.
+bool resumable(Cluster* cluster, const std::filesystem::path& checkpoint) {
+  const bool here = std::filesystem::exists(checkpoint);
+  if (cluster == nullptr) return here;
+  double seen[1] = {here ? 1.0 : 0.0};
+  cluster->sum(seen);
+  if (seen[0] != 0 && seen[0] != cluster->size())
+    fail_together(cluster, InvalidArgument("checkpoint " + checkpoint.string() + " is on " +
+                                           std::to_string(static_cast<int>(seen[0])) + " of " +
+                                           std::to_string(cluster->size()) +
+                                           " ranks: resuming needs it on every rank (a shared "
+                                           "file system)"));
+  return here;
+}
+
 }  // namespace
 
-TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_options,
-                  const TrainOptions& options) {
+void check_training(const datasets::Dataset& dataset, const ModelOptions& model_options,
+                    const TrainOptions& options) {
   if (options.epochs == 0) throw InvalidArgument("training needs at least one epoch");
   if (options.patience == 0) throw InvalidArgument("patience must be at least one epoch");
   if (options.time_budget_seconds && !(*options.time_budget_seconds > 0))
@@ -178,27 +260,91 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
   if (dataset.graph.num_vertices() != nodes.num_nodes())
     throw InvalidArgument("graph has " + std::to_string(dataset.graph.num_vertices()) +
                           " vertices but the node data " + std::to_string(nodes.num_nodes()));
+  const bool distributed = options.cluster != nullptr && options.cluster->distributed();
+  if (!(options.boundary_sample > 0 && options.boundary_sample <= 1))
+    throw InvalidArgument("a boundary sample must be a fraction in (0, 1], not " +
+                          std::to_string(options.boundary_sample));
+  if (options.boundary_sample < 1 && (options.mini_batch || !distributed))
+    throw InvalidArgument(
+        "boundary sampling is for full-graph training over MPI ranks (a partition has a "
+        "boundary); run it under mpirun with --mode full");
+  if (distributed && options.mini_batch) {
+    if (options.mini_batch->sampler != MiniBatchOptions::Sampler::neighbor)
+      throw InvalidArgument(
+          "over MPI, mini-batch training samples neighbours (--sampler neighbor): a Cluster-GCN "
+          "batch's edges between its clusters would be lost by splitting it over ranks");
+  }
+  if (std::find(nodes.split.begin(), nodes.split.end(), Split::train) == nodes.split.end())
+    throw InvalidArgument("the dataset has no training nodes");
+  if (std::find(nodes.split.begin(), nodes.split.end(), Split::validation) == nodes.split.end())
+    throw InvalidArgument("the dataset has no validation nodes");
+  Model model(model_options, nodes.num_features(), nodes.num_classes);
+  const Optimizer optimizer(options.optimizer, model.parameters());
+  if (const MiniBatchOptions* mini = options.mini_batch ? &*options.mini_batch : nullptr) {
+    if (mini->batch_size == 0) throw InvalidArgument("batch size must be positive");
+    if (mini->sampler == MiniBatchOptions::Sampler::neighbor &&
+        mini->fanouts.size() != model.num_layers())
+      throw InvalidArgument(std::to_string(mini->fanouts.size()) + " fanouts for a model of " +
+                            std::to_string(model.num_layers()) + " layers (one per layer)");
+  }
+  require_memory(training_bytes_lower_bound(model_options, dataset, options.mini_batch.has_value()),
+                 "training this model on " + dataset.name);
+}
+
+TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_options,
+                  const TrainOptions& options) {
+  check_training(dataset, model_options, options);
+  const NodeData& nodes = dataset.nodes;
+  Cluster* const cluster =
+      options.cluster != nullptr && options.cluster->distributed() ? options.cluster : nullptr;
+  const int ranks = cluster != nullptr ? cluster->size() : 1;
+  const int rank = cluster != nullptr ? cluster->rank() : 0;
   const std::vector<std::uint32_t> train = nodes_in(nodes, Split::train);
   const std::vector<std::uint32_t> validation = nodes_in(nodes, Split::validation);
   const std::vector<std::uint32_t> test = nodes_in(nodes, Split::test);
-  if (train.empty()) throw InvalidArgument("the dataset has no training nodes");
-  if (validation.empty()) throw InvalidArgument("the dataset has no validation nodes");
-
-  require_memory(training_bytes_lower_bound(model_options, dataset, options.mini_batch.has_value()),
-                 "training this model on " + dataset.name);
 
   TrainResult result;
   Model model(model_options, nodes.num_features(), nodes.num_classes);
   Optimizer optimizer(options.optimizer, model.parameters());
   const InputFeatures features(nodes.features, options.normalize_features);
-  const LayerInput input = features.input();
   // Mini-batch training: the sampler, and the items each epoch's batches are cut from.
   const MiniBatchOptions* mini = options.mini_batch ? &*options.mini_batch : nullptr;
-  // Full-graph training works on the whole graph's block (a view of its CSR); mini-batch
-  // training evaluates layer by layer (over the same view, held by the inference).
-  const Block block =
-      mini == nullptr ? Block::whole_graph(dataset.graph, model.needs_self_loops()) : Block();
-  const std::vector<const Block*> blocks(model.num_layers(), &block);
+  // Full-graph training works on the whole graph's block (a view of its CSR), or over MPI on
+  // this rank's part of the graph with its halo (gnn/partition.h); mini-batch training
+  // evaluates layer by layer (over the whole graph's view, held by the inference).
+  std::optional<GraphPartition> partition;
+  InputFeatures part_features;
+  // The rows this process computes the loss and scores of, by split, and their labels: every
+  // node's, or over a partition the owned nodes' (in local ids).
+  std::vector<std::uint32_t> train_rows;
+  std::vector<std::uint32_t> validation_rows;
+  std::vector<std::uint32_t> test_rows;
+  std::vector<std::int32_t> part_labels;
+  if (mini == nullptr && cluster != nullptr) {
+    const Clock::time_point setup = Clock::now();
+    partition.emplace(dataset.graph, *cluster, model.needs_self_loops(), model_options.seed);
+    features.gather(partition->node_ids(), part_features);
+    for (std::uint32_t d = 0; d < partition->num_owned(); ++d) {
+      const std::uint32_t v = partition->node_ids()[d];
+      part_labels.push_back(nodes.labels[v]);
+      if (nodes.split[v] == Split::train) train_rows.push_back(d);
+      if (nodes.split[v] == Split::validation) validation_rows.push_back(d);
+      if (nodes.split[v] == Split::test) test_rows.push_back(d);
+    }
+    result.setup_seconds = seconds_since(setup);
+  } else {
+    train_rows = train;
+    validation_rows = validation;
+    test_rows = test;
+  }
+  const std::span<const std::int32_t> labels =
+      partition ? std::span<const std::int32_t>(part_labels) : nodes.labels;
+  const LayerInput input = partition ? part_features.input() : features.input();
+  const Block block = mini == nullptr && !partition
+                          ? Block::whole_graph(dataset.graph, model.needs_self_loops())
+                          : Block();
+  std::vector<const Block*> blocks(model.num_layers(), partition ? &partition->block() : &block);
+  Halo* const halo = partition ? &*partition : nullptr;
   std::optional<LayerwiseInference> layerwise;
   if (mini != nullptr) layerwise.emplace(dataset.graph, model.needs_self_loops());
   std::optional<NeighborSampler> neighbor_sampler;
@@ -206,11 +352,7 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
   EpochPlan plan;
   if (mini != nullptr) {
     const Clock::time_point setup = Clock::now();
-    if (mini->batch_size == 0) throw InvalidArgument("batch size must be positive");
     if (mini->sampler == MiniBatchOptions::Sampler::neighbor) {
-      if (mini->fanouts.size() != model.num_layers())
-        throw InvalidArgument(std::to_string(mini->fanouts.size()) + " fanouts for a model of " +
-                              std::to_string(model.num_layers()) + " layers (one per layer)");
       neighbor_sampler.emplace(dataset.graph, mini->fanouts, model.needs_self_loops(),
                                model_options.seed);
       plan.all = train;
@@ -234,10 +376,17 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
     result.setup_seconds = seconds_since(setup);
   }
   // Samples batch b of an epoch and gathers what its training step needs.
+  // Over MPI, this rank's share of it, which may be empty (then nothing is sampled).
   const auto prepare = [&](std::size_t b, std::uint64_t stream) {
     auto prepared = std::make_shared<PreparedBatch>();
-    prepared->batch = neighbor_sampler ? neighbor_sampler->sample(plan.batch(b), stream)
-                                       : cluster_sampler->sample(plan.batch(b));
+    prepared->index = b;
+    if (neighbor_sampler) {
+      const std::span<const std::uint32_t> seeds = plan.share(b, rank, ranks);
+      if (seeds.empty()) return prepared;
+      prepared->batch = neighbor_sampler->sample(seeds, stream);
+    } else {
+      prepared->batch = cluster_sampler->sample(plan.batch(b));
+    }
     features.gather(prepared->batch.input_nodes, prepared->features);
     const std::vector<std::uint32_t>& outputs = prepared->batch.output_nodes;
     prepared->labels.resize(outputs.size());
@@ -253,8 +402,14 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
   const std::string settings = run_settings(model_options, dataset, options);
   const DataFingerprint data =
       options.checkpoint ? DataFingerprint::of(dataset) : DataFingerprint{};
-  if (options.resume && options.checkpoint && std::filesystem::exists(*options.checkpoint)) {
-    load_checkpoint(*options.checkpoint, settings, data, model, optimizer, state);
+  if (options.resume && options.checkpoint && resumable(cluster, *options.checkpoint)) {
+    if (cluster != nullptr) {
+      all_or_none(*cluster, [&] {
+        load_checkpoint(*options.checkpoint, settings, data, model, optimizer, state);
+      });
+    } else {
+      load_checkpoint(*options.checkpoint, settings, data, model, optimizer, state);
+    }
     if (options.on_epoch) {
       for (const EpochRecord& r : state.records)
         options.on_epoch(r);
@@ -262,6 +417,9 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
   }
 
   Tensor d_logits;
+  // Over MPI: the parameters' gradients, packed for their sum over the ranks.
+  std::vector<float> packed;
+  const std::vector<Parameter*> parameters = model.parameters();
   const Work full_graph_work =
       mini == nullptr ? training_work(model_options, nodes.num_classes, blocks, input) : Work{};
   Work epoch_work;
@@ -269,10 +427,27 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
   const auto train_epoch = [&](std::uint32_t epoch) {
     if (mini == nullptr) {
       epoch_work = full_graph_work;
+      if (partition) {
+        partition->sample_boundary(options.boundary_sample, model_options.seed, epoch);
+        std::fill(blocks.begin(), blocks.end(), &partition->block());
+      }
       model.zero_gradients();
-      const Tensor& logits = model.forward(blocks, input, true);
-      const double loss = log_softmax_nll(logits, train, nodes.labels, &d_logits);
-      model.backward(blocks, input, d_logits);
+      const Tensor& logits = model.forward(blocks, input, true, halo);
+      double loss = 0;
+      if (train_rows.empty()) {  // a part without training nodes still passes gradients on
+        d_logits.resize(logits.rows(), logits.cols());
+        d_logits.fill(0);
+      } else {
+        loss = log_softmax_nll(logits, train_rows, labels, &d_logits);
+      }
+      if (cluster != nullptr) weigh(d_logits, train_rows.size(), train.size());
+      model.backward(blocks, input, d_logits, halo);
+      if (cluster != nullptr) {
+        sum_gradients(*cluster, parameters, packed);
+        double total[1] = {loss * static_cast<double>(train_rows.size())};
+        cluster->sum(total);
+        loss = total[0] / static_cast<double>(train.size());
+      }
       optimizer.step();
       return loss;
     }
@@ -294,20 +469,38 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
                 [&](std::size_t b) { return prepare(b, epoch_stream + b); }) &
             tbb::make_filter<std::shared_ptr<PreparedBatch>, void>(
                 tbb::filter_mode::serial_in_order, [&](const std::shared_ptr<PreparedBatch>& p) {
-                  if (p->rows.empty()) return;  // a cluster batch without training nodes
-                  const std::vector<const Block*> layers =
-                      p->batch.layer_blocks(model.num_layers());
-                  const LayerInput batch_input = p->features.input();
-                  epoch_work +=
-                      training_work(model_options, nodes.num_classes, layers, batch_input);
+                  // Without training nodes (a cluster batch may have none; over MPI a rank's
+                  // share may be empty) a process has nothing to step on, a rank still adds
+                  // its zeros to the others' gradients.
+                  if (p->rows.empty() && cluster == nullptr) return;
                   model.zero_gradients();
-                  const Tensor& logits = model.forward(layers, batch_input, true);
-                  loss_sum += log_softmax_nll(logits, p->rows, p->labels, &d_logits) *
-                              static_cast<double>(p->rows.size());
-                  loss_nodes += p->rows.size();
-                  model.backward(layers, batch_input, d_logits);
+                  if (!p->rows.empty()) {
+                    const std::vector<const Block*> layers =
+                        p->batch.layer_blocks(model.num_layers());
+                    const LayerInput batch_input = p->features.input();
+                    epoch_work +=
+                        training_work(model_options, nodes.num_classes, layers, batch_input);
+                    // Dropout's stream restarts from the batch, like its sampling: the same
+                    // masks on any number of ranks.
+                    model.random().seed(datasets::splitmix64(model_options.seed ^ kDropoutSalt,
+                                                             epoch_stream + p->index));
+                    const Tensor& logits = model.forward(layers, batch_input, true);
+                    loss_sum += log_softmax_nll(logits, p->rows, p->labels, &d_logits) *
+                                static_cast<double>(p->rows.size());
+                    loss_nodes += p->rows.size();
+                    if (cluster != nullptr)
+                      weigh(d_logits, p->rows.size(), plan.batch(p->index).size());
+                    model.backward(layers, batch_input, d_logits);
+                  }
+                  if (cluster != nullptr) sum_gradients(*cluster, parameters, packed);
                   optimizer.step();
                 }));
+    if (cluster != nullptr) {
+      double totals[2] = {loss_sum, static_cast<double>(loss_nodes)};
+      cluster->sum(totals);
+      loss_sum = totals[0];
+      loss_nodes = static_cast<std::size_t>(totals[1]);
+    }
     return loss_nodes == 0 ? 0.0 : loss_sum / static_cast<double>(loss_nodes);
   };
 
@@ -330,22 +523,42 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
     EpochRecord record;
     record.epoch = epoch;
     const Clock::time_point start = Clock::now();
+    const Cluster::Traffic before = cluster != nullptr ? cluster->traffic() : Cluster::Traffic{};
     record.loss = train_epoch(epoch);
     record.seconds = seconds_since(start);
+    if (cluster != nullptr) {
+      const Cluster::Traffic after = cluster->traffic();
+      result.bytes_sent += after.bytes_sent - before.bytes_sent;
+      result.mpi_seconds += after.seconds - before.seconds;
+    }
+    if (cluster != nullptr) record.seconds = slowest(*cluster, record.seconds);
     record.work = epoch_work;
     train_seconds += record.seconds;
     if (!std::isfinite(record.loss)) {
-      throw Error("training diverged: the loss is " + std::to_string(record.loss) + " at epoch " +
-                  std::to_string(epoch) + " (try a lower learning rate)");
+      fail_together(cluster,
+                    Error("training diverged: the loss is " + std::to_string(record.loss) +
+                          " at epoch " + std::to_string(epoch) + " (try a lower learning rate)"));
     }
 
     const Clock::time_point evaluation = Clock::now();
+    if (partition) {  // exact
+      partition->sample_boundary(1, model_options.seed, epoch);
+      std::fill(blocks.begin(), blocks.end(), &partition->block());
+    }
     const Tensor& scores =
-        layerwise ? layerwise->run(model, features) : model.forward(blocks, input, false);
-    record.train_accuracy = accuracy(scores, train, nodes.labels);
-    record.validation_accuracy = accuracy(scores, validation, nodes.labels);
-    record.validation_loss = log_softmax_nll(scores, validation, nodes.labels);
-    record.test_accuracy = test.empty() ? 0 : accuracy(scores, test, nodes.labels);
+        layerwise ? layerwise->run(model, features) : model.forward(blocks, input, false, halo);
+    // Correct predictions by split and the validation loss summed, added up over a partition.
+    double sums[4] = {count_correct(scores, train_rows, labels),
+                      count_correct(scores, validation_rows, labels),
+                      validation_rows.empty() ? 0.0
+                                              : log_softmax_nll(scores, validation_rows, labels) *
+                                                    static_cast<double>(validation_rows.size()),
+                      count_correct(scores, test_rows, labels)};
+    if (partition) cluster->sum(sums);
+    record.train_accuracy = sums[0] / static_cast<double>(train.size());
+    record.validation_accuracy = sums[1] / static_cast<double>(validation.size());
+    record.validation_loss = sums[2] / static_cast<double>(validation.size());
+    record.test_accuracy = test.empty() ? 0 : sums[3] / static_cast<double>(test.size());
     record.evaluation_seconds = seconds_since(evaluation);
 
     if (improves(record, state.best_validation, state.best_validation_loss)) {
@@ -360,6 +573,7 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
     state.records.push_back(record);
     if (options.on_epoch) options.on_epoch(record);
     if (options.checkpoint && options.checkpoint_every > 0 &&
+        (cluster == nullptr || cluster->is_root()) &&
         (epoch % options.checkpoint_every == 0 || stop())) {
       save_checkpoint(*options.checkpoint, settings, data, model, optimizer, state);
     }
@@ -385,9 +599,20 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
     result.median_epoch_work = (*median)->work;
   }
   result.peak_rss_bytes = peak_rss_bytes();
+  if (partition) {
+    result.owned_nodes = partition->num_owned();
+    result.halo_nodes = partition->num_halo();
+  }
+  result.ranks = ranks;
+  for (const Parameter* parameter : parameters) {
+    const std::span<const float> values = parameter->value.values();
+    result.parameters_crc =
+        crc32_combine(result.parameters_crc, crc32_of_array(values), values.size_bytes());
+  }
   const Graph& graph = dataset.graph;
   result.needed_bytes = graph.offsets().size_bytes() + graph.adjacency().size_bytes() +
                         block.bytes() + features.bytes() +
+                        (partition ? partition->bytes() + part_features.bytes() : 0) +
                         4 * model.parameter_count() * sizeof(float) + 2 * model.activation_bytes() +
                         nodes.num_nodes() * (sizeof(std::int32_t) + sizeof(Split));
   return result;

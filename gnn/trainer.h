@@ -32,6 +32,7 @@
 #include "datasets/dataset.h"
 #include "gnn/model.h"
 #include "gnn/roofline.h"
+#include "runtime/cluster.h"
 
 namespace graphmini::gnn {
 
@@ -80,6 +81,27 @@ struct TrainOptions {
   bool resume = false;  // continue from `checkpoint` when it exists
   // Mini-batch training when set, else full-graph.
   std::optional<MiniBatchOptions> mini_batch;
+  // The ranks that train together (runtime/cluster.h); one process when null or a cluster of
+  // one. Data-parallel mini-batch training: every rank holds the graph and the features, and
+  // trains on its share of each batch (a contiguous K-th of its seeds); the gradients are
+  // summed over the ranks (Cluster::sum, the same bits on every rank) before every optimiser
+  // step, so that every rank keeps identical parameters. Batches, sampled neighbours and
+  // dropout masks depend only on the seed, the epoch and the batch, never on the number of
+  // ranks, so K ranks train on what one process trains on, and their losses agree with its
+  // up to the order of float sums. Every rank evaluates (all get the same scores). Neighbour
+  // sampling only.
+  //
+  // Full-graph training over MPI partitions the graph, one part per rank (gnn/partition.h):
+  // each rank computes every layer for its own nodes, exchanging its halo's activations and
+  // gradients between layers, and the weights' gradients are summed as above; the result is
+  // single-process training's, up to the order of float sums. Every rank evaluates its own
+  // nodes, and the counts are added up.
+  //
+  // In both modes the root alone writes checkpoints, which resume on any number of ranks.
+  Cluster* cluster = nullptr;
+  // Full-graph training over MPI: the fraction of each peer's boundary nodes exchanged per
+  // epoch (BNS-GCN; gnn/partition.h); 1 is exact.
+  double boundary_sample = 1;
   // Called after every epoch (progress lines, the CSV log); on resume first for each epoch
   // restored from the checkpoint, so that it sees the whole run.
   std::function<void(const EpochRecord&)> on_epoch;
@@ -118,7 +140,24 @@ struct TrainResult {
   // features, parameters with gradients and optimiser state, activations and their gradients.
   std::uint64_t peak_rss_bytes = 0;
   std::uint64_t needed_bytes = 0;
+  // Over MPI (TrainOptions::cluster): the ranks, and this rank's traffic in the training
+  // passes of this run's epochs (the bytes it sent and its seconds in MPI, Cluster::traffic;
+  // evaluation's is left out, as its time is). An epoch's time is the slowest rank's.
+  int ranks = 1;
+  // Full-graph training over MPI: this rank's nodes and its halo (other ranks' neighbours).
+  std::uint64_t owned_nodes = 0;
+  std::uint64_t halo_nodes = 0;
+  std::uint64_t bytes_sent = 0;
+  double mpi_seconds = 0;
+  // CRC-32 of the final parameters' bits: equal on every rank of a run.
+  std::uint32_t parameters_crc = 0;
 };
+
+// What train() checks before it starts: throws InvalidArgument for settings that cannot
+// train on `dataset` (see train()). Cheap (it builds the model, not the samplers): over MPI
+// the ranks run it through all_or_none() first, so that such an error is reported once.
+void check_training(const datasets::Dataset& dataset, const ModelOptions& model,
+                    const TrainOptions& options);
 
 // Trains `model` on `dataset` (full-graph, or mini-batch with options.mini_batch). Throws
 // InvalidArgument for settings that cannot train (no epochs, a learning rate that is not a

@@ -1,7 +1,8 @@
-// The matching commands under mpirun, as users run them: the same counts, listings and motifs
-// as one process, --json's per-rank fields, one error line for bad input on any rank count,
-// no hang and no output file when a rank dies or Ctrl-C comes, and the kernel cache shared by
-// ranks that compile the same query at once. Skipped when this build has no MPI.
+// The matching commands and GNN training under mpirun, as users run them: the same counts,
+// listings, motifs and losses as one process, --json's per-rank fields, one error line for
+// bad input on any rank count, no hang and no output file (or broken checkpoint) when a rank
+// dies or Ctrl-C comes, and the kernel cache shared by ranks that compile the same query at
+// once. Skipped when this build has no MPI.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -193,6 +194,126 @@ TEST_F(MpiCliTest, RanksCompilingTheSameQueryShareOneCacheEntry) {
   )sh");
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(result.out, "1\n1\n0\n1\n");
+}
+
+// Mini-batch training on 1, 2 and 3 ranks logs the losses of one process (to float rounding),
+// and --json gives every rank's traffic, memory and identical parameters.
+TEST_F(MpiCliTest, GnnTrainingOnRanksLogsTheLossesOfOneProcess) {
+  const CliResult result = mpi(R"sh(
+    d=csbm:nodes=3000,avg_degree=8,features=24,classes=4,seed=2
+    train() { "$@" gnn train -d $d --model sage --hidden 32 --mode mini --fanouts 5,5 \
+      --batch-size 100 --epochs 3 --threads 1 --log "$log" --json; }
+    log=one.csv train "$G" > one.json
+    log=two.csv train mpi 2 "$G" > two.json
+    log=three.csv train mpi 3 "$G" > three.json
+    cut -d, -f2 one.csv | tail -n +2 | tr '\n' ' '; echo
+    cut -d, -f2 two.csv | tail -n +2 | tr '\n' ' '; echo
+    cut -d, -f2 three.csv | tail -n +2 | tr '\n' ' '; echo
+    cat three.json
+  )sh");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::istringstream out(result.out);
+  std::vector<std::vector<double>> losses(3);
+  for (std::vector<double>& run : losses) {
+    std::string line;
+    std::getline(out, line);
+    std::istringstream values(line);
+    for (double v; values >> v;)
+      run.push_back(v);
+    ASSERT_EQ(run.size(), 3u) << result.out;
+  }
+  for (std::size_t e = 0; e < 3; ++e) {
+    EXPECT_NEAR(losses[1][e], losses[0][e], 1e-5) << "2 ranks, epoch " << e + 1;
+    EXPECT_NEAR(losses[2][e], losses[0][e], 1e-5) << "3 ranks, epoch " << e + 1;
+  }
+  const std::string rest((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
+  const auto json = nlohmann::json::parse(rest);
+  EXPECT_EQ(json["ranks"], 3);
+  ASSERT_EQ(json["per_rank"].size(), 3u);
+  // GraphSAGE 24 -> 32 -> 4 has (24 + 24) x 32 + 32 + (32 + 32) x 4 + 4 parameters, summed
+  // over a ring of 3 ranks after every batch: each rank sends 2 (3 - 1) blocks of a third of
+  // them, and at the end of the epoch its loss (a few bytes).
+  const std::uint64_t third = (48 * 32 + 32 + 64 * 4 + 4) / 3;
+  const std::uint64_t batches = json["batches_per_epoch"];
+  EXPECT_EQ(batches, 18u);  // 1800 training nodes (60%) in batches of 100
+  for (int rank = 0; rank < 3; ++rank) {
+    const auto& entry = json["per_rank"][rank];
+    EXPECT_EQ(entry["rank"], rank);
+    EXPECT_EQ(entry["parameters_crc"], json["per_rank"][0]["parameters_crc"]);
+    EXPECT_GT(entry["peak_rss_bytes"].get<std::uint64_t>(), 0u);
+    EXPECT_GE(entry["mpi_wait_seconds"].get<double>(), 0.0);
+    const std::uint64_t sent = entry["bytes_sent_per_epoch"];
+    EXPECT_GE(sent, batches * 4 * third * 4) << "rank " << rank;
+    EXPECT_LE(sent, batches * 4 * (third + 1) * 4 + 64) << "rank " << rank;
+  }
+}
+
+// Training errors under mpirun: one line from the root, on any rank count; data that differs
+// between the ranks is found; full-graph and Cluster-GCN training say why they do not run.
+TEST_F(MpiCliTest, GnnBadInputGivesOneErrorLine) {
+  for (const char* ranks : {"1", "2", "4"}) {
+    for (const auto& [arguments, code] : std::vector<std::pair<std::string, int>>{
+             {"gnn train -d missing-dataset --mode mini", 1},
+             {"gnn train -d csbm:nodes=200 --mode mini --fanouts 5", 2},
+             {"gnn train -d csbm:nodes=200 --mode mini --batch-size 0", 2},
+             // One rank reads standard input (empty here); more refuse it.
+             {"gnn train -d - --mode mini", std::string(ranks) == "1" ? 1 : 2}}) {
+      const CliResult result = mpi(std::string("mpi ") + ranks + " \"$G\" " + arguments);
+      EXPECT_EQ(result.exit_code, code) << ranks << " ranks: " << arguments;
+      EXPECT_EQ(lines(result.err), 1) << ranks << " ranks: " << arguments << ": " << result.err;
+      EXPECT_EQ(result.err.rfind("graphmini: error: ", 0), 0u) << result.err;
+    }
+  }
+  const CliResult result = mpi(R"sh(
+    mkdir a b
+    "$G" data generate csbm --nodes 300 --seed 1 -o a/d > /dev/null
+    "$G" data generate csbm --nodes 300 --seed 2 -o b/d > /dev/null
+    timeout 300 mpiexec -q --oversubscribe --bind-to none -n 1 -wdir a "$G" gnn train -d d \
+      --mode mini : -n 1 -wdir b "$G" gnn train -d d --mode mini
+    echo "exit $?"
+    mpi 2 "$G" gnn train -d csbm:nodes=300 --mode mini --sampler cluster; echo "exit $?"
+  )sh");
+  EXPECT_EQ(result.out, "exit 1\nexit 2\n") << result.err;
+  EXPECT_EQ(lines(result.err), 2) << result.err;
+  EXPECT_NE(result.err.find("rank 1 read a different dataset from 'd' than rank 0"),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("over MPI, mini-batch training samples neighbours"), std::string::npos)
+      << result.err;
+}
+
+// A rank killed while the ranks train fails the run at once, and leaves the checkpoint whole:
+// the root writes it atomically, so it is the last one written or none.
+TEST_F(MpiCliTest, AKilledRankEndsTrainingWithoutABrokenCheckpoint) {
+  const CliResult result = mpi(R"sh(
+    d=csbm:nodes=20000,avg_degree=10,features=64,classes=4,seed=43
+    rank_pids() { pgrep -f "^$G gnn train -d $d"; }
+    timeout 300 mpiexec -q -n 2 --oversubscribe --bind-to none "$G" gnn train -d $d \
+      --mode mini --fanouts 10,10 --batch-size 64 --epochs 1000 --threads 1 \
+      --checkpoint c.ckpt --checkpoint-every 1 > run.log 2>&1 &
+    job=$!
+    until [ -e c.ckpt ] || ! kill -0 $job; do :; done
+    kill -9 "$(rank_pids | tail -1)"
+    wait $job; echo "killed: exit $?"
+    timeout 60 bash -c "until [ -z \"\$(pgrep -f '^$G gnn train -d $d')\" ]; do :; done"
+    echo "ranks gone: $?"
+    ls -a | grep -c graphmini- || true
+    "$G" gnn train -d $d --mode mini --fanouts 10,10 --batch-size 64 --epochs 1 \
+      --checkpoint c.ckpt --resume --threads 1 > /dev/null 2> resume.log
+    echo "resume: exit $?"
+  )sh");
+  std::istringstream out(result.out);
+  std::string killed, gone, temporaries, resumed;
+  std::getline(out, killed);
+  std::getline(out, gone);
+  std::getline(out, temporaries);
+  std::getline(out, resumed);
+  EXPECT_NE(killed, "killed: exit 0") << result.out;
+  EXPECT_NE(killed, "killed: exit 124") << "the run hung after a rank died";
+  EXPECT_EQ(gone, "ranks gone: 0") << "ranks were left running";
+  EXPECT_EQ(temporaries, "0") << result.out;
+  // The checkpoint reads back: with --epochs 1 below its epochs, it has nothing left to train.
+  EXPECT_EQ(resumed, "resume: exit 0") << result.out << result.err;
 }
 
 // Commands that do not run over MPI run once, on rank 0, and say so.

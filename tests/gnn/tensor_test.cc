@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "datasets/random.h"
+#include "gnn/block.h"
 #include "runtime/error.h"
 
 namespace graphmini::gnn {
@@ -94,7 +95,7 @@ TEST(Kernels, DropoutMasksFollowTheStreamOnAnyThreadCount) {
       const std::uint64_t seed = copy();
       const auto threshold = static_cast<std::uint64_t>(static_cast<double>(kP) * 4294967296.0);
       std::vector<float>& mask = masks[threads - 1];
-      dropout(values, kP, random, mask);
+      dropout(values, 1, {}, kP, random, mask);
       ASSERT_EQ(mask.size(), count);
       std::size_t dropped = 0;
       for (std::size_t i = 0; i < count; ++i) {
@@ -112,6 +113,43 @@ TEST(Kernels, DropoutMasksFollowTheStreamOnAnyThreadCount) {
     }
     EXPECT_EQ(masks[0], masks[1]);
   }
+}
+
+// Rows keyed by nodes drop what the same nodes' rows of the whole matrix drop, at an odd
+// width (so that rows start inside a pair of the stream); sparse rows drop their non-zeros as
+// the dense rows of the same nodes do.
+TEST(Kernels, DropoutMasksFollowTheNodesOfTheRows) {
+  constexpr float kP = 0.5f;
+  constexpr std::size_t kWidth = 5;
+  constexpr std::size_t kNodes = 10;
+  std::vector<float> whole(kNodes * kWidth, 1.0f);
+  std::vector<float> whole_mask;
+  std::mt19937_64 random(4);
+  dropout(whole, kWidth, {}, kP, random, whole_mask);
+  const std::vector<std::uint32_t> nodes{7, 2, 9};
+  std::vector<float> rows(nodes.size() * kWidth, 1.0f);
+  std::vector<float> mask;
+  random.seed(4);
+  dropout(rows, kWidth, nodes, kP, random, mask);
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    for (std::size_t j = 0; j < kWidth; ++j)
+      EXPECT_EQ(mask[i * kWidth + j], whole_mask[nodes[i] * kWidth + j]) << i << ", " << j;
+  }
+  SparseMatrix sparse;
+  sparse.rows = 2;
+  sparse.cols = kWidth;
+  sparse.offsets = {0, 2, 5};
+  sparse.columns = {0, 3, 1, 2, 4};
+  sparse.values.assign(5, 1.0f);
+  random.seed(4);
+  dropout(sparse, std::vector<std::uint32_t>{7, 2}, kP, random, mask);
+  const std::vector<std::uint32_t> row_node{7, 7, 2, 2, 2};
+  for (std::size_t e = 0; e < 5; ++e) {
+    EXPECT_EQ(mask[e], whole_mask[row_node[e] * kWidth + sparse.columns[e]]) << "non-zero " << e;
+    EXPECT_EQ(sparse.values[e], mask[e]);
+  }
+  EXPECT_THROW(dropout(rows, kWidth, std::vector<std::uint32_t>{1, 2}, kP, random, mask),
+               InvalidArgument);
 }
 
 TEST(Kernels, MatmulWithGivenRowsMayFillTheFirstRowsOfATallerOutput) {
