@@ -77,6 +77,7 @@ struct CompareCommand {
   std::size_t seeds = 1;
   std::optional<double> target;
   std::vector<double> ladder = {0.90, 0.95, 0.99, 1.0};
+  std::vector<double> link_gbps = {1, 25, 100};
   double progress_every = 10;
   std::string out;
 };
@@ -194,16 +195,32 @@ bool stderr_is_terminal() {
   return ::isatty(STDERR_FILENO) == 1;
 }
 
-// gnn::train() on every rank. A failure on one rank alone (out of memory, say) may leave the
-// others waiting for it in a collective, where agree() cannot reach them: the failing rank
-// prints its error and ends the whole job (Cluster::abort). Failures every rank meets alike
-// are reported by the root (gnn::train throws FailedElsewhere on the others).
-gnn::TrainResult train_on_every_rank(Cluster& cluster, const datasets::Dataset& dataset,
-                                     const gnn::ModelOptions& model,
-                                     const gnn::TrainOptions& options) {
-  if (!cluster.distributed()) return gnn::train(dataset, model, options);
+// Loads the dataset on every rank (collective) and checks that every rank has the same one.
+datasets::Dataset load_everywhere(Cluster& cluster, const RunFlags& flags) {
+  datasets::Dataset dataset = all_or_none(cluster, [&] {
+    refuse_standard_input(cluster, flags.dataset, "dataset");
+    return load(flags);
+  });
+  if (cluster.distributed()) {
+    const gnn::DataFingerprint data = gnn::DataFingerprint::of(dataset);
+    check_same_everywhere(cluster,
+                          std::to_string(data.graph) + " " + std::to_string(data.features) + " " +
+                              std::to_string(data.labels) + " " + std::to_string(data.split),
+                          "dataset", flags.dataset);
+  }
+  return dataset;
+}
+
+// Training (gnn::train or gnn::compare) on every rank. A failure on one rank alone (out of
+// memory, say) may leave the others waiting for it in a collective, where agree() cannot
+// reach them: the failing rank prints its error and ends the whole job (Cluster::abort).
+// Failures every rank meets alike are reported by the root (gnn::train throws
+// FailedElsewhere on the others).
+template <typename Training>
+auto on_every_rank(Cluster& cluster, const Training& training) {
+  if (!cluster.distributed()) return training();
   try {
-    return gnn::train(dataset, model, options);
+    return training();
   } catch (const FailedElsewhere&) {
     throw;
   } catch (const std::exception& e) {
@@ -218,11 +235,18 @@ gnn::TrainResult train_on_every_rank(Cluster& cluster, const datasets::Dataset& 
   }
 }
 
+nlohmann::json communication_json(const gnn::Communication& c) {
+  return {{"bytes_sent_per_epoch", c.bytes_sent},
+          {"modelled_bytes_per_epoch", c.modelled_bytes},
+          {"mpi_seconds_per_epoch", c.mpi_seconds},
+          {"compute_seconds_per_epoch", c.compute_seconds}};
+}
+
 // Every rank's memory and traffic (collective): a list on the root, empty elsewhere and
 // without MPI.
 std::vector<nlohmann::json> per_rank(Cluster& cluster, const gnn::TrainResult& result) {
   if (!cluster.distributed()) return {};
-  const double epochs = std::max<double>(1, static_cast<double>(result.epochs.size()));
+  const double epochs = std::max<double>(1, result.epochs_trained);
   const std::vector<std::uint64_t> peak = cluster.gather(result.peak_rss_bytes);
   const std::vector<std::uint64_t> sent =
       cluster.gather(static_cast<std::uint64_t>(static_cast<double>(result.bytes_sent) / epochs));
@@ -265,17 +289,7 @@ void run_train(const TrainCommand& command) {
   Cluster& cluster = Cluster::get();
   options.cluster = &cluster;
   const std::uint64_t baseline_bytes = gnn::resident_bytes();
-  const datasets::Dataset dataset = all_or_none(cluster, [&] {
-    refuse_standard_input(cluster, flags.dataset, "dataset");
-    return load(flags);
-  });
-  if (cluster.distributed()) {
-    const gnn::DataFingerprint data = gnn::DataFingerprint::of(dataset);
-    check_same_everywhere(cluster,
-                          std::to_string(data.graph) + " " + std::to_string(data.features) + " " +
-                              std::to_string(data.labels) + " " + std::to_string(data.split),
-                          "dataset", flags.dataset);
-  }
+  const datasets::Dataset dataset = load_everywhere(cluster, flags);
   all_or_none(cluster, [&] { gnn::check_training(dataset, model, options); });
 
   // The log is written as epochs finish (each line handed to the system at once), so that a
@@ -303,7 +317,8 @@ void run_train(const TrainCommand& command) {
                    r.seconds * 1e3);
     }
   };
-  const gnn::TrainResult result = train_on_every_rank(cluster, dataset, model, options);
+  const gnn::TrainResult result =
+      on_every_rank(cluster, [&] { return gnn::train(dataset, model, options); });
   if (terminal) std::fprintf(stderr, "\n");
   if (log) log->commit();
   const std::vector<nlohmann::json> ranks = per_rank(cluster, result);
@@ -343,6 +358,7 @@ void run_train(const TrainCommand& command) {
         {"baseline_rss_bytes", baseline_bytes},
         {"ranks", result.ranks},
         {"per_rank", ranks},
+        {"communication", communication_json(result.communication)},
     };
     std::printf("%s\n", out.dump(2).c_str());
     return;
@@ -410,6 +426,37 @@ nlohmann::json optional_json(const std::optional<double>& value) {
 }
 
 // The first finished run of a method: what does not change between seeds (batches, setup).
+// Over MPI, the mean over a method's finished runs of their communication per epoch.
+gnn::Communication mean_communication(const gnn::MethodSummary& m) {
+  gnn::Communication mean;
+  double runs = 0;
+  for (const gnn::RunMeasures& r : m.runs) {
+    if (!r.run->result) continue;
+    const gnn::Communication& c = r.run->result->communication;
+    mean.bytes_sent += c.bytes_sent;
+    mean.modelled_bytes += c.modelled_bytes;
+    mean.mpi_seconds += c.mpi_seconds;
+    mean.compute_seconds += c.compute_seconds;
+    ++runs;
+  }
+  if (runs > 0) {
+    for (double* value :
+         {&mean.bytes_sent, &mean.modelled_bytes, &mean.mpi_seconds, &mean.compute_seconds})
+      *value /= runs;
+  }
+  return mean;
+}
+
+// The time to target these ranks would take as hosts of their own on a link of `gbps`: the
+// epochs to target, each the busiest rank's compute and its bytes over the link (Bajaj et
+// al.'s model); none when no run reached the target.
+std::optional<double> predicted_time(const gnn::MethodSummary& m, double gbps) {
+  const gnn::Statistic epochs = m.epochs_to_target();
+  if (epochs.count == 0) return std::nullopt;
+  const gnn::Communication c = mean_communication(m);
+  return epochs.mean * (c.compute_seconds + c.bytes_sent / (gbps * 1e9 / 8));
+}
+
 const gnn::TrainResult* first_result(const gnn::MethodSummary& m) {
   for (const gnn::RunMeasures& r : m.runs) {
     if (r.run->result) return &*r.run->result;
@@ -441,7 +488,44 @@ std::string stopped_text(const gnn::MethodSummary& m) {
 
 // The tables of a comparison, in Markdown: the methods against the paper's target, the
 // ladder, and each seed's bars.
-std::string comparison_table(const gnn::Comparison& c, const gnn::Summary& summary) {
+// Over MPI: each method's bytes per epoch (measured, and as modelled), and its time to
+// target measured here beside the time predicted for hosts of their own on each link.
+std::string communication_table(const gnn::Summary& summary, const CompareCommand& command) {
+  std::string table =
+      "\nCommunication over " + std::to_string(Cluster::get().size()) +
+      " ranks, per epoch, the busiest rank (features are replicated: mini-batch training "
+      "fetches none, only the gradients' sum), and the time to target on hosts of their own "
+      "(epochs to target x (compute + bytes / link)):\n\n"
+      "| method | sent (MiB) | modelled (MiB) | in MPI (s) | compute (s) | time to target here "
+      "(s) |";
+  std::string rule = "|---|---|---|---|---|---|";
+  for (const double gbps : command.link_gbps) {
+    char head[64];
+    std::snprintf(head, sizeof head, " at %g Gbit/s (s) |", gbps);
+    table += head;
+    rule += "---|";
+  }
+  table += "\n" + rule + "\n";
+  for (const gnn::MethodSummary& m : summary.methods) {
+    const gnn::Communication c = mean_communication(m);
+    char line[256];
+    std::snprintf(line, sizeof line, "| %s | %.3f | %.3f | %.4f | %.4f | %s |", m.name.c_str(),
+                  c.bytes_sent / (1 << 20), c.modelled_bytes / (1 << 20), c.mpi_seconds,
+                  c.compute_seconds, mean_std(m.time_to_target(), 1, 3).c_str());
+    table += line;
+    for (const double gbps : command.link_gbps) {
+      const std::optional<double> time = predicted_time(m, gbps);
+      char cell[64] = " - |";
+      if (time) std::snprintf(cell, sizeof cell, " %.3f |", *time);
+      table += cell;
+    }
+    table += "\n";
+  }
+  return table;
+}
+
+std::string comparison_table(const gnn::Comparison& c, const gnn::Summary& summary,
+                             const CompareCommand& command) {
   std::string table =
       "| method | batches per epoch | setup (s) | epoch (ms) | epochs to target | time to target "
       "(s) | reached | best validation (%) | test (%) | peak memory (MiB) | stopped by | failed "
@@ -479,6 +563,7 @@ std::string comparison_table(const gnn::Comparison& c, const gnn::Summary& summa
     }
     table += "\n";
   }
+  if (Cluster::get().distributed()) table += communication_table(summary, command);
   table += "\n| seed | best validation (%) | target (%) | failed to train |\n|---|---|---|---|\n";
   for (const gnn::SeedTargets& seed : summary.seeds) {
     char line[128];
@@ -490,6 +575,20 @@ std::string comparison_table(const gnn::Comparison& c, const gnn::Summary& summa
     table += line + (failed.empty() ? "-" : failed) + " |\n";
   }
   return table;
+}
+
+// Over MPI: a method's communication per epoch and its time to target predicted on each
+// link; null in one process.
+nlohmann::json method_communication_json(const gnn::MethodSummary& m,
+                                         const CompareCommand& command) {
+  if (!Cluster::get().distributed()) return nullptr;
+  nlohmann::json predicted = nlohmann::json::array();
+  for (const double gbps : command.link_gbps)
+    predicted.push_back(
+        {{"link_gbps", gbps}, {"time_to_target_s", optional_json(predicted_time(m, gbps))}});
+  nlohmann::json out = communication_json(mean_communication(m));
+  out["predicted"] = predicted;
+  return out;
 }
 
 nlohmann::json comparison_json(const gnn::Comparison& c, const gnn::Summary& summary,
@@ -530,6 +629,7 @@ nlohmann::json comparison_json(const gnn::Comparison& c, const gnn::Summary& sum
          first != nullptr ? nlohmann::json(first->batches_per_epoch) : nlohmann::json()},
         {"setup_s", first != nullptr ? nlohmann::json(first->setup_seconds) : nlohmann::json()},
         {"ladder", ladder},
+        {"communication", method_communication_json(m, command)},
         {"stats",
          {{"time_to_target_s", statistic_json(m.time_to_target())},
           {"epochs_to_target", statistic_json(m.epochs_to_target())},
@@ -568,6 +668,7 @@ nlohmann::json comparison_json(const gnn::Comparison& c, const gnn::Summary& sum
   }
   return {{"dataset", command.run.dataset},
           {"model", command.run.model},
+          {"ranks", Cluster::get().size()},
           {"seeds", command.seeds},
           {"complete", c.complete},
           {"target_given", c.given_target.has_value()},
@@ -626,7 +727,7 @@ class ComparisonFiles {
     json.write(comparison_json(c, summary, command_).dump(2) + "\n");
     json.commit();
     OutputFile table(folder / "table.md", writing);
-    table.write(comparison_table(c, summary));
+    table.write(comparison_table(c, summary, command_));
     table.commit();
   }
 
@@ -684,14 +785,27 @@ class CompareProgress {
 void run_compare(const CompareCommand& command) {
   const RunFlags& flags = command.run;
   const Threads threads(flags.threads);
+  // Over MPI every run trains over the ranks, as gnn train does; the root writes and prints.
+  Cluster& cluster = Cluster::get();
   const gnn::ModelOptions model = model_options(flags);
   gnn::TrainOptions training = train_options(flags);
+  training.cluster = &cluster;
   // Runs go to convergence (or the time budget), not to the model's usual epoch count.
   if (!flags.epochs) training.epochs = kMaxEpochs;
   gnn::CompareOptions options;
+  // Cluster-GCN batches are not split over ranks: left out of the default methods there.
+  const bool default_methods = command.methods == CompareCommand().methods;
   for (const gnn::Method& m : gnn::standard_methods(mini_batch_options(flags))) {
-    if (std::find(command.methods.begin(), command.methods.end(), m.name) != command.methods.end())
-      options.methods.push_back(m);
+    if (std::find(command.methods.begin(), command.methods.end(), m.name) == command.methods.end())
+      continue;
+    if (cluster.distributed() && default_methods && m.name == "cluster") {
+      if (cluster.is_root())
+        std::fprintf(stderr,
+                     "graphmini: note: cluster sampling does not run over MPI; "
+                     "comparing full and neighbor\n");
+      continue;
+    }
+    options.methods.push_back(m);
   }
   options.seeds = command.seeds;
   options.target = command.target;
@@ -701,24 +815,36 @@ void run_compare(const CompareCommand& command) {
                        options.ladder.end());
 
   std::optional<ComparisonFiles> files;
-  if (!command.out.empty()) {
+  all_or_none(cluster, [&] {
+    if (command.out.empty() || !cluster.is_root()) return;
     gnn::Comparison empty;
     empty.seeds = command.seeds;
     empty.ladder = options.ladder;
     for (const gnn::Method& m : options.methods)
       empty.methods.push_back(m.name);
     files.emplace(command.out, empty, command);
-  }
-  const datasets::Dataset dataset = load(flags);
+  });
+  const datasets::Dataset dataset = load_everywhere(cluster, flags);
+  all_or_none(cluster, [&] {
+    for (const gnn::Method& m : options.methods) {
+      gnn::TrainOptions run = training;
+      run.mini_batch = m.mini_batch;
+      gnn::check_training(dataset, model, run);
+    }
+  });
 
   CompareProgress progress(options.seeds * options.methods.size(), command.progress_every);
-  options.on_run_start = [&](const gnn::Comparison& c) { progress.start(c); };
+  options.on_run_start = [&](const gnn::Comparison& c) {
+    if (cluster.is_root()) progress.start(c);
+  };
   options.on_epoch = [&](const gnn::Comparison& c) {
+    if (!cluster.is_root()) return;
     progress.epoch(c);
     if (files) files->epoch(c);
   };
   // Each run's result on stdout as it ends, so that a pipe or a log has it at once.
   options.on_run_end = [&](const gnn::Comparison& c) {
+    if (!cluster.is_root()) return;
     progress.end_run();
     if (flags.json) return;
     const gnn::TrainingRun& run = c.runs.back();
@@ -731,7 +857,9 @@ void run_compare(const CompareCommand& command) {
         100 * r.test_accuracy, r.train_seconds);
     std::fflush(stdout);
   };
-  const gnn::Comparison comparison = gnn::compare(dataset, model, training, options);
+  const gnn::Comparison comparison =
+      on_every_rank(cluster, [&] { return gnn::compare(dataset, model, training, options); });
+  if (!cluster.is_root()) return;
   if (files) files->finish(comparison);
 
   const gnn::Summary summary = gnn::measure(comparison);
@@ -740,14 +868,16 @@ void run_compare(const CompareCommand& command) {
     return;
   }
   const gnn::Statistic target = summary.target();
-  std::printf("\n%s on %s (%zu nodes, %zu features, %u classes), %zu seed%s, %d threads\n",
+  std::printf("\n%s on %s (%zu nodes, %zu features, %u classes), %zu seed%s, %s%d threads\n",
               flags.model.c_str(), dataset.name.c_str(), dataset.nodes.num_nodes(),
               dataset.nodes.num_features(), dataset.nodes.num_classes, command.seeds,
-              command.seeds == 1 ? "" : "s", threads.count);
+              command.seeds == 1 ? "" : "s",
+              cluster.distributed() ? (std::to_string(cluster.size()) + " ranks x ").c_str() : "",
+              threads.count);
   std::printf(
       "target validation accuracy %s%% (%s)\n\n%s", mean_std(target, 100, 2).c_str(),
       comparison.given_target ? "given" : "per seed, the lowest of its methods' best that trained",
-      comparison_table(comparison, summary).c_str());
+      comparison_table(comparison, summary, command).c_str());
 }
 
 }  // namespace
@@ -820,6 +950,10 @@ void add_gnn_command(CLI::App& app) {
              "one target validation accuracy for every seed (default: per seed, the lowest of "
              "its methods' best, leaving out a method that failed to train: one less than "
              "halfway from the commonest class's accuracy to the seed's best method)");
+  add_numbers(*compare, "--link-gbps", compare_command->link_gbps, 0.001, 1e6,
+              "under mpirun: predict each method's time to target on hosts of their own joined "
+              "by links of these Gbit/s, from its measured compute and bytes per epoch (default "
+              "1,25,100)");
   add_numbers(*compare, "--ladder", compare_command->ladder, 0.001, 1.0,
               "also time each run to these fractions of its seed's best method's validation "
               "accuracy (default 0.9,0.95,0.99,1)");
@@ -833,8 +967,7 @@ void add_gnn_command(CLI::App& app) {
                       "what it measured (comparison.json says \"complete\": false until the "
                       "end); an existing folder is replaced only if it holds an earlier "
                       "comparison");
-  compare->callback(
-      on_root_only("gnn compare", [compare_command] { run_compare(*compare_command); }));
+  compare->callback([compare_command] { run_compare(*compare_command); });
 }
 
 }  // namespace graphmini::cli

@@ -196,6 +196,13 @@ void GraphPartition::scatter(Tensor& gradient) {
   gradient.resize_rows(num_owned_);
 }
 
+std::size_t GraphPartition::boundary_rows() const {
+  std::size_t rows = 0;
+  for (const std::vector<std::uint32_t>& list : send_all_)
+    rows += list.size();
+  return rows;
+}
+
 std::size_t GraphPartition::bytes() const {
   std::size_t lists = 0;
   for (const std::vector<std::uint32_t>& list : send_all_)

@@ -42,6 +42,8 @@ class GraphPartition final : public Halo {
 
   std::size_t num_owned() const { return num_owned_; }
   std::size_t num_halo() const { return node_ids_.size() - num_owned_; }
+  // Rows an exact exchange sends: owned nodes once per peer whose halo has them.
+  std::size_t boundary_rows() const;
   // Global ids: the owned nodes, then the halo.
   std::span<const std::uint32_t> node_ids() const { return node_ids_; }
   // The block of the epoch: the whole part and halo (exact), or with boundary sampling the

@@ -221,11 +221,29 @@ double count_correct(const Tensor& scores, std::span<const std::uint32_t> rows,
 }
 
 // The largest of the ranks' values. Collective.
-double slowest(Cluster& cluster, double seconds) {
+double largest(Cluster& cluster, double value) {
   std::vector<double> all(static_cast<std::size_t>(cluster.size()), 0.0);
-  all[static_cast<std::size_t>(cluster.rank())] = seconds;
+  all[static_cast<std::size_t>(cluster.rank())] = value;
   cluster.sum(all);
   return *std::max_element(all.begin(), all.end());
+}
+
+// Bajaj et al.'s communication volume of one epoch on this rank, in bytes: the gradients'
+// ring sum (2 (K - 1) / K of the parameters) after every batch, and for a partition each
+// layer's halo rows but the last's: forward its rows in the peers' halos, backward the
+// gradients of its own halo, P of them with boundary sampling.
+double modelled_bytes(const GraphPartition* partition, std::size_t batches, int ranks,
+                      std::size_t parameters, const ModelOptions& model, double fraction) {
+  const double k = ranks;
+  double bytes = static_cast<double>(batches) * 2 * (k - 1) / k * static_cast<double>(parameters) *
+                 sizeof(float);
+  if (partition != nullptr) {
+    const double width =
+        static_cast<double>(model.hidden * (model.kind == ModelKind::gat ? model.heads : 1));
+    bytes += fraction * static_cast<double>(model.layers - 1) * width * sizeof(float) *
+             static_cast<double>(partition->boundary_rows() + partition->num_halo());
+  }
+  return bytes;
 }
 
 // Whether a checkpoint is there to resume from. Over MPI every rank must see it (a file on a
@@ -268,6 +286,12 @@ void check_training(const datasets::Dataset& dataset, const ModelOptions& model_
     throw InvalidArgument(
         "boundary sampling is for full-graph training over MPI ranks (a partition has a "
         "boundary); run it under mpirun with --mode full");
+  if (dataset.graph.orientation() != Orientation::undirected)
+    throw InvalidArgument("GNN training needs an undirected graph");
+  if (distributed && !options.mini_batch &&
+      nodes.num_nodes() < static_cast<std::size_t>(options.cluster->size()))
+    throw InvalidArgument("cannot partition " + std::to_string(nodes.num_nodes()) + " nodes over " +
+                          std::to_string(options.cluster->size()) + " ranks");
   if (distributed && options.mini_batch) {
     if (options.mini_batch->sampler != MiniBatchOptions::Sampler::neighbor)
       throw InvalidArgument(
@@ -306,12 +330,13 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
   TrainResult result;
   Model model(model_options, nodes.num_features(), nodes.num_classes);
   Optimizer optimizer(options.optimizer, model.parameters());
-  const InputFeatures features(nodes.features, options.normalize_features);
+  InputFeatures features(nodes.features, options.normalize_features);
   // Mini-batch training: the sampler, and the items each epoch's batches are cut from.
   const MiniBatchOptions* mini = options.mini_batch ? &*options.mini_batch : nullptr;
   // Full-graph training works on the whole graph's block (a view of its CSR), or over MPI on
   // this rank's part of the graph with its halo (gnn/partition.h); mini-batch training
-  // evaluates layer by layer (over the whole graph's view, held by the inference).
+  // evaluates layer by layer (over the whole graph's view, held by the inference), or over
+  // MPI as full-graph training does, each rank its part.
   std::optional<GraphPartition> partition;
   InputFeatures part_features;
   // The rows this process computes the loss and scores of, by split, and their labels: every
@@ -320,10 +345,12 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
   std::vector<std::uint32_t> validation_rows;
   std::vector<std::uint32_t> test_rows;
   std::vector<std::int32_t> part_labels;
-  if (mini == nullptr && cluster != nullptr) {
+  if (cluster != nullptr) {
     const Clock::time_point setup = Clock::now();
     partition.emplace(dataset.graph, *cluster, model.needs_self_loops(), model_options.seed);
     features.gather(partition->node_ids(), part_features);
+    // Full-graph training keeps its part's and its halo's rows only.
+    if (mini == nullptr) features = InputFeatures();
     for (std::uint32_t d = 0; d < partition->num_owned(); ++d) {
       const std::uint32_t v = partition->node_ids()[d];
       part_labels.push_back(nodes.labels[v]);
@@ -331,7 +358,7 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
       if (nodes.split[v] == Split::validation) validation_rows.push_back(d);
       if (nodes.split[v] == Split::test) test_rows.push_back(d);
     }
-    result.setup_seconds = seconds_since(setup);
+    result.setup_seconds += seconds_since(setup);
   } else {
     train_rows = train;
     validation_rows = validation;
@@ -346,7 +373,7 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
   std::vector<const Block*> blocks(model.num_layers(), partition ? &partition->block() : &block);
   Halo* const halo = partition ? &*partition : nullptr;
   std::optional<LayerwiseInference> layerwise;
-  if (mini != nullptr) layerwise.emplace(dataset.graph, model.needs_self_loops());
+  if (mini != nullptr && !partition) layerwise.emplace(dataset.graph, model.needs_self_loops());
   std::optional<NeighborSampler> neighbor_sampler;
   std::optional<ClusterSampler> cluster_sampler;
   EpochPlan plan;
@@ -373,7 +400,7 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
     }
     plan.items = plan.all;
     result.batches_per_epoch = plan.batches();
-    result.setup_seconds = seconds_since(setup);
+    result.setup_seconds += seconds_since(setup);
   }
   // Samples batch b of an epoch and gathers what its training step needs.
   // Over MPI, this rank's share of it, which may be empty (then nothing is sampled).
@@ -518,6 +545,7 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
     return std::nullopt;
   };
   std::uint32_t epoch = static_cast<std::uint32_t>(state.records.size());
+  const std::uint32_t restored_epochs = epoch;
   while (!stop()) {
     ++epoch;
     EpochRecord record;
@@ -531,7 +559,7 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
       result.bytes_sent += after.bytes_sent - before.bytes_sent;
       result.mpi_seconds += after.seconds - before.seconds;
     }
-    if (cluster != nullptr) record.seconds = slowest(*cluster, record.seconds);
+    if (cluster != nullptr) record.seconds = largest(*cluster, record.seconds);
     record.work = epoch_work;
     train_seconds += record.seconds;
     if (!std::isfinite(record.loss)) {
@@ -604,6 +632,21 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
     result.halo_nodes = partition->num_halo();
   }
   result.ranks = ranks;
+  result.epochs_trained = epoch - restored_epochs;
+  const auto epochs_run = static_cast<double>(result.epochs_trained);
+  if (cluster != nullptr && epochs_run > 0) {
+    Communication& c = result.communication;
+    c.bytes_sent = largest(*cluster, static_cast<double>(result.bytes_sent) / epochs_run);
+    c.mpi_seconds = largest(*cluster, result.mpi_seconds / epochs_run);
+    double run_seconds = 0;
+    for (std::size_t e = restored_epochs; e < state.records.size(); ++e)
+      run_seconds += state.records[e].seconds;
+    c.compute_seconds = largest(*cluster, (run_seconds - result.mpi_seconds) / epochs_run);
+    c.modelled_bytes =
+        largest(*cluster, modelled_bytes(mini == nullptr ? &*partition : nullptr,
+                                         result.batches_per_epoch, ranks, model.parameter_count(),
+                                         model_options, options.boundary_sample));
+  }
   for (const Parameter* parameter : parameters) {
     const std::span<const float> values = parameter->value.values();
     result.parameters_crc =

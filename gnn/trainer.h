@@ -88,8 +88,8 @@ struct TrainOptions {
   // step, so that every rank keeps identical parameters. Batches, sampled neighbours and
   // dropout masks depend only on the seed, the epoch and the batch, never on the number of
   // ranks, so K ranks train on what one process trains on, and their losses agree with its
-  // up to the order of float sums. Every rank evaluates (all get the same scores). Neighbour
-  // sampling only.
+  // up to the order of float sums. Neighbour sampling only; evaluation is split over the
+  // ranks as in full-graph training below.
   //
   // Full-graph training over MPI partitions the graph, one part per rank (gnn/partition.h):
   // each rank computes every layer for its own nodes, exchanging its halo's activations and
@@ -123,6 +123,19 @@ enum class StopReason : std::uint8_t { epochs, converged, time_budget };
 // "epochs", "converged", "time budget".
 const char* to_string(StopReason reason);
 
+// Over MPI, per epoch of a run's training passes, the largest of any rank: the bytes it sent,
+// its seconds in MPI (moving data and waiting), the rest of its training time (compute), and
+// the bytes Bajaj et al.'s cost model gives: the gradients' ring sum, 2 (K - 1) / K of the
+// parameters per optimiser step, plus for a partition every layer's halo rows but the last's
+// (forward the rows it sends, backward its halo's gradients; P of them with boundary
+// sampling). Mini-batch training reads no remote features: each rank holds them all.
+struct Communication {
+  double bytes_sent = 0;
+  double mpi_seconds = 0;
+  double compute_seconds = 0;
+  double modelled_bytes = 0;
+};
+
 struct TrainResult {
   std::vector<EpochRecord> epochs;
   std::uint32_t best_epoch = 0;
@@ -133,7 +146,8 @@ struct TrainResult {
   double median_epoch_seconds = 0;
   Work median_epoch_work;  // the work of the epoch whose time is the median
   StopReason stopped_by = StopReason::epochs;
-  // Preparation before the first epoch (the Cluster-GCN partition), outside training time.
+  // Preparation before the first epoch (the Cluster-GCN partition, a partition over MPI
+  // ranks), outside training time.
   double setup_seconds = 0;
   std::size_t batches_per_epoch = 1;
   // Memory: the process's peak resident set, and what the run needs by count: graph (blocks),
@@ -149,6 +163,8 @@ struct TrainResult {
   std::uint64_t halo_nodes = 0;
   std::uint64_t bytes_sent = 0;
   double mpi_seconds = 0;
+  Communication communication;       // all zero in one process
+  std::uint32_t epochs_trained = 0;  // by this run: without those resumed from a checkpoint
   // CRC-32 of the final parameters' bits: equal on every rank of a run.
   std::uint32_t parameters_crc = 0;
 };

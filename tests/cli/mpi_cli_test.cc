@@ -248,6 +248,42 @@ TEST_F(MpiCliTest, GnnTrainingOnRanksLogsTheLossesOfOneProcess) {
   }
 }
 
+// gnn compare over 2 ranks compares full-graph (partitioned) and neighbour-sampled training
+// (Cluster-GCN, not split over ranks, is left out of the default methods, with a note), and
+// gives each method's bytes per epoch, measured and modelled, and its time to target
+// predicted on a link: epochs to target x (compute + bytes / link).
+TEST_F(MpiCliTest, GnnCompareOverRanksModelsTheCommunication) {
+  const CliResult result = mpi(R"sh(
+    mpi 2 "$G" gnn compare -d csbm:nodes=2000,avg_degree=8,features=16,classes=4,seed=3 \
+      --model sage --hidden 16 --epochs 40 --batch-size 200 --fanouts 5,5 --link-gbps 10 \
+      --threads 1 --json
+  )sh");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.err.find("cluster sampling does not run over MPI"), std::string::npos)
+      << result.err;
+  const auto json = nlohmann::json::parse(result.out);
+  EXPECT_EQ(json["ranks"], 2);
+  ASSERT_EQ(json["methods"].size(), 2u);
+  EXPECT_EQ(json["methods"][0]["name"], "full");
+  EXPECT_EQ(json["methods"][1]["name"], "neighbor");
+  for (const auto& method : json["methods"]) {
+    SCOPED_TRACE(method["name"].get<std::string>());
+    const auto& c = method["communication"];
+    const double sent = c["bytes_sent_per_epoch"];
+    const double modelled = c["modelled_bytes_per_epoch"];
+    EXPECT_GT(sent, 0);
+    // The model counts what is sent, all but the epoch's loss (a few bytes).
+    EXPECT_NEAR(sent, modelled, 0.01 * modelled);
+    ASSERT_TRUE(method["epochs_to_target"].is_number()) << method.dump();
+    const double epochs = method["epochs_to_target"];
+    const double compute = c["compute_seconds_per_epoch"];
+    ASSERT_EQ(c["predicted"].size(), 1u);
+    EXPECT_EQ(c["predicted"][0]["link_gbps"], 10.0);
+    EXPECT_NEAR(c["predicted"][0]["time_to_target_s"].get<double>(),
+                epochs * (compute + sent / 1.25e9), 1e-9);
+  }
+}
+
 // Training errors under mpirun: one line from the root, on any rank count; data that differs
 // between the ranks is found; full-graph and Cluster-GCN training say why they do not run.
 TEST_F(MpiCliTest, GnnBadInputGivesOneErrorLine) {
