@@ -21,6 +21,7 @@ import sys
 import time
 
 import plot_gnn_compare
+from script_support import dataset_path
 
 # name, dataset (a folder under --datasets, or a generator spec), compare flags.
 # Citation graphs: the papers' models and settings, small batches (140 and 120 training
@@ -64,14 +65,13 @@ def main():
     if unknown:
         sys.exit(f"gnn_compare.py: unknown comparison {', '.join(sorted(unknown))}")
 
+    os.makedirs(args.out, exist_ok=True)
     for name, dataset, flags in COMPARISONS:
         if name not in chosen:
             continue
-        if not dataset.startswith("csbm:"):
-            dataset = os.path.join(args.datasets, dataset)
-            if not os.path.isdir(dataset):
-                print(f"gnn_compare.py: skipping {name}: {dataset} not found", file=sys.stderr)
-                continue
+        dataset = dataset_path(name, dataset, args.datasets)
+        if dataset is None:
+            continue
         folder = os.path.join(args.out, name)
         command = [args.graphmini, "gnn", "compare", "-d", dataset, *flags.split(),
                    "--threads", str(args.threads), "--out", folder]

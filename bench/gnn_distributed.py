@@ -36,7 +36,7 @@ import os
 import subprocess
 import sys
 
-from script_support import import_pyplot, script_name
+from script_support import dataset_path, import_pyplot, script_name
 
 MPI = ["mpirun", "-q", "--oversubscribe", "--bind-to", "none"]
 MPI_ENVIRONMENT = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
@@ -217,15 +217,14 @@ def main():
     args = parser.parse_args()
     chosen = args.only.split(",") if args.only else [name for name, _, _, _ in DATASETS]
     ranks = [int(k) for k in args.ranks.split(",")]
+    os.makedirs(args.out, exist_ok=True)
     models, report = {}, []
     for name, dataset, model_flags, methods in DATASETS:
         if name not in chosen:
             continue
-        if not dataset.startswith("csbm:"):
-            dataset = os.path.join(args.datasets, dataset)
-            if not os.path.isdir(dataset):
-                print(f"{script_name()}: skipping {name}: {dataset} not found", file=sys.stderr)
-                continue
+        dataset = dataset_path(name, dataset, args.datasets)
+        if dataset is None:
+            continue
         folder = os.path.join(args.out, name)
         os.makedirs(folder, exist_ok=True)
         results = {}

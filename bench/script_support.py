@@ -3,6 +3,7 @@
     from script_support import import_or_install, run_json
     torch = import_or_install("torch", "python3-torch")   # apt-get only when the import fails
     result = run_json([graphmini, "gnn", "train", ..., "--json"])
+    path = dataset_path("cora", "citation/cora", "../shared/datasets")  # None when absent
     pyplot = import_pyplot()                               # matplotlib, drawing to files
 """
 import importlib
@@ -40,6 +41,18 @@ def run_json(command, timeout=None):
     if result.returncode != 0:
         sys.exit(f"{script_name()}: {' '.join(command)} failed: {result.stderr.strip()}")
     return json.loads(result.stdout)
+
+
+def dataset_path(name, dataset, datasets):
+    """A generator spec as it is, or a folder under `datasets`; None (saying so) when the
+    folder is absent."""
+    if dataset.startswith("csbm:"):
+        return dataset
+    path = os.path.join(datasets, dataset)
+    if os.path.isdir(path):
+        return path
+    print(f"{script_name()}: skipping {name}: {path} not found", file=sys.stderr)
+    return None
 
 
 def import_pyplot():

@@ -36,6 +36,14 @@ class MpiCliTest : public CliTest {
   CliResult mpi(const std::string& script_text) const {
     return script(std::string(kMpiexec) + script_text);
   }
+
+  // `graphmini ARGUMENTS` on `ranks` ranks ends with `code` and one error line.
+  void expect_one_error(const char* ranks, const std::string& arguments, int code) const {
+    const CliResult result = mpi(std::string("mpi ") + ranks + " \"$G\" " + arguments);
+    EXPECT_EQ(result.exit_code, code) << ranks << " ranks: " << arguments;
+    EXPECT_EQ(lines(result.err), 1) << ranks << " ranks: " << arguments << ": " << result.err;
+    EXPECT_EQ(result.err.rfind("graphmini: error: ", 0), 0u) << result.err;
+  }
 };
 
 TEST_F(MpiCliTest, CountsAreTheSameOnEveryRankCountAndJsonShowsEachRank) {
@@ -94,10 +102,7 @@ TEST_F(MpiCliTest, BadInputGivesOneErrorLineOnEveryRankCount) {
              {"count -g missing.gmg -p triangle", 1},
              {"count -g kron:scale=8 -p triangle --threads 0", 2},
              {"list -g kron:scale=8 -p house -o no-such-folder/out.txt", 1}}) {
-      const CliResult result = mpi(std::string("mpi ") + ranks + " \"$G\" " + arguments);
-      EXPECT_EQ(result.exit_code, code) << ranks << " ranks: " << arguments;
-      EXPECT_EQ(lines(result.err), 1) << ranks << " ranks: " << arguments << ": " << result.err;
-      EXPECT_EQ(result.err.rfind("graphmini: error: ", 0), 0u) << result.err;
+      expect_one_error(ranks, arguments, code);
     }
   }
 }
@@ -285,7 +290,7 @@ TEST_F(MpiCliTest, GnnCompareOverRanksModelsTheCommunication) {
 }
 
 // Training errors under mpirun: one line from the root, on any rank count; data that differs
-// between the ranks is found; full-graph and Cluster-GCN training say why they do not run.
+// between the ranks is found; Cluster-GCN training says why it does not run over ranks.
 TEST_F(MpiCliTest, GnnBadInputGivesOneErrorLine) {
   for (const char* ranks : {"1", "2", "4"}) {
     for (const auto& [arguments, code] : std::vector<std::pair<std::string, int>>{
@@ -293,11 +298,10 @@ TEST_F(MpiCliTest, GnnBadInputGivesOneErrorLine) {
              {"gnn train -d csbm:nodes=200 --mode mini --fanouts 5", 2},
              {"gnn train -d csbm:nodes=200 --mode mini --batch-size 0", 2},
              // One rank reads standard input (empty here); more refuse it.
-             {"gnn train -d - --mode mini", std::string(ranks) == "1" ? 1 : 2}}) {
-      const CliResult result = mpi(std::string("mpi ") + ranks + " \"$G\" " + arguments);
-      EXPECT_EQ(result.exit_code, code) << ranks << " ranks: " << arguments;
-      EXPECT_EQ(lines(result.err), 1) << ranks << " ranks: " << arguments << ": " << result.err;
-      EXPECT_EQ(result.err.rfind("graphmini: error: ", 0), 0u) << result.err;
+             {"gnn train -d - --mode mini", std::string(ranks) == "1" ? 1 : 2},
+             {"gnn train -d csbm:nodes=200 --mode full --boundary-sample 0", 2},
+             {"gnn train -d csbm:nodes=200 --mode mini --boundary-sample 0.5", 2}}) {
+      expect_one_error(ranks, arguments, code);
     }
   }
   const CliResult result = mpi(R"sh(

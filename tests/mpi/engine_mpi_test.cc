@@ -227,18 +227,3 @@ TEST(DistributedPublishedCounts, WikiVoteP1ToP8EdgeInduced) {
 
 }  // namespace
 }  // namespace graphmini
-
-// Joins the MPI job (when mpiexec started this program) around the tests; only the root
-// prints gtest's report.
-int main(int argc, char** argv) {
-  graphmini::Cluster& cluster = graphmini::Cluster::start(argc, argv);
-  ::testing::InitGoogleTest(&argc, argv);
-  if (!cluster.is_root()) {
-    auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
-    delete listeners.Release(listeners.default_result_printer());
-  }
-  const int failed = RUN_ALL_TESTS();
-  const int any_failed = cluster.max(failed);
-  cluster.finish();
-  return any_failed;
-}

@@ -48,6 +48,13 @@ gnn::TrainOptions mini_batch(std::uint32_t epochs, std::size_t batch_size) {
   return options;
 }
 
+// A model of the kind, narrow enough for the synthetic graph's 16 features.
+gnn::ModelOptions small(gnn::ModelKind kind) {
+  gnn::ModelOptions model = gnn::ModelOptions::defaults(kind);
+  model.hidden = kind == gnn::ModelKind::gat ? 4 : 16;
+  return model;
+}
+
 // Losses and accuracies of a run over the ranks against the same run in one process: the
 // same batches, samples and dropout masks, so they differ only by the order of float sums.
 void expect_same_training(const gnn::TrainResult& ranks, const gnn::TrainResult& alone) {
@@ -103,8 +110,7 @@ TEST(DistributedMiniBatch, EveryModelTrainsAsInOneProcess) {
   for (const gnn::ModelKind kind :
        {gnn::ModelKind::gcn, gnn::ModelKind::sage, gnn::ModelKind::gat}) {
     SCOPED_TRACE(gnn::to_string(kind));
-    gnn::ModelOptions model = gnn::ModelOptions::defaults(kind);
-    model.hidden = kind == gnn::ModelKind::gat ? 4 : 16;
+    const gnn::ModelOptions model = small(kind);
     gnn::TrainOptions options = mini_batch(4, 64);
     const gnn::TrainResult alone = gnn::train(data, model, options);
     options.cluster = &cluster();
@@ -185,8 +191,7 @@ TEST(DistributedFullGraph, EveryModelTrainsAsInOneProcess) {
   for (const gnn::ModelKind kind :
        {gnn::ModelKind::gcn, gnn::ModelKind::sage, gnn::ModelKind::gat}) {
     SCOPED_TRACE(gnn::to_string(kind));
-    gnn::ModelOptions model = gnn::ModelOptions::defaults(kind);
-    model.hidden = kind == gnn::ModelKind::gat ? 4 : 16;
+    const gnn::ModelOptions model = small(kind);
     gnn::TrainOptions options = full_graph(5);
     const gnn::TrainResult alone = gnn::train(data, model, options);
     options.cluster = &cluster();
@@ -245,59 +250,51 @@ TEST(DistributedFullGraph, BoundarySamplingSendsAFractionOfTheHalo) {
 }
 
 // A checkpoint written by the ranks resumes in one process, and one written by one process
-// resumes on the ranks: either way the run ends as an uninterrupted one does.
-TEST(DistributedMiniBatch, CheckpointsResumeOnAnyNumberOfRanks) {
+// resumes on the ranks, in either mode: the run ends as an uninterrupted one does.
+TEST(DistributedTraining, CheckpointsResumeOnAnyNumberOfRanks) {
   const datasets::Dataset data = testing::homophilous_csbm();
   const gnn::ModelOptions model = gnn::ModelOptions::defaults(gnn::ModelKind::gcn);
-  const gnn::TrainResult whole = gnn::train(data, model, mini_batch(6, 64));
   // A file of this job's own (ctest may run several jobs at once), named by the root.
   double tag[1] = {cluster().is_root() ? static_cast<double>(std::random_device{}()) : 0.0};
   cluster().sum(tag);
-  for (const bool ranks_first : {true, false}) {
-    SCOPED_TRACE(ranks_first ? "written on the ranks, resumed alone"
-                             : "written alone, resumed on the ranks");
-    const std::filesystem::path path =
-        std::filesystem::temp_directory_path() /
-        ("graphmini-gnn-mpi-" + std::to_string(static_cast<std::uint64_t>(tag[0])) + "-" +
-         std::to_string(ranks_first) + ".ckpt");
-    if (cluster().is_root()) std::filesystem::remove(path);
-    gnn::TrainOptions first = mini_batch(3, 64);
-    first.checkpoint = path;
-    first.checkpoint_every = 3;
-    if (ranks_first) {
-      first.cluster = &cluster();
-      gnn::train(data, model, first);
-    } else if (cluster().is_root()) {
-      gnn::train(data, model, first);
+  for (const bool mini : {true, false}) {
+    const auto options = [&](std::uint32_t epochs) {
+      return mini ? mini_batch(epochs, 64) : full_graph(epochs);
+    };
+    const gnn::TrainResult whole = gnn::train(data, model, options(6));
+    for (const bool ranks_first : {true, false}) {
+      SCOPED_TRACE(std::string(mini ? "mini-batch, " : "full graph, ") +
+                   (ranks_first ? "written on the ranks, resumed alone"
+                                : "written alone, resumed on the ranks"));
+      const std::filesystem::path path =
+          std::filesystem::temp_directory_path() /
+          ("graphmini-gnn-mpi-" + std::to_string(static_cast<std::uint64_t>(tag[0])) + "-" +
+           std::to_string(mini) + std::to_string(ranks_first) + ".ckpt");
+      if (cluster().is_root()) std::filesystem::remove(path);
+      gnn::TrainOptions first = options(3);
+      first.checkpoint = path;
+      first.checkpoint_every = 3;
+      if (ranks_first) {
+        first.cluster = &cluster();
+        gnn::train(data, model, first);
+      } else if (cluster().is_root()) {
+        gnn::train(data, model, first);
+      }
+      cluster().max(0);  // the checkpoint is written before any rank reads it
+      gnn::TrainOptions second = options(6);
+      second.checkpoint = path;
+      second.resume = true;
+      second.checkpoint_every = 100;
+      if (!ranks_first) second.cluster = &cluster();
+      const gnn::TrainResult resumed = gnn::train(data, model, second);
+      ASSERT_EQ(resumed.epochs.size(), 6u);
+      for (std::size_t e = 3; e < 6; ++e)
+        EXPECT_NEAR(resumed.epochs[e].loss, whole.epochs[e].loss, 2e-5) << "epoch " << e + 1;
+      cluster().max(0);
+      if (cluster().is_root()) std::filesystem::remove(path);
     }
-    cluster().max(0);  // the checkpoint is written before any rank reads it
-    gnn::TrainOptions second = mini_batch(6, 64);
-    second.checkpoint = path;
-    second.resume = true;
-    second.checkpoint_every = 100;
-    if (!ranks_first) second.cluster = &cluster();
-    const gnn::TrainResult resumed = gnn::train(data, model, second);
-    ASSERT_EQ(resumed.epochs.size(), 6u);
-    for (std::size_t e = 3; e < 6; ++e)
-      EXPECT_NEAR(resumed.epochs[e].loss, whole.epochs[e].loss, 2e-5) << "epoch " << e + 1;
-    cluster().max(0);
-    if (cluster().is_root()) std::filesystem::remove(path);
   }
 }
 
 }  // namespace
 }  // namespace graphmini
-
-int main(int argc, char** argv) {
-  graphmini::Cluster& cluster = graphmini::Cluster::start(argc, argv);
-  ::testing::InitGoogleTest(&argc, argv);
-  if (!cluster.is_root()) {
-    auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
-    delete listeners.Release(listeners.default_result_printer());
-  }
-  const int failed = RUN_ALL_TESTS();
-  // Every rank's verdict: the job fails when any rank's checks failed.
-  const int worst = cluster.max(failed);
-  cluster.finish();
-  return worst;
-}
