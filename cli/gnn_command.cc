@@ -709,9 +709,11 @@ class ComparisonFiles {
     std::snprintf(line, sizeof line, "%s,%llu,%u,%.6f,%.6f,%.4f,%.4f,%.4f\n", run.method.c_str(),
                   static_cast<unsigned long long>(run.seed), r.epoch, run.train_seconds(), r.loss,
                   r.train_accuracy, r.validation_accuracy, r.test_accuracy);
+    // The summary first: a stop right after an epoch's curve line still finds that epoch in
+    // comparison.json.
+    write(folder_, c, OutputFile::Writing::snapshot);
     curves_->write(line);
     curves_->flush();
-    write(folder_, c, OutputFile::Writing::snapshot);
   }
 
   void finish(const gnn::Comparison& c) {
@@ -890,7 +892,9 @@ void add_gnn_command(CLI::App& app) {
   auto* train = gnn->add_subcommand(
       "train",
       "Train a GCN, GraphSAGE or GAT node classifier and report its test accuracy at the best "
-      "validation epoch");
+      "validation epoch. Under mpirun the ranks train one model together: mini-batch training "
+      "splits every batch over them, full-graph training partitions the graph (METIS) and "
+      "exchanges each part's halo between layers; either gives one process's result");
   add_run_flags(train, train_command->run);
   train
       ->add_option("--mode", train_command->mode,
@@ -935,7 +939,10 @@ void add_gnn_command(CLI::App& app) {
       "each is timed to that seed's target (the lowest of its methods' best validation "
       "accuracies, or --target) and to a ladder of fractions of its best method's accuracy. "
       "Training time excludes evaluation. Each run's result is printed as it ends, and --out is "
-      "brought up to date after every epoch");
+      "brought up to date after every epoch. Under mpirun every run trains over the ranks (as "
+      "gnn train does; cluster sampling is left out) and each method's bytes per epoch, "
+      "measured and modelled, and its time to target predicted over --link-gbps links are "
+      "added");
   add_run_flags(compare, compare_command->run);
   compare
       ->add_option("--methods", compare_command->methods,
