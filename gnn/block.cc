@@ -276,9 +276,11 @@ void dropout(SparseMatrix& x, std::span<const std::uint32_t> nodes, float p,
   }
   const std::uint64_t seed = random();
   for_each_row(x.rows, 16, [&](std::size_t i) {
-    const std::uint64_t row = std::uint64_t{nodes.empty() ? i : nodes[i]} * x.cols;
-    for (std::uint64_t e = x.offsets[i]; e < x.offsets[i + 1]; ++e)
-      dropout_numbered(&x.values[e], &mask[e], 1, row + x.columns[e], seed, p);
+    const std::uint64_t first = x.offsets[i];
+    const std::span<const std::uint32_t> columns(x.columns.data() + first,
+                                                 x.offsets[i + 1] - first);
+    dropout_numbered(x.values.data() + first, mask.data() + first, columns,
+                     std::uint64_t{nodes.empty() ? i : nodes[i]} * x.cols, seed, p);
   });
 }
 

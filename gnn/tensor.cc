@@ -366,11 +366,29 @@ GRAPHMINI_AVX2_CLONES void drop_numbered(float* values, float* mask, std::size_t
   }
 }
 
+// drop_numbered() for the values numbered first + offsets[i]: the half of output n / 2 that
+// n's parity picks, in a loop that vectorises (per-lane shifts).
+GRAPHMINI_AVX2_CLONES void drop_offsets(float* values, float* mask,
+                                        std::span<const std::uint32_t> offsets, std::uint64_t first,
+                                        std::uint64_t seed, std::uint64_t threshold, float keep) {
+  for (std::size_t i = 0; i < offsets.size(); ++i) {
+    const std::uint64_t n = first + offsets[i];
+    const std::uint64_t draw = (datasets::splitmix64(seed, n / 2) >> (n % 2 * 32)) & 0xffffffffu;
+    mask[i] = draw < threshold ? 0.0f : keep;
+    values[i] *= mask[i];
+  }
+}
+
 }  // namespace
 
 void dropout_numbered(float* values, float* mask, std::size_t count, std::uint64_t first,
                       std::uint64_t seed, float p) {
   drop_numbered(values, mask, count, first, seed, drop_threshold(p), 1.0f / (1.0f - p));
+}
+
+void dropout_numbered(float* values, float* mask, std::span<const std::uint32_t> offsets,
+                      std::uint64_t first, std::uint64_t seed, float p) {
+  drop_offsets(values, mask, offsets, first, seed, drop_threshold(p), 1.0f / (1.0f - p));
 }
 
 void dropout(std::span<float> values, std::size_t width, std::span<const std::uint32_t> nodes,

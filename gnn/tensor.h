@@ -127,6 +127,9 @@ void dropout(std::span<float> values, std::size_t width, std::span<const std::ui
 // numberings (GAT's attention, numbered per destination node).
 void dropout_numbered(float* values, float* mask, std::size_t count, std::uint64_t first,
                       std::uint64_t seed, float p);
+// The same for values numbered first + offsets[i] (the non-zeros of a sparse row, by column).
+void dropout_numbered(float* values, float* mask, std::span<const std::uint32_t> offsets,
+                      std::uint64_t first, std::uint64_t seed, float p);
 void dropout_backward(std::span<float> gradient, const std::vector<float>& mask);
 
 // Mean negative log-likelihood of log_softmax(logits) over `nodes` with their `labels`;
