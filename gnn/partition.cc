@@ -28,8 +28,13 @@ GraphPartition::GraphPartition(const Graph& graph, Cluster& cluster, bool self_l
     throw InvalidArgument("GNN training needs an undirected graph");
   const auto ranks = static_cast<std::size_t>(cluster.size());
   const auto rank = static_cast<std::uint32_t>(cluster.rank());
-  const std::vector<std::uint32_t> part = partition_graph(graph, ranks, seed);
+  // The root runs METIS, once for all ranks (its time and memory are the whole graph's).
   const std::size_t n = graph.num_vertices();
+  std::vector<std::uint32_t> part(n);
+  all_or_none(cluster, [&] {
+    if (cluster.is_root()) part = partition_graph(graph, ranks, seed);
+  });
+  cluster.broadcast(part);
   for (std::uint32_t v = 0; v < n; ++v) {
     if (part[v] == rank) node_ids_.push_back(v);
   }

@@ -36,8 +36,9 @@ namespace graphmini::gnn {
 
 class GraphPartition final : public Halo {
  public:
-  // Partitions `graph` into cluster.size() parts (every rank computes the same partition) and
-  // builds this rank's part. `self_loops` as the model's blocks need.
+  // Partitions `graph` into cluster.size() parts (METIS on the root, which sends every rank
+  // the parts) and builds this rank's part. `self_loops` as the model's blocks need.
+  // Collective.
   GraphPartition(const Graph& graph, Cluster& cluster, bool self_loops, std::uint64_t seed);
 
   std::size_t num_owned() const { return num_owned_; }

@@ -47,6 +47,7 @@ class LocalCluster final : public Cluster {
                   std::span<float> receive, std::span<const std::size_t>, std::size_t) override {
     std::copy(send.begin(), send.end(), receive.begin());
   }
+  void broadcast(std::span<std::uint32_t>) override {}
   Traffic traffic() const override { return {}; }
   void finish() override {}
   void abort_job(int) override {}

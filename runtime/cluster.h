@@ -78,6 +78,9 @@ class Cluster {
   virtual void all_to_all(std::span<const float> send, std::span<const std::size_t> send_rows,
                           std::span<float> receive, std::span<const std::size_t> receive_rows,
                           std::size_t width) = 0;
+  // The root's `values` on every rank (the same length everywhere; MPI_Bcast). For what the
+  // root alone computes, once, for all (a graph's partition).
+  virtual void broadcast(std::span<std::uint32_t> values) = 0;
   // What this rank sent through sum() and all_to_all() to other ranks (bytes handed to MPI),
   // and the seconds it spent there: moving the data and waiting for slower ranks.
   struct Traffic {

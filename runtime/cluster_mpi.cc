@@ -160,6 +160,15 @@ class MpiCluster final : public Cluster {
   void sum(std::span<double> values) override { ring_sum(values, MPI_DOUBLE); }
   Traffic traffic() const override { return traffic_; }
 
+  void broadcast(std::span<std::uint32_t> values) override {
+    constexpr std::size_t kMaxPiece = std::size_t{1} << 28;
+    for (std::size_t at = 0; at < values.size(); at += kMaxPiece) {
+      check(MPI_Bcast(values.data() + at, static_cast<int>(std::min(kMaxPiece, values.size() - at)),
+                      MPI_UINT32_T, 0, MPI_COMM_WORLD),
+            "MPI_Bcast");
+    }
+  }
+
   void all_to_all(std::span<const float> send, std::span<const std::size_t> send_rows,
                   std::span<float> receive, std::span<const std::size_t> receive_rows,
                   std::size_t width) override {

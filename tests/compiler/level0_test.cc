@@ -67,6 +67,7 @@ class ThreadCluster final : public Cluster {
                   std::span<const std::size_t>, std::size_t) override {
     no_collectives();
   }
+  void broadcast(std::span<std::uint32_t>) override { no_collectives(); }
   Traffic traffic() const override { return {}; }
   void finish() override {}
   void abort_job(int) override { no_collectives(); }

@@ -103,6 +103,20 @@ TEST(ClusterSum, AddsUpTheRanksValuesWithTheSameBitsEverywhere) {
   }
 }
 
+// A broadcast gives every rank the root's values, whatever the others held.
+TEST(ClusterBroadcast, GivesEveryRankTheRootsValues) {
+  for (const std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{100001}}) {
+    std::vector<std::uint32_t> values(n, static_cast<std::uint32_t>(cluster().rank()) + 7);
+    if (cluster().is_root()) {
+      for (std::size_t i = 0; i < n; ++i)
+        values[i] = static_cast<std::uint32_t>(i * 3 + 1);
+    }
+    cluster().broadcast(values);
+    for (std::size_t i = 0; i < n; ++i)
+      ASSERT_EQ(values[i], i * 3 + 1) << "value " << i << " of " << n;
+  }
+}
+
 // GCN, GraphSAGE and GAT (with dropout, and GAT's attention dropout) on the synthetic graph:
 // batches of 64 of its 200 training nodes, so that the ranks' shares differ in size.
 TEST(DistributedMiniBatch, EveryModelTrainsAsInOneProcess) {
