@@ -183,10 +183,10 @@ struct Threads {
   tbb::global_control control;
 };
 
-datasets::Dataset load(const RunFlags& flags) {
+datasets::Dataset load(const RunFlags& flags, datasets::FeatureLoading features) {
   Progress progress;
   progress.step("loading " + flags.dataset);
-  datasets::Dataset dataset = datasets::open_dataset(flags.dataset, flags.split);
+  datasets::Dataset dataset = datasets::open_dataset(flags.dataset, flags.split, features);
   progress.done();
   return dataset;
 }
@@ -196,10 +196,15 @@ bool stderr_is_terminal() {
 }
 
 // Loads the dataset on every rank (collective) and checks that every rank has the same one.
-datasets::Dataset load_everywhere(Cluster& cluster, const RunFlags& flags) {
+// Full-graph training over MPI ranks reads its features on demand, each rank those of its
+// part and halo (`full_graph_only`: no mini-batch training is asked for).
+datasets::Dataset load_everywhere(Cluster& cluster, const RunFlags& flags, bool full_graph_only) {
+  const datasets::FeatureLoading features = cluster.distributed() && full_graph_only
+                                                ? datasets::FeatureLoading::on_demand
+                                                : datasets::FeatureLoading::all;
   datasets::Dataset dataset = all_or_none(cluster, [&] {
     refuse_standard_input(cluster, flags.dataset, "dataset");
-    return load(flags);
+    return load(flags, features);
   });
   if (cluster.distributed()) {
     const gnn::DataFingerprint data = gnn::DataFingerprint::of(dataset);
@@ -289,7 +294,7 @@ void run_train(const TrainCommand& command) {
   Cluster& cluster = Cluster::get();
   options.cluster = &cluster;
   const std::uint64_t baseline_bytes = gnn::resident_bytes();
-  const datasets::Dataset dataset = load_everywhere(cluster, flags);
+  const datasets::Dataset dataset = load_everywhere(cluster, flags, !options.mini_batch);
   all_or_none(cluster, [&] { gnn::check_training(dataset, model, options); });
 
   // The log is written as epochs finish (each line handed to the system at once), so that a
@@ -826,7 +831,10 @@ void run_compare(const CompareCommand& command) {
       empty.methods.push_back(m.name);
     files.emplace(command.out, empty, command);
   });
-  const datasets::Dataset dataset = load_everywhere(cluster, flags);
+  const datasets::Dataset dataset =
+      load_everywhere(cluster, flags,
+                      std::none_of(options.methods.begin(), options.methods.end(),
+                                   [](const gnn::Method& m) { return m.mini_batch.has_value(); }));
   all_or_none(cluster, [&] {
     for (const gnn::Method& m : options.methods) {
       gnn::TrainOptions run = training;

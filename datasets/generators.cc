@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "datasets/random.h"
+#include "runtime/checksum.h"
 #include "runtime/error.h"
 #include "runtime/memory.h"
 #include "runtime/parallel.h"
@@ -394,11 +395,97 @@ EdgeList generate_erdos_renyi(const ErdosRenyiOptions& options) {
   return result;
 }
 
-Dataset generate_csbm(const CsbmOptions& options) {
+namespace {
+
+// The class means: Gaussian directions scaled to norm `signal` (computed in double precision).
+std::vector<double> csbm_means(const CsbmOptions& options) {
+  const std::uint64_t features = options.features;
+  std::vector<double> means(options.classes * features);
+  const RandomStream mean_stream(options.seed, kCsbmMeans);
+  parallel_for_each_index<std::uint64_t>(
+      options.classes,
+      [&](std::uint64_t k) {
+        RandomDraws draws = mean_stream.item(k);
+        const std::span<double> mean(means.data() + k * features, features);
+        double squared_norm = 0.0;
+        for (double& x : mean) {
+          x = draws.normal();
+          squared_norm += x * x;
+        }
+        const double scale = squared_norm > 0.0 ? options.signal / std::sqrt(squared_norm) : 0.0;
+        for (double& x : mean)
+          x *= scale;
+      },
+      1);
+  return means;
+}
+
+// Node v's features: its class mean plus standard normal noise, one draw sequence per node,
+// so that any node's row can be generated alone.
+void csbm_feature_row(const RandomStream& stream, std::span<const double> means,
+                      std::span<const std::int32_t> labels, std::uint64_t features, std::uint64_t v,
+                      float* row) {
+  RandomDraws draws = stream.item(v);
+  const double* mean = means.data() + static_cast<std::uint64_t>(labels[v]) * features;
+  std::uint64_t j = 0;
+  for (; j + 1 < features; j += 2) {
+    const auto [x, y] = draws.normal_pair();
+    row[j] = static_cast<float>(mean[j] + x);
+    row[j + 1] = static_cast<float>(mean[j + 1] + y);
+  }
+  if (j < features) row[j] = static_cast<float>(mean[j] + draws.normal());
+}
+
+// The feature rows of `nodes`, in that order, and the CRC-32 of all of them. Every row is
+// generated (the CRC covers them all), a piece of rows at a time, so that memory holds the
+// rows asked for and one piece, never the whole features.
+FeatureRows csbm_feature_rows(const CsbmOptions& options, std::span<const std::int32_t> labels,
+                              std::span<const VertexId> nodes) {
+  const std::uint64_t n = options.nodes;
+  const std::uint64_t width = options.features;
+  std::vector<std::pair<VertexId, std::size_t>> wanted(nodes.size());  // node, row out
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (nodes[i] >= n) {
+      throw InvalidArgument("feature row of node " + std::to_string(nodes[i]) +
+                            " asked of a csbm of " + std::to_string(n) + " nodes");
+    }
+    wanted[i] = {nodes[i], i};
+  }
+  std::sort(wanted.begin(), wanted.end());
+  const std::vector<double> means = csbm_means(options);
+  const RandomStream stream(options.seed, kCsbmFeatures);
+  DenseFeatures rows{nodes.size(), width, std::vector<float>(nodes.size() * width)};
+  constexpr std::uint64_t kPiece = 8192;
+  std::vector<float> piece(std::min(n, kPiece) * width);
+  std::uint32_t values_crc = 0;  // of no values
+  auto next = wanted.begin();
+  for (std::uint64_t first = 0; first < n; first += kPiece) {
+    const std::uint64_t count = std::min(kPiece, n - first);
+    parallel_for_each_index<std::uint64_t>(
+        count,
+        [&](std::uint64_t i) {
+          csbm_feature_row(stream, means, labels, width, first + i, piece.data() + i * width);
+        },
+        64);
+    const std::span<const float> values(piece.data(), count * width);
+    values_crc = crc32_combine(values_crc, crc32_of_array(values), values.size_bytes());
+    for (; next != wanted.end() && next->first < first + count; ++next) {
+      std::copy_n(piece.data() + (next->first - first) * width, width,
+                  rows.values.data() + next->second * width);
+    }
+  }
+  return {std::move(rows), dense_features_crc(values_crc, n, width)};
+}
+
+}  // namespace
+
+Dataset generate_csbm(const CsbmOptions& options, FeatureLoading loading) {
   check_csbm(options);
   // Features, and the edges three times over while the graph is built.
   const double edges = static_cast<double>(options.nodes) * options.average_degree / 2;
-  require_memory(options.nodes * std::uint64_t{options.features} * sizeof(float) +
+  require_memory((loading == FeatureLoading::all
+                      ? options.nodes * std::uint64_t{options.features} * sizeof(float)
+                      : 0) +
                      static_cast<std::uint64_t>(3 * edges * sizeof(Edge)),
                  "a csbm dataset of " + std::to_string(options.nodes) + " nodes");
   const std::uint64_t n = options.nodes;
@@ -465,43 +552,20 @@ Dataset generate_csbm(const CsbmOptions& options) {
   std::vector<VertexId>().swap(slot);
   Graph graph = build_graph(std::move(edge_list), BuildOptions{.keep_isolated_vertices = true});
 
-  // Class means: Gaussian directions scaled to norm `signal` (computed in double precision).
-  std::vector<double> means(classes * features);
-  const RandomStream mean_stream(seed, kCsbmMeans);
-  parallel_for_each_index<std::uint64_t>(
-      classes,
-      [&](std::uint64_t k) {
-        RandomDraws draws = mean_stream.item(k);
-        const std::span<double> mean(means.data() + k * features, features);
-        double squared_norm = 0.0;
-        for (double& x : mean) {
-          x = draws.normal();
-          squared_norm += x * x;
-        }
-        const double scale = squared_norm > 0.0 ? options.signal / std::sqrt(squared_norm) : 0.0;
-        for (double& x : mean)
-          x *= scale;
-      },
-      1);
-
-  // Features: the class mean plus standard normal noise, one draw sequence per node.
-  DenseFeatures dense{n, features, std::vector<float>(n * features)};
-  const RandomStream feature_stream(seed, kCsbmFeatures);
-  parallel_for_each_index<std::uint64_t>(
-      n,
-      [&](std::uint64_t v) {
-        RandomDraws draws = feature_stream.item(v);
-        const double* mean = means.data() + static_cast<std::uint64_t>(labels[v]) * features;
-        float* row = dense.values.data() + v * features;
-        std::uint64_t j = 0;
-        for (; j + 1 < features; j += 2) {
-          const auto [x, y] = draws.normal_pair();
-          row[j] = static_cast<float>(mean[j] + x);
-          row[j + 1] = static_cast<float>(mean[j + 1] + y);
-        }
-        if (j < features) row[j] = static_cast<float>(mean[j] + draws.normal());
-      },
-      64);
+  // Features: every row, or none until read_features asks for some.
+  DenseFeatures dense{loading == FeatureLoading::all ? n : 0, features, {}};
+  if (loading == FeatureLoading::all) {
+    const std::vector<double> means = csbm_means(options);
+    const RandomStream feature_stream(seed, kCsbmFeatures);
+    dense.values.resize(n * features);
+    parallel_for_each_index<std::uint64_t>(
+        n,
+        [&](std::uint64_t v) {
+          csbm_feature_row(feature_stream, means, labels, features, v,
+                           dense.values.data() + v * features);
+        },
+        64);
+  }
 
   // Split: in another random order, the first round(train * n) nodes train, up to rank
   // round((train + validation) * n) validate, the rest test. Rounding the cumulative
@@ -526,6 +590,12 @@ Dataset generate_csbm(const CsbmOptions& options) {
   // no dataset's layout depends on where it came from.
   dataset.nodes.features = in_chosen_layout(std::move(dense));
   dataset.nodes.labels = std::move(labels);
+  if (loading == FeatureLoading::on_demand) {
+    dataset.read_features = [options,
+                             labels = dataset.nodes.labels](std::span<const VertexId> nodes) {
+      return csbm_feature_rows(options, labels, nodes);
+    };
+  }
   dataset.nodes.num_classes = options.classes;
   dataset.nodes.split = std::move(split);
   return dataset;

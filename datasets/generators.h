@@ -51,6 +51,6 @@ struct CsbmOptions {
 // m > n(n-1)/2, fractions outside [0, 1], ...).
 EdgeList generate_kronecker(const KroneckerOptions& options);
 EdgeList generate_erdos_renyi(const ErdosRenyiOptions& options);
-Dataset generate_csbm(const CsbmOptions& options);
+Dataset generate_csbm(const CsbmOptions& options, FeatureLoading loading = FeatureLoading::all);
 
 }  // namespace graphmini::datasets

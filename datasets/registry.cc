@@ -4,9 +4,11 @@
 #include <array>
 #include <cerrno>
 #include <charconv>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <type_traits>
+#include <variant>
 
 #include "datasets/edge_list_format.h"
 #include "datasets/labelled_graph_format.h"
@@ -206,7 +208,32 @@ Graph open_graph(std::string_view spec, std::string* format) {
   return read_edge_list_graph(text);
 }
 
-Dataset open_dataset(std::string_view spec, const std::string& split) {
+namespace {
+
+// A file dataset with its features read on demand: the file is parsed whole, here and on every
+// read, and its features are cut to the rows asked for (file formats here keep no row index).
+Dataset with_features_on_demand(std::function<Dataset()> read) {
+  Dataset dataset = read();
+  dataset.nodes.features = std::visit(
+      [](const auto& features) -> Features {
+        using Layout = std::decay_t<decltype(features)>;
+        if constexpr (std::is_same_v<Layout, SparseFeatures>) {
+          return SparseFeatures{0, features.cols, {0}, {}, {}};
+        } else {
+          return DenseFeatures{0, features.cols, {}};
+        }
+      },
+      dataset.nodes.features);
+  dataset.read_features = [read = std::move(read)](std::span<const VertexId> nodes) {
+    const Features whole = read().nodes.features;
+    return FeatureRows{select_rows(whole, nodes), features_crc(whole)};
+  };
+  return dataset;
+}
+
+}  // namespace
+
+Dataset open_dataset(std::string_view spec, const std::string& split, FeatureLoading loading) {
   if (is_generator_spec(spec)) {
     const auto [name, arguments] = split_generator_spec(spec);
     if (name != "csbm") {
@@ -219,17 +246,23 @@ Dataset open_dataset(std::string_view spec, const std::string& split) {
     }
     CsbmOptions options;
     apply_generator_arguments(generator_parameters(options), arguments);
-    return generate_csbm(options);
+    return generate_csbm(options, loading);
   }
   const std::filesystem::path path(spec);
   if (!std::filesystem::exists(path)) {
     throw IoError("cannot open dataset", std::string(spec), ENOENT);
   }
-  if (is_linqs_folder(path)) return read_linqs(path, split);
-  if (is_ogb_folder(path)) return read_ogb(path, split);
-  throw InvalidArgument(quote(spec) +
-                        " is not a dataset: expected a LINQS folder (NAME.content, NAME.cites), "
-                        "an OGB raw-layout folder (raw/edge.csv) or a csbm:... generator spec");
+  std::function<Dataset()> read;
+  if (is_linqs_folder(path)) {
+    read = [path, split] { return read_linqs(path, split); };
+  } else if (is_ogb_folder(path)) {
+    read = [path, split] { return read_ogb(path, split); };
+  } else {
+    throw InvalidArgument(quote(spec) +
+                          " is not a dataset: expected a LINQS folder (NAME.content, NAME.cites), "
+                          "an OGB raw-layout folder (raw/edge.csv) or a csbm:... generator spec");
+  }
+  return loading == FeatureLoading::on_demand ? with_features_on_demand(std::move(read)) : read();
 }
 
 GraphFormat output_format(const std::filesystem::path& path, std::optional<GraphFormat> format) {

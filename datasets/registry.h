@@ -62,8 +62,10 @@ bool is_dataset_spec(std::string_view spec);
 // spec was: a format_name(), "linqs", "ogb" or "generator".
 Graph open_graph(std::string_view spec, std::string* format = nullptr);
 // Opens a dataset SPEC with the split named `split` (an OGB split folder, or the LINQS
-// file NAME.SPLIT-split.tsv); empty: the only split there is (LINQS: planetoid).
-Dataset open_dataset(std::string_view spec, const std::string& split = "");
+// file NAME.SPLIT-split.tsv); empty: the only split there is (LINQS: planetoid). With
+// FeatureLoading::on_demand the features' rows are left out, for Dataset::read_features.
+Dataset open_dataset(std::string_view spec, const std::string& split = "",
+                     FeatureLoading loading = FeatureLoading::all);
 
 // The format a graph is written in: `format` when given (binary or edge_list), else told by
 // the extension: ".gmg" binary, ".txt", ".el", ".edges" or ".tsv" edge list. Throws

@@ -93,21 +93,7 @@ DataFingerprint DataFingerprint::of(const datasets::Dataset& dataset) {
   DataFingerprint print;
   print.graph = crc32_combine(crc32_of_array(graph.offsets()), crc32_of_array(graph.adjacency()),
                               graph.adjacency().size_bytes());
-  print.features = std::visit(
-      [](const auto& features) {
-        std::uint32_t crc = crc32_of_array(std::span<const float>(features.values));
-        const std::uint64_t shape[2] = {features.rows, features.cols};
-        crc =
-            crc32_combine(crc, crc32_of_array(std::span<const std::uint64_t>(shape)), sizeof shape);
-        if constexpr (std::is_same_v<std::decay_t<decltype(features)>, SparseFeatures>) {
-          const std::span<const std::uint64_t> offsets(features.offsets);
-          const std::span<const std::uint32_t> columns(features.columns);
-          crc = crc32_combine(crc, crc32_of_array(offsets), offsets.size_bytes());
-          crc = crc32_combine(crc, crc32_of_array(columns), columns.size_bytes());
-        }
-        return crc;
-      },
-      nodes.features);
+  print.features = features_crc(nodes.features);
   print.labels = crc32_of_array(std::span<const std::int32_t>(nodes.labels));
   print.split = crc32_of_array(std::span<const Split>(nodes.split));
   return print;

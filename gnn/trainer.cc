@@ -7,6 +7,8 @@
 #include <cmath>
 #include <fstream>
 #include <memory>
+#include <numeric>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <variant>
@@ -274,7 +276,7 @@ void check_training(const datasets::Dataset& dataset, const ModelOptions& model_
   if (options.checkpoint && options.checkpoint_every == 0)
     throw InvalidArgument("checkpoints must be written at least every epoch, not every 0");
   const NodeData& nodes = dataset.nodes;
-  nodes.validate();
+  nodes.validate(!dataset.read_features);
   if (dataset.graph.num_vertices() != nodes.num_nodes())
     throw InvalidArgument("graph has " + std::to_string(dataset.graph.num_vertices()) +
                           " vertices but the node data " + std::to_string(nodes.num_nodes()));
@@ -330,9 +332,25 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
   TrainResult result;
   Model model(model_options, nodes.num_features(), nodes.num_classes);
   Optimizer optimizer(options.optimizer, model.parameters());
-  InputFeatures features(nodes.features, options.normalize_features);
   // Mini-batch training: the sampler, and the items each epoch's batches are cut from.
   const MiniBatchOptions* mini = options.mini_batch ? &*options.mini_batch : nullptr;
+  // The features as the layers read them. Features read on demand (datasets/dataset.h) are
+  // read for the nodes this rank computes: over a partition, its part and halo; else all.
+  std::optional<std::uint32_t> read_crc;
+  const auto read_features = [&](std::span<const std::uint32_t> rows) {
+    datasets::FeatureRows read = dataset.read_features(rows);
+    read_crc = read.crc;
+    return InputFeatures(read.rows, options.normalize_features);
+  };
+  const bool read_part = dataset.read_features && cluster != nullptr && mini == nullptr;
+  InputFeatures features;
+  if (!dataset.read_features) {
+    features = InputFeatures(nodes.features, options.normalize_features);
+  } else if (!read_part) {
+    std::vector<std::uint32_t> all(nodes.num_nodes());
+    std::iota(all.begin(), all.end(), 0);
+    features = read_features(all);
+  }
   // Full-graph training works on the whole graph's block (a view of its CSR), or over MPI on
   // this rank's part of the graph with its halo (gnn/partition.h); mini-batch training
   // evaluates layer by layer (over the whole graph's view, held by the inference), or over
@@ -348,9 +366,24 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
   if (cluster != nullptr) {
     const Clock::time_point setup = Clock::now();
     partition.emplace(dataset.graph, *cluster, model.needs_self_loops(), model_options.seed);
-    features.gather(partition->node_ids(), part_features);
     // Full-graph training keeps its part's and its halo's rows only.
-    if (mini == nullptr) features = InputFeatures();
+    if (read_part) {
+      part_features = all_or_none(*cluster, [&] { return read_features(partition->node_ids()); });
+    } else {
+      features.gather(partition->node_ids(), part_features);
+      if (mini == nullptr) features = InputFeatures();
+    }
+    if (read_crc) {  // every rank read the same features
+      std::vector<std::uint32_t> crc{*read_crc};
+      cluster->broadcast(crc);
+      all_or_none(*cluster, [&] {
+        if (crc.front() != *read_crc) {
+          throw InvalidArgument("the dataset's features differ between ranks (CRC-32 " +
+                                std::to_string(*read_crc) + " here, " +
+                                std::to_string(crc.front()) + " on the root)");
+        }
+      });
+    }
     for (std::uint32_t d = 0; d < partition->num_owned(); ++d) {
       const std::uint32_t v = partition->node_ids()[d];
       part_labels.push_back(nodes.labels[v]);
@@ -427,8 +460,8 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
 
   TrainingProgress state;
   const std::string settings = run_settings(model_options, dataset, options);
-  const DataFingerprint data =
-      options.checkpoint ? DataFingerprint::of(dataset) : DataFingerprint{};
+  DataFingerprint data = options.checkpoint ? DataFingerprint::of(dataset) : DataFingerprint{};
+  if (read_crc) data.features = *read_crc;
   if (options.resume && options.checkpoint && resumable(cluster, *options.checkpoint)) {
     if (cluster != nullptr) {
       all_or_none(*cluster, [&] {

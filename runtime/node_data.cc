@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "runtime/checksum.h"
 #include "runtime/error.h"
 
 namespace graphmini {
@@ -52,7 +53,7 @@ std::size_t NodeData::count(Split which) const {
   return static_cast<std::size_t>(std::count(split.begin(), split.end(), which));
 }
 
-void NodeData::validate() const {
+void NodeData::validate(bool feature_rows_held) const {
   const std::size_t n = num_nodes();
   auto expect = [n](std::size_t size, const char* what) {
     if (size != n) {
@@ -60,7 +61,12 @@ void NodeData::validate() const {
                             std::to_string(size) + " " + what);
     }
   };
-  expect(feature_rows(features), "feature rows");
+  if (feature_rows_held) {
+    expect(feature_rows(features), "feature rows");
+  } else if (feature_rows(features) != 0) {
+    throw InvalidArgument("node data: features read on demand, but " +
+                          std::to_string(feature_rows(features)) + " rows held");
+  }
   expect(split.size(), "split entries");
   if (!original_ids.empty()) expect(original_ids.size(), "original ids");
   if (!class_names.empty() && class_names.size() != num_classes) {
@@ -153,6 +159,52 @@ std::uint64_t count_non_zeros(const Features& features) {
   const std::vector<float>& values = std::get<DenseFeatures>(features).values;
   return static_cast<std::uint64_t>(std::count_if(
       values.begin(), values.end(), [](float value) { return !is_implicit_zero(value); }));
+}
+
+Features select_rows(const Features& features, std::span<const std::uint32_t> nodes) {
+  const std::size_t rows = feature_rows(features);
+  for (const std::uint32_t v : nodes) {
+    if (v >= rows) {
+      throw InvalidArgument("feature row " + std::to_string(v) + " asked of " +
+                            std::to_string(rows) + " rows");
+    }
+  }
+  if (const auto* dense = std::get_if<DenseFeatures>(&features)) {
+    DenseFeatures out{nodes.size(), dense->cols, std::vector<float>(nodes.size() * dense->cols)};
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+      std::copy_n(dense->row(nodes[i]).data(), dense->cols, out.values.data() + i * dense->cols);
+    return out;
+  }
+  const auto& sparse = std::get<SparseFeatures>(features);
+  SparseFeatures out{nodes.size(), sparse.cols, {0}, {}, {}};
+  for (const std::uint32_t v : nodes) {
+    out.columns.insert(out.columns.end(), sparse.columns.begin() + sparse.offsets[v],
+                       sparse.columns.begin() + sparse.offsets[v + 1]);
+    out.values.insert(out.values.end(), sparse.values.begin() + sparse.offsets[v],
+                      sparse.values.begin() + sparse.offsets[v + 1]);
+    out.offsets.push_back(out.values.size());
+  }
+  return out;
+}
+
+std::uint32_t dense_features_crc(std::uint32_t values_crc, std::uint64_t rows, std::uint64_t cols) {
+  const std::uint64_t shape[2] = {rows, cols};
+  return crc32_combine(values_crc, crc32_of_array(std::span<const std::uint64_t>(shape)),
+                       sizeof shape);
+}
+
+std::uint32_t features_crc(const Features& features) {
+  if (const auto* dense = std::get_if<DenseFeatures>(&features)) {
+    return dense_features_crc(crc32_of_array(std::span<const float>(dense->values)), dense->rows,
+                              dense->cols);
+  }
+  const auto& sparse = std::get<SparseFeatures>(features);
+  std::uint32_t crc = dense_features_crc(crc32_of_array(std::span<const float>(sparse.values)),
+                                         sparse.rows, sparse.cols);
+  const std::span<const std::uint64_t> offsets(sparse.offsets);
+  const std::span<const std::uint32_t> columns(sparse.columns);
+  crc = crc32_combine(crc, crc32_of_array(offsets), offsets.size_bytes());
+  return crc32_combine(crc, crc32_of_array(columns), columns.size_bytes());
 }
 
 Features in_chosen_layout(Features features) {

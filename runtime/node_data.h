@@ -52,8 +52,9 @@ struct NodeData {
   std::size_t count(Split which) const;
 
   // Throws InvalidArgument unless every array has one entry per node, every label is in
-  // range, every node in a split has a class and the features have one row per node.
-  void validate() const;
+  // range, every node in a split has a class and the features have one row per node (none
+  // when not `feature_rows_held`: a dataset whose rows are read on demand, datasets/dataset.h).
+  void validate(bool feature_rows_held = true) const;
 };
 
 // Whether sparse features leave the value out: +0 only. A -0 is stored like any other value,
@@ -104,6 +105,16 @@ FeatureLayout choose_feature_layout(std::uint64_t non_zeros, std::uint64_t rows,
 
 // The values of dense features that are not implicit zeros; the stored values of sparse ones.
 std::uint64_t count_non_zeros(const Features& features);
+
+// The rows of `nodes` (any order, each below features' rows), in the layout of `features`.
+Features select_rows(const Features& features, std::span<const std::uint32_t> nodes);
+
+// CRC-32 of features: their values, then their shape (rows, cols), then for sparse ones the
+// offsets and the columns. It fingerprints the data a checkpoint was trained on.
+std::uint32_t features_crc(const Features& features);
+// The same for dense features of rows x cols whose values' CRC-32 is `values_crc`, for
+// features computed piece by piece and never held whole.
+std::uint32_t dense_features_crc(std::uint32_t values_crc, std::uint64_t rows, std::uint64_t cols);
 
 // `features` in the layout choose_feature_layout picks for them (unchanged when they are in
 // it already).

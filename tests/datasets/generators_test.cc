@@ -388,6 +388,36 @@ TEST(Csbm, HasTheRequestedShape) {
   EXPECT_EQ(dataset.nodes.split.size(), 10000u);
 }
 
+// Features read on demand are the whole dataset's rows of the nodes asked for, in their order,
+// with the CRC of all the rows; the graph, labels and split are the whole dataset's. 20,000
+// rows are generated in pieces of 8,192, the last one short.
+TEST(Csbm, FeaturesOnDemandAreTheWholeDatasetsRows) {
+  const CsbmOptions options{.nodes = 20000, .classes = 5, .features = 7};
+  const Dataset whole = generate_csbm(options);
+  const Dataset lazy = generate_csbm(options, FeatureLoading::on_demand);
+  EXPECT_FALSE(whole.read_features);
+  ASSERT_TRUE(lazy.read_features);
+  EXPECT_EQ(lazy.nodes.num_features(), 7u);
+  EXPECT_EQ(std::get<DenseFeatures>(lazy.nodes.features).rows, 0u);
+  EXPECT_NO_THROW(lazy.nodes.validate(false));
+  EXPECT_TRUE(std::ranges::equal(lazy.graph.offsets(), whole.graph.offsets()));
+  EXPECT_TRUE(std::ranges::equal(lazy.graph.adjacency(), whole.graph.adjacency()));
+  EXPECT_EQ(lazy.nodes.labels, whole.nodes.labels);
+  EXPECT_EQ(lazy.nodes.split, whole.nodes.split);
+  const std::vector<VertexId> nodes = {19999, 0, 8191, 8192, 16384, 3, 12345};
+  const FeatureRows read = lazy.read_features(nodes);
+  const auto& rows = std::get<DenseFeatures>(read.rows);
+  const auto& all = std::get<DenseFeatures>(whole.nodes.features);
+  ASSERT_EQ(rows.rows, nodes.size());
+  ASSERT_EQ(rows.cols, 7u);
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    EXPECT_TRUE(std::ranges::equal(rows.row(i), all.row(nodes[i]))) << "node " << nodes[i];
+  }
+  EXPECT_EQ(read.crc, features_crc(whole.nodes.features));
+  EXPECT_EQ(lazy.read_features({}).crc, read.crc);
+  EXPECT_THROW(lazy.read_features(std::vector<VertexId>{20000}), InvalidArgument);
+}
+
 TEST(Csbm, ClassSizesDifferByAtMostOne) {
   const Dataset dataset = generate_csbm({.nodes = 1003, .classes = 8, .features = 1});
   std::vector<int> size(8, 0);

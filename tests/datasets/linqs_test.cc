@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "datasets/registry.h"
 #include "runtime/error.h"
 #include "support/test_support.h"
 
@@ -128,6 +129,24 @@ TEST(Linqs, WithoutSplitFileNoNodeIsInASplit) {
   const Dataset dataset = read_linqs(write_fixture(scratch, false, false));
   expect_tiny_dataset(dataset);
   EXPECT_EQ(dataset.nodes.split, std::vector<Split>(6, Split::none));
+}
+
+// A file dataset opened with its features on demand reads them from the file again and cuts
+// them to the rows asked for, with the CRC of the whole features.
+TEST(Linqs, FeaturesOnDemandAreCutFromTheFile) {
+  ScratchDir scratch;
+  const fs::path folder = write_fixture(scratch, false);
+  const Dataset whole = read_linqs(folder);
+  const Dataset lazy = open_dataset(folder.string(), "", FeatureLoading::on_demand);
+  ASSERT_TRUE(lazy.read_features);
+  EXPECT_EQ(lazy.nodes.features.index(), whole.nodes.features.index());
+  EXPECT_EQ(lazy.nodes.num_features(), whole.nodes.num_features());
+  EXPECT_NO_THROW(lazy.nodes.validate(false));
+  EXPECT_EQ(lazy.nodes.labels, whole.nodes.labels);
+  const std::vector<VertexId> nodes = {4, 0, 2};
+  const FeatureRows read = lazy.read_features(nodes);
+  EXPECT_EQ(features_crc(read.rows), features_crc(select_rows(whole.nodes.features, nodes)));
+  EXPECT_EQ(read.crc, features_crc(whole.nodes.features));
 }
 
 TEST(Linqs, PrefersThePlainFileWhenBothExist) {

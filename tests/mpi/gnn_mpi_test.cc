@@ -13,6 +13,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "datasets/registry.h"
@@ -235,6 +236,50 @@ TEST(DistributedFullGraph, CoraAndCiteseerTrainAsInOneProcess) {
       options.cluster = &cluster();
       expect_same_training(gnn::train(data, model, options), alone);
     }
+  }
+}
+
+// A rank that reads its part's and its halo's features only (datasets/dataset.h) trains exactly
+// what a rank holding them all trains, on the generated graph and on cora's file; and its
+// checkpoint, fingerprinted with the CRC of all the features, resumes in one process that
+// holds them.
+TEST(DistributedFullGraph, FeaturesReadOnDemandTrainAsTheWholeDataset) {
+  std::vector<std::pair<datasets::Dataset, datasets::Dataset>> cases;
+  cases.emplace_back(testing::homophilous_csbm(),
+                     testing::homophilous_csbm(datasets::FeatureLoading::on_demand));
+  if (const auto shared = testing::shared_datasets()) {
+    const std::string cora = (*shared / "citation/cora").string();
+    cases.emplace_back(datasets::open_dataset(cora),
+                       datasets::open_dataset(cora, "", datasets::FeatureLoading::on_demand));
+  }
+  double tag[1] = {cluster().is_root() ? static_cast<double>(std::random_device{}()) : 0.0};
+  cluster().sum(tag);
+  for (const auto& [whole, lazy] : cases) {
+    SCOPED_TRACE(whole.name);
+    const gnn::ModelOptions model = gnn::ModelOptions::defaults(gnn::ModelKind::gcn);
+    gnn::TrainOptions options = full_graph(4);
+    options.cluster = &cluster();
+    const gnn::TrainResult held = gnn::train(whole, model, options);
+    const std::filesystem::path path =
+        std::filesystem::temp_directory_path() /
+        ("graphmini-gnn-mpi-lazy-" + std::to_string(static_cast<std::uint64_t>(tag[0])) + ".ckpt");
+    options.checkpoint = path;
+    options.checkpoint_every = 2;
+    const gnn::TrainResult read = gnn::train(lazy, model, options);
+    ASSERT_EQ(read.epochs.size(), held.epochs.size());
+    for (std::size_t e = 0; e < held.epochs.size(); ++e)
+      EXPECT_EQ(read.epochs[e].loss, held.epochs[e].loss) << "epoch " << e + 1;
+    EXPECT_EQ(read.parameters_crc, held.parameters_crc);
+    cluster().max(0);  // the checkpoint is written before any rank reads it
+    if (cluster().is_root()) {
+      gnn::TrainOptions resume = full_graph(6);
+      resume.checkpoint = path;
+      resume.resume = true;
+      const gnn::TrainResult resumed = gnn::train(whole, model, resume);
+      EXPECT_EQ(resumed.epochs.size(), 6u);
+      std::filesystem::remove(path);
+    }
+    cluster().max(0);
   }
 }
 

@@ -7,9 +7,11 @@
 
 #include <bit>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "runtime/checksum.h"
 #include "runtime/error.h"
 
 namespace graphmini {
@@ -186,6 +188,51 @@ TEST(NodeDataValidate, RejectsColumnsOutOfRangeOrOutOfOrder) {
   features.columns = {0, 2, 1, 0};  // row 3: 1 0
   EXPECT_EQ(rejection(node_data(features)),
             "sparse features: row 3 has columns out of range or out of order");
+}
+
+TEST(NodeDataValidate, FeaturesReadOnDemandHoldNoRows) {
+  NodeData data = node_data(DenseFeatures{0, 3, {}});
+  EXPECT_NO_THROW(data.validate(false));
+  EXPECT_NE(rejection(data).find("4 nodes but 0 feature rows"), std::string::npos);
+  data.features = dense_features();
+  try {
+    data.validate(false);
+    ADD_FAILURE() << "rows held of features read on demand";
+  } catch (const InvalidArgument& error) {
+    EXPECT_NE(std::string(error.what()).find("4 rows held"), std::string::npos) << error.what();
+  }
+}
+
+TEST(Features, SelectRowsTakesTheRowsAskedForInTheirOrderInEitherLayout) {
+  const std::vector<std::uint32_t> rows = {3, 1, 3, 2};
+  const auto dense = std::get<DenseFeatures>(select_rows(dense_features(), rows));
+  EXPECT_EQ(dense.rows, 4u);
+  EXPECT_EQ(dense.cols, 3u);
+  EXPECT_EQ(dense.values, (std::vector<float>{-1, 0.5f, 0, 0, 0, 2.5f, -1, 0.5f, 0, 0, 0, 0}));
+  expect_equal(std::get<SparseFeatures>(select_rows(sparse_features(), rows)),
+               {4, 3, {0, 2, 3, 5, 5}, {0, 1, 2, 0, 1}, {-1, 0.5f, 2.5f, -1, 0.5f}});
+  EXPECT_EQ(std::get<DenseFeatures>(select_rows(dense_features(), {})).rows, 0u);
+  EXPECT_THROW(select_rows(dense_features(), std::vector<std::uint32_t>{4}), InvalidArgument);
+  EXPECT_THROW(select_rows(sparse_features(), std::vector<std::uint32_t>{0, 4}), InvalidArgument);
+}
+
+// The CRC covers the values, the shape and a sparse matrix's structure, and dense features'
+// CRC can be put together from their values' alone.
+TEST(Features, CrcTellsValuesShapeAndStructureApart) {
+  const DenseFeatures dense = dense_features();
+  const std::uint32_t crc = features_crc(dense);
+  EXPECT_EQ(crc, dense_features_crc(crc32_of_array(std::span<const float>(dense.values)), 4, 3));
+  DenseFeatures changed = dense;
+  changed.values[7] = 1;
+  EXPECT_NE(features_crc(changed), crc);
+  EXPECT_NE(features_crc(DenseFeatures{3, 4, dense.values}), crc);
+  const SparseFeatures sparse = sparse_features();
+  SparseFeatures moved = sparse;
+  moved.columns[1] = 1;  // the same values in another column
+  EXPECT_NE(features_crc(moved), features_crc(sparse));
+  SparseFeatures shifted = sparse;
+  shifted.offsets = {0, 1, 1, 2, 4};  // the same values in other rows
+  EXPECT_NE(features_crc(shifted), features_crc(sparse));
 }
 
 TEST(Features, ToSparseKeepsExactlyTheNonZeros) {

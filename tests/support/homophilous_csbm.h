@@ -6,7 +6,8 @@
 
 namespace graphmini::testing {
 
-inline datasets::Dataset homophilous_csbm() {
+inline datasets::Dataset homophilous_csbm(
+    datasets::FeatureLoading loading = datasets::FeatureLoading::all) {
   datasets::CsbmOptions options;
   options.nodes = 400;
   options.classes = 4;
@@ -15,7 +16,7 @@ inline datasets::Dataset homophilous_csbm() {
   options.features = 16;
   options.signal = 0.5;
   options.seed = 3;
-  return datasets::generate_csbm(options);
+  return datasets::generate_csbm(options, loading);
 }
 
 }  // namespace graphmini::testing
