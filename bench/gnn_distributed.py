@@ -2,7 +2,7 @@
 """Trains over 1, 2 and 4 MPI ranks and models the time to accuracy on more hosts.
 
     bench/gnn_distributed.py [--graphmini build/release/cli/graphmini] [--datasets ../shared/datasets]
-                             [--only cora,citeseer,csbm-1m] [--ranks 1,2,4]
+                             [--only cora,citeseer,csbm-1m,memory] [--ranks 1,2,4]
                              [--out bench/results/gnn_distributed]
 
 For each dataset, GraphSAGE is trained by `mpirun -n K graphmini gnn train` three ways: full
@@ -12,6 +12,11 @@ graph (the graph partitioned over the ranks, exact), full graph with boundary sa
 OUT/DATASET/; OUT/DATASET/table.md has one row per run: median epoch, time to the dataset's
 target (the lowest best validation accuracy of its runs, so that every run reaches it),
 bytes sent per epoch per rank, peak memory per rank and test accuracy.
+
+Memory (OUT/memory/table.md): full-graph training, 2 epochs, on the 1M-node csbm above and on
+one whose partition has a small halo (homophily 0.99: METIS finds the classes), with each
+rank's peak RSS. A rank holds its part's and its halo's feature rows and activations; the
+graph's structure is held whole by every rank, and rank 0 also runs METIS on it.
 
 The model (OUT/model.md, OUT/model.png) predicts the time to target on K = 1..16 hosts over
 links of 1, 25 and 100 Gbit/s, as Bajaj et al. (PVLDB 2025) model communication:
@@ -56,6 +61,9 @@ DATASETS = [
      {"full": "--mode full --epochs 8", "full-bns": "--mode full --epochs 8 --boundary-sample 0.3",
       "mini": "--mode mini --fanouts 10,5 --batch-size 1024 --epochs 2"}),
 ]
+MEMORY_GRAPHS = [("homophily 0.5", CSBM_1M), ("homophily 0.99", CSBM_1M.replace("homophily=0.5",
+                                                                                  "homophily=0.99"))]
+MEMORY_FLAGS = "--model sage --hidden 128 --dropout 0 --mode full --epochs 2"
 LINKS_GBPS = [1, 25, 100]
 HOSTS = list(range(1, 17))
 
@@ -206,16 +214,37 @@ def plot(out, models, names):
     figure.savefig(os.path.join(out, "model.png"), dpi=110)
 
 
+def memory(graphmini, ranks, out):
+    folder = os.path.join(out, "memory")
+    os.makedirs(folder, exist_ok=True)
+    lines = ["| graph | ranks | peak RSS, rank 0 (MiB) | peak RSS, other ranks (MiB, max) | "
+             "owned + halo nodes (max) | halo / owned (max) | setup (s) |", "|---|---|---|---|---|---|---|"]
+    for label, dataset in MEMORY_GRAPHS:
+        for k in ranks:
+            r = run(graphmini, k, dataset, MEMORY_FLAGS, folder, label.replace(" ", "-"))
+            peaks = per_rank(r, "peak_rss_bytes")
+            rows = [o + h for o, h in zip(per_rank(r, "owned_nodes"), per_rank(r, "halo_nodes"))]
+            halo = [h / o if o else 0 for o, h in zip(per_rank(r, "owned_nodes"),
+                                                       per_rank(r, "halo_nodes"))]
+            others = mib(max(peaks[1:])) if k > 1 else "-"
+            lines.append(f"| {label} | {k} | {mib(peaks[0])} | {others} | "
+                         f"{f'{max(rows):,}' if k > 1 else 'all'} | {max(halo):.2f} | "
+                         f"{r['setup_seconds']:.1f} |")
+    with open(os.path.join(folder, "table.md"), "w") as target:
+        target.write("\n".join(lines) + "\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--graphmini", default="build/release/cli/graphmini")
     parser.add_argument("--datasets", default="../shared/datasets")
     parser.add_argument("--only", help="comma-separated datasets: " +
-                        ", ".join(name for name, _, _, _ in DATASETS))
+                        ", ".join(name for name, _, _, _ in DATASETS) + ", and memory")
     parser.add_argument("--ranks", default="1,2,4")
     parser.add_argument("--out", default="bench/results/gnn_distributed")
     args = parser.parse_args()
-    chosen = args.only.split(",") if args.only else [name for name, _, _, _ in DATASETS]
+    chosen = (args.only.split(",") if args.only
+              else [name for name, _, _, _ in DATASETS] + ["memory"])
     ranks = [int(k) for k in args.ranks.split(",")]
     os.makedirs(args.out, exist_ok=True)
     models, report = {}, []
@@ -251,8 +280,11 @@ def main():
             lines.append(f"| {method} | {gbps} Gbit/s | " +
                          " | ".join(f"{times[k - 1]:.3g}" for k in (1, 2, 4, 8, 16)) + " |")
         report.append("\n".join(lines) + "\n")
-    if models:
-        plot(args.out, models, list(models))
+    if "memory" in chosen:
+        memory(args.graphmini, ranks, args.out)
+    if not models:
+        return
+    plot(args.out, models, list(models))
     with open(os.path.join(args.out, "model.md"), "w") as out:
         out.write("# Training over MPI ranks, measured and modelled\n\nWritten by "
                   "`bench/gnn_distributed.py` (see its docstring for the model).\n\n" +
