@@ -901,8 +901,9 @@ void add_gnn_command(CLI::App& app) {
       "train",
       "Train a GCN, GraphSAGE or GAT node classifier and report its test accuracy at the best "
       "validation epoch. Under mpirun the ranks train one model together: mini-batch training "
-      "splits every batch over them, full-graph training partitions the graph (METIS) and "
-      "exchanges each part's halo between layers; either gives one process's result");
+      "splits every batch over them, full-graph training partitions the graph (METIS), each "
+      "rank reading the features of its part and halo only, and exchanges each part's halo "
+      "between layers; either gives one process's result");
   add_run_flags(train, train_command->run);
   train
       ->add_option("--mode", train_command->mode,
