@@ -63,13 +63,34 @@ if(GRAPHMINI_WITH_MPI)
   endif()
 endif()
 
+# CUDA needs a working nvcc (check_language tries one) and the toolkit's cuBLAS and cuSPARSE.
+# The GPU architectures default to Ampere (sm_80, SASS only) and Hopper (sm_90, SASS and PTX
+# for later GPUs) only when the user named none: CMAKE_CUDA_ARCHITECTURES on the command line
+# wins.
 if(GRAPHMINI_WITH_CUDA)
   include(CheckLanguage)
   check_language(CUDA)
   if(CMAKE_CUDA_COMPILER)
     find_package(CUDAToolkit QUIET)
   endif()
-  if(NOT CMAKE_CUDA_COMPILER OR NOT CUDAToolkit_FOUND)
-    graphmini_disable_option(GRAPHMINI_WITH_CUDA "no CUDA toolkit found (nvcc, cuSPARSE, cuBLAS)")
+  if(NOT CMAKE_CUDA_COMPILER)
+    graphmini_disable_option(GRAPHMINI_WITH_CUDA
+      "no working CUDA compiler (nvcc) found; set CMAKE_CUDA_COMPILER to use one")
+  elseif(NOT CUDAToolkit_FOUND OR NOT TARGET CUDA::cublas OR NOT TARGET CUDA::cusparse
+         OR NOT TARGET CUDA::cudart)
+    graphmini_disable_option(GRAPHMINI_WITH_CUDA
+      "the CUDA toolkit's cudart, cuBLAS or cuSPARSE was not found")
+  else()
+    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+      set(CMAKE_CUDA_ARCHITECTURES "80-real;90" CACHE STRING "GPU architectures to compile for")
+    endif()
+    enable_language(CUDA)
+    # CMake 3.25 knows no C++20 dialect flag for nvcc 12 and later, so the cxx_std_20 that the
+    # targets carry would fail the configure; nvcc takes GCC's flag.
+    if(NOT CMAKE_CUDA20_STANDARD_COMPILE_OPTION)
+      set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+      set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
+      list(APPEND CMAKE_CUDA_COMPILE_FEATURES cuda_std_20)
+    endif()
   endif()
 endif()
