@@ -18,7 +18,7 @@ std::size_t CachingPool::size_class(std::size_t bytes) {
   constexpr std::size_t kSmall = 512;
   constexpr std::size_t kLarge = std::size_t{1} << 20;
   if (bytes <= kLarge) return (bytes + kSmall - 1) / kSmall * kSmall;
-  const std::size_t step = std::bit_ceil(bytes) / 8;
+  const std::size_t step = std::bit_floor(bytes) / 8;
   return (bytes + step - 1) / step * step;
 }
 

@@ -39,8 +39,8 @@ class CachingPool {
   std::size_t bytes_cached() const;
   void reset_peak();
 
-  // Requests are rounded up to this size class: 512 bytes below 1 MiB, then 1/8 of the next
-  // power of two (so a block never wastes more than an eighth).
+  // Requests are rounded up to this size class: 512 bytes below 1 MiB, then 1/8 of the
+  // power of two at or below (so a block never wastes more than an eighth).
   static std::size_t size_class(std::size_t bytes);
 
  private:
