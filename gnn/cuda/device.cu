@@ -184,6 +184,7 @@ void DeviceArray<T>::fill_zero() {
 }
 
 template class DeviceArray<float>;
+template class DeviceArray<double>;
 template class DeviceArray<std::int32_t>;
 template class DeviceArray<std::uint32_t>;
 

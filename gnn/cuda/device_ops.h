@@ -89,6 +89,7 @@ class DeviceArray {
 };
 
 extern template class DeviceArray<float>;
+extern template class DeviceArray<double>;
 extern template class DeviceArray<std::int32_t>;
 extern template class DeviceArray<std::uint32_t>;
 

@@ -456,18 +456,13 @@ double log_softmax_nll(const DeviceMatrix& logits, const std::uint32_t* nodes, s
     if (gradient->size() != 0)
       GRAPHMINI_CUDA_CHECK(cudaMemset(gradient->data(), 0, gradient->size() * sizeof(float)));
   }
-  // Per-node losses as doubles (DeviceArray<float> storage, two floats each).
-  DeviceArray<float> losses(2 * count);
-  auto* loss_values = reinterpret_cast<double*>(losses.data());
+  DeviceArray<double> losses(count);
   nll_kernel<<<blocks_for(count), kThreads>>>(
-      logits.data(), logits.cols(), nodes, count, labels, loss_values,
+      logits.data(), logits.cols(), nodes, count, labels, losses.data(),
       gradient != nullptr ? gradient->data() : nullptr, 1.0f / static_cast<float>(count));
   GRAPHMINI_CUDA_CHECK_LAUNCH("nll_kernel");
-  std::vector<double> host(count);
-  GRAPHMINI_CUDA_CHECK(
-      cudaMemcpy(host.data(), loss_values, count * sizeof(double), cudaMemcpyDeviceToHost));
   double loss = 0;
-  for (const double l : host)
+  for (const double l : losses.download())
     loss += l;
   return loss / static_cast<double>(count);
 }
