@@ -174,6 +174,20 @@ void aggregate_backward(const TransposedCsr& transposed, const DeviceArray<float
 void gather(const DeviceMatrix& x, const std::uint32_t* indices, std::size_t count,
             DeviceMatrix& out);
 
+// ---- GAT's edge softmax (gnn/layers.cc's attention) -------------------------------------------
+// For each entry e = (d, s) of `csr` and head k: raw[e][k] = left[s][k] + right[d][k], and
+// alpha[e][k] = softmax over the entries of row d of leaky_relu(raw[.][k], slope), computed as
+// the CPU layer does (largest subtracted, sums in entry order). raw and alpha become
+// entries x heads.
+void edge_softmax(const DeviceCsr& csr, const DeviceMatrix& left, const DeviceMatrix& right,
+                  float slope, DeviceMatrix& raw, DeviceMatrix& alpha);
+// Its backward: `gradient` holds d alpha (after the caller's attention dropout) and becomes
+// d raw; d_right[d][k] = sum over row d of d raw, d_left[s][k] = sum over the entries of source
+// s (through the transposed CSR, in its order). d_right and d_left are resized.
+void edge_softmax_backward(const DeviceCsr& csr, const TransposedCsr& transposed,
+                           const DeviceMatrix& raw, const DeviceMatrix& alpha, float slope,
+                           DeviceMatrix& gradient, DeviceMatrix& d_right, DeviceMatrix& d_left);
+
 // ---- Activations, dropout, loss ---------------------------------------------------------------
 // The values of gnn::Activation.
 enum class Activation { none, relu, elu, leaky_relu };

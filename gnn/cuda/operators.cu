@@ -263,6 +263,112 @@ void gather(const DeviceMatrix& x, const std::uint32_t* indices, std::size_t cou
   GRAPHMINI_CUDA_CHECK_LAUNCH("gather_kernel");
 }
 
+// ---- Edge softmax
+// ---------------------------------------------------------------------------------
+namespace {
+
+__device__ float leaky(float x, float slope) {
+  return x > 0 ? x : slope * x;
+}
+
+// One thread per (destination, head), over the row's entries in order, as the CPU layer.
+__global__ void edge_softmax_kernel(const std::int32_t* offsets, const std::int32_t* indices,
+                                    std::size_t rows, std::size_t heads, const float* left,
+                                    const float* right, float slope, float* raw, float* alpha) {
+  GRID_STRIDE(i, rows * heads) {
+    const std::size_t d = i / heads;
+    const std::size_t k = i % heads;
+    float largest = -INFINITY;
+    for (std::int32_t e = offsets[d]; e < offsets[d + 1]; ++e) {
+      raw[e * heads + k] = left[std::size_t{static_cast<std::uint32_t>(indices[e])} * heads + k] +
+                           right[d * heads + k];
+      largest = fmaxf(largest, leaky(raw[e * heads + k], slope));
+    }
+    float sum = 0;
+    for (std::int32_t e = offsets[d]; e < offsets[d + 1]; ++e) {
+      alpha[e * heads + k] = expf(leaky(raw[e * heads + k], slope) - largest);
+      sum += alpha[e * heads + k];
+    }
+    for (std::int32_t e = offsets[d]; e < offsets[d + 1]; ++e)
+      alpha[e * heads + k] /= sum;
+  }
+}
+
+__global__ void edge_softmax_backward_kernel(const std::int32_t* offsets, std::size_t rows,
+                                             std::size_t heads, const float* raw,
+                                             const float* alpha, float slope, float* gradient,
+                                             float* d_right) {
+  GRID_STRIDE(i, rows * heads) {
+    const std::size_t d = i / heads;
+    const std::size_t k = i % heads;
+    float weighted = 0;
+    for (std::int32_t e = offsets[d]; e < offsets[d + 1]; ++e)
+      weighted += alpha[e * heads + k] * gradient[e * heads + k];
+    float sum = 0;
+    for (std::int32_t e = offsets[d]; e < offsets[d + 1]; ++e) {
+      const float d_score = alpha[e * heads + k] * (gradient[e * heads + k] - weighted);
+      gradient[e * heads + k] = raw[e * heads + k] > 0 ? d_score : slope * d_score;
+      sum += gradient[e * heads + k];
+    }
+    d_right[d * heads + k] = sum;
+  }
+}
+
+// d_left[s][k] = sum of d raw over source s's entries, in the transposed CSR's order.
+__global__ void source_sums_kernel(const std::int32_t* offsets, const std::int32_t* original,
+                                   std::size_t rows, std::size_t heads, const float* d_raw,
+                                   float* d_left) {
+  GRID_STRIDE(i, rows * heads) {
+    const std::size_t s = i / heads;
+    const std::size_t k = i % heads;
+    float sum = 0;
+    for (std::int32_t e = offsets[s]; e < offsets[s + 1]; ++e)
+      sum += d_raw[std::size_t{static_cast<std::uint32_t>(original[e])} * heads + k];
+    d_left[s * heads + k] = sum;
+  }
+}
+
+}  // namespace
+
+void edge_softmax(const DeviceCsr& csr, const DeviceMatrix& left, const DeviceMatrix& right,
+                  float slope, DeviceMatrix& raw, DeviceMatrix& alpha) {
+  const std::size_t heads = left.cols();
+  if (left.rows() != csr.cols || right.rows() != csr.rows || right.cols() != heads)
+    throw InvalidArgument("device edge softmax: " + shape(csr.rows, csr.cols) + " CSR, left " +
+                          shape(left.rows(), left.cols()) + ", right " +
+                          shape(right.rows(), right.cols()));
+  raw.resize(csr.entries(), heads);
+  alpha.resize(csr.entries(), heads);
+  if (csr.rows * heads == 0) return;
+  edge_softmax_kernel<<<blocks_for(csr.rows * heads), kThreads>>>(
+      csr.offsets.data(), csr.indices.data(), csr.rows, heads, left.data(), right.data(), slope,
+      raw.data(), alpha.data());
+  GRAPHMINI_CUDA_CHECK_LAUNCH("edge_softmax_kernel");
+}
+
+void edge_softmax_backward(const DeviceCsr& csr, const TransposedCsr& transposed,
+                           const DeviceMatrix& raw, const DeviceMatrix& alpha, float slope,
+                           DeviceMatrix& gradient, DeviceMatrix& d_right, DeviceMatrix& d_left) {
+  const std::size_t heads = raw.cols();
+  if (raw.rows() != csr.entries() || !raw.same_shape(alpha) || !raw.same_shape(gradient) ||
+      transposed.csr.rows != csr.cols || transposed.csr.entries() != csr.entries())
+    throw InvalidArgument("device edge softmax backward: shapes differ");
+  d_right.resize(csr.rows, heads);
+  d_left.resize(csr.cols, heads);
+  if (csr.rows * heads != 0) {
+    edge_softmax_backward_kernel<<<blocks_for(csr.rows * heads), kThreads>>>(
+        csr.offsets.data(), csr.rows, heads, raw.data(), alpha.data(), slope, gradient.data(),
+        d_right.data());
+    GRAPHMINI_CUDA_CHECK_LAUNCH("edge_softmax_backward_kernel");
+  }
+  if (csr.cols * heads != 0) {
+    source_sums_kernel<<<blocks_for(csr.cols * heads), kThreads>>>(
+        transposed.csr.offsets.data(), transposed.original_entry.data(), csr.cols, heads,
+        gradient.data(), d_left.data());
+    GRAPHMINI_CUDA_CHECK_LAUNCH("source_sums_kernel");
+  }
+}
+
 // ---- Activations ------------------------------------------------------------------------------
 namespace {
 

@@ -7,7 +7,8 @@
 // (the two sides sum in different orders, and cuBLAS may use FMA); activations exact except ELU
 // (expm1f on the device, 2 ulp: relative 4e-7 + 1e-7 absolute); dropout masks and dropped
 // values bit-identical; loss relative 1e-6 and its gradient 1e-6 absolute; accuracy counts
-// exact; Adam relative 1e-5 after three steps.
+// exact; Adam relative 1e-5 after three steps; GAT's edge softmax and its backward 1e-6 times
+// (the sum of |terms| + 1).
 //
 // Without a GPU (CI, the build machine) every device test skips with the CUDA runtime's
 // reason; the caching pool's bookkeeping and the no-device report are host code and run
@@ -302,6 +303,68 @@ TEST_F(CudaOps, AggregationAndItsBackwardMatchGatherRows) {
         dev::aggregate_backward(d_t, weights, upload(dy), d_dx2);
         EXPECT_EQ(d_dx2.download(), d_dx.download());
       }
+}
+
+// GAT's attention as gnn/layers.cc computes it (GatLayer keeps it inside the layer, so the
+// reference is its loops, transcribed): forward softmax of LeakyReLU scores over each
+// destination's entries, backward through softmax and LeakyReLU to the scores and their sums.
+TEST_F(CudaOps, EdgeSoftmaxAndItsBackwardMatchTheLayersLoops) {
+  std::mt19937_64 random(10);
+  const float slope = 0.2f;
+  for (const auto& [rows, cols] :
+       {std::pair<std::size_t, std::size_t>{0, 3}, {1, 1}, {1, 9}, {60, 40}})
+    for (const std::size_t heads : {1, 3, 8}) {
+      const HostCsr csr = random_csr(rows, cols, random);
+      const std::size_t edges = csr.indices.size();
+      const Tensor left = random_tensor(cols, heads, random);
+      const Tensor right = random_tensor(rows, heads, random);
+      const Tensor d_alpha = random_tensor(edges, heads, random);
+      auto leaky = [&](float x) { return x > 0 ? x : slope * x; };
+      Tensor raw(edges, heads), alpha(edges, heads), d_raw(edges, heads);
+      Tensor d_right(rows, heads), d_left(cols, heads);
+      for (std::size_t d = 0; d < rows; ++d)
+        for (std::size_t k = 0; k < heads; ++k) {
+          float largest = -INFINITY;
+          for (std::uint64_t e = csr.offsets[d]; e < csr.offsets[d + 1]; ++e) {
+            raw(e, k) = left(csr.indices[e], k) + right(d, k);
+            largest = std::max(largest, leaky(raw(e, k)));
+          }
+          float sum = 0;
+          for (std::uint64_t e = csr.offsets[d]; e < csr.offsets[d + 1]; ++e) {
+            alpha(e, k) = std::exp(leaky(raw(e, k)) - largest);
+            sum += alpha(e, k);
+          }
+          for (std::uint64_t e = csr.offsets[d]; e < csr.offsets[d + 1]; ++e)
+            alpha(e, k) /= sum;
+          float weighted = 0;
+          for (std::uint64_t e = csr.offsets[d]; e < csr.offsets[d + 1]; ++e)
+            weighted += alpha(e, k) * d_alpha(e, k);
+          for (std::uint64_t e = csr.offsets[d]; e < csr.offsets[d + 1]; ++e) {
+            const float d_score = alpha(e, k) * (d_alpha(e, k) - weighted);
+            d_raw(e, k) = raw(e, k) > 0 ? d_score : slope * d_score;
+            d_right(d, k) += d_raw(e, k);
+            d_left(csr.indices[e], k) += d_raw(e, k);
+          }
+        }
+
+      const dev::DeviceCsr d_csr = dev::upload_csr(cols, csr.offsets, csr.indices);
+      const dev::TransposedCsr d_t = dev::upload_transposed_csr(cols, csr.offsets, csr.indices);
+      dev::DeviceMatrix g_raw, g_alpha, g_right, g_left;
+      dev::edge_softmax(d_csr, upload(left), upload(right), slope, g_raw, g_alpha);
+      expect_close(g_raw.download(), raw, std::vector<float>(raw.size(), 2.0f), 1e-6f, "raw");
+      expect_close(g_alpha.download(), alpha, std::vector<float>(alpha.size(), 0.0f), 1e-6f,
+                   "alpha");
+      // Backward from the CPU's alpha, so that the forward's rounding does not carry over.
+      dev::DeviceMatrix gradient = upload(d_alpha);
+      dev::edge_softmax_backward(d_csr, d_t, upload(raw), upload(alpha), slope, gradient, g_right,
+                                 g_left);
+      expect_close(gradient.download(), d_raw, std::vector<float>(d_raw.size(), 2.0f), 1e-6f,
+                   "d raw");
+      expect_close(g_right.download(), d_right, std::vector<float>(d_right.size(), 16.0f), 1e-6f,
+                   "d right");
+      expect_close(g_left.download(), d_left, std::vector<float>(d_left.size(), 2.0f * rows), 1e-6f,
+                   "d left");
+    }
 }
 
 TEST_F(CudaOps, GatherPicksRows) {
