@@ -165,9 +165,12 @@ TEST_F(CliTest, AnInterruptedGnnCompareLeavesWhatItMeasured) {
   EXPECT_EQ(full["epochs"], 5);
   // The signal comes once neighbour seed 1 has an epoch; by then, on a loaded machine, more
   // runs may have finished or begun. Whatever has, the JSON and the curves agree on it: each
-  // full run has its epochs in the curves, and those that stopped are the method's finished.
+  // full run has its epochs in the curves, but for the run the signal stopped between writing
+  // an epoch to comparison.json and to curves.csv (the summary goes first), which may lack
+  // that last line; and the runs that stopped are the method's finished ones.
   const std::string curves = testing::read_file(files_.path() / "cmp/curves.csv");
   int finished = 0;
+  int short_runs = 0;
   for (const auto& run : json["runs"]) {
     if (run["method"] != "full") continue;
     finished += run["stopped_by"].is_null() ? 0 : 1;
@@ -177,8 +180,11 @@ TEST_F(CliTest, AnInterruptedGnnCompareLeavesWhatItMeasured) {
          at = curves.find(prefix, at + 1)) {
       ++lines;
     }
-    EXPECT_EQ(lines, run["epochs"]) << "seed " << run["seed"];
+    const int epochs = run["epochs"];
+    EXPECT_TRUE(lines == epochs || lines == epochs - 1) << "seed " << run["seed"];
+    short_runs += lines == epochs - 1 ? 1 : 0;
   }
+  EXPECT_LE(short_runs, 1);
   EXPECT_GE(finished, 1);
   EXPECT_EQ(json["methods"][0]["finished"], finished);
   const std::string printed = testing::read_file(files_.path() / "out.txt");
