@@ -10,8 +10,9 @@
 // CPU twin computes, on the same numbering of random draws (dropout), so that a seed gives the
 // same run on both devices up to floating-point summation order.
 //
-// Determinism: no operator uses floating-point atomics. Sums run in a fixed order (cuSPARSE's
-// deterministic SpMM algorithm, own kernels elsewhere), so two runs give bit-identical results.
+// Determinism: no operator uses floating-point atomics. Sums run in a fixed order that depends
+// only on the shapes (cuSPARSE's deterministic SpMM algorithm, own kernels elsewhere), so two
+// runs give bit-identical results.
 //
 // All functions run on the default stream and return when the work is queued, except those
 // that return host values (losses, counts), which wait for it.
@@ -150,7 +151,9 @@ void matmul(const DeviceMatrix& a, bool transpose_a, const DeviceMatrix& b, bool
             DeviceMatrix& out, float beta = 0, std::size_t a_rows = kAllRows);
 // x[i][j] += bias[j] (bias: x.cols() device floats).
 void add_bias(DeviceMatrix& x, const float* bias);
-// gradient[j] += sum over i of x[i][j], summed in row order.
+// gradient[j] += sum over i of x[i][j], summed in a fixed two-stage order (per chunk of rows,
+// then over the chunks in order) that depends only on x's shape: deterministic, but not the
+// CPU's row order, so equal to the CPU's sums up to rounding.
 void add_column_sums(const DeviceMatrix& x, float* gradient);
 // x += alpha * y.
 void axpy(float alpha, const DeviceMatrix& y, DeviceMatrix& x);
@@ -161,12 +164,20 @@ void axpy(float alpha, const DeviceMatrix& y, DeviceMatrix& x);
 // (device memory) is null.
 DeviceArray<float> entry_weights(const DeviceCsr& csr, const float* entry_scales,
                                  const float* index_scales, const float* row_scales);
-// out[d] = sum over entries e of row d of weights[e] * x[indices[e]] + beta * out[d]: cuSPARSE
-// SpMM (CSR, row-major dense operands) with its deterministic algorithm.
+// The kernels aggregate can run, both deterministic: cuSPARSE's SpMM (CSR_ALG2, row-major
+// dense operands) or the own row kernel (a warp or part of one per row, its lanes over the
+// columns, the entries summed in order). `automatic` takes choose_aggregation_kernel's pick;
+// the others are for the tests and the benchmark, which run both.
+enum class AggregationKernel { automatic, cusparse, rows };
+// The kernel `automatic` runs for dense operands of `width` columns (see operators.cu for the
+// measurements behind the rule).
+AggregationKernel choose_aggregation_kernel(std::size_t width);
+// out[d] = sum over entries e of row d of weights[e] * x[indices[e]] + beta * out[d].
 void aggregate(const DeviceCsr& csr, const DeviceArray<float>& weights, const DeviceMatrix& x,
-               DeviceMatrix& out, float beta = 0);
+               DeviceMatrix& out, float beta = 0,
+               AggregationKernel kernel = AggregationKernel::automatic);
 // The backward of aggregate: dx[s] = sum over entries e = (d, s) of weights[e] * dy[d] +
-// beta * dx[s], over the transposed CSR, by an own kernel (see operators.cu for why).
+// beta * dx[s], over the transposed CSR, by the own row kernel (see operators.cu for why).
 void aggregate_backward(const TransposedCsr& transposed, const DeviceArray<float>& weights,
                         const DeviceMatrix& dy, DeviceMatrix& dx, float beta = 0);
 

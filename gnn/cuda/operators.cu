@@ -2,11 +2,14 @@
 // through cuSPARSE's SpMM, and small own kernels for the element-wise operators, the
 // transposed aggregation, dropout, the loss and Adam. See device_ops.h for the contracts.
 //
-// Determinism: no kernel here uses atomics. Every sum runs over a fixed order (one thread per
-// output value looping over its terms), cuBLAS is told not to use atomics (device.cu), and
+// Determinism: no kernel here uses atomics. Every sum runs over a fixed order that depends only
+// on the shapes (one thread per output value looping over its terms, or the fixed two-stage
+// tree of the column sums), cuBLAS is told not to use atomics (device.cu), and
 // cuSPARSE's SpMM runs CUSPARSE_SPMM_CSR_ALG2, deterministic for a non-transposed sparse
 // operand with row-major dense operands.
+#include <algorithm>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "datasets/random.h"
@@ -88,15 +91,47 @@ __global__ void add_bias_kernel(float* x, std::size_t n, std::size_t cols, const
   }
 }
 
-// One thread per column, over the rows in order: the CPU's order, no atomics.
-__global__ void column_sums_kernel(const float* x, std::size_t rows, std::size_t cols,
-                                   float* gradient) {
-  GRID_STRIDE(j, cols) {
-    float sum = 0;
-    for (std::size_t i = 0; i < rows; ++i)
+// Column sums in two fixed-order stages, no atomics. A block covers 32 consecutive columns (a
+// warp reads one row's 32 columns at once) and one chunk of rows; its `lanes` rows of threads
+// each sum every lanes-th row of the chunk in row order, and thread row 0 adds the lanes'
+// sums in lane order. The first stage writes one partial sum per chunk and column, the second
+// runs the same kernel over the partials as a single chunk and adds the result to the
+// gradient. The order depends only on the shape, so two runs give the same bits; it is not
+// the CPU's row order, so the sums match the CPU's only up to rounding.
+constexpr unsigned kSumColumns = 32;
+
+__global__ void column_chunk_sums_kernel(const float* x, std::size_t rows, std::size_t cols,
+                                         std::size_t rows_per_chunk, float* out, bool add) {
+  extern __shared__ float lane_sums[];  // blockDim.y x kSumColumns
+  const std::size_t j = blockIdx.x * std::size_t{kSumColumns} + threadIdx.x;
+  const std::size_t chunk = blockIdx.y;
+  const std::size_t first = chunk * rows_per_chunk;
+  const std::size_t last = first + rows_per_chunk < rows ? first + rows_per_chunk : rows;
+  float sum = 0;
+  if (j < cols)
+    for (std::size_t i = first + threadIdx.y; i < last; i += blockDim.y)
       sum += x[i * cols + j];
-    gradient[j] += sum;
-  }
+  lane_sums[threadIdx.y * kSumColumns + threadIdx.x] = sum;
+  __syncthreads();
+  if (threadIdx.y != 0 || j >= cols) return;
+  float total = 0;
+  for (unsigned lane = 0; lane < blockDim.y; ++lane)
+    total += lane_sums[lane * kSumColumns + threadIdx.x];
+  if (add)
+    out[chunk * cols + j] += total;
+  else
+    out[chunk * cols + j] = total;
+}
+
+void launch_column_chunk_sums(const float* x, std::size_t rows, std::size_t cols,
+                              std::size_t rows_per_chunk, unsigned lanes, float* out, bool add) {
+  const std::size_t chunks = (rows + rows_per_chunk - 1) / rows_per_chunk;
+  const dim3 grid(static_cast<unsigned>((cols + kSumColumns - 1) / kSumColumns),
+                  static_cast<unsigned>(chunks));
+  const dim3 block(kSumColumns, lanes);
+  column_chunk_sums_kernel<<<grid, block, lanes * kSumColumns * sizeof(float)>>>(
+      x, rows, cols, rows_per_chunk, out, add);
+  GRAPHMINI_CUDA_CHECK_LAUNCH("column_chunk_sums_kernel");
 }
 
 __global__ void axpy_kernel(float alpha, const float* y, float* x, std::size_t n) {
@@ -114,9 +149,21 @@ void add_bias(DeviceMatrix& x, const float* bias) {
 }
 
 void add_column_sums(const DeviceMatrix& x, float* gradient) {
-  if (x.cols() == 0) return;
-  column_sums_kernel<<<blocks_for(x.cols()), kThreads>>>(x.data(), x.rows(), x.cols(), gradient);
-  GRAPHMINI_CUDA_CHECK_LAUNCH("column_sums_kernel");
+  if (x.cols() == 0 || x.rows() == 0) return;
+  // At least 256 rows a chunk and at most 1024 chunks (a 1M-row matrix: 1024 chunks of 977
+  // rows, 4096 blocks of 256 threads for 128 columns), so that the grid fills the device and
+  // the second stage is short; a chunk count below 65536 fits the grid's y dimension.
+  constexpr std::size_t kMaxChunks = 1024;
+  const std::size_t rows_per_chunk =
+      std::max<std::size_t>(256, (x.rows() + kMaxChunks - 1) / kMaxChunks);
+  const std::size_t chunks = (x.rows() + rows_per_chunk - 1) / rows_per_chunk;
+  if (chunks == 1) {
+    launch_column_chunk_sums(x.data(), x.rows(), x.cols(), rows_per_chunk, 8, gradient, true);
+    return;
+  }
+  DeviceArray<float> partial(chunks * x.cols());
+  launch_column_chunk_sums(x.data(), x.rows(), x.cols(), rows_per_chunk, 8, partial.data(), false);
+  launch_column_chunk_sums(partial.data(), chunks, x.cols(), chunks, 32, gradient, true);
 }
 
 void axpy(float alpha, const DeviceMatrix& y, DeviceMatrix& x) {
@@ -145,22 +192,122 @@ __global__ void entry_weights_kernel(const std::int32_t* offsets, const std::int
   }
 }
 
-// One block per row of the transposed CSR (a source node), its threads over the columns, each
-// summing that row's entries in order. An own kernel, not cuSPARSE with the transposed
-// operand: cuSPARSE documents that SpMM on op(A) = A^T may differ from run to run (it
-// scatters with atomics), and the backward pass must be deterministic.
-__global__ void transposed_gather_kernel(const std::int32_t* offsets, const std::int32_t* indices,
-                                         const std::int32_t* original_entry, const float* weights,
-                                         std::size_t rows, std::size_t width, const float* dy,
-                                         float* dx, float beta) {
-  for (std::size_t s = blockIdx.x; s < rows; s += gridDim.x) {
-    for (std::size_t j = threadIdx.x; j < width; j += blockDim.x) {
-      float sum = beta == 0 ? 0.0f : beta * dx[s * width + j];
-      for (std::int32_t e = offsets[s]; e < offsets[s + 1]; ++e)
-        sum += weights[original_entry[e]] * dy[static_cast<std::size_t>(indices[e]) * width + j];
-      dx[s * width + j] = sum;
+// out[r] = beta * out[r] + sum over the entries e of CSR row r, in order, of
+// weights[entry(e)] * x[indices[e]], where entry(e) is entry_map[e] (the transposed CSR's
+// original entry) or e itself when entry_map is null. No atomics: each output value is one
+// thread's sum over its row's entries in entry order, so two runs give the same bits.
+//
+// A group of `group` lanes (4, 8, 16 or 32: a power of two within a warp) owns one row; its
+// lanes cover consecutive columns, kVector floats each (float4 loads when the width is a
+// multiple of 4 and the matrices 16-byte aligned), so the gather of a source row is one
+// coalesced read of width * 4 bytes. The lanes load `group` entries (index and weight) at a
+// time and pass them round by shuffles; four source rows are loaded before the four products
+// are added, in entry order, so that four loads are in flight per lane. Narrow widths (16:
+// four lanes of float4) put several rows in a warp instead of leaving lanes idle.
+template <int kVector>
+__global__ void csr_rows_kernel(const std::int32_t* __restrict__ offsets,
+                                const std::int32_t* __restrict__ indices,
+                                const std::int32_t* __restrict__ entry_map,
+                                const float* __restrict__ weights, std::size_t rows,
+                                std::size_t width, unsigned group, const float* __restrict__ x,
+                                float* __restrict__ out, float beta) {
+  using Vector = std::conditional_t<kVector == 4, float4, float>;
+  const unsigned lane = threadIdx.x % group;
+  const unsigned groups_per_block = blockDim.x / group;
+  const unsigned first_lane = threadIdx.x % 32 / group * group;
+  const unsigned mask = group == 32 ? 0xffffffffu : ((1u << group) - 1) << first_lane;
+  const std::size_t vectors = width / kVector;
+  const Vector* x_vectors = reinterpret_cast<const Vector*>(x);
+  Vector* out_vectors = reinterpret_cast<Vector*>(out);
+  auto scale = [](float w, Vector& v) {
+    if constexpr (kVector == 4) {
+      v.x *= w;
+      v.y *= w;
+      v.z *= w;
+      v.w *= w;
+    } else {
+      v *= w;
+    }
+  };
+  auto fma = [](float w, const Vector& v, Vector& sum) {
+    if constexpr (kVector == 4) {
+      sum.x = fmaf(w, v.x, sum.x);
+      sum.y = fmaf(w, v.y, sum.y);
+      sum.z = fmaf(w, v.z, sum.z);
+      sum.w = fmaf(w, v.w, sum.w);
+    } else {
+      sum = fmaf(w, v, sum);
+    }
+  };
+  for (std::size_t r = blockIdx.x * std::size_t{groups_per_block} + threadIdx.x / group; r < rows;
+       r += std::size_t{gridDim.x} * groups_per_block) {
+    const std::int32_t begin = offsets[r];
+    const std::int32_t end = offsets[r + 1];
+    for (std::size_t first_column = 0; first_column < vectors; first_column += group) {
+      const std::size_t c = first_column + lane;
+      const bool active = c < vectors;
+      Vector sum{};
+      if (active && beta != 0) {
+        sum = out_vectors[r * vectors + c];
+        scale(beta, sum);
+      }
+      for (std::int32_t batch = begin; batch < end; batch += static_cast<std::int32_t>(group)) {
+        const int count = min(static_cast<int>(group), end - batch);
+        std::int32_t my_index = 0;
+        float my_weight = 0;
+        if (static_cast<int>(lane) < count) {
+          my_index = indices[batch + lane];
+          my_weight = weights[entry_map != nullptr ? entry_map[batch + lane] : batch + lane];
+        }
+        int k = 0;
+        for (; k + 4 <= count; k += 4) {
+          std::int32_t source[4];
+          float weight[4];
+          Vector value[4];
+#pragma unroll
+          for (int q = 0; q < 4; ++q) {
+            source[q] = __shfl_sync(mask, my_index, k + q, group);
+            weight[q] = __shfl_sync(mask, my_weight, k + q, group);
+          }
+          if (!active) continue;
+#pragma unroll
+          for (int q = 0; q < 4; ++q)
+            value[q] = x_vectors[static_cast<std::size_t>(source[q]) * vectors + c];
+#pragma unroll
+          for (int q = 0; q < 4; ++q)
+            fma(weight[q], value[q], sum);
+        }
+        for (; k < count; ++k) {
+          const std::int32_t source = __shfl_sync(mask, my_index, k, group);
+          const float weight = __shfl_sync(mask, my_weight, k, group);
+          if (active) fma(weight, x_vectors[static_cast<std::size_t>(source) * vectors + c], sum);
+        }
+      }
+      if (active) out_vectors[r * vectors + c] = sum;
     }
   }
+}
+
+// Launches csr_rows_kernel over `rows` rows of `width` columns.
+void launch_csr_rows(const std::int32_t* offsets, const std::int32_t* indices,
+                     const std::int32_t* entry_map, const float* weights, std::size_t rows,
+                     std::size_t width, const float* x, float* out, float beta) {
+  const bool aligned = width % 4 == 0 && reinterpret_cast<std::uintptr_t>(x) % 16 == 0 &&
+                       reinterpret_cast<std::uintptr_t>(out) % 16 == 0;
+  const std::size_t vectors = aligned ? width / 4 : width;
+  unsigned group = 4;
+  while (group < 32 && group < vectors)
+    group *= 2;
+  const std::size_t groups_per_block = kThreads / group;
+  const std::size_t blocks =
+      std::min<std::size_t>((rows + groups_per_block - 1) / groups_per_block, 1u << 30);
+  if (aligned)
+    csr_rows_kernel<4><<<static_cast<unsigned>(blocks), kThreads>>>(
+        offsets, indices, entry_map, weights, rows, width, group, x, out, beta);
+  else
+    csr_rows_kernel<1><<<static_cast<unsigned>(blocks), kThreads>>>(
+        offsets, indices, entry_map, weights, rows, width, group, x, out, beta);
+  GRAPHMINI_CUDA_CHECK_LAUNCH("csr_rows_kernel");
 }
 
 }  // namespace
@@ -176,8 +323,17 @@ DeviceArray<float> entry_weights(const DeviceCsr& csr, const float* entry_scales
   return weights;
 }
 
+// The one switch point between the two forward kernels. Both are deterministic (fixed-order
+// sums, no atomics) and agree with the CPU up to rounding; which is faster depends on the
+// width and the device, and is decided from cuda_ops_bench's aggregate rows on the H200
+// (1M nodes, 40M arcs, widths 128 and 16). Until those numbers are in, cuSPARSE's SpMM
+// CSR_ALG2 (NVIDIA's kernel for row-major dense operands) serves every width.
+AggregationKernel choose_aggregation_kernel(std::size_t /*width*/) {
+  return AggregationKernel::cusparse;
+}
+
 void aggregate(const DeviceCsr& csr, const DeviceArray<float>& weights, const DeviceMatrix& x,
-               DeviceMatrix& out, float beta) {
+               DeviceMatrix& out, float beta, AggregationKernel kernel) {
   if (x.rows() != csr.cols || out.rows() != csr.rows || out.cols() != x.cols() ||
       weights.size() != csr.entries())
     throw InvalidArgument("device aggregate: " + shape(csr.rows, csr.cols) + " CSR with " +
@@ -186,6 +342,12 @@ void aggregate(const DeviceCsr& csr, const DeviceArray<float>& weights, const De
   if (out.size() == 0) return;
   if (csr.entries() == 0 || x.rows() == 0) {
     scale(out.data(), out.size(), beta);
+    return;
+  }
+  if (kernel == AggregationKernel::automatic) kernel = choose_aggregation_kernel(x.cols());
+  if (kernel == AggregationKernel::rows) {
+    launch_csr_rows(csr.offsets.data(), csr.indices.data(), nullptr, weights.data(), csr.rows,
+                    x.cols(), x.data(), out.data(), beta);
     return;
   }
   const auto rows = static_cast<std::int64_t>(csr.rows);
@@ -235,12 +397,11 @@ void aggregate_backward(const TransposedCsr& transposed, const DeviceArray<float
                           shape(dy.rows(), dy.cols()) + ", input gradient " +
                           shape(dx.rows(), dx.cols()));
   if (dx.size() == 0) return;
-  const unsigned blocks = static_cast<unsigned>(std::min<std::size_t>(csr.rows, 65535));
-  const unsigned threads = dx.cols() >= 128 ? 128 : (dx.cols() + 31) / 32 * 32;
-  transposed_gather_kernel<<<blocks, threads>>>(csr.offsets.data(), csr.indices.data(),
-                                                transposed.original_entry.data(), weights.data(),
-                                                csr.rows, dx.cols(), dy.data(), dx.data(), beta);
-  GRAPHMINI_CUDA_CHECK_LAUNCH("transposed_gather_kernel");
+  // An own kernel, not cuSPARSE with the transposed operand: cuSPARSE documents that SpMM on
+  // op(A) = A^T may differ from run to run, and the backward pass must be deterministic. The
+  // transposed CSR's rows are the sources; the weights are found through original_entry.
+  launch_csr_rows(csr.offsets.data(), csr.indices.data(), transposed.original_entry.data(),
+                  weights.data(), csr.rows, dx.cols(), dy.data(), dx.data(), beta);
 }
 
 namespace {

@@ -3,10 +3,11 @@
 // produce: empty blocks, one-row blocks, isolated nodes (empty CSR rows) and widths that are
 // not multiples of a warp.
 //
-// Tolerances: products and aggregations |gpu - cpu| <= 1e-5 * (sum of |terms| + 1) per value
-// (the two sides sum in different orders, and cuBLAS may use FMA); activations exact except ELU
-// (expm1f on the device, 2 ulp: relative 4e-7 + 1e-7 absolute); dropout masks and dropped
-// values bit-identical; loss relative 1e-6 and its gradient 1e-6 absolute; accuracy counts
+// Tolerances: products, aggregations and column sums |gpu - cpu| <= 1e-5 * (sum of |terms| + 1)
+// per value (the two sides sum in different orders: the device's column sums add chunks of
+// rows and then the chunks, not the rows in order; cuBLAS and the row kernel use FMA); activations
+// exact except ELU (expm1f on the device, 2 ulp: relative 4e-7 + 1e-7 absolute); dropout masks and
+// dropped values bit-identical; loss relative 1e-6 and its gradient 1e-6 absolute; accuracy counts
 // exact; Adam relative 1e-5 after three steps; GAT's edge softmax and its backward 1e-6 times
 // (the sum of |terms| + 1).
 //
@@ -189,7 +190,8 @@ TEST_F(CudaOps, MatmulOverTheFirstRowsAddsToTheFirstRowsOfALargerOutput) {
 
 TEST_F(CudaOps, BiasColumnSumsAndAxpyMatchTheCpu) {
   std::mt19937_64 random(3);
-  for (const std::size_t rows : {0, 1, 100})
+  // 5000 rows: 20 chunks of 256, so the two-stage sum runs both stages.
+  for (const std::size_t rows : {0, 1, 100, 5000})
     for (const std::size_t cols : {1, 31, 33, 100}) {
       Tensor x = random_tensor(rows, cols, random);
       const Tensor bias = random_tensor(1, cols, random);
@@ -206,6 +208,12 @@ TEST_F(CudaOps, BiasColumnSumsAndAxpyMatchTheCpu) {
       dev::add_column_sums(d_x, d_sums.data());
       expect_close(d_sums.download(), sums, std::vector<float>(cols, 2.0f * rows), 1e-5f,
                    "column sums");
+      // Deterministic: the same sums again give the same bits.
+      dev::DeviceArray<float> zeros{std::span<const float>(std::vector<float>(cols, 0.0f))};
+      dev::DeviceArray<float> again{std::span<const float>(std::vector<float>(cols, 0.0f))};
+      dev::add_column_sums(d_x, zeros.data());
+      dev::add_column_sums(d_x, again.data());
+      EXPECT_EQ(zeros.download(), again.download());
 
       axpy(0.3f, y, x);
       dev::axpy(0.3f, upload(y), d_x);
@@ -214,19 +222,20 @@ TEST_F(CudaOps, BiasColumnSumsAndAxpyMatchTheCpu) {
 }
 
 // A random bipartite CSR of `rows` destinations over `cols` sources, about a third of the rows
-// empty (isolated nodes), the rest with up to 8 sorted distinct sources.
+// empty (isolated nodes), the rest with up to `most` sorted distinct sources.
 struct HostCsr {
   std::size_t cols;
   std::vector<std::uint64_t> offsets{0};
   std::vector<std::uint32_t> indices;
 };
-HostCsr random_csr(std::size_t rows, std::size_t cols, std::mt19937_64& random) {
+HostCsr random_csr(std::size_t rows, std::size_t cols, std::mt19937_64& random,
+                   std::size_t most = 8) {
   HostCsr csr;
   csr.cols = cols;
   for (std::size_t d = 0; d < rows; ++d) {
     if (cols > 0 && random() % 3 != 0) {
       std::vector<std::uint32_t> sources;
-      for (std::size_t e = 0, n = 1 + random() % 8; e < n; ++e)
+      for (std::size_t e = 0, n = 1 + random() % most; e < n; ++e)
         sources.push_back(static_cast<std::uint32_t>(random() % cols));
       std::sort(sources.begin(), sources.end());
       sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
@@ -237,72 +246,89 @@ HostCsr random_csr(std::size_t rows, std::size_t cols, std::mt19937_64& random) 
   return csr;
 }
 
+// Both forward kernels (cuSPARSE and the own row kernel) and the backward's row kernel, over
+// widths that take each of its paths: float4 lanes (4, 16, 100, 128; groups of 4, 8 and 32
+// lanes) and single floats (1, 31, and 33 in two passes of 32 columns), with rows longer than
+// a group's batch of entries (up to 100 entries forward; about 160 per source backward in the
+// 300 x 3 case).
 TEST_F(CudaOps, AggregationAndItsBackwardMatchGatherRows) {
   std::mt19937_64 random(4);
   std::uniform_real_distribution<float> scale(0.1f, 1.0f);
-  for (const auto& [rows, cols] : {std::pair<std::size_t, std::size_t>{0, 0},
-                                   {0, 5},
-                                   {5, 0},
-                                   {1, 1},
-                                   {1, 20},
-                                   {50, 1},
-                                   {200, 150}})
-    for (const std::size_t width : {1, 31, 33, 100})
-      for (const bool scaled : {false, true}) {
-        const HostCsr csr = random_csr(rows, cols, random);
-        std::vector<float> entry(csr.indices.size()), index(cols), row(rows);
-        for (float& v : entry)
-          v = scale(random);
-        for (float& v : index)
-          v = scale(random);
-        for (float& v : row)
-          v = scale(random);
-        const Tensor x = random_tensor(cols, width, random);
-        const Tensor dy = random_tensor(rows, width, random);
+  struct Shape {
+    std::size_t rows, cols, most;
+  };
+  for (const auto& [rows, cols, most] : {Shape{0, 0, 8},
+                                         {0, 5, 8},
+                                         {5, 0, 8},
+                                         {1, 1, 8},
+                                         {1, 20, 8},
+                                         {50, 1, 8},
+                                         {200, 150, 8},
+                                         {40, 300, 100},
+                                         {300, 3, 8}})
+    for (const std::size_t width : {1, 4, 16, 31, 33, 100, 128})
+      for (const bool scaled : {false, true})
+        for (const auto kernel : {dev::AggregationKernel::cusparse, dev::AggregationKernel::rows}) {
+          SCOPED_TRACE(testing::Message()
+                       << rows << "x" << cols << " width " << width << (scaled ? " scaled" : "")
+                       << " kernel " << static_cast<int>(kernel));
+          const HostCsr csr = random_csr(rows, cols, random, most);
+          std::vector<float> entry(csr.indices.size()), index(cols), row(rows);
+          for (float& v : entry)
+            v = scale(random);
+          for (float& v : index)
+            v = scale(random);
+          for (float& v : row)
+            v = scale(random);
+          const Tensor x = random_tensor(cols, width, random);
+          const Tensor dy = random_tensor(rows, width, random);
 
-        // CPU: out[d] = sum_e w_e x[s_e]; dx[s] = sum_e w_e dy[d_e] (gather_rows both ways).
-        Tensor out(rows, width);
-        Tensor dx(cols, width);
-        for (std::size_t d = 0; d < rows; ++d) {
-          const std::uint64_t first = csr.offsets[d];
-          gather_rows(out.row(d).data(), width, x.data(), width, csr.indices.data() + first,
-                      csr.offsets[d + 1] - first, scaled ? entry.data() + first : nullptr,
-                      scaled ? index.data() : nullptr, scaled ? row[d] : 1.0f);
-          for (std::uint64_t e = first; e < csr.offsets[d + 1]; ++e) {
-            const float w = scaled ? row[d] * entry[e] * index[csr.indices[e]] : 1.0f;
-            add_scaled(dx.row(csr.indices[e]).data(), dy.row(d).data(), w, width);
+          // CPU: out[d] = sum_e w_e x[s_e]; dx[s] = sum_e w_e dy[d_e] (gather_rows both ways).
+          Tensor out(rows, width);
+          Tensor dx(cols, width);
+          for (std::size_t d = 0; d < rows; ++d) {
+            const std::uint64_t first = csr.offsets[d];
+            gather_rows(out.row(d).data(), width, x.data(), width, csr.indices.data() + first,
+                        csr.offsets[d + 1] - first, scaled ? entry.data() + first : nullptr,
+                        scaled ? index.data() : nullptr, scaled ? row[d] : 1.0f);
+            for (std::uint64_t e = first; e < csr.offsets[d + 1]; ++e) {
+              const float w = scaled ? row[d] * entry[e] * index[csr.indices[e]] : 1.0f;
+              add_scaled(dx.row(csr.indices[e]).data(), dy.row(d).data(), w, width);
+            }
           }
+
+          const dev::DeviceCsr d_csr = dev::upload_csr(cols, csr.offsets, csr.indices);
+          const dev::TransposedCsr d_t = dev::upload_transposed_csr(cols, csr.offsets, csr.indices);
+          const dev::DeviceArray<float> d_entry{std::span<const float>(entry)};
+          const dev::DeviceArray<float> d_index{std::span<const float>(index)};
+          const dev::DeviceArray<float> d_row{std::span<const float>(row)};
+          const dev::DeviceArray<float> weights =
+              scaled ? dev::entry_weights(d_csr, d_entry.data(), d_index.data(), d_row.data())
+                     : dev::entry_weights(d_csr, nullptr, nullptr, nullptr);
+          dev::DeviceMatrix d_out(rows, width);
+          dev::DeviceMatrix d_dx(cols, width);
+          dev::aggregate(d_csr, weights, upload(x), d_out, 0.0f, kernel);
+          dev::aggregate_backward(d_t, weights, upload(dy), d_dx);
+          expect_close(d_out.download(), out, std::vector<float>(out.size(), float(most)), 1e-5f,
+                       "aggregate");
+          expect_close(d_dx.download(), dx, std::vector<float>(dx.size(), float(rows)), 1e-5f,
+                       "aggregate backward");
+
+          // Deterministic: a second run gives the same bits; beta = 1 adds.
+          dev::DeviceMatrix again = upload(out);
+          dev::aggregate(d_csr, weights, upload(x), again, 1.0f, kernel);
+          Tensor twice = out;
+          for (float& v : twice.values())
+            v *= 2;
+          expect_close(again.download(), twice, std::vector<float>(out.size(), 2.0f * most), 1e-5f,
+                       "aggregate beta");
+          dev::DeviceMatrix d_out2(rows, width);
+          dev::aggregate(d_csr, weights, upload(x), d_out2, 0.0f, kernel);
+          EXPECT_EQ(d_out2.download(), d_out.download());
+          dev::DeviceMatrix d_dx2(cols, width);
+          dev::aggregate_backward(d_t, weights, upload(dy), d_dx2);
+          EXPECT_EQ(d_dx2.download(), d_dx.download());
         }
-
-        const dev::DeviceCsr d_csr = dev::upload_csr(cols, csr.offsets, csr.indices);
-        const dev::TransposedCsr d_t = dev::upload_transposed_csr(cols, csr.offsets, csr.indices);
-        const dev::DeviceArray<float> d_entry{std::span<const float>(entry)};
-        const dev::DeviceArray<float> d_index{std::span<const float>(index)};
-        const dev::DeviceArray<float> d_row{std::span<const float>(row)};
-        const dev::DeviceArray<float> weights =
-            scaled ? dev::entry_weights(d_csr, d_entry.data(), d_index.data(), d_row.data())
-                   : dev::entry_weights(d_csr, nullptr, nullptr, nullptr);
-        dev::DeviceMatrix d_out(rows, width);
-        dev::DeviceMatrix d_dx(cols, width);
-        dev::aggregate(d_csr, weights, upload(x), d_out);
-        dev::aggregate_backward(d_t, weights, upload(dy), d_dx);
-        expect_close(d_out.download(), out, std::vector<float>(out.size(), 8.0f), 1e-5f,
-                     "aggregate");
-        expect_close(d_dx.download(), dx, std::vector<float>(dx.size(), float(rows)), 1e-5f,
-                     "aggregate backward");
-
-        // Deterministic: a second run gives the same bits; beta = 1 adds.
-        dev::DeviceMatrix again = upload(out);
-        dev::aggregate(d_csr, weights, upload(x), again, 1.0f);
-        Tensor twice = out;
-        for (float& v : twice.values())
-          v *= 2;
-        expect_close(again.download(), twice, std::vector<float>(out.size(), 16.0f), 1e-5f,
-                     "aggregate beta");
-        dev::DeviceMatrix d_dx2(cols, width);
-        dev::aggregate_backward(d_t, weights, upload(dy), d_dx2);
-        EXPECT_EQ(d_dx2.download(), d_dx.download());
-      }
 }
 
 // GAT's attention as gnn/layers.cc computes it (GatLayer keeps it inside the layer, so the
