@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Packs the CUDA operator tests for a GPU machine that has the CUDA toolkit (nvcc, cuBLAS,
-# cuSPARSE) but none of this project's Debian libraries: the test binary goes to .gpu/ at the
-# repository root, with the shared libraries it needs from this machine in .gpu/lib
+# Packs the CUDA operator tests, and the CUDA operator benchmark when it is built, for a GPU
+# machine that has the CUDA toolkit (nvcc, cuBLAS, cuSPARSE) but none of this project's Debian
+# libraries: the binaries go to .gpu/ at the repository root, with the shared libraries it needs from this machine in .gpu/lib
 # (everything ldd names except the CUDA toolkit's large libraries, which the GPU machine has,
 # and the C library). The C library and its loader go to .gpu/glibc, used by device_check.sh
 # only when the binary does not start with the GPU machine's own C library (an older glibc).
 #
-# Usage: tests/gpu/pack.sh [BUILD_DIR]   (default build/release; build gpu_cuda_ops_test first)
+# Usage: tests/gpu/pack.sh [BUILD_DIR]   (default build/release; build gpu_cuda_ops_test, and
+# cuda_ops_bench to pack it too, first)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build/release}
@@ -16,14 +17,17 @@ binary=$build/tests/gpu_cuda_ops_test
 out=$root/.gpu
 rm -rf "$out"
 mkdir -p "$out/lib" "$out/glibc"
-cp "$binary" "$out/"
+binaries=("$binary")
+bench=$build/bench/cuda_ops_bench
+if [[ -x $bench ]]; then binaries+=("$bench"); else echo "pack.sh: no $bench; packing the tests only"; fi
+cp "${binaries[@]}" "$out/"
 # The toolkit's own libraries are 50-500 MiB each and the GPU machine has them; the CUDA
 # runtime (under 1 MiB) travels so that the runtime the binary was built against is the one
 # it runs with.
 toolkit_libraries='^lib(cublas|cublasLt|cusparse|nvJitLink|cuda)\.so'
 glibc_libraries='^(libc|libm|libdl|libpthread|librt|ld-linux-x86-64)\.so'
-ldd "$binary" | awk '/=> \// { print $3 } /ld-linux/ && !/=>/ { print $1 }' |
-  while read -r library; do
+ldd "${binaries[@]}" | awk '/=> \// { print $3 } /ld-linux/ && !/=>/ { print $1 }' |
+  sort -u | while read -r library; do
     name=$(basename "$library")
     if [[ $name =~ $toolkit_libraries ]]; then continue; fi
     if [[ $name =~ $glibc_libraries ]]; then
