@@ -43,7 +43,7 @@ echo "device_check: tests exit status $status"
 
 if [[ -x $root/cuda_ops_bench && ${BENCH:-1} != 0 ]]; then
   # The timeout keeps a runaway benchmark from eating the machine's time; it needs about 60 s.
-  timeout 240 "${launch[@]}" "$root/cuda_ops_bench" --benchmark_min_time="${BENCH_MIN_TIME:-0.1}" \
+  timeout 150 "${launch[@]}" "$root/cuda_ops_bench" --benchmark_min_time="${BENCH_MIN_TIME:-0.1}" \
     --benchmark_out="$out/cuda_ops_bench.json" --benchmark_out_format=json 2>&1 |
     tee "$out/cuda_ops_bench.log"
   bench_status=${PIPESTATUS[0]}
