@@ -21,6 +21,7 @@
 //
 //   build/release/bench/cuda_ops_bench --benchmark_min_time=0.2
 #include <benchmark/benchmark.h>
+#include <cublas_v2.h>
 #include <cuda_runtime.h>
 #include <cusparse.h>
 
@@ -48,6 +49,10 @@ constexpr std::uint64_t kSeed = 18;
 void check(cudaError_t status, const char* call) {
   if (status != cudaSuccess)
     throw std::runtime_error(std::string(call) + ": " + cudaGetErrorString(status));
+}
+void check(cublasStatus_t status, const char* call) {
+  if (status != CUBLAS_STATUS_SUCCESS)
+    throw std::runtime_error(std::string(call) + ": " + cublasGetStatusString(status));
 }
 void check(cusparseStatus_t status, const char* call) {
   if (status != CUSPARSE_STATUS_SUCCESS)
@@ -306,7 +311,9 @@ void BM_AggregateBackward(benchmark::State& state) {
 BENCHMARK(BM_AggregateBackward)->Arg(128)->Arg(16)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 // ---- (e) cuBLAS products of a 128 -> 128 layer over 1M rows -----------------------------------
-// Argument: 0 forward X W, 1 weight gradient X^T dY (k = 1M), 2 input gradient dY W^T.
+// Argument: 0 forward X W, 1 weight gradient X^T dY (k = 1M; matmul splits k into chunks), 2
+// input gradient dY W^T, 3 the weight gradient as one cublasSgemm with matmul's handle settings
+// (atomics off, pedantic math), the baseline of the split.
 void BM_Matmul(benchmark::State& state) {
   guarded(state, [&] {
     const std::size_t width = 128;
@@ -315,16 +322,31 @@ void BM_Matmul(benchmark::State& state) {
     DeviceMatrix big(kNodes, width);
     DeviceMatrix small(width, width);
     const int which = static_cast<int>(state.range(0));
+    cublasHandle_t handle = nullptr;
+    BENCH_CHECK(cublasCreate(&handle));
+    struct Cleanup {
+      cublasHandle_t handle;
+      ~Cleanup() { cublasDestroy(handle); }
+    } cleanup{handle};
+    BENCH_CHECK(cublasSetAtomicsMode(handle, CUBLAS_ATOMICS_NOT_ALLOWED));
+    BENCH_CHECK(cublasSetMathMode(handle, CUBLAS_PEDANTIC_MATH));
+    const float one = 1.0f;
+    const float zero = 0.0f;
+    const int n = static_cast<int>(width);
     time_device(state, [&] {
       if (which == 0) matmul(x, false, w, false, big);
       if (which == 1) matmul(x, true, x, false, small);
       if (which == 2) matmul(x, false, w, true, big);
+      if (which == 3)  // row-major X^T X as column-major (X^T X)^T = X^T X: op(B) = N, op(A) = T
+        BENCH_CHECK(cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_T, n, n, static_cast<int>(kNodes),
+                                &one, x.data(), n, x.data(), n, &zero, small.data(), n));
     });
     set_flops(state, 2.0 * kNodes * width * width);
-    state.SetLabel(which == 0 ? "X W" : which == 1 ? "X^T dY (k = 1M)" : "dY W^T");
+    const char* labels[] = {"X W", "X^T dY split over k", "dY W^T", "X^T dY one cublasSgemm"};
+    state.SetLabel(labels[which]);
   });
 }
-BENCHMARK(BM_Matmul)->Arg(0)->Arg(1)->Arg(2)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Matmul)->DenseRange(0, 3)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 // ---- (f) Column sums (a bias gradient) ---------------------------------------------------------
 void BM_ColumnSums(benchmark::State& state) {

@@ -48,6 +48,17 @@ std::string shape(std::size_t rows, std::size_t cols) {
   return std::to_string(rows) + "x" + std::to_string(cols);
 }
 
+// out[c * cols + j] (or out[j] += ...) = the column sums of each chunk of rows; defined with the
+// column sums below.
+void launch_column_chunk_sums(const float* x, std::size_t rows, std::size_t cols,
+                              std::size_t rows_per_chunk, unsigned lanes, float* out, bool add);
+
+// Products whose k is at least kSplitMinimum and whose output has at most kSplitMaximumOutput
+// values run split over k (see matmul).
+constexpr std::size_t kSplitChunk = 8192;
+constexpr std::size_t kSplitMinimum = 4 * kSplitChunk;
+constexpr std::size_t kSplitMaximumOutput = 256 * 256;
+
 }  // namespace
 
 // ---- Dense ------------------------------------------------------------------------------------
@@ -76,11 +87,45 @@ void matmul(const DeviceMatrix& a, bool transpose_a, const DeviceMatrix& b, bool
   // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: cuBLAS reads each
   // row-major matrix as its column-major transpose, so the operands swap and keep their flags.
   const float one = 1.0f;
-  GRAPHMINI_CUDA_CHECK(cublasSgemm(detail::cublas(), transpose_b ? CUBLAS_OP_T : CUBLAS_OP_N,
-                                   transpose_a ? CUBLAS_OP_T : CUBLAS_OP_N, static_cast<int>(n),
-                                   static_cast<int>(m), static_cast<int>(k), &one, b.data(),
-                                   static_cast<int>(b.cols()), a.data(), static_cast<int>(a.cols()),
-                                   &beta, out.data(), static_cast<int>(out.cols())));
+  const float zero = 0.0f;
+  const cublasOperation_t op_a = transpose_a ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const cublasOperation_t op_b = transpose_b ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const int lda = static_cast<int>(a.cols());
+  const int ldb = static_cast<int>(b.cols());
+  if (k < kSplitMinimum || m * n > kSplitMaximumOutput) {
+    GRAPHMINI_CUDA_CHECK(cublasSgemm(
+        detail::cublas(), op_b, op_a, static_cast<int>(n), static_cast<int>(m), static_cast<int>(k),
+        &one, b.data(), ldb, a.data(), lda, &beta, out.data(), static_cast<int>(out.cols())));
+    return;
+  }
+  // A long k and a small output: the weight gradient X^T dY of a layer, 128 x 128 over 1M
+  // rows. With atomics off, cuBLAS may give such a product only as many thread blocks as the
+  // output has tiles. Split k instead into fixed chunks of kSplitChunk: one batched product
+  // writes each chunk's partial product, the last (shorter) chunk its own, and the partials are
+  // added in chunk order by the column-sum kernel. The chunks depend only on k, so the result
+  // is deterministic; cuda_ops_bench's weight-gradient rows compare this with one cublasSgemm.
+  const std::size_t full_chunks = k / kSplitChunk;
+  const std::size_t rest = k % kSplitChunk;
+  const std::size_t chunks = full_chunks + (rest != 0 ? 1 : 0);
+  // Where chunk c starts in a and b: k runs down a's rows when a is transposed, along its
+  // columns otherwise; along b's columns when b is transposed, down its rows otherwise.
+  const std::size_t stride_a = transpose_a ? kSplitChunk * a.cols() : kSplitChunk;
+  const std::size_t stride_b = transpose_b ? kSplitChunk : kSplitChunk * b.cols();
+  DeviceArray<float> partial(chunks * m * n);
+  GRAPHMINI_CUDA_CHECK(cublasSgemmStridedBatched(
+      detail::cublas(), op_b, op_a, static_cast<int>(n), static_cast<int>(m),
+      static_cast<int>(kSplitChunk), &one, b.data(), ldb, static_cast<long long>(stride_b),
+      a.data(), lda, static_cast<long long>(stride_a), &zero, partial.data(), static_cast<int>(n),
+      static_cast<long long>(m * n), static_cast<int>(full_chunks)));
+  if (rest != 0)
+    GRAPHMINI_CUDA_CHECK(cublasSgemm(detail::cublas(), op_b, op_a, static_cast<int>(n),
+                                     static_cast<int>(m), static_cast<int>(rest), &one,
+                                     b.data() + full_chunks * stride_b, ldb,
+                                     a.data() + full_chunks * stride_a, lda, &zero,
+                                     partial.data() + full_chunks * m * n, static_cast<int>(n)));
+  // out's first m rows are m * n consecutive values (its width is n).
+  scale(out.data(), m * n, beta);
+  launch_column_chunk_sums(partial.data(), chunks, m * n, chunks, 32, out.data(), true);
 }
 
 namespace {

@@ -188,6 +188,42 @@ TEST_F(CudaOps, MatmulOverTheFirstRowsAddsToTheFirstRowsOfALargerOutput) {
   EXPECT_THROW(dev::matmul(upload(a), false, upload(b), false, d_out), InvalidArgument);
 }
 
+// A long k and a small output (a weight gradient) runs split over k in chunks of 8192 whose
+// partial products are added in chunk order: k = 40000 is four full chunks and a shorter one.
+// The same tolerance as above; and two runs give the same bits.
+TEST_F(CudaOps, MatmulSplitOverALongKMatchesTheCpu) {
+  std::mt19937_64 random(11);
+  const std::size_t k = 40000;
+  for (const bool ta : {false, true})
+    for (const bool tb : {false, true})
+      for (const float beta : {0.0f, 1.0f}) {
+        const std::size_t m = 33;
+        const std::size_t n = 31;
+        const Tensor a = ta ? random_tensor(k, m, random) : random_tensor(m, k, random);
+        const Tensor b = tb ? random_tensor(n, k, random) : random_tensor(k, n, random);
+        Tensor out = random_tensor(m, n, random);
+        dev::DeviceMatrix d_out = upload(out);
+        dev::DeviceMatrix d_again = upload(out);
+        std::vector<float> scale = magnitude_product(a, ta, b, tb, m, n);
+        for (std::size_t i = 0; i < scale.size(); ++i)
+          scale[i] += std::abs(out.data()[i]);
+        matmul(a, ta, b, tb, out, beta);
+        dev::matmul(upload(a), ta, upload(b), tb, d_out, beta);
+        dev::matmul(upload(a), ta, upload(b), tb, d_again, beta);
+        expect_close(d_out.download(), out, scale, 1e-5f, "split matmul");
+        EXPECT_EQ(d_out.download(), d_again.download());
+      }
+  // Over the first 35000 rows of a transposed a (k = 35000: four chunks and a shorter one).
+  const Tensor a = random_tensor(k, 20, random);
+  const Tensor b = random_tensor(35000, 17, random);
+  Tensor out = random_tensor(20, 17, random);
+  dev::DeviceMatrix d_out = upload(out);
+  const std::vector<float> scale(out.size(), 35000.0f);
+  matmul(a, true, b, false, out, 1.0f, 35000);
+  dev::matmul(upload(a), true, upload(b), false, d_out, 1.0f, 35000);
+  expect_close(d_out.download(), out, scale, 1e-5f, "split matmul a_rows");
+}
+
 TEST_F(CudaOps, BiasColumnSumsAndAxpyMatchTheCpu) {
   std::mt19937_64 random(3);
   // 5000 rows: 20 chunks of 256, so the two-stage sum runs both stages.
