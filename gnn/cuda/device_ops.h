@@ -145,8 +145,9 @@ TransposedCsr upload_transposed_csr(std::size_t cols, std::span<const std::uint6
 
 // ---- Dense operators (gnn/tensor.h) ------------------------------------------------------------
 inline constexpr std::size_t kAllRows = static_cast<std::size_t>(-1);
-// out = op(a) * op(b) + beta * out, over the first a_rows rows of a (cuBLAS sgemm); the same
-// contract as gnn::matmul.
+// out = op(a) * op(b) + beta * out, over the first a_rows rows of a (cuBLAS sgemm; a long k
+// with a small output, as a weight gradient has, split into fixed chunks of k whose partial
+// products are added in order); the same contract as gnn::matmul.
 void matmul(const DeviceMatrix& a, bool transpose_a, const DeviceMatrix& b, bool transpose_b,
             DeviceMatrix& out, float beta = 0, std::size_t a_rows = kAllRows);
 // x[i][j] += bias[j] (bias: x.cols() device floats).
