@@ -6,9 +6,9 @@
 // algorithm, against the own row kernel), how fast the backward's transposed row kernel, the
 // cuBLAS products of a layer (the weight gradient is a 128 x 128 output over k = 1M, where
 // cuBLAS may not split k because atomics are off), the column sums, dropout, and one GCN-like
-// layer forward and backward. Device time is measured with CUDA events around each call
-// (manual time); rates are bytes moved (lower bounds: each value read or written once) or
-// floating-point operations per second.
+// layer forward and backward; and the loss over every node. Device time is measured with CUDA
+// events around each call (manual time); rates are bytes moved (lower bounds: each value read or
+// written once) or floating-point operations per second.
 //
 // The cuSPARSE rows record whether two runs gave the same bits (counter bitwise_repeatable):
 // the cuSPARSE documentation guarantees run-to-run equality only for the non-transposed
@@ -373,6 +373,31 @@ void BM_Dropout(benchmark::State& state) {
   });
 }
 BENCHMARK(BM_Dropout)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+// ---- Loss over every node: log-softmax and NLL with its gradient ------------------------------
+// Argument: classes. One thread per node on the device, the per-node losses summed on the host.
+void BM_Loss(benchmark::State& state) {
+  guarded(state, [&] {
+    const auto classes = static_cast<std::size_t>(state.range(0));
+    const DeviceMatrix& logits = input(kNodes, classes, 10);
+    std::vector<std::uint32_t> nodes(kNodes);
+    std::vector<std::int32_t> labels(kNodes);
+    std::uint64_t random = 11;
+    for (std::size_t v = 0; v < kNodes; ++v) {
+      nodes[v] = static_cast<std::uint32_t>(v);
+      labels[v] = static_cast<std::int32_t>(splitmix64(random) % classes);
+    }
+    const DeviceArray<std::uint32_t> d_nodes{std::span<const std::uint32_t>(nodes)};
+    const DeviceArray<std::int32_t> d_labels{std::span<const std::int32_t>(labels)};
+    DeviceMatrix gradient;
+    time_device(state, [&] {
+      benchmark::DoNotOptimize(
+          log_softmax_nll(logits, d_nodes.data(), kNodes, d_labels.data(), &gradient));
+    });
+    set_bytes(state, 8.0 * kNodes * classes);  // read logits, write the gradient
+  });
+}
+BENCHMARK(BM_Loss)->Arg(47)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 // ---- (h) One GCN-like layer 128 -> 128, forward and backward ----------------------------------
 // Forward: H = X W, Z = A H + b, Y = relu(Z). Backward from dY: dZ = relu'(Y) dY, db = column
