@@ -1,12 +1,14 @@
-// The CUDA twins of the operators of gnn/tensor.h: dense products through cuBLAS, aggregation
-// through cuSPARSE's SpMM, and small own kernels for the element-wise operators, the
-// transposed aggregation, dropout, the loss and Adam. See device_ops.h for the contracts.
+// The CUDA twins of the operators of gnn/tensor.h: dense products through cuBLAS (a long k
+// split into fixed chunks), aggregation through cuSPARSE's SpMM or an own CSR row kernel (one
+// switch point, choose_aggregation_kernel), the transposed aggregation through the row
+// kernel, and small own kernels for the element-wise operators, column sums, dropout, the loss
+// and Adam. See device_ops.h for the contracts.
 //
 // Determinism: no kernel here uses atomics. Every sum runs over a fixed order that depends only
 // on the shapes (one thread per output value looping over its terms, or the fixed two-stage
-// tree of the column sums), cuBLAS is told not to use atomics (device.cu), and
-// cuSPARSE's SpMM runs CUSPARSE_SPMM_CSR_ALG2, deterministic for a non-transposed sparse
-// operand with row-major dense operands.
+// tree of the column sums and of the split products), cuBLAS is told not to use atomics
+// (device.cu), and cuSPARSE's SpMM runs CUSPARSE_SPMM_CSR_ALG2, deterministic for a
+// non-transposed sparse operand with row-major dense operands.
 #include <algorithm>
 #include <string>
 #include <type_traits>
