@@ -12,18 +12,13 @@
 #include "gnn/layers.h"
 #include "gnn/model.h"
 #include "gnn/tensor.h"
+#include "support/random_tensor.h"
 #include "support/test_support.h"
 
 namespace graphmini::gnn {
 namespace {
 
-Tensor random_tensor(std::size_t rows, std::size_t cols, std::mt19937_64& random) {
-  Tensor t(rows, cols);
-  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  for (float& x : t.values())
-    x = uniform(random);
-  return t;
-}
+using testing::random_tensor;
 
 double weighted_sum(const Tensor& output, const Tensor& weights) {
   double sum = 0;

@@ -28,6 +28,7 @@
 #include "gnn/model.h"
 #include "gnn/tensor.h"
 #include "runtime/error.h"
+#include "support/random_tensor.h"
 
 namespace graphmini::gnn {
 namespace {
@@ -120,13 +121,7 @@ class CudaOps : public ::testing::Test {
   }
 };
 
-Tensor random_tensor(std::size_t rows, std::size_t cols, std::mt19937_64& random) {
-  Tensor t(rows, cols);
-  std::uniform_real_distribution<float> value(-1, 1);
-  for (float& v : t.values())
-    v = value(random);
-  return t;
-}
+using testing::random_tensor;
 
 dev::DeviceMatrix upload(const Tensor& t) {
   return {t.rows(), t.cols(), t.values()};
@@ -305,7 +300,7 @@ TEST_F(CudaOps, AggregationAndItsBackwardMatchGatherRows) {
     for (const std::size_t width : {1, 4, 16, 31, 33, 100, 128})
       for (const bool scaled : {false, true})
         for (const auto kernel : {dev::AggregationKernel::cusparse, dev::AggregationKernel::rows}) {
-          SCOPED_TRACE(testing::Message()
+          SCOPED_TRACE(::testing::Message()
                        << rows << "x" << cols << " width " << width << (scaled ? " scaled" : "")
                        << " kernel " << static_cast<int>(kernel));
           const HostCsr csr = random_csr(rows, cols, random, most);
