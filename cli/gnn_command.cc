@@ -498,8 +498,9 @@ std::string stopped_text(const gnn::MethodSummary& m) {
 std::string communication_table(const gnn::Summary& summary, const CompareCommand& command) {
   std::string table =
       "\nCommunication over " + std::to_string(Cluster::get().size()) +
-      " ranks, per epoch, the busiest rank (features are replicated: mini-batch training "
-      "fetches none, only the gradients' sum), and the time to target on hosts of their own "
+      " ranks, per epoch, the busiest rank (mini-batch training holds every feature row and "
+      "sends only the gradients' sum; full-graph training also exchanges its halo's rows), "
+      "and the time to target on hosts of their own "
       "(epochs to target x (compute + bytes / link)):\n\n"
       "| method | sent (MiB) | modelled (MiB) | in MPI (s) | compute (s) | time to target here "
       "(s) |";
