@@ -349,7 +349,8 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
   } else if (!read_part) {
     std::vector<std::uint32_t> all(nodes.num_nodes());
     std::iota(all.begin(), all.end(), 0);
-    features = read_features(all);
+    features = cluster != nullptr ? all_or_none(*cluster, [&] { return read_features(all); })
+                                  : read_features(all);
   }
   // Full-graph training works on the whole graph's block (a view of its CSR), or over MPI on
   // this rank's part of the graph with its halo (gnn/partition.h); mini-batch training

@@ -242,7 +242,7 @@ TEST(DistributedFullGraph, CoraAndCiteseerTrainAsInOneProcess) {
 // A rank that reads its part's and its halo's features only (datasets/dataset.h) trains exactly
 // what a rank holding them all trains, on the generated graph and on cora's file; and its
 // checkpoint, fingerprinted with the CRC of all the features, resumes in one process that
-// holds them.
+// holds them. Mini-batch training, which reads them all, trains as with them held.
 TEST(DistributedFullGraph, FeaturesReadOnDemandTrainAsTheWholeDataset) {
   std::vector<std::pair<datasets::Dataset, datasets::Dataset>> cases;
   cases.emplace_back(testing::homophilous_csbm(),
@@ -281,6 +281,14 @@ TEST(DistributedFullGraph, FeaturesReadOnDemandTrainAsTheWholeDataset) {
     }
     cluster().max(0);
   }
+  // Mini-batch training reads every row of on-demand features (each rank holds them all).
+  const auto& [whole, lazy] = cases.front();
+  const gnn::ModelOptions model = small(gnn::ModelKind::sage);
+  gnn::TrainOptions options = mini_batch(2, 64);
+  options.cluster = &cluster();
+  const gnn::TrainResult held = gnn::train(whole, model, options);
+  const gnn::TrainResult read = gnn::train(lazy, model, options);
+  EXPECT_EQ(read.parameters_crc, held.parameters_crc);
 }
 
 // Boundary sampling exchanges about P of the halo each epoch: with P = 0.3 a rank sends well
