@@ -125,6 +125,16 @@ void synchronize() {
   GRAPHMINI_CUDA_CHECK(cudaDeviceSynchronize());
 }
 
+void use_device(int index) {
+  GRAPHMINI_CUDA_CHECK(cudaSetDevice(index));
+}
+
+std::string device_name(int index) {
+  cudaDeviceProp properties{};
+  GRAPHMINI_CUDA_CHECK(cudaGetDeviceProperties(&properties, index));
+  return properties.name;
+}
+
 DeviceMemoryStatistics device_memory_statistics() {
   auto& pool = detail::pool();
   return {pool.bytes_in_use(), pool.peak_bytes_in_use(), pool.bytes_cached()};
@@ -170,6 +180,15 @@ void DeviceArray<T>::upload(std::span<const T> values) {
 }
 
 template <typename T>
+void DeviceArray<T>::upload_prefix(const T* values, std::size_t count) {
+  if (count > size_)
+    throw InvalidArgument("device array: " + std::to_string(count) + " values into " +
+                          std::to_string(size_));
+  if (count != 0)
+    GRAPHMINI_CUDA_CHECK(cudaMemcpy(data_, values, count * sizeof(T), cudaMemcpyHostToDevice));
+}
+
+template <typename T>
 std::vector<T> DeviceArray<T>::download() const {
   std::vector<T> values(size_);
   if (size_ != 0)
@@ -200,6 +219,25 @@ DeviceMatrix::DeviceMatrix(std::size_t rows, std::size_t cols, std::span<const f
     throw InvalidArgument("device matrix: " + std::to_string(values.size()) + " values for " +
                           std::to_string(rows) + " x " + std::to_string(cols));
   values_.upload(values);
+}
+
+void DeviceMatrix::download_to(float* host) const {
+  if (size() != 0)
+    GRAPHMINI_CUDA_CHECK(
+        cudaMemcpy(host, values_.data(), size() * sizeof(float), cudaMemcpyDeviceToHost));
+}
+
+void DeviceMatrix::upload_from(const float* host) {
+  values_.upload_prefix(host, size());
+}
+
+void DeviceMatrix::copy_within_device(const float* from, std::size_t count, std::size_t offset) {
+  if (offset > size() || count > size() - offset)
+    throw InvalidArgument("device matrix: " + std::to_string(count) + " values at " +
+                          std::to_string(offset) + " of " + std::to_string(size()));
+  if (count != 0)
+    GRAPHMINI_CUDA_CHECK(cudaMemcpy(values_.data() + offset, from, count * sizeof(float),
+                                    cudaMemcpyDeviceToDevice));
 }
 
 void DeviceMatrix::resize(std::size_t rows, std::size_t cols) {

@@ -11,8 +11,8 @@
 // same run on both devices up to floating-point summation order.
 //
 // Determinism: no operator uses floating-point atomics. Sums run in a fixed order that depends
-// only on the shapes (cuSPARSE's deterministic SpMM algorithm, own kernels elsewhere), so two
-// runs give bit-identical results.
+// only on the shapes (own kernels, or cuSPARSE's SpMM algorithm CSR_ALG3, which gave the same
+// bits on every run where CSR_ALG2 did not), so two runs give bit-identical results.
 //
 // All functions run on the default stream and return when the work is queued, except those
 // that return host values (losses, counts), which wait for it.
@@ -41,6 +41,10 @@ int device_count();
 std::string no_device_reason();
 // Waits for all queued device work; throws DeviceError when any of it failed.
 void synchronize();
+// Makes device `index` the current one of this process (cudaSetDevice); throws DeviceError.
+void use_device(int index);
+// The name of device `index` ("NVIDIA H200").
+std::string device_name(int index);
 
 // ---- Memory ------------------------------------------------------------------------------
 // All device storage comes from one caching pool (caching_pool.h over cudaMalloc). When
@@ -81,6 +85,8 @@ class DeviceArray {
   // Makes the array `size` long; its values are then undefined unless the size was kept.
   void resize(std::size_t size);
   void upload(std::span<const T> values);  // resizes to values.size()
+  // Copies the first `count` values from host memory (the array keeps its size >= count).
+  void upload_prefix(const T* values, std::size_t count);
   std::vector<T> download() const;
   void fill_zero();
 
@@ -110,6 +116,13 @@ class DeviceMatrix {
   // Values are undefined after a change of size.
   void resize(std::size_t rows, std::size_t cols);
   std::vector<float> download() const { return values_.download(); }
+  // Copies every value to `host` (size() floats).
+  void download_to(float* host) const;
+  // Copies size() floats from host memory.
+  void upload_from(const float* host);
+  // Copies `count` floats from device memory at `from` to this matrix's value `offset` on.
+  void copy_within_device(const float* from, std::size_t count, std::size_t offset = 0);
+  void fill_zero() { values_.fill_zero(); }
   bool same_shape(const DeviceMatrix& other) const {
     return rows_ == other.rows_ && cols_ == other.cols_;
   }
@@ -165,7 +178,7 @@ void axpy(float alpha, const DeviceMatrix& y, DeviceMatrix& x);
 // (device memory) is null.
 DeviceArray<float> entry_weights(const DeviceCsr& csr, const float* entry_scales,
                                  const float* index_scales, const float* row_scales);
-// The kernels aggregate can run, both deterministic: cuSPARSE's SpMM (CSR_ALG2, row-major
+// The kernels aggregate can run, both deterministic: cuSPARSE's SpMM (CSR_ALG3, row-major
 // dense operands) or the own row kernel (a warp or part of one per row, its lanes over the
 // columns, the entries summed in order). `automatic` takes choose_aggregation_kernel's pick;
 // the others are for the tests and the benchmark, which run both.
@@ -177,6 +190,10 @@ AggregationKernel choose_aggregation_kernel(std::size_t width);
 void aggregate(const DeviceCsr& csr, const DeviceArray<float>& weights, const DeviceMatrix& x,
                DeviceMatrix& out, float beta = 0,
                AggregationKernel kernel = AggregationKernel::automatic);
+// aggregate for the rows first .. first + out.rows() of csr only, into out's rows (beta 0), by
+// the own row kernel: layer-wise inference, a batch of destinations at a time.
+void aggregate_rows(const DeviceCsr& csr, const DeviceArray<float>& weights, const DeviceMatrix& x,
+                    DeviceMatrix& out, std::size_t first);
 // The backward of aggregate: dx[s] = sum over entries e = (d, s) of weights[e] * dy[d] +
 // beta * dx[s], over the transposed CSR, by the own row kernel (see operators.cu for why).
 void aggregate_backward(const TransposedCsr& transposed, const DeviceArray<float>& weights,
@@ -211,13 +228,14 @@ void activate_backward(Activation f, const DeviceMatrix& y, const DeviceMatrix& 
 // dispatch point draws it the same way and passes it here): value j of row i is numbered
 // nodes[i] * width + j (i * width + j when nodes is null; nodes: values.rows() device uint32),
 // and dropped when the number's 32-bit draw of the SplitMix64 stream `seed` is below p * 2^32.
-// mask becomes the scales (0 or 1 / (1 - p)). Masks are bit-identical to the CPU's.
+// mask becomes the scales (0 or 1 / (1 - p)), values' shape. Masks are bit-identical to the
+// CPU's.
 void dropout(DeviceMatrix& values, const std::uint32_t* nodes, float p, std::uint64_t seed,
-             DeviceArray<float>& mask);
+             DeviceMatrix& mask);
 // gnn::dropout_numbered: values[0 .. count) numbered first, first + 1, ...
 void dropout_numbered(float* values, float* mask, std::size_t count, std::uint64_t first,
                       std::uint64_t seed, float p);
-void dropout_backward(DeviceMatrix& gradient, const DeviceArray<float>& mask);
+void dropout_backward(DeviceMatrix& gradient, const DeviceMatrix& mask);
 
 // gnn::log_softmax_nll over `count` nodes (device uint32) with labels (device int32, indexed
 // by node; the caller has checked them): the mean loss, each node's loss computed in double
@@ -244,5 +262,8 @@ struct AdamStep {
 };
 void adam_step(const AdamStep& step, float* value, const float* gradient, float* m, float* v,
                std::size_t n);
+// One SGD step, gnn::Optimizer's formula: value -= lr * (gradient + decay * value).
+void sgd_step(float learning_rate, float weight_decay, float* value, const float* gradient,
+              std::size_t n);
 
 }  // namespace graphmini::gnn::cuda

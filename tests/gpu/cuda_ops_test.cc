@@ -485,7 +485,7 @@ TEST_F(CudaOps, DropoutMasksAreBitIdenticalToTheCpu) {
           std::vector<float> mask;
           dropout(x.values(), width, nodes, p, cpu_random, mask);
           const dev::DeviceArray<std::uint32_t> d_nodes{std::span<const std::uint32_t>(nodes)};
-          dev::DeviceArray<float> d_mask;
+          dev::DeviceMatrix d_mask;
           dev::dropout(d_x, keyed ? d_nodes.data() : nullptr, p, seed_copy(), d_mask);
           ASSERT_EQ(d_mask.download(), mask) << "p " << p << " rows " << rows << " width " << width;
           ASSERT_EQ(d_x.download(), std::vector<float>(x.values().begin(), x.values().end()));
@@ -509,7 +509,7 @@ TEST_F(CudaOps, DropoutMasksAreBitIdenticalToTheCpu) {
       ASSERT_EQ(d_x.download(), std::vector<float>(x.values().begin(), x.values().end()));
     }
   dev::DeviceMatrix any(1, 1);
-  dev::DeviceArray<float> mask;
+  dev::DeviceMatrix mask;
   EXPECT_THROW(dev::dropout(any, nullptr, 1.0f, 0, mask), InvalidArgument);
 }
 
