@@ -165,6 +165,10 @@ void Block::aggregate_rows(Aggregation kind, const Tensor& in, Tensor& out,
     throw InvalidArgument("aggregating destinations " + std::to_string(first) + " .. " +
                           std::to_string(first + out.rows()) + " of " + std::to_string(num_dst_));
   require_shape(out, out.rows(), width, "aggregate output");
+  if (in.device() == DeviceKind::cuda) {
+    aggregate_rows_on_device(kind, in, out, first);
+    return;
+  }
   for_each_row(out.rows(), 4 * width, [&](std::size_t row) {
     const std::size_t d = first + row;
     float* target = out.row(row).data();
@@ -187,6 +191,10 @@ void Block::aggregate_backward(Aggregation kind, const Tensor& d_out, Tensor& d_
   const std::size_t width = d_out.cols();
   require_shape(d_out, num_dst_, width, "aggregate gradient");
   require_shape(d_in, num_src_, width, "aggregate input gradient");
+  if (d_out.device() == DeviceKind::cuda) {
+    aggregate_backward_on_device(kind, d_out, d_in);
+    return;
+  }
   // The transpose of the forward weights: w(d, s) read from source s's side.
   const float* index_scales = kind == Aggregation::gcn    ? dst_norm_.data()
                               : kind == Aggregation::mean ? inverse_degree_.data()

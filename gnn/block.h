@@ -13,6 +13,10 @@
 // Edges are numbered destination by destination, each destination's stored edges and then
 // its loop, so that per-edge values (GAT's attention) lie contiguously per destination.
 //
+// On the CUDA device (gnn/device.h), aggregation runs over a device copy of the block's CSR,
+// with each destination's self-loop stored after its edges, its transpose and the weights of
+// each aggregation, made on the first aggregation of a CUDA tensor and kept with the block.
+//
 // Memory: the whole graph is undirected, so its block is its own reverse and stores none; it
 // is a view of the graph's own CSR and copies nothing, with or without self-loops. Sampled
 // blocks own their CSR and build the reverse. The numbers of the reverse edges (GAT's
@@ -41,6 +45,8 @@
 namespace graphmini::gnn {
 
 enum class Aggregation { sum, mean, gcn };
+
+struct DeviceBlock;  // the device copy (gnn/device.cc)
 
 class Block {
  public:
@@ -109,6 +115,10 @@ class Block {
   // The bytes the block owns (a view of the graph's CSR owns none of it).
   std::size_t bytes() const;
 
+  // Makes the device copy now, rather than on the first aggregation there (nothing for the
+  // CPU): a trainer copies the whole graph before its first epoch, as setup.
+  void to(DeviceKind device) const;
+
   // out (num_dst x F) = aggregation of in (num_src x F).
   void aggregate(Aggregation kind, const Tensor& in, Tensor& out) const;
   // The same for the destinations first .. first + out.rows() only, into out's rows.
@@ -117,6 +127,9 @@ class Block {
   void aggregate_backward(Aggregation kind, const Tensor& d_out, Tensor& d_in) const;
 
  private:
+  struct DeviceBlockFree {
+    void operator()(DeviceBlock* p) const;  // gnn/device.cc
+  };
   struct Storage {
     std::vector<std::uint64_t> offsets;
     std::vector<std::uint32_t> sources;
@@ -124,6 +137,8 @@ class Block {
     std::vector<std::uint32_t> reverse_targets;
     std::once_flag reverse_edges_built;
     std::vector<std::uint32_t> reverse_edges;
+    std::once_flag device_built;
+    std::unique_ptr<DeviceBlock, DeviceBlockFree> device;
   };
   // A view of an undirected graph's CSR, which is its own reverse.
   Block(std::size_t n, std::span<const std::uint64_t> offsets,
@@ -131,6 +146,12 @@ class Block {
   // Checks the CSR and norms, sets the inverse degrees.
   void validate_and_prepare();
   const std::vector<std::uint32_t>& reverse_edge_ids() const;
+  // The device copy, made on first use, and the CUDA twins of aggregate_rows and
+  // aggregate_backward over it (gnn/device.cc).
+  const DeviceBlock& device_block() const;
+  void aggregate_rows_on_device(Aggregation kind, const Tensor& in, Tensor& out,
+                                std::size_t first) const;
+  void aggregate_backward_on_device(Aggregation kind, const Tensor& d_out, Tensor& d_in) const;
 
   std::size_t num_dst_ = 0;
   std::size_t num_src_ = 0;

@@ -29,7 +29,8 @@ class Writer {
     put<std::uint64_t>(text.size());
     data_ += text;
   }
-  void put(const Tensor& t) {
+  void put(const Tensor& tensor) {
+    const Tensor t = tensor.to(DeviceKind::cpu);
     put<std::uint64_t>(t.rows());
     put<std::uint64_t>(t.cols());
     data_.append(reinterpret_cast<const char*>(t.data()), t.size() * sizeof(float));
@@ -62,7 +63,9 @@ class Reader {
       throw FormatError(path_, what + " has shape " + std::to_string(rows) + "x" +
                                    std::to_string(cols) + ", the model needs " +
                                    std::to_string(t.rows()) + "x" + std::to_string(t.cols()));
-    std::memcpy(t.data(), take(t.size() * sizeof(float)), t.size() * sizeof(float));
+    Tensor read(t.rows(), t.cols());
+    std::memcpy(read.data(), take(t.size() * sizeof(float)), t.size() * sizeof(float));
+    t = read.to(t.device());
   }
   std::size_t remaining() const { return bytes_.size() - position_; }
   bool done() const { return position_ == bytes_.size(); }

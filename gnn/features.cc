@@ -56,14 +56,26 @@ LayerInput InputFeatures::input() const {
   return std::visit([](const auto& x) { return LayerInput(x); }, values_);
 }
 
+void InputFeatures::to(DeviceKind device) {
+  if (Tensor* t = std::get_if<Tensor>(&values_)) {
+    if (t->device() != device) *t = t->to(device);
+    return;
+  }
+  if (device == DeviceKind::cpu) return;
+  const SparseMatrix& m = std::get<SparseMatrix>(values_);
+  Tensor dense(m.rows, m.cols);
+  for_each_row(m.rows, 16, [&](std::size_t i) {
+    for (std::uint64_t e = m.offsets[i]; e < m.offsets[i + 1]; ++e)
+      dense(i, m.columns[e]) = m.values[e];
+  });
+  values_ = dense.to(device);
+}
+
 void InputFeatures::gather(std::span<const std::uint32_t> nodes, InputFeatures& out) const {
   if (const Tensor* t = std::get_if<Tensor>(&values_)) {
     Tensor* rows = std::get_if<Tensor>(&out.values_);
     if (rows == nullptr) rows = &out.values_.emplace<Tensor>();
-    rows->resize(nodes.size(), t->cols());
-    for_each_row(nodes.size(), t->cols(), [&](std::size_t i) {
-      std::memcpy(rows->row(i).data(), t->row(nodes[i]).data(), t->cols() * sizeof(float));
-    });
+    take_rows(*t, nodes, *rows);
     return;
   }
   const SparseMatrix& m = std::get<SparseMatrix>(values_);

@@ -45,7 +45,7 @@ class AggregatedProduct {
   // them all in one (as forward passes).
   void forward(const Block& block, const LayerInput& input, Tensor& output,
                std::size_t batch = kAllRows) {
-    output.resize(block.num_dst(), out_features());
+    output.resize(block.num_dst(), out_features(), input.device());
     if (!aggregate_first(input)) {
       input.multiply(weight_.value, kept_);
       block.aggregate(kind_, kept_, output);
@@ -64,7 +64,7 @@ class AggregatedProduct {
       block.aggregate_rows(kind_, input.dense(), kept_, first);
       scratch_.resize(rows, out_features());
       matmul(kept_, false, weight_.value, false, scratch_);
-      std::copy_n(scratch_.data(), scratch_.size(), output.row(first).data());
+      copy_rows(scratch_, output, first);
     }
   }
 
@@ -120,12 +120,12 @@ class GcnLayer final : public Layer {
              std::size_t batch) override {
     check_input(block, input, in_features(), "GCN");
     product_.forward(block, input, output, batch);
-    add_bias(output, bias_.value.values());
+    add_bias(output, bias_.value);
   }
 
   void backward(const Block& block, const LayerInput& input, const Tensor& d_output,
                 Tensor* d_input) override {
-    add_column_sums(d_output, bias_.gradient.values());
+    add_column_sums(d_output, bias_.gradient);
     product_.backward(block, input, d_output, d_input);
   }
 
@@ -159,12 +159,12 @@ class SageLayer final : public Layer {
     check_input(block, input, in_features(), "GraphSAGE");
     neighbours_.forward(block, input, output, batch);
     input.first_rows(block.num_dst()).add_product(root_.value, output);
-    add_bias(output, bias_.value.values());
+    add_bias(output, bias_.value);
   }
 
   void backward(const Block& block, const LayerInput& input, const Tensor& d_output,
                 Tensor* d_input) override {
-    add_column_sums(d_output, bias_.gradient.values());
+    add_column_sums(d_output, bias_.gradient);
     neighbours_.backward(block, input, d_output, d_input);
     input.first_rows(block.num_dst()).add_transposed_product(d_output, root_.gradient);
     if (d_input != nullptr)  // the destinations' rows, the first of the input
@@ -244,7 +244,7 @@ class GatLayer final : public Layer {
       const std::size_t last = std::min(block.num_dst(), first + batch);
       attend_batch(block, first, last, output, training, random);
     }
-    add_bias(output, bias_.value.values());
+    add_bias(output, bias_.value);
   }
 
   // Destinations [first, last): their edges' attention (raw_, alpha_ and the mask, indexed by
@@ -317,7 +317,7 @@ class GatLayer final : public Layer {
 
   void backward(const Block& block, const LayerInput& input, const Tensor& d_output,
                 Tensor* d_input) override {
-    add_column_sums(d_output, bias_.gradient.values());
+    add_column_sums(d_output, bias_.gradient);
     const std::size_t edges = block.num_edges();
     // The gradient of each head's output.
     Tensor& d_heads = d_heads_;

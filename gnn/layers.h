@@ -37,6 +37,8 @@ class LayerInput {
   std::size_t rows() const { return rows_; }
   std::size_t cols() const { return dense_ ? dense_->cols() : sparse_->cols; }
   bool sparse() const { return sparse_ != nullptr; }
+  // Where the values live (sparse input lives on the CPU).
+  DeviceKind device() const { return dense_ != nullptr ? dense_->device() : DeviceKind::cpu; }
   // Values stored for the rows in view: rows x cols, or the non-zeros of sparse rows.
   std::size_t stored_values() const;
   // The whole dense or sparse input; throw InvalidArgument for the other kind or for a view

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "gnn/cuda_twins.h"
 #include "gnn/parallel.h"
 #include "runtime/error.h"
 
@@ -94,13 +95,12 @@ const Tensor& Model::forward(std::span<const Block* const> blocks, const LayerIn
         SparseMatrix* copy = std::get_if<SparseMatrix>(&dropout_storage_[i]);
         if (copy == nullptr) copy = &dropout_storage_[i].emplace<SparseMatrix>();
         *copy = input.sparse_matrix();
-        dropout(*copy, blocks[i]->node_ids(), options_.dropout, random_, masks_[i]);
+        dropout(*copy, blocks[i]->node_ids(), options_.dropout, random_, sparse_mask_);
       } else {
         Tensor* copy = std::get_if<Tensor>(&dropout_storage_[i]);
         if (copy == nullptr) copy = &dropout_storage_[i].emplace<Tensor>();
         *copy = i == 0 ? input.dense() : outputs_[i - 1];
-        dropout(copy->values(), copy->cols(), blocks[i]->node_ids(), options_.dropout, random_,
-                masks_[i]);
+        dropout(*copy, blocks[i]->node_ids(), options_.dropout, random_, masks_[i]);
       }
     }
     layers_[i]->forward(*blocks[i], layer_input(i, input), outputs_[i], training, random_);
@@ -133,7 +133,7 @@ void Model::backward(std::span<const Block* const> blocks, const LayerInput& inp
     if (halo != nullptr && i + 1 < layers_.size()) halo->scatter(gradient);
     layers_[i]->backward(*blocks[i], layer_input(i, input), gradient, i > 0 ? &d_input : nullptr);
     if (i == 0) break;
-    if (dropped_[i]) dropout_backward(d_input.values(), masks_[i]);
+    if (dropped_[i]) dropout_backward(d_input, masks_[i]);
     std::swap(gradient, d_input);
   }
 }
@@ -144,6 +144,19 @@ LayerInput Model::layer_input(std::size_t i, const LayerInput& input) const {
     return std::get<SparseMatrix>(dropout_storage_[i]);
   }
   return i == 0 ? input : LayerInput(outputs_[i - 1]);
+}
+
+void Model::to(DeviceKind device) {
+  if (device == device_) return;
+  if (device == DeviceKind::cuda && options_.kind == ModelKind::gat)
+    throw InvalidArgument(
+        "GAT does not run on CUDA yet (its attention kernels are not wired to "
+        "the layer); use --device cpu, or gcn or sage");
+  for (Parameter* p : parameters()) {
+    p->value = p->value.to(device);
+    p->gradient = p->gradient.to(device);
+  }
+  device_ = device;
 }
 
 std::vector<Parameter*> Model::parameters() {
@@ -172,6 +185,7 @@ std::size_t Model::activation_bytes() const {
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     bytes += layers_[i]->activation_bytes();
     bytes += (outputs_[i].size() + masks_[i].size()) * sizeof(float);
+    if (i == 0) bytes += sparse_mask_.size() * sizeof(float);
     if (const Tensor* t = std::get_if<Tensor>(&dropout_storage_[i]))
       bytes += t->size() * sizeof(float);
     if (const SparseMatrix* m = std::get_if<SparseMatrix>(&dropout_storage_[i]))
@@ -187,8 +201,8 @@ Optimizer::Optimizer(const OptimizerOptions& options, std::vector<Parameter*> pa
   if (!(options.weight_decay >= 0) || !std::isfinite(options.weight_decay))
     throw InvalidArgument("weight decay must be a finite number, not negative");
   for (const Parameter* p : parameters_) {
-    first_.emplace_back(p->value.rows(), p->value.cols());
-    second_.emplace_back(p->value.rows(), p->value.cols());
+    first_.emplace_back(p->value.rows(), p->value.cols(), p->value.device());
+    second_.emplace_back(p->value.rows(), p->value.cols(), p->value.device());
   }
 }
 
@@ -231,6 +245,11 @@ void Optimizer::step() {
   constexpr std::size_t kChunk = 16384;
   for (std::size_t i = 0; i < parameters_.size(); ++i) {
     Tensor& value = parameters_[i]->value;
+    if (value.device() == DeviceKind::cuda) {
+      cuda_twin::optimizer_step(options_, inverse_correction1, inverse_correction2, value,
+                                parameters_[i]->gradient, first_[i], second_[i]);
+      continue;
+    }
     const std::size_t n = value.size();
     for_each_row((n + kChunk - 1) / kChunk, kChunk, [&](std::size_t c) {
       const std::size_t first = c * kChunk;

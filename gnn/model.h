@@ -61,6 +61,11 @@ class Model {
   Model(const ModelOptions& options, std::size_t in_features, std::size_t classes);
 
   const ModelOptions& options() const { return options_; }
+  // Moves the parameters (and with them every pass's tensors) to `device`; the model's passes
+  // then run there, on inputs and blocks given there. GAT runs on the CPU only (its attention
+  // loops have CUDA twins in gnn/cuda/, not yet wired to the layer): InvalidArgument says so.
+  void to(DeviceKind device);
+  DeviceKind device() const { return device_; }
   std::size_t num_layers() const { return layers_.size(); }
   bool needs_self_loops() const { return layers_.front()->needs_self_loops(); }
 
@@ -101,7 +106,9 @@ class Model {
   // needs only the activation's output).
   std::vector<bool> dropped_;
   std::vector<std::variant<std::monostate, Tensor, SparseMatrix>> dropout_storage_;
-  std::vector<std::vector<float>> masks_;
+  std::vector<Tensor> masks_;
+  std::vector<float> sparse_mask_;  // of sparse input features (never needed backward)
+  DeviceKind device_ = DeviceKind::cpu;
   std::vector<Tensor> outputs_;
   Tensor gradient_;  // backward's working gradients
   Tensor d_input_;

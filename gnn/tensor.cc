@@ -11,11 +11,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <initializer_list>
 #include <limits>
 #include <new>
 #include <string>
 
 #include "datasets/random.h"
+#include "gnn/cuda_twins.h"
 #include "gnn/parallel.h"
 #include "runtime/error.h"
 
@@ -51,15 +53,32 @@ std::string shape(std::size_t rows, std::size_t cols) {
   return std::to_string(rows) + "x" + std::to_string(cols);
 }
 
+// Whether an operator runs on the CUDA device: when all of `operands` live there; false when
+// all live on the CPU; InvalidArgument when they are split. (Outputs that the operator
+// overwrites are not operands: they move to the operands' device.)
+bool on_cuda(const char* what, std::initializer_list<const Tensor*> operands) {
+  bool cuda = false;
+  bool cpu = false;
+  for (const Tensor* t : operands)
+    (t->device() == DeviceKind::cuda ? cuda : cpu) = true;
+  if (cuda && cpu)
+    throw InvalidArgument(std::string(what) + ": operands on the CPU and on the CUDA device");
+  return cuda;
+}
+
 }  // namespace
 
 void Tensor::Free::operator()(float* p) const {
   std::free(p);
 }
 
-Tensor::Tensor(std::size_t rows, std::size_t cols) : rows_(rows), cols_(cols) {
+Tensor::Tensor(std::size_t rows, std::size_t cols, DeviceKind device) : rows_(rows), cols_(cols) {
   if (cols != 0 && rows > std::numeric_limits<std::size_t>::max() / sizeof(float) / cols)
     throw InvalidArgument("tensor of " + shape(rows, cols) + " floats is too large");
+  if (device == DeviceKind::cuda) {
+    device_.reset(cuda_twin::new_matrix(rows, cols));
+    return;
+  }
   const std::size_t needed = rows * cols * sizeof(float);
   const std::size_t alignment = needed >= kLarge ? kHugePage : kAlignment;
   const std::size_t bytes =
@@ -71,18 +90,36 @@ Tensor::Tensor(std::size_t rows, std::size_t cols) : rows_(rows), cols_(cols) {
   zero(values_.get(), bytes);
 }
 
-Tensor::Tensor(const Tensor& other) : Tensor(other.rows_, other.cols_) {
-  std::copy_n(other.data(), size(), data());
+Tensor::Tensor(const Tensor& other) : Tensor(other.rows_, other.cols_, other.device()) {
+  if (device_) {
+    cuda_twin::copy(*other.device_, *device_);
+  } else {
+    std::copy_n(other.data(), size(), data());
+  }
 }
 
 Tensor& Tensor::operator=(const Tensor& other) {
   if (this == &other) return *this;
+  if (device() != other.device()) {
+    *this = Tensor(other);
+    return *this;
+  }
   resize(other.rows_, other.cols_);
-  std::copy_n(other.data(), size(), data());
+  if (device_) {
+    cuda_twin::copy(*other.device_, *device_);
+  } else {
+    std::copy_n(other.data(), size(), data());
+  }
   return *this;
 }
 
 void Tensor::resize(std::size_t rows, std::size_t cols) {
+  if (device_) {
+    cuda_twin::resize(*device_, rows, cols);
+    rows_ = rows;
+    cols_ = cols;
+    return;
+  }
   if (rows == rows_ && cols == cols_ && values_) return;
   if (!values_ || (cols != 0 && rows > capacity_ / cols)) {
     *this = Tensor(rows, cols);
@@ -92,17 +129,36 @@ void Tensor::resize(std::size_t rows, std::size_t cols) {
   cols_ = cols;
 }
 
+void Tensor::resize(std::size_t rows, std::size_t cols, DeviceKind device) {
+  if (device != this->device()) {
+    *this = Tensor(rows, cols, device);
+  } else {
+    resize(rows, cols);
+  }
+}
+
 void Tensor::resize_rows(std::size_t rows) {
   if (values_ && (cols_ == 0 || rows <= capacity_ / cols_)) {
     rows_ = rows;
     return;
   }
-  Tensor grown(rows, cols_);
-  std::copy_n(data(), std::min(rows, rows_) * cols_, grown.data());
+  Tensor grown(rows, cols_, device());
+  if (device_) {
+    Tensor kept = *this;
+    kept.resize(std::min(rows, rows_), cols_);
+    copy_rows(kept, grown, 0);
+  } else {
+    std::copy_n(data(), std::min(rows, rows_) * cols_, grown.data());
+  }
   *this = std::move(grown);
 }
 
 void Tensor::fill(float value) {
+  if (device_) {
+    if (value != 0) throw InvalidArgument("a CUDA tensor is only filled with zeros");
+    cuda_twin::zero(*device_);
+    return;
+  }
   std::fill_n(data(), size(), value);
 }
 
@@ -125,6 +181,11 @@ void matmul(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b
     throw InvalidArgument("matmul: " + shape(m, k) + " times " + shape(k_b, n) + " into " +
                           shape(out.rows(), out.cols()));
   }
+  if (on_cuda("matmul", {&a, &b})) {
+    cuda_twin::matmul(a, transpose_a, b, transpose_b, out, beta, a_rows);
+    return;
+  }
+  if (beta != 0) on_cuda("matmul", {&a, &out});
   if (m == 0 || n == 0) return;
   if (k == 0) {
     for (float& x : out.values().first(m * n))
@@ -146,10 +207,15 @@ void matmul(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b
       });
 }
 
-void add_bias(Tensor& x, std::span<const float> bias) {
-  if (bias.size() != x.cols())
-    throw InvalidArgument("bias of " + std::to_string(bias.size()) + " for " +
+void add_bias(Tensor& x, const Tensor& bias_row) {
+  if (bias_row.size() != x.cols())
+    throw InvalidArgument("bias of " + std::to_string(bias_row.size()) + " for " +
                           std::to_string(x.cols()) + " columns");
+  if (on_cuda("add_bias", {&x, &bias_row})) {
+    cuda_twin::add_bias(x, bias_row);
+    return;
+  }
+  const std::span<const float> bias = bias_row.values();
   for_each_row(x.rows(), x.cols(), [&](std::size_t i) {
     float* row = x.row(i).data();
     for (std::size_t j = 0; j < bias.size(); ++j)
@@ -157,10 +223,42 @@ void add_bias(Tensor& x, std::span<const float> bias) {
   });
 }
 
-void add_column_sums(const Tensor& x, std::span<float> gradient) {
-  if (gradient.size() != x.cols())
+void copy_rows(const Tensor& from, Tensor& to, std::size_t first) {
+  if (from.cols() != to.cols() || first > to.rows() || from.rows() > to.rows() - first)
+    throw InvalidArgument("copy_rows: " + shape(from.rows(), from.cols()) + " into rows " +
+                          std::to_string(first) + " .. of " + shape(to.rows(), to.cols()));
+  if (on_cuda("copy_rows", {&from, &to})) {
+    cuda_twin::copy_rows(from, to, first);
+    return;
+  }
+  std::copy_n(from.data(), from.size(), to.data() + first * to.cols());
+}
+
+void take_rows(const Tensor& x, std::span<const std::uint32_t> rows, Tensor& out) {
+  for (const std::uint32_t row : rows)
+    if (row >= x.rows())
+      throw InvalidArgument("take_rows: row " + std::to_string(row) + " of " +
+                            shape(x.rows(), x.cols()));
+  if (on_cuda("take_rows", {&x})) {
+    cuda_twin::gather(x, rows, out);
+    return;
+  }
+  if (out.device() != DeviceKind::cpu) out = Tensor();
+  out.resize(rows.size(), x.cols());
+  for_each_row(rows.size(), x.cols(), [&](std::size_t i) {
+    std::memcpy(out.row(i).data(), x.row(rows[i]).data(), x.cols() * sizeof(float));
+  });
+}
+
+void add_column_sums(const Tensor& x, Tensor& gradient_row) {
+  if (gradient_row.size() != x.cols())
     throw InvalidArgument("column sums of " + std::to_string(x.cols()) + " columns into " +
-                          std::to_string(gradient.size()));
+                          std::to_string(gradient_row.size()));
+  if (on_cuda("add_column_sums", {&x, &gradient_row})) {
+    cuda_twin::add_column_sums(x, gradient_row);
+    return;
+  }
+  const std::span<float> gradient = gradient_row.values();
   // Partial sums over fixed chunks of rows, in parallel, then added in chunk order: the
   // result is the same for any thread count, so a run stays reproducible for a seed.
   const std::size_t chunk =
@@ -259,6 +357,10 @@ GRAPHMINI_AVX2_CLONES void gather_rows(float* target, std::size_t n, const float
 
 void axpy(float alpha, const Tensor& y, Tensor& x) {
   if (!x.same_shape(y)) throw InvalidArgument("axpy: shapes differ");
+  if (on_cuda("axpy", {&x, &y})) {
+    cuda_twin::axpy(alpha, y, x);
+    return;
+  }
   for_each_row(x.rows(), x.cols(), [&](std::size_t i) {
     add_scaled(x.row(i).data(), y.row(i).data(), alpha, x.cols());
   });
@@ -281,6 +383,11 @@ void for_each_value(const Tensor& x, const Op& op) {
 
 void activate(Activation f, const Tensor& x, Tensor& y, float slope) {
   if (!x.same_shape(y)) throw InvalidArgument("activation: shapes differ");
+  if (on_cuda("activation", {&x})) {
+    cuda_twin::activate(f, x, y, slope);
+    return;
+  }
+  on_cuda("activation", {&x, &y});
   const float* in = x.data();
   float* out = y.data();
   switch (f) {
@@ -302,6 +409,11 @@ void activate(Activation f, const Tensor& x, Tensor& y, float slope) {
 void activate_backward(Activation f, const Tensor& y, const Tensor& dy, Tensor& dx, float slope) {
   if (!y.same_shape(dy) || !y.same_shape(dx))
     throw InvalidArgument("activation backward: shapes differ");
+  if (on_cuda("activation backward", {&y, &dy})) {
+    cuda_twin::activate_backward(f, y, dy, dx, slope);
+    return;
+  }
+  on_cuda("activation backward", {&y, &dx});
   const Tensor& x = y;  // for_each_value's shape
   const float* out = y.data();
   const float* gradient = dy.data();
@@ -379,6 +491,48 @@ GRAPHMINI_AVX2_CLONES void drop_offsets(float* values, float* mask,
   }
 }
 
+void check_dropout(std::size_t values, std::size_t width, std::span<const std::uint32_t> nodes,
+                   float p) {
+  if (!(p >= 0 && p < 1)) throw InvalidArgument("dropout " + std::to_string(p) + " not in [0, 1)");
+  const bool rows_fit =
+      width == 0 ? values == 0
+                 : values % width == 0 && (nodes.empty() || nodes.size() == values / width);
+  if (!rows_fit)
+    throw InvalidArgument("dropout: " + std::to_string(values) + " values are not " +
+                          std::to_string(nodes.size()) + " rows of " + std::to_string(width));
+}
+
+// dropout() into mask[0 .. values.size()), checked.
+void drop(std::span<float> values, std::size_t width, std::span<const std::uint32_t> nodes, float p,
+          std::mt19937_64& random, float* mask) {
+  check_dropout(values.size(), width, nodes, p);
+  if (p == 0) {
+    std::fill_n(mask, values.size(), 1.0f);
+    return;
+  }
+  const std::uint64_t threshold = drop_threshold(p);
+  const float keep = 1.0f / (1.0f - p);
+  const std::uint64_t seed = random();
+  if (!nodes.empty()) {
+    for_each_row(nodes.size(), width, [&](std::size_t i) {
+      drop_numbered(values.data() + i * width, mask + i * width, width,
+                    std::uint64_t{nodes[i]} * width, seed, threshold, keep);
+    });
+    return;
+  }
+  // Row i is node i: the numbers are the values' positions, cut into chunks.
+  constexpr std::size_t kChunk = 8192;
+  for_each_row((values.size() + kChunk - 1) / kChunk, kChunk, [&](std::size_t chunk) {
+    const std::size_t first = chunk * kChunk;
+    drop_numbered(values.data() + first, mask + first, std::min(kChunk, values.size() - first),
+                  first, seed, threshold, keep);
+  });
+}
+
+void multiply(std::span<float> gradient, const float* mask) {
+  for_each_row(gradient.size(), 1, [&](std::size_t i) { gradient[i] *= mask[i]; });
+}
+
 }  // namespace
 
 void dropout_numbered(float* values, float* mask, std::size_t count, std::uint64_t first,
@@ -393,40 +547,37 @@ void dropout_numbered(float* values, float* mask, std::span<const std::uint32_t>
 
 void dropout(std::span<float> values, std::size_t width, std::span<const std::uint32_t> nodes,
              float p, std::mt19937_64& random, std::vector<float>& mask) {
-  if (!(p >= 0 && p < 1)) throw InvalidArgument("dropout " + std::to_string(p) + " not in [0, 1)");
-  const bool rows_fit = width == 0 ? values.empty()
-                                   : values.size() % width == 0 &&
-                                         (nodes.empty() || nodes.size() == values.size() / width);
-  if (!rows_fit)
-    throw InvalidArgument("dropout: " + std::to_string(values.size()) + " values are not " +
-                          std::to_string(nodes.size()) + " rows of " + std::to_string(width));
-  if (p == 0) {
-    mask.assign(values.size(), 1.0f);
-    return;
-  }
+  check_dropout(values.size(), width, nodes, p);
   mask.resize(values.size());
-  const std::uint64_t threshold = drop_threshold(p);
-  const float keep = 1.0f / (1.0f - p);
-  const std::uint64_t seed = random();
-  if (!nodes.empty()) {
-    for_each_row(nodes.size(), width, [&](std::size_t i) {
-      drop_numbered(values.data() + i * width, mask.data() + i * width, width,
-                    std::uint64_t{nodes[i]} * width, seed, threshold, keep);
-    });
-    return;
-  }
-  // Row i is node i: the numbers are the values' positions, cut into chunks.
-  constexpr std::size_t kChunk = 8192;
-  for_each_row((values.size() + kChunk - 1) / kChunk, kChunk, [&](std::size_t chunk) {
-    const std::size_t first = chunk * kChunk;
-    drop_numbered(values.data() + first, mask.data() + first,
-                  std::min(kChunk, values.size() - first), first, seed, threshold, keep);
-  });
+  drop(values, width, nodes, p, random, mask.data());
 }
 
 void dropout_backward(std::span<float> gradient, const std::vector<float>& mask) {
   if (gradient.size() != mask.size()) throw InvalidArgument("dropout backward: sizes differ");
-  for_each_row(gradient.size(), 1, [&](std::size_t i) { gradient[i] *= mask[i]; });
+  multiply(gradient, mask.data());
+}
+
+void dropout(Tensor& x, std::span<const std::uint32_t> nodes, float p, std::mt19937_64& random,
+             Tensor& mask) {
+  if (!on_cuda("dropout", {&x})) {
+    check_dropout(x.size(), x.cols(), nodes, p);
+    if (mask.device() != DeviceKind::cpu) mask = Tensor();
+    mask.resize(x.rows(), x.cols());
+    drop(x.values(), x.cols(), nodes, p, random, mask.data());
+    return;
+  }
+  check_dropout(x.size(), x.cols(), nodes, p);
+  // The stream seed is drawn as the CPU draws it: not at all when nothing drops.
+  cuda_twin::dropout(x, nodes, p, p == 0 ? 0 : random(), mask);
+}
+
+void dropout_backward(Tensor& gradient, const Tensor& mask) {
+  if (!gradient.same_shape(mask)) throw InvalidArgument("dropout backward: shapes differ");
+  if (on_cuda("dropout backward", {&gradient, &mask})) {
+    cuda_twin::dropout_backward(gradient, mask);
+    return;
+  }
+  multiply(gradient.values(), mask.data());
 }
 
 double log_softmax_nll(const Tensor& logits, std::span<const std::uint32_t> nodes,
@@ -439,6 +590,8 @@ double log_softmax_nll(const Tensor& logits, std::span<const std::uint32_t> node
       throw InvalidArgument("node " + std::to_string(node) + " has label " + std::to_string(label) +
                             ", not in [0, " + std::to_string(classes) + ")");
   }
+  if (on_cuda("loss", {&logits}))
+    return cuda_twin::log_softmax_nll(logits, nodes, labels, gradient);
   if (gradient != nullptr) {
     gradient->resize(logits.rows(), logits.cols());
     gradient->fill(0);
@@ -471,6 +624,10 @@ double log_softmax_nll(const Tensor& logits, std::span<const std::uint32_t> node
 double accuracy(const Tensor& logits, std::span<const std::uint32_t> nodes,
                 std::span<const std::int32_t> labels) {
   if (nodes.empty()) return 0;
+  if (on_cuda("accuracy", {&logits})) {
+    return static_cast<double>(cuda_twin::count_correct(logits, nodes, labels)) /
+           static_cast<double>(nodes.size());
+  }
   const std::size_t correct = tbb::parallel_reduce(
       tbb::blocked_range<std::size_t>(0, nodes.size(), 1024), std::size_t{0},
       [&](const tbb::blocked_range<std::size_t>& range, std::size_t count) {

@@ -1,8 +1,11 @@
 // Dense float32 matrices for GNN training, and the element-wise operators of the models.
 //
-// A Tensor is a row-major rows x cols matrix in 64-byte-aligned storage (rows of node
-// features or activations). Matrix products go through a CBLAS sgemm (OpenBLAS); everything
-// else here is a plain loop, parallel with oneTBB over rows where the work is large enough.
+// A Tensor is a row-major rows x cols matrix (rows of node features or activations), on the
+// CPU in 64-byte-aligned storage, or on the CUDA device (gnn/device.h). Every operator here
+// runs where its tensors live (gnn/device.cc chooses) and throws InvalidArgument when they live
+// on different devices; an output tensor moves to its inputs' device when the operator
+// overwrites it. On the CPU, matrix products go through a CBLAS sgemm (OpenBLAS); everything
+// else is a plain loop, parallel with oneTBB over rows where the work is large enough.
 //
 // Threads: OpenBLAS runs single-threaded inside graphmini (set_blas_threads(1) at start-up,
 // called by the trainers), and oneTBB owns the cores: every sgemm call is split into row
@@ -17,15 +20,23 @@
 #include <span>
 #include <vector>
 
+#include "gnn/device.h"
+
 namespace graphmini::gnn {
+
+namespace cuda {
+class DeviceMatrix;
+}
 
 inline constexpr std::size_t kAllRows = static_cast<std::size_t>(-1);
 
 class Tensor {
  public:
   Tensor() = default;
-  // Zero-filled.
-  Tensor(std::size_t rows, std::size_t cols);
+  // Zero-filled, on `device` (a CUDA tensor throws select_device()'s error in a build or on a
+  // machine without CUDA).
+  Tensor(std::size_t rows, std::size_t cols, DeviceKind device = DeviceKind::cpu);
+  // A copy on the same device; assignment copies the other's device too.
   Tensor(const Tensor& other);
   Tensor& operator=(const Tensor& other);
   Tensor(Tensor&&) noexcept = default;
@@ -34,6 +45,14 @@ class Tensor {
   std::size_t rows() const { return rows_; }
   std::size_t cols() const { return cols_; }
   std::size_t size() const { return rows_ * cols_; }
+  DeviceKind device() const { return device_ ? DeviceKind::cuda : DeviceKind::cpu; }
+  // A copy on `device`.
+  Tensor to(DeviceKind device) const;
+  // The storage of a CUDA tensor (throws InvalidArgument for a CPU one), for gnn/device.cc.
+  cuda::DeviceMatrix& device_matrix();
+  const cuda::DeviceMatrix& device_matrix() const;
+
+  // The values of a CPU tensor (null on the device: host code reads a CUDA tensor through to()).
   float* data() { return values_.get(); }
   const float* data() const { return values_.get(); }
   std::span<float> row(std::size_t i) { return {data() + i * cols_, cols_}; }
@@ -50,6 +69,8 @@ class Tensor {
   // every change of shape took a fifth of a mini-batch epoch's instructions on Cora (batches
   // differ in size), for values that were overwritten at once.
   void resize(std::size_t rows, std::size_t cols);
+  // The same on `device`: a tensor elsewhere is replaced by a zero-filled one there.
+  void resize(std::size_t rows, std::size_t cols, DeviceKind device);
   // Makes the tensor `rows` rows of the same width, keeping the values of the rows it had
   // (a halo's rows appended to a layer's output, or dropped from its gradient); the values of
   // new rows are left for the caller to write.
@@ -62,10 +83,14 @@ class Tensor {
   struct Free {
     void operator()(float* p) const;
   };
+  struct DeviceFree {
+    void operator()(cuda::DeviceMatrix* p) const;  // gnn/device.cc
+  };
   std::size_t rows_ = 0;
   std::size_t cols_ = 0;
   std::size_t capacity_ = 0;  // floats allocated
   std::unique_ptr<float[], Free> values_;
+  std::unique_ptr<cuda::DeviceMatrix, DeviceFree> device_;  // instead of values_ on CUDA
 };
 
 // Limits OpenBLAS to `threads` threads (see the file comment).
@@ -79,10 +104,15 @@ void set_blas_threads(int threads);
 void matmul(const Tensor& a, bool transpose_a, const Tensor& b, bool transpose_b, Tensor& out,
             float beta = 0, std::size_t a_rows = kAllRows);
 
-// x[i][j] += bias[j].
-void add_bias(Tensor& x, std::span<const float> bias);
-// gradient[j] += sum over i of x[i][j].
-void add_column_sums(const Tensor& x, std::span<float> gradient);
+// x[i][j] += bias[j] (bias: 1 x x.cols()).
+void add_bias(Tensor& x, const Tensor& bias);
+// gradient[j] += sum over i of x[i][j] (gradient: 1 x x.cols()).
+void add_column_sums(const Tensor& x, Tensor& gradient);
+
+// to's rows first, first + 1, ... = from's rows (to has from's width and enough rows).
+void copy_rows(const Tensor& from, Tensor& to, std::size_t first);
+// out = the rows `rows` of x, in that order (out becomes rows.size() x x.cols()).
+void take_rows(const Tensor& x, std::span<const std::uint32_t> rows, Tensor& out);
 
 // x += alpha * y.
 void axpy(float alpha, const Tensor& y, Tensor& x);
@@ -131,6 +161,11 @@ void dropout_numbered(float* values, float* mask, std::size_t count, std::uint64
 void dropout_numbered(float* values, float* mask, std::span<const std::uint32_t> offsets,
                       std::uint64_t first, std::uint64_t seed, float p);
 void dropout_backward(std::span<float> gradient, const std::vector<float>& mask);
+// dropout() on a tensor on either device, row i holding node nodes[i] (node i when `nodes` is
+// empty); `mask` becomes x's shape, on x's device. The same masks on both devices for a seed.
+void dropout(Tensor& x, std::span<const std::uint32_t> nodes, float p, std::mt19937_64& random,
+             Tensor& mask);
+void dropout_backward(Tensor& gradient, const Tensor& mask);
 
 // Mean negative log-likelihood of log_softmax(logits) over `nodes` with their `labels`;
 // when `gradient` is given, fills it (same shape as logits, zero outside `nodes`) with the

@@ -300,6 +300,12 @@ void check_training(const datasets::Dataset& dataset, const ModelOptions& model_
           "over MPI, mini-batch training samples neighbours (--sampler neighbor): a Cluster-GCN "
           "batch's edges between its clusters would be lost by splitting it over ranks");
   }
+  if (options.device.kind == DeviceKind::cuda && options.cluster != nullptr &&
+      options.cluster->distributed())
+    throw InvalidArgument(
+        "--device cuda trains in one process; over MPI ranks train on the CPU (--device cpu)");
+  if (options.device.kind == DeviceKind::cuda && model_options.kind == ModelKind::gat)
+    throw InvalidArgument("GAT does not run on CUDA yet; train it with --device cpu");
   if (std::find(nodes.split.begin(), nodes.split.end(), Split::train) == nodes.split.end())
     throw InvalidArgument("the dataset has no training nodes");
   if (std::find(nodes.split.begin(), nodes.split.end(), Split::validation) == nodes.split.end())
@@ -330,7 +336,13 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
   const std::vector<std::uint32_t> test = nodes_in(nodes, Split::test);
 
   TrainResult result;
+  const DeviceKind device = options.device.kind;
+  select_device(options.device);
+  reset_device_peak();
+  result.device = options.device;
+  result.device_name = device_name(options.device);
   Model model(model_options, nodes.num_features(), nodes.num_classes);
+  model.to(device);
   Optimizer optimizer(options.optimizer, model.parameters());
   // Mini-batch training: the sampler, and the items each epoch's batches are cut from.
   const MiniBatchOptions* mini = options.mini_batch ? &*options.mini_batch : nullptr;
@@ -398,12 +410,18 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
     validation_rows = validation;
     test_rows = test;
   }
+  // On a GPU the features and the whole graph are copied there once, as setup (one process:
+  // a partition's features stay on the CPU).
+  const Clock::time_point copy = Clock::now();
+  features.to(device);
   const std::span<const std::int32_t> labels =
       partition ? std::span<const std::int32_t>(part_labels) : nodes.labels;
   const LayerInput input = partition ? part_features.input() : features.input();
   const Block block = mini == nullptr && !partition
                           ? Block::whole_graph(dataset.graph, model.needs_self_loops())
                           : Block();
+  block.to(device);
+  result.setup_seconds += seconds_since(copy);
   std::vector<const Block*> blocks(model.num_layers(), partition ? &partition->block() : &block);
   Halo* const halo = partition ? &*partition : nullptr;
   std::optional<LayerwiseInference> layerwise;
@@ -587,6 +605,7 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
     const Clock::time_point start = Clock::now();
     const Cluster::Traffic before = cluster != nullptr ? cluster->traffic() : Cluster::Traffic{};
     record.loss = train_epoch(epoch);
+    finish_queued_work(device);
     record.seconds = seconds_since(start);
     if (cluster != nullptr) {
       const Cluster::Traffic after = cluster->traffic();
@@ -621,6 +640,7 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
     record.validation_accuracy = sums[1] / static_cast<double>(validation.size());
     record.validation_loss = sums[2] / static_cast<double>(validation.size());
     record.test_accuracy = test.empty() ? 0 : sums[3] / static_cast<double>(test.size());
+    finish_queued_work(device);
     record.evaluation_seconds = seconds_since(evaluation);
 
     if (improves(record, state.best_validation, state.best_validation_loss)) {
@@ -661,6 +681,7 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
     result.median_epoch_work = (*median)->work;
   }
   result.peak_rss_bytes = peak_rss_bytes();
+  result.device_peak_bytes = device_peak_bytes();
   if (partition) {
     result.owned_nodes = partition->num_owned();
     result.halo_nodes = partition->num_halo();
@@ -682,7 +703,8 @@ TrainResult train(const datasets::Dataset& dataset, const ModelOptions& model_op
                                          model_options, options.boundary_sample));
   }
   for (const Parameter* parameter : parameters) {
-    const std::span<const float> values = parameter->value.values();
+    const Tensor host = parameter->value.to(DeviceKind::cpu);
+    const std::span<const float> values = host.values();
     result.parameters_crc =
         crc32_combine(result.parameters_crc, crc32_of_array(values), values.size_bytes());
   }

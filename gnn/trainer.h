@@ -26,10 +26,12 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "datasets/dataset.h"
+#include "gnn/device.h"
 #include "gnn/model.h"
 #include "gnn/roofline.h"
 #include "runtime/cluster.h"
@@ -99,6 +101,12 @@ struct TrainOptions {
   //
   // In both modes the root alone writes checkpoints, which resume on any number of ranks.
   Cluster* cluster = nullptr;
+  // Where the model trains (gnn/device.h): on a CUDA device, the graph's blocks and the
+  // features are copied there once, mini-batch blocks and gathered features every batch, and
+  // every pass and optimiser step runs there; evaluation too. One process only (not over MPI
+  // ranks), and not GAT yet. Checkpoints are the same on both devices, so a run resumes on
+  // either.
+  Device device;
   // Full-graph training over MPI: the fraction of each peer's boundary nodes exchanged per
   // epoch (BNS-GCN; gnn/partition.h); 1 is exact.
   double boundary_sample = 1;
@@ -167,6 +175,10 @@ struct TrainResult {
   std::uint32_t epochs_trained = 0;  // by this run: without those resumed from a checkpoint
   // CRC-32 of the final parameters' bits: equal on every rank of a run.
   std::uint32_t parameters_crc = 0;
+  // Where it trained, the GPU's name (CUDA), and the peak of device memory in use (bytes).
+  Device device;
+  std::string device_name;
+  std::uint64_t device_peak_bytes = 0;
 };
 
 // What train() checks before it starts: throws InvalidArgument for settings that cannot

@@ -229,13 +229,13 @@ TEST_F(CudaOps, BiasColumnSumsAndAxpyMatchTheCpu) {
       const Tensor y = random_tensor(rows, cols, random);
       dev::DeviceMatrix d_x = upload(x);
       const dev::DeviceArray<float> d_bias(bias.values());
-      add_bias(x, bias.values());
+      add_bias(x, bias);
       dev::add_bias(d_x, d_bias.data());
       EXPECT_EQ(d_x.download(), std::vector<float>(x.values().begin(), x.values().end()));
 
       Tensor sums = random_tensor(1, cols, random);
       dev::DeviceArray<float> d_sums{std::span<const float>(sums.values())};
-      add_column_sums(x, sums.values());
+      add_column_sums(x, sums);
       dev::add_column_sums(d_x, d_sums.data());
       expect_close(d_sums.download(), sums, std::vector<float>(cols, 2.0f * rows), 1e-5f,
                    "column sums");
