@@ -54,6 +54,7 @@ struct RunFlags {
   std::optional<std::size_t> clusters;
   std::optional<std::size_t> clusters_per_batch;
   int threads = 0;
+  std::string device = "cpu";
   bool raw_features = false;
   bool json = false;
 };
@@ -135,6 +136,12 @@ void add_run_flags(CLI::App* app, RunFlags& flags) {
              std::size_t{1} << 24,
              "clusters in each batch (default: as many as make --batch-size nodes)");
   add_number(*app, "-t,--threads", flags.threads, 1, 4096, "worker threads (default: all cores)");
+  app->add_option("--device", flags.device,
+                  "where to train: cpu, or cuda (cuda:N for the N-th GPU, from 0): the model's "
+                  "passes and optimiser steps run on the GPU, the graph and features are copied "
+                  "there once, and mini-batches are sampled on the CPU and copied per batch. "
+                  "One process (not under mpirun); gcn and sage (gat runs on the CPU only)")
+      ->capture_default_str();
   app->add_flag("--raw-features", flags.raw_features,
                 "use the features as they are (by default each node's non-negative features "
                 "are scaled to sum 1, as Kipf and Welling do)");
@@ -159,6 +166,9 @@ gnn::TrainOptions train_options(const RunFlags& flags) {
   if (flags.learning_rate) options.optimizer.learning_rate = *flags.learning_rate;
   if (flags.weight_decay) options.optimizer.weight_decay = *flags.weight_decay;
   options.normalize_features = !flags.raw_features;
+  options.device = gnn::parse_device(flags.device);
+  // Without CUDA built in or a GPU here, say which before anything is loaded.
+  gnn::select_device(options.device);
   return options;
 }
 
@@ -328,11 +338,17 @@ void run_train(const TrainCommand& command) {
   if (log) log->commit();
   const std::vector<nlohmann::json> ranks = per_rank(cluster, result);
   if (!cluster.is_root()) return;
-  // The roofline of the median epoch, under this machine's peaks (measured once, cached).
+  // The roofline of the median epoch, under this machine's CPU peaks (measured once, cached);
+  // none for a GPU run (its peaks are not measured).
+  const bool on_cpu = result.device.kind == gnn::DeviceKind::cpu;
   const gnn::MachinePeaks peaks =
-      gnn::machine_peaks(threads.count, user_cache_dir(), command.measure_peaks);
-  const double limit_seconds = gnn::time_limit(result.median_epoch_work, peaks);
+      on_cpu ? gnn::machine_peaks(threads.count, user_cache_dir(), command.measure_peaks)
+             : gnn::MachinePeaks{};
+  const double limit_seconds = on_cpu ? gnn::time_limit(result.median_epoch_work, peaks) : 0;
   const double limit_fraction = limit_seconds / result.median_epoch_seconds;
+  const auto if_cpu = [&](double value) {
+    return on_cpu ? nlohmann::json(value) : nlohmann::json();
+  };
 
   if (flags.json) {
     nlohmann::json out = {
@@ -341,6 +357,9 @@ void run_train(const TrainCommand& command) {
         {"mode", command.mode},
         {"sampler", options.mini_batch ? nlohmann::json(command.sampler) : nlohmann::json()},
         {"threads", threads.count},
+        {"device", gnn::to_string(result.device)},
+        {"device_name", result.device_name},
+        {"device_peak_bytes", result.device_peak_bytes},
         {"seed", command.seed},
         {"test_acc", result.test_accuracy},
         {"best_val_acc", result.best_validation_accuracy},
@@ -350,10 +369,10 @@ void run_train(const TrainCommand& command) {
         {"epoch_seconds", result.median_epoch_seconds},
         {"flops_per_epoch", result.median_epoch_work.flops},
         {"min_bytes_per_epoch", result.median_epoch_work.bytes},
-        {"epoch_limit_seconds", limit_seconds},
-        {"limit_fraction", limit_fraction},
-        {"peak_flops_per_second", peaks.flops_per_second},
-        {"peak_bytes_per_second", peaks.bytes_per_second},
+        {"epoch_limit_seconds", if_cpu(limit_seconds)},
+        {"limit_fraction", if_cpu(limit_fraction)},
+        {"peak_flops_per_second", if_cpu(peaks.flops_per_second)},
+        {"peak_bytes_per_second", if_cpu(peaks.bytes_per_second)},
         {"train_seconds", result.train_seconds},
         {"eval_seconds", result.evaluation_seconds},
         {"batches_per_epoch", result.batches_per_epoch},
@@ -382,12 +401,19 @@ void run_train(const TrainCommand& command) {
               100 * result.best_validation_accuracy, result.best_epoch, 100 * result.test_accuracy);
   std::printf("training %.3f s (median epoch %.2f ms), evaluation %.3f s\n", result.train_seconds,
               result.median_epoch_seconds * 1e3, result.evaluation_seconds);
-  std::printf(
-      "roofline: %.3g GFLOP and %.3g MB per epoch; at this machine's measured %.1f GFLOP/s and "
-      "%.1f GB/s an epoch takes at least %.2f ms: the median epoch reaches %.0f%% of that limit\n",
-      result.median_epoch_work.flops * 1e-9, result.median_epoch_work.bytes * 1e-6,
-      peaks.flops_per_second * 1e-9, peaks.bytes_per_second * 1e-9, limit_seconds * 1e3,
-      100 * limit_fraction);
+  if (on_cpu) {
+    std::printf(
+        "roofline: %.3g GFLOP and %.3g MB per epoch; at this machine's measured %.1f GFLOP/s "
+        "and %.1f GB/s an epoch takes at least %.2f ms: the median epoch reaches %.0f%% of that "
+        "limit\n",
+        result.median_epoch_work.flops * 1e-9, result.median_epoch_work.bytes * 1e-6,
+        peaks.flops_per_second * 1e-9, peaks.bytes_per_second * 1e-9, limit_seconds * 1e3,
+        100 * limit_fraction);
+  } else {
+    std::printf("device: %s (%s), peak device memory in use %s\n",
+                gnn::to_string(result.device).c_str(), result.device_name.c_str(),
+                human_bytes(result.device_peak_bytes).c_str());
+  }
   std::printf(
       "memory: peak resident %s (%s before loading); graph, features, parameters and activations "
       "need %s\n",
@@ -674,6 +700,7 @@ nlohmann::json comparison_json(const gnn::Comparison& c, const gnn::Summary& sum
   }
   return {{"dataset", command.run.dataset},
           {"model", command.run.model},
+          {"device", gnn::to_string(gnn::parse_device(command.run.device))},
           {"ranks", Cluster::get().size()},
           {"seeds", command.seeds},
           {"complete", c.complete},

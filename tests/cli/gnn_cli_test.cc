@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -224,12 +225,37 @@ TEST_F(CliTest, GnnTrainBadInputFailsWithOneLine) {
         std::string("gnn train ") + kSmall + " --mode mini --sampler cluster --clusters 301",
         std::string("gnn train ") + kSmall + " --mode mini --batch-size 0",
         std::string("gnn train ") + kSmall + " --resume --checkpoint " + checkpoint.string(),
+        std::string("gnn train ") + kSmall + " --device gpu",
+        std::string("gnn train ") + kSmall + " --device cuda:-1",
         std::string("gnn train"), std::string("gnn")}) {
     const CliResult result = run(arguments);
     EXPECT_NE(result.exit_code, 0) << arguments;
     EXPECT_EQ(lines(result.err), 1) << arguments << ": " << result.err;
     EXPECT_EQ(result.err.rfind("graphmini: error: ", 0), 0u) << arguments << ": " << result.err;
   }
+}
+
+// Where CUDA cannot run (this build has no CUDA, or this machine no usable GPU: CI has
+// neither), --device cuda fails before loading anything, with exit 1 and one line that says
+// which of the two; gnn compare the same.
+TEST_F(CliTest, GnnDeviceCudaWithoutAGpuSaysWhyInOneLine) {
+  const CliResult version = run("--version");
+  ASSERT_EQ(version.exit_code, 0);
+  const bool built = version.out.find("cuda=on") != std::string::npos;
+  const std::string reason = built ? "no usable CUDA GPU" : "built without CUDA";
+  for (const std::string& arguments :
+       {std::string("gnn train -d /nonexistent/cora --device cuda"),
+        std::string("gnn train ") + kSmall + " --device cuda:1 --json",
+        std::string("gnn compare ") + kSmall + " --device cuda --out " +
+            (files_.path() / "cmp").string()}) {
+    const CliResult result = run(arguments);
+    if (built && result.exit_code == 0) GTEST_SKIP() << "a CUDA GPU is usable here";
+    EXPECT_EQ(result.exit_code, 1) << arguments << ": " << result.err;
+    EXPECT_EQ(lines(result.err), 1) << arguments << ": " << result.err;
+    EXPECT_NE(result.err.find(reason), std::string::npos) << arguments << ": " << result.err;
+    EXPECT_EQ(result.out, "") << arguments;
+  }
+  EXPECT_FALSE(std::filesystem::exists(files_.path() / "cmp"));
 }
 
 }  // namespace
