@@ -1,26 +1,38 @@
 #!/usr/bin/env bash
-# Packs the CUDA operator tests, and the CUDA operator benchmark when it is built, for a GPU
-# machine that has the CUDA toolkit (nvcc, cuBLAS, cuSPARSE) but none of this project's Debian
-# libraries: the binaries go to .gpu/ at the repository root, with the shared libraries it needs from this machine in .gpu/lib
-# (everything ldd names except the CUDA toolkit's large libraries, which the GPU machine has,
-# and the C library). The C library and its loader go to .gpu/glibc, used by device_check.sh
-# only when the binary does not start with the GPU machine's own C library (an older glibc).
+# Packs what runs on a GPU machine that has the CUDA toolkit (nvcc, cuBLAS, cuSPARSE) but none
+# of this project's Debian libraries, into .gpu/ at the repository root: the GPU test programs
+# (tests/gpu/*.cc), the CUDA operator benchmark and the graphmini command line when they are
+# built, the shared libraries they need from this machine in .gpu/lib (everything ldd names
+# except the CUDA toolkit's large libraries, which the GPU machine has, and the C library),
+# the C library and its loader in .gpu/glibc (device_check.sh uses them only when a program
+# does not start with the GPU machine's own, older C library), and cora from the shared
+# datasets in .gpu/datasets when it is there (for the accuracy test and the PyG benchmark).
 #
-# Usage: tests/gpu/pack.sh [BUILD_DIR]   (default build/release; build gpu_cuda_ops_test, and
-# cuda_ops_bench to pack it too, first)
+# Usage: tests/gpu/pack.sh [BUILD_DIR]   (default build/gpu: `cmake --preset gpu && cmake
+# --build --preset gpu` builds everything it packs, without the LLVM JIT and MPI, whose
+# libraries are too large to carry)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-$root/build/release}
-binary=$build/tests/gpu_cuda_ops_test
-[[ -x $binary ]] || { echo "pack.sh: $binary not built (cmake --build $build --target gpu_cuda_ops_test)" >&2; exit 1; }
+build=${1:-$root/build/gpu}
+binaries=()
+for binary in "$build"/tests/gpu_*_test "$build/bench/cuda_ops_bench" "$build/cli/graphmini"; do
+  [[ -x $binary ]] && binaries+=("$binary")
+done
+[[ -x $build/tests/gpu_cuda_ops_test ]] || {
+  echo "pack.sh: $build/tests/gpu_cuda_ops_test not built (cmake --build --preset gpu)" >&2
+  exit 1
+}
 
 out=$root/.gpu
 rm -rf "$out"
 mkdir -p "$out/lib" "$out/glibc"
-binaries=("$binary")
-bench=$build/bench/cuda_ops_bench
-if [[ -x $bench ]]; then binaries+=("$bench"); else echo "pack.sh: no $bench; packing the tests only"; fi
 cp "${binaries[@]}" "$out/"
+echo "pack.sh: packing $(for b in "${binaries[@]}"; do basename "$b"; done | tr '\n' ' ')"
+cora=$root/../shared/datasets/citation/cora
+if [[ -d $cora ]]; then
+  mkdir -p "$out/datasets/citation"
+  cp -r "$cora" "$out/datasets/citation/"
+fi
 # The toolkit's own libraries are 50-500 MiB each and the GPU machine has them; the CUDA
 # runtime (under 1 MiB) travels so that the runtime the binary was built against is the one
 # it runs with.
@@ -36,7 +48,9 @@ ldd "${binaries[@]}" | awk '/=> \// { print $3 } /ld-linux/ && !/=>/ { print $1 
       cp -L "$library" "$out/lib/$name"
     fi
   done
-cp "$root/tests/gpu/device_check.sh" "$out/"
+# OpenBLAS (36 MiB) and any other library over 8 MiB travel compressed; device_check.sh
+# unpacks them.
+find "$out/lib" -size +8M -type f -exec xz -T0 -6 {} +
 size=$(du -sm "$out" | cut -f1)
 echo "packed $(ls "$out/lib" "$out/glibc" | grep -c '\.so') libraries into $out: ${size} MiB"
 if ((size >= 50)); then
