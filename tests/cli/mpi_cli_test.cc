@@ -37,9 +37,19 @@ class MpiCliTest : public CliTest {
     return script(std::string(kMpiexec) + script_text);
   }
 
+  // Runs whose ranks all end by themselves with an error. They agree on the error and leave
+  // MPI_Finalize together, so each has said what it will say before the first one exits. mpirun
+  // then stops the ranks it has not yet seen exit: SIGCONT, a second's wait, SIGTERM, another
+  // second, SIGKILL. Without the waits (odls_base_sigkill_timeout=0) a failing run takes about
+  // a second instead of up to three; runs whose ranks must handle mpirun's SIGTERM keep them.
+  CliResult mpi_ending_in_errors(const std::string& script_text) const {
+    return mpi("export OMPI_MCA_odls_base_sigkill_timeout=0\n" + script_text);
+  }
+
   // `graphmini ARGUMENTS` on `ranks` ranks ends with `code` and one error line.
   void expect_one_error(const char* ranks, const std::string& arguments, int code) const {
-    const CliResult result = mpi(std::string("mpi ") + ranks + " \"$G\" " + arguments);
+    const CliResult result =
+        mpi_ending_in_errors(std::string("mpi ") + ranks + " \"$G\" " + arguments);
     EXPECT_EQ(result.exit_code, code) << ranks << " ranks: " << arguments;
     EXPECT_EQ(lines(result.err), 1) << ranks << " ranks: " << arguments << ": " << result.err;
     EXPECT_EQ(result.err.rfind("graphmini: error: ", 0), 0u) << result.err;
@@ -113,7 +123,7 @@ TEST_F(MpiCliTest, BadInputGivesOneErrorLineOnEveryRankCount) {
 // that differs between hosts (here: each rank in a folder of its own, through mpiexec's
 // per-program working directory) is found by comparing what the ranks read.
 TEST_F(MpiCliTest, InputsThatDifferBetweenRanksAreRefused) {
-  const CliResult result = mpi(R"sh(
+  const CliResult result = mpi_ending_in_errors(R"sh(
     "$G" data convert er:vertices=300,edges=2000,seed=4 g.txt > /dev/null
     mkdir a b
     "$G" data convert er:vertices=300,edges=2000,seed=4 a/g.txt > /dev/null
@@ -304,7 +314,7 @@ TEST_F(MpiCliTest, GnnBadInputGivesOneErrorLine) {
       expect_one_error(ranks, arguments, code);
     }
   }
-  const CliResult result = mpi(R"sh(
+  const CliResult result = mpi_ending_in_errors(R"sh(
     mkdir a b
     "$G" data generate csbm --nodes 300 --seed 1 -o a/d > /dev/null
     "$G" data generate csbm --nodes 300 --seed 2 -o b/d > /dev/null
