@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "runtime/error.h"
@@ -34,7 +35,8 @@ struct Input::State {
   bool starts_at_zero = false;  // a regular file read from its first byte
   bool gzip_name = false;       // the name ends in .gz
 
-  std::vector<char> raw = std::vector<char>(kRawBuffer);
+  // Left uninitialised: zero-filling it cost more than opening and reading a small file.
+  std::unique_ptr<char[]> raw = std::make_unique_for_overwrite<char[]>(kRawBuffer);
   std::size_t raw_begin = 0;  // raw[raw_begin, raw_end) is read and not yet used
   std::size_t raw_end = 0;
   bool raw_eof = false;
@@ -61,13 +63,13 @@ struct Input::State {
   bool fill_raw() {
     if (raw_eof) return false;
     if (raw_begin == raw_end) raw_begin = raw_end = 0;
-    if (raw_end == raw.size()) {
-      std::memmove(raw.data(), raw.data() + raw_begin, raw_available());
+    if (raw_end == kRawBuffer) {
+      std::memmove(raw.get(), raw.get() + raw_begin, raw_available());
       raw_end -= raw_begin;
       raw_begin = 0;
     }
     while (true) {
-      const ssize_t got = ::read(fd, raw.data() + raw_end, raw.size() - raw_end);
+      const ssize_t got = ::read(fd, raw.get() + raw_end, kRawBuffer - raw_end);
       if (got < 0 && errno == EINTR) continue;
       if (got < 0) throw IoError("cannot read", name, errno);
       if (got == 0) {
@@ -97,7 +99,7 @@ struct Input::State {
     if (kind != Kind::unknown) return;
     while (raw_available() < 2 && fill_raw()) {
     }
-    if (raw_available() >= 2 && is_gzip_magic(raw.data() + raw_begin)) {
+    if (raw_available() >= 2 && is_gzip_magic(raw.get() + raw_begin)) {
       kind = Kind::gzip;
       start_member();
     } else if (gzip_name) {
@@ -124,7 +126,7 @@ struct Input::State {
     if (size == 0 || stream_end) return 0;
     std::size_t made = 0;
     if (kind == Kind::plain) {
-      if (raw_available() == 0 && size >= raw.size()) {
+      if (raw_available() == 0 && size >= kRawBuffer) {
         made = read_direct(out, size);  // no copy through the raw buffer
         if (made == 0) stream_end = true;
       } else {
@@ -133,7 +135,7 @@ struct Input::State {
           return 0;
         }
         made = std::min(size, raw_available());
-        std::memcpy(out, raw.data() + raw_begin, made);
+        std::memcpy(out, raw.get() + raw_begin, made);
         raw_begin += made;
       }
     } else {
@@ -156,7 +158,7 @@ struct Input::State {
       if (raw_available() == 0 && !fill_raw()) {
         throw FormatError(name, "the gzip data is truncated (the file ends inside a stream)");
       }
-      zlib.next_in = reinterpret_cast<Bytef*>(raw.data() + raw_begin);
+      zlib.next_in = reinterpret_cast<Bytef*>(raw.get() + raw_begin);
       zlib.avail_in = static_cast<uInt>(raw_available());
       const int status = inflate(&zlib, Z_NO_FLUSH);
       inflated_from += raw_available() - zlib.avail_in;
@@ -170,7 +172,7 @@ struct Input::State {
           stream_end = true;
           break;
         }
-        if (raw_available() < 2 || !is_gzip_magic(raw.data() + raw_begin))
+        if (raw_available() < 2 || !is_gzip_magic(raw.get() + raw_begin))
           throw FormatError(name, "data follows the end of the gzip stream");
         start_member();
         continue;
