@@ -1,12 +1,13 @@
-// Numeric settings at their limits and beyond. The walk finds every command from --help, and
-// every numeric option of each from its --help line, where the option states its range; it
-// then gives each option values just outside that range and the values that used to slip
-// through ("-1" wrapping to 2^64 - 1, 2^64 saturating, nan, inf, an empty value), and expects
-// one usage-error line that names the option. An option that states no range fails the walk,
-// so a new one cannot be added without one. Then the settings that cannot train, and a resume
-// on other data.
+// Numeric settings at their limits and beyond. The walk finds every numeric option of every
+// command from its --help line, where the option states its range; it then gives each option
+// values just outside that range and the values that used to slip through ("-1" wrapping to
+// 2^64 - 1, 2^64 saturating, nan, inf, an empty value), and expects one usage-error line that
+// names the option. An option that states no range fails the walk, so a new one cannot be
+// added without one, and a command that --help lists but the walk does not fails too. Then the
+// settings that cannot train, and a resume on other data.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -93,67 +94,69 @@ class OptionsCliTest : public CliTest {
     for (const std::string& name : subcommands)
       leaf_commands(command.empty() ? name : command + " " + name, found);
   }
-};
 
-TEST_F(OptionsCliTest, EveryNumericOptionOfEveryCommandRefusesValuesOutsideItsRange) {
-  std::vector<std::string> commands;
-  leaf_commands("", commands);
-  ASSERT_GE(commands.size(), 12u);
-  const std::regex numeric_line(R"(^\s+(?:-\w,)?(--[\w-]+) (INT|NUMBER)(,\.\.\.)?(?:=\S+)?(.*)$)");
-  const std::regex range(R"(\[(-?[\d.e+-]+), (-?[\d.e+-]+)\]$)");
-  std::map<std::string, std::set<std::string>> walked;
-  for (const std::string& command : commands) {
-    const std::string text = help(command);
-    // Dummy values for what the command requires; a numeric value that is wrongly accepted
-    // then fails later with another message (a missing file), which the checks catch.
-    std::string required;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-      std::smatch match;
-      if (line.find("REQUIRED") != std::string::npos &&
-          std::regex_search(line, match, std::regex(R"((--[\w-]+))"))) {
-        required += " " + match[1].str() + " missing";
-      }
-    }
-    for (std::size_t i = 0; i < section(text, "Positionals:").size(); ++i)
-      required += " missing" + std::to_string(i);
-
+  // The numeric options of `command`, from its --help text, where each states its range.
+  std::vector<NumericOption> numeric_options(const std::string& text,
+                                             const std::string& command) const {
+    const std::regex numeric_line(
+        R"(^\s+(?:-\w,)?(--[\w-]+) (INT|NUMBER)(,\.\.\.)?(?:=\S+)?(.*)$)");
+    const std::regex range(R"(\[(-?[\d.e+-]+), (-?[\d.e+-]+)\]$)");
     std::istringstream help_lines(text);
-    std::vector<std::string> options;  // each option's line, joined with a wrapped description
+    std::vector<std::string> lines;  // each option's line, joined with a wrapped description
     for (std::string line; std::getline(help_lines, line);) {
-      if (line.starts_with("                  ") && !options.empty()) {
-        options.back() += " " + line.substr(line.find_first_not_of(' '));
+      if (line.starts_with("                  ") && !lines.empty()) {
+        lines.back() += " " + line.substr(line.find_first_not_of(' '));
       } else {
-        options.push_back(line);
+        lines.push_back(line);
       }
     }
-    for (const std::string& line : options) {
+    std::vector<NumericOption> options;
+    for (const std::string& line : lines) {
       std::smatch match;
       if (!std::regex_match(line, match, numeric_line)) continue;
       const std::string rest = match[4].str();
       std::smatch bounds;
       const std::string trimmed = rest.substr(0, rest.find_last_not_of(' ') + 1);
-      ASSERT_TRUE(std::regex_search(trimmed, bounds, range))
+      EXPECT_TRUE(std::regex_search(trimmed, bounds, range))
           << command << " " << match[1] << " states no range: " << line;
-      const NumericOption option{match[1], match[2] == "INT", bounds[1], bounds[2]};
+      if (bounds.empty()) continue;
+      options.push_back({match[1], match[2] == "INT", bounds[1], bounds[2]});
+    }
+    return options;
+  }
+};
+
+// The commands that the walk below checks, one test each so that ctest runs them side by side.
+const std::vector<std::string> kLeafCommands = {"data info",
+                                                "data convert",
+                                                "data generate kron",
+                                                "data generate er",
+                                                "data generate csbm",
+                                                "count",
+                                                "list",
+                                                "motifs",
+                                                "explain",
+                                                "compile",
+                                                "verify",
+                                                "gnn train",
+                                                "gnn compare"};
+
+// The walk covers every command --help lists, and finds the options it must have (so that a
+// change of --help's layout cannot make it pass by finding nothing).
+TEST_F(OptionsCliTest, TheNumericOptionWalkCoversEveryCommand) {
+  std::vector<std::string> commands;
+  leaf_commands("", commands);
+  EXPECT_EQ(std::set<std::string>(commands.begin(), commands.end()),
+            std::set<std::string>(kLeafCommands.begin(), kLeafCommands.end()))
+      << "a command was added or removed: update kLeafCommands";
+  std::map<std::string, std::set<std::string>> walked;
+  std::size_t total = 0;
+  for (const std::string& command : kLeafCommands) {
+    for (const NumericOption& option : numeric_options(help(command), command)) {
       walked[command].insert(option.name);
-      // Integers: "-1" used to wrap to 2^64 - 1, 2^64 to saturate; numbers: nan and inf.
-      const std::vector<std::string> values =
-          option.integral ? std::vector<std::string>{outside(option, true), outside(option, false),
-                                                     "-1", "18446744073709551616", ""}
-                          : std::vector<std::string>{outside(option, true), outside(option, false),
-                                                     "nan", "inf", ""};
-      for (const std::string& value : values) {
-        const CliResult result = run(command + required + " " + option.name + " '" + value + "'");
-        EXPECT_EQ(result.exit_code, 2) << command << " " << option.name << " '" << value << "'";
-        EXPECT_EQ(lines(result.err), 1) << result.err;
-        EXPECT_NE(result.err.find(option.name), std::string::npos)
-            << command << " " << option.name << " '" << value << "': " << result.err;
-      }
+      ++total;
     }
   }
-  // The walk found the options it must have (so that a change of --help's layout cannot
-  // make it pass by finding nothing).
   EXPECT_TRUE(walked["gnn train"].contains("--layers"));
   EXPECT_TRUE(walked["gnn train"].contains("--fanouts"));
   EXPECT_TRUE(walked["gnn train"].contains("--seed"));
@@ -163,11 +166,52 @@ TEST_F(OptionsCliTest, EveryNumericOptionOfEveryCommandRefusesValuesOutsideItsRa
   EXPECT_TRUE(walked["motifs"].contains("--size"));
   EXPECT_TRUE(walked["data generate kron"].contains("--edge-factor"));
   EXPECT_TRUE(walked["data generate csbm"].contains("--homophily"));
-  std::size_t total = 0;
-  for (const auto& [command, options] : walked)
-    total += options.size();
   EXPECT_GE(total, 50u);
 }
+
+class NumericOptionsCliTest : public OptionsCliTest,
+                              public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(NumericOptionsCliTest, RefuseValuesOutsideTheirRange) {
+  const std::string& command = GetParam();
+  const std::string text = help(command);
+  // Dummy values for what the command requires; a numeric value that is wrongly accepted
+  // then fails later with another message (a missing file), which the checks catch.
+  std::string required;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    std::smatch match;
+    if (line.find("REQUIRED") != std::string::npos &&
+        std::regex_search(line, match, std::regex(R"((--[\w-]+))"))) {
+      required += " " + match[1].str() + " missing";
+    }
+  }
+  for (std::size_t i = 0; i < section(text, "Positionals:").size(); ++i)
+    required += " missing" + std::to_string(i);
+
+  for (const NumericOption& option : numeric_options(text, command)) {
+    // Integers: "-1" used to wrap to 2^64 - 1, 2^64 to saturate; numbers: nan and inf.
+    const std::vector<std::string> values =
+        option.integral ? std::vector<std::string>{outside(option, true), outside(option, false),
+                                                   "-1", "18446744073709551616", ""}
+                        : std::vector<std::string>{outside(option, true), outside(option, false),
+                                                   "nan", "inf", ""};
+    for (const std::string& value : values) {
+      const CliResult result = run(command + required + " " + option.name + " '" + value + "'");
+      EXPECT_EQ(result.exit_code, 2) << command << " " << option.name << " '" << value << "'";
+      EXPECT_EQ(lines(result.err), 1) << result.err;
+      EXPECT_NE(result.err.find(option.name), std::string::npos)
+          << command << " " << option.name << " '" << value << "': " << result.err;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryCommand, NumericOptionsCliTest, ::testing::ValuesIn(kLeafCommands),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name = info.param;
+                           std::replace(name.begin(), name.end(), ' ', '_');
+                           return name;
+                         });
 
 // The same checks in generator specs, which name a graph wherever a file would.
 TEST_F(OptionsCliTest, GeneratorSpecsCheckTheirRangesToo) {
