@@ -39,31 +39,40 @@ class EngineCliTest : public CliTest {
   bool jit() const { return run_cached("--version").out.find("llvm-jit=on") != std::string::npos; }
 };
 
-TEST_F(EngineCliTest, EveryEngineAndPruningModeCountsLikeTheInterpreter) {
+// One test per pattern, so that ctest runs them side by side.
+class EngineCliPatternTest : public EngineCliTest,
+                             public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(EngineCliPatternTest, EveryEngineAndPruningModeCountsLikeTheInterpreter) {
   if (!jit()) GTEST_SKIP() << "this build has no LLVM JIT";
-  for (const char* pattern : {"P1", "P2", "P3", "P4", "P8"}) {
-    for (const char* induced : {"edge", "vertex"}) {
-      const std::string query = std::string("-p ") + pattern + " --induced " + induced;
-      const nlohmann::json reference = count(query + " --engine interp");
-      ASSERT_TRUE(reference.contains("count")) << query;
-      EXPECT_EQ(reference["engine"], "interp");
-      EXPECT_EQ(reference["seconds"]["compile"].get<double>(), 0.0);
-      EXPECT_EQ(reference["minigraphs"].get<int>(), 0) << "the interpreter builds none";
-      for (const char* mode : kModes) {
-        const nlohmann::json compiled = count(query + " --engine jit --prune " + mode);
-        EXPECT_EQ(compiled["count"], reference["count"]) << query << " --prune " << mode;
-        EXPECT_EQ(compiled["engine"], "jit");
-        EXPECT_EQ(compiled["prune"], mode);
-        EXPECT_TRUE(compiled["seconds"]["compile"].is_number());
-        if (std::string(mode) == "none") {
-          EXPECT_EQ(compiled["minigraphs"].get<int>(), 0);
-        } else if (std::string(mode) == "eager") {
-          EXPECT_GT(compiled["minigraphs"].get<int>(), 0) << query;
-        }
+  const char* pattern = GetParam();
+  for (const char* induced : {"edge", "vertex"}) {
+    const std::string query = std::string("-p ") + pattern + " --induced " + induced;
+    const nlohmann::json reference = count(query + " --engine interp");
+    ASSERT_TRUE(reference.contains("count")) << query;
+    EXPECT_EQ(reference["engine"], "interp");
+    EXPECT_EQ(reference["seconds"]["compile"].get<double>(), 0.0);
+    EXPECT_EQ(reference["minigraphs"].get<int>(), 0) << "the interpreter builds none";
+    for (const char* mode : kModes) {
+      const nlohmann::json compiled = count(query + " --engine jit --prune " + mode);
+      EXPECT_EQ(compiled["count"], reference["count"]) << query << " --prune " << mode;
+      EXPECT_EQ(compiled["engine"], "jit");
+      EXPECT_EQ(compiled["prune"], mode);
+      EXPECT_TRUE(compiled["seconds"]["compile"].is_number());
+      if (std::string(mode) == "none") {
+        EXPECT_EQ(compiled["minigraphs"].get<int>(), 0);
+      } else if (std::string(mode) == "eager") {
+        EXPECT_GT(compiled["minigraphs"].get<int>(), 0) << query;
       }
     }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(BenchmarkQueries, EngineCliPatternTest,
+                         ::testing::Values("P1", "P2", "P3", "P4", "P8"),
+                         [](const ::testing::TestParamInfo<const char*>& info) {
+                           return std::string(info.param);
+                         });
 
 TEST_F(EngineCliTest, KernelsAreCachedUnlessNoCacheIsGiven) {
   if (!jit()) GTEST_SKIP() << "this build has no LLVM JIT";
