@@ -170,10 +170,11 @@ TEST_F(InputsCliTest, NewlineFreeInputsAndBombsFailInBoundedMemory) {
     EXPECT_EQ(result.exit_code, 1) << bomb;
     EXPECT_EQ(lines(result.err), 1) << result.err;
     EXPECT_LT(result.peak_rss_bytes, kBound) << bomb;
+    if (std::string(bomb) == "edges.txt.gz") {
+      EXPECT_NE(result.err.find("refusing it as a likely decompression bomb"), std::string::npos)
+          << result.err;
+    }
   }
-  EXPECT_NE(run_measured({"data", "info", (files_ / "edges.txt.gz").string()})
-                .err.find("refusing it as a likely decompression bomb"),
-            std::string::npos);
 }
 
 TEST_F(InputsCliTest, MessagesQuoteInputShortenedWithControlCharactersEscaped) {
