@@ -140,7 +140,7 @@ void add_run_flags(CLI::App* app, RunFlags& flags) {
                   "where to train: cpu, or cuda (cuda:N for the N-th GPU, from 0): the model's "
                   "passes and optimiser steps run on the GPU, the graph and features are copied "
                   "there once, and mini-batches are sampled on the CPU and copied per batch. "
-                  "One process (not under mpirun); gcn and sage (gat runs on the CPU only)")
+                  "One process (not under mpirun)")
       ->capture_default_str();
   app->add_flag("--raw-features", flags.raw_features,
                 "use the features as they are (by default each node's non-negative features "

@@ -5,19 +5,12 @@
 #include <limits>
 #include <string>
 
+#include "gnn/cuda_twins.h"
 #include "gnn/parallel.h"
 #include "runtime/error.h"
 
 namespace graphmini::gnn {
 namespace {
-
-void require_shape(const Tensor& t, std::size_t rows, std::size_t cols, const char* what) {
-  if (t.rows() != rows || t.cols() != cols) {
-    throw InvalidArgument(std::string(what) + ": expected " + std::to_string(rows) + "x" +
-                          std::to_string(cols) + ", got " + std::to_string(t.rows()) + "x" +
-                          std::to_string(t.cols()));
-  }
-}
 
 // `rows` of x (kAllRows: all), checked.
 std::size_t checked_rows(const SparseMatrix& x, std::size_t rows) {

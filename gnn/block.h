@@ -118,6 +118,9 @@ class Block {
   // Makes the device copy now, rather than on the first aggregation there (nothing for the
   // CPU): a trainer copies the whole graph before its first epoch, as setup.
   void to(DeviceKind device) const;
+  // The device copy, made on first use, for the CUDA twins of the block's operators and of
+  // gnn/attention.h's (gnn/device.cc; throws select_device()'s error without CUDA).
+  const DeviceBlock& device_block() const;
 
   // out (num_dst x F) = aggregation of in (num_src x F).
   void aggregate(Aggregation kind, const Tensor& in, Tensor& out) const;
@@ -146,9 +149,7 @@ class Block {
   // Checks the CSR and norms, sets the inverse degrees.
   void validate_and_prepare();
   const std::vector<std::uint32_t>& reverse_edge_ids() const;
-  // The device copy, made on first use, and the CUDA twins of aggregate_rows and
-  // aggregate_backward over it (gnn/device.cc).
-  const DeviceBlock& device_block() const;
+  // The CUDA twins of aggregate_rows and aggregate_backward (gnn/device.cc).
   void aggregate_rows_on_device(Aggregation kind, const Tensor& in, Tensor& out,
                                 std::size_t first) const;
   void aggregate_backward_on_device(Aggregation kind, const Tensor& d_out, Tensor& d_in) const;

@@ -8,14 +8,27 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <random>
 #include <span>
 
 #include "gnn/tensor.h"
 
 namespace graphmini::gnn {
+class Block;
 struct OptimizerOptions;
-}
+}  // namespace graphmini::gnn
+
+namespace graphmini::gnn {
+
+// Whether an operator runs on the CUDA device: when all of `operands` live there; false when
+// all live on the CPU; InvalidArgument when they are split. (Outputs that the operator
+// overwrites are not operands: they move to the operands' device.)
+bool on_cuda(const char* what, std::initializer_list<const Tensor*> operands);
+// InvalidArgument naming `what` unless t is rows x cols.
+void require_shape(const Tensor& t, std::size_t rows, std::size_t cols, const char* what);
+
+}  // namespace graphmini::gnn
 
 namespace graphmini::gnn::cuda_twin {
 
@@ -45,6 +58,24 @@ std::size_t count_correct(const Tensor& logits, std::span<const std::uint32_t> n
                           std::span<const std::int32_t> labels);
 // out = the rows `nodes` of x (nodes.size() x x.cols()).
 void gather(const Tensor& x, std::span<const std::uint32_t> nodes, Tensor& out);
+// The operators of GAT's attention (gnn/attention.h).
+void head_scores(const Tensor& z, const Tensor& attention, std::size_t rows, Tensor& scores);
+void add_head_scores_backward(const Tensor& d_scores, const Tensor& attention, Tensor& d_z);
+void add_head_scores_gradient(const Tensor& z, const Tensor& d_scores, Tensor& d_attention);
+void mean_of_heads(const Tensor& x, std::size_t heads, Tensor& out, std::size_t first);
+void mean_of_heads_backward(const Tensor& d_out, std::size_t heads, Tensor& d_x);
+void edge_softmax(const Block& block, const Tensor& left, const Tensor& right, float slope,
+                  std::size_t first, std::size_t last, Tensor& raw, Tensor& alpha);
+void edge_softmax_backward(const Block& block, const Tensor& raw, const Tensor& alpha, float slope,
+                           Tensor& gradient, Tensor& d_right, Tensor& d_left);
+void attention_dropout(const Block& block, std::size_t first, std::size_t last, float p,
+                       std::uint64_t seed, Tensor& attention, Tensor& mask);
+void aggregate_heads(const Block& block, const Tensor& attention, const Tensor& z,
+                     std::size_t first, std::size_t last, Tensor& out);
+void aggregate_heads_backward(const Block& block, const Tensor& attention, const Tensor& d_out,
+                              Tensor& d_z);
+void attention_gradient(const Block& block, const Tensor& d_out, const Tensor& z, std::size_t heads,
+                        Tensor& d_attention);
 // One optimiser step of gnn::Optimizer over a parameter (m and v: Adam's moments).
 void optimizer_step(const OptimizerOptions& options, float inverse_correction1,
                     float inverse_correction2, Tensor& value, const Tensor& gradient, Tensor& m,

@@ -311,6 +311,82 @@ void gather(const Tensor& x, std::span<const std::uint32_t> nodes, Tensor& out) 
   cuda::gather(x.device_matrix(), device_nodes.data(), nodes.size(), out.device_matrix());
 }
 
+void head_scores(const Tensor& z, const Tensor& attention, std::size_t rows, Tensor& scores) {
+  place(scores, rows, attention.rows());
+  cuda::head_scores(z.device_matrix(), attention.device_matrix(), rows, scores.device_matrix());
+}
+
+void add_head_scores_backward(const Tensor& d_scores, const Tensor& attention, Tensor& d_z) {
+  cuda::add_head_scores_backward(d_scores.device_matrix(), attention.device_matrix(),
+                                 d_z.device_matrix());
+}
+
+void add_head_scores_gradient(const Tensor& z, const Tensor& d_scores, Tensor& d_attention) {
+  cuda::add_head_scores_gradient(z.device_matrix(), d_scores.device_matrix(),
+                                 d_attention.device_matrix());
+}
+
+void mean_of_heads(const Tensor& x, std::size_t heads, Tensor& out, std::size_t first) {
+  cuda::mean_of_heads(x.device_matrix(), heads, out.device_matrix(), first);
+}
+
+void mean_of_heads_backward(const Tensor& d_out, std::size_t heads, Tensor& d_x) {
+  place(d_x, d_out.rows(), heads * d_out.cols());
+  cuda::mean_of_heads_backward(d_out.device_matrix(), heads, d_x.device_matrix());
+}
+
+void edge_softmax(const Block& block, const Tensor& left, const Tensor& right, float slope,
+                  std::size_t first, std::size_t last, Tensor& raw, Tensor& alpha) {
+  const std::uint64_t base = block.first_edge(first);
+  const std::size_t entries = block.first_edge(last) - base;
+  place(raw, entries, left.cols());
+  place(alpha, entries, left.cols());
+  cuda::edge_softmax(block.device_block().csr, first, last - first, base, entries,
+                     left.device_matrix(), right.device_matrix(), slope, raw.device_matrix(),
+                     alpha.device_matrix());
+}
+
+void edge_softmax_backward(const Block& block, const Tensor& raw, const Tensor& alpha, float slope,
+                           Tensor& gradient, Tensor& d_right, Tensor& d_left) {
+  const DeviceBlock& device = block.device_block();
+  place(d_right, block.num_dst(), raw.cols());
+  place(d_left, block.num_src(), raw.cols());
+  cuda::edge_softmax_backward(device.csr, device.transposed, raw.device_matrix(),
+                              alpha.device_matrix(), slope, gradient.device_matrix(),
+                              d_right.device_matrix(), d_left.device_matrix());
+}
+
+void attention_dropout(const Block& block, std::size_t first, std::size_t last, float p,
+                       std::uint64_t seed, Tensor& attention, Tensor& mask) {
+  place(mask, attention.rows(), attention.cols());
+  const std::span<const std::uint32_t> nodes = block.node_ids();
+  const cuda::DeviceArray<std::uint32_t> device_nodes = upload(nodes);
+  cuda::attention_dropout(block.device_block().csr, first, last - first, block.first_edge(first),
+                          nodes.empty() ? nullptr : device_nodes.data(), seed, p,
+                          attention.device_matrix(), mask.device_matrix());
+}
+
+void aggregate_heads(const Block& block, const Tensor& attention, const Tensor& z,
+                     std::size_t first, std::size_t last, Tensor& out) {
+  place(out, last - first, z.cols());
+  cuda::aggregate_heads(block.device_block().csr, first, last - first, block.first_edge(first),
+                        attention.device_matrix(), z.device_matrix(), out.device_matrix());
+}
+
+void aggregate_heads_backward(const Block& block, const Tensor& attention, const Tensor& d_out,
+                              Tensor& d_z) {
+  place(d_z, block.num_src(), d_out.cols());
+  cuda::aggregate_heads_backward(block.device_block().transposed, attention.device_matrix(),
+                                 d_out.device_matrix(), d_z.device_matrix());
+}
+
+void attention_gradient(const Block& block, const Tensor& d_out, const Tensor& z, std::size_t heads,
+                        Tensor& d_attention) {
+  place(d_attention, block.num_edges(), heads);
+  cuda::attention_gradient(block.device_block().csr, d_out.device_matrix(), z.device_matrix(),
+                           heads, d_attention.device_matrix());
+}
+
 void optimizer_step(const OptimizerOptions& options, float inverse_correction1,
                     float inverse_correction2, Tensor& value, const Tensor& gradient, Tensor& m,
                     Tensor& v) {
@@ -438,6 +514,43 @@ void gather(const Tensor&, std::span<const std::uint32_t>, Tensor&) {
 }
 void optimizer_step(const OptimizerOptions&, float, float, Tensor&, const Tensor&, Tensor&,
                     Tensor&) {
+  no_cuda();
+}
+void head_scores(const Tensor&, const Tensor&, std::size_t, Tensor&) {
+  no_cuda();
+}
+void add_head_scores_backward(const Tensor&, const Tensor&, Tensor&) {
+  no_cuda();
+}
+void add_head_scores_gradient(const Tensor&, const Tensor&, Tensor&) {
+  no_cuda();
+}
+void mean_of_heads(const Tensor&, std::size_t, Tensor&, std::size_t) {
+  no_cuda();
+}
+void mean_of_heads_backward(const Tensor&, std::size_t, Tensor&) {
+  no_cuda();
+}
+void edge_softmax(const Block&, const Tensor&, const Tensor&, float, std::size_t, std::size_t,
+                  Tensor&, Tensor&) {
+  no_cuda();
+}
+void edge_softmax_backward(const Block&, const Tensor&, const Tensor&, float, Tensor&, Tensor&,
+                           Tensor&) {
+  no_cuda();
+}
+void attention_dropout(const Block&, std::size_t, std::size_t, float, std::uint64_t, Tensor&,
+                       Tensor&) {
+  no_cuda();
+}
+void aggregate_heads(const Block&, const Tensor&, const Tensor&, std::size_t, std::size_t,
+                     Tensor&) {
+  no_cuda();
+}
+void aggregate_heads_backward(const Block&, const Tensor&, const Tensor&, Tensor&) {
+  no_cuda();
+}
+void attention_gradient(const Block&, const Tensor&, const Tensor&, std::size_t, Tensor&) {
   no_cuda();
 }
 }  // namespace cuda_twin

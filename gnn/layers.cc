@@ -4,8 +4,7 @@
 #include <cmath>
 #include <string>
 
-#include "datasets/random.h"
-#include "gnn/parallel.h"
+#include "gnn/attention.h"
 #include "runtime/error.h"
 
 namespace graphmini::gnn {
@@ -204,7 +203,7 @@ class GatLayer final : public Layer {
   bool needs_self_loops() const override { return true; }
   std::size_t activation_bytes() const override {
     return (z_.size() + heads_out_.size() + left_.size() + right_.size() + raw_.size() +
-            alpha_.size() + mask_.size()) *
+            alpha_.size() + applied_.size() + mask_.size()) *
            sizeof(float);
   }
   std::vector<Parameter*> parameters() override {
@@ -228,187 +227,62 @@ class GatLayer final : public Layer {
               bool training, std::mt19937_64& random) {
     check_input(block, input, in_features(), "GAT");
     input.multiply(weight_.value, z_);
-    left_.resize(block.num_src(), heads_);
-    right_.resize(block.num_dst(), heads_);
-    const std::size_t row_cost = heads_ * width_;
-    for_each_row(block.num_src(), row_cost, [&](std::size_t s) {
-      for (std::size_t k = 0; k < heads_; ++k) {
-        left_(s, k) = dot(z_.row(s).data() + k * width_, attention_left_.value.row(k).data());
-        if (s < block.num_dst())
-          right_(s, k) = dot(z_.row(s).data() + k * width_, attention_right_.value.row(k).data());
-      }
-    });
-    output.resize(block.num_dst(), out_features());
+    head_scores(z_, attention_left_.value, block.num_src(), left_);
+    head_scores(z_, attention_right_.value, block.num_dst(), right_);
+    output.resize(block.num_dst(), out_features(), z_.device());
     batch = std::clamp<std::size_t>(batch, 1, std::max<std::size_t>(block.num_dst(), 1));
     for (std::size_t first = 0; first < block.num_dst(); first += batch) {
       const std::size_t last = std::min(block.num_dst(), first + batch);
-      attend_batch(block, first, last, output, training, random);
+      edge_softmax(block, left_, right_, kSlope, first, last, raw_, alpha_);
+      // The attention actually applied: alpha with dropout while training, numbered per
+      // destination node in a stream of its own drawn from the layer's.
+      applied_ = alpha_;
+      if (training && dropout_ > 0) {
+        attention_dropout(block, first, last, dropout_, random(), applied_, mask_);
+      } else {
+        mask_ = Tensor();
+      }
+      // Concatenated heads are the output rows; averaged ones are averaged into them.
+      if (concat_ && last - first == block.num_dst()) {
+        aggregate_heads(block, applied_, z_, first, last, output);
+      } else {
+        aggregate_heads(block, applied_, z_, first, last, heads_out_);
+        if (concat_) {
+          copy_rows(heads_out_, output, first);
+        } else {
+          mean_of_heads(heads_out_, heads_, output, first);
+        }
+      }
     }
     add_bias(output, bias_.value);
-  }
-
-  // Destinations [first, last): their edges' attention (raw_, alpha_ and the mask, indexed by
-  // edge number less the first's) and their rows of the output (before the bias).
-  void attend_batch(const Block& block, std::size_t first, std::size_t last, Tensor& output,
-                    bool training, std::mt19937_64& random) {
-    const std::uint64_t base = block.first_edge(first);
-    const std::size_t edges = block.first_edge(last) - base;
-    const std::size_t row_cost = heads_ * width_;
-    raw_.resize(edges, heads_);
-    alpha_.resize(edges, heads_);
-    for_each_row(last - first, 4 * row_cost, [&](std::size_t row) {
-      const std::size_t d = first + row;
-      const std::uint64_t begin = block.first_edge(d) - base;
-      const std::uint64_t end = block.first_edge(d + 1) - base;
-      for (std::size_t k = 0; k < heads_; ++k) {
-        float largest = -INFINITY;
-        block.for_each_in_edge(d, [&](std::uint32_t s, std::uint64_t e) {
-          raw_(e - base, k) = left_(s, k) + right_(d, k);
-          largest = std::max(largest, leaky(raw_(e - base, k)));
-        });
-        float sum = 0;
-        for (std::uint64_t e = begin; e < end; ++e) {
-          alpha_(e, k) = std::exp(leaky(raw_(e, k)) - largest);
-          sum += alpha_(e, k);
-        }
-        for (std::uint64_t e = begin; e < end; ++e)
-          alpha_(e, k) /= sum;
-      }
-    });
-    // The attention actually applied: alpha with dropout while training.
-    Tensor& applied = applied_;
-    applied = alpha_;
-    if (training && dropout_ > 0) {
-      // Numbered per destination node (its edges in order, heads side by side), in a stream of
-      // its own drawn from the layer's: the same mask for a node in any batch.
-      mask_.resize(applied.size());
-      const std::uint64_t seed = random();
-      const std::span<const std::uint32_t> nodes = block.node_ids();
-      for_each_row(last - first, row_cost, [&](std::size_t row) {
-        const std::size_t d = first + row;
-        const std::uint64_t begin = (block.first_edge(d) - base) * heads_;
-        const std::uint64_t end = (block.first_edge(d + 1) - base) * heads_;
-        dropout_numbered(applied.data() + begin, mask_.data() + begin, end - begin, 0,
-                         datasets::splitmix64(seed, nodes.empty() ? d : nodes[d]), dropout_);
-      });
-    } else {
-      mask_.clear();
-    }
-    // Concatenated heads are the output rows; averaged ones are summed per head first.
-    if (!concat_) heads_out_.resize(last - first, heads_ * width_);
-    for_each_row(last - first, 4 * row_cost, [&](std::size_t row) {
-      const std::size_t d = first + row;
-      float* target = concat_ ? output.row(d).data() : heads_out_.row(row).data();
-      std::fill_n(target, heads_ * width_, 0.0f);
-      block.for_each_in_edge(d, [&](std::uint32_t s, std::uint64_t e) {
-        const float* z = z_.row(s).data();
-        for (std::size_t k = 0; k < heads_; ++k)
-          add_scaled(target + k * width_, z + k * width_, applied(e - base, k), width_);
-      });
-      if (concat_) return;
-      for (std::size_t f = 0; f < width_; ++f) {
-        float sum = 0;
-        for (std::size_t k = 0; k < heads_; ++k)
-          sum += heads_out_(row, k * width_ + f);
-        output(d, f) = sum / static_cast<float>(heads_);
-      }
-    });
   }
 
   void backward(const Block& block, const LayerInput& input, const Tensor& d_output,
                 Tensor* d_input) override {
     add_column_sums(d_output, bias_.gradient);
-    const std::size_t edges = block.num_edges();
     // The gradient of each head's output.
-    Tensor& d_heads = d_heads_;
-    d_heads.resize(block.num_dst(), heads_ * width_);
-    for (std::size_t d = 0; d < block.num_dst(); ++d) {
-      for (std::size_t k = 0; k < heads_; ++k) {
-        for (std::size_t f = 0; f < width_; ++f) {
-          d_heads(d, k * width_ + f) =
-              concat_ ? d_output(d, k * width_ + f) : d_output(d, f) / static_cast<float>(heads_);
-        }
-      }
-    }
-    // Through the weighted sum to the attention (d_raw), then through dropout, softmax and
-    // LeakyReLU to the raw scores.
-    Tensor& d_raw = d_raw_;
-    Tensor& d_right = d_right_;
-    d_raw.resize(edges, heads_);
-    d_right.resize(block.num_dst(), heads_);
-    const std::size_t row_cost = heads_ * width_;
-    for_each_row(block.num_dst(), 4 * row_cost, [&](std::size_t d) {
-      const std::uint64_t first = block.first_edge(d);
-      const std::uint64_t end = block.first_edge(d + 1);
-      for (std::size_t k = 0; k < heads_; ++k) {
-        const float* g = d_heads.row(d).data() + k * width_;
-        float weighted = 0;
-        block.for_each_in_edge(d, [&](std::uint32_t s, std::uint64_t e) {
-          float d_alpha = dot(g, z_.row(s).data() + k * width_);
-          if (!mask_.empty()) d_alpha *= mask_[e * heads_ + k];
-          d_raw(e, k) = d_alpha;
-          weighted += alpha_(e, k) * d_alpha;
-        });
-        float sum = 0;
-        for (std::uint64_t e = first; e < end; ++e) {
-          const float d_score = alpha_(e, k) * (d_raw(e, k) - weighted);
-          d_raw(e, k) = raw_(e, k) > 0 ? d_score : kSlope * d_score;
-          sum += d_raw(e, k);
-        }
-        d_right(d, k) = sum;
-      }
-    });
+    if (!concat_) mean_of_heads_backward(d_output, heads_, d_heads_);
+    const Tensor& d_heads = concat_ ? d_output : d_heads_;
+    // Through the weighted sum to the attention, then through dropout, softmax and LeakyReLU
+    // to the raw scores.
+    attention_gradient(block, d_heads, z_, heads_, d_raw_);
+    if (mask_.size() != 0) dropout_backward(d_raw_, mask_);
+    edge_softmax_backward(block, raw_, alpha_, kSlope, d_raw_, d_right_, d_left_);
     // dz: from the weighted sum (over the edges leaving each source) and from the scores.
-    Tensor& d_z = d_z_;
-    Tensor& d_left = d_left_;
-    d_z.resize(block.num_src(), heads_ * width_);
-    d_left.resize(block.num_src(), heads_);
-    d_z.fill(0);
-    d_left.fill(0);
-    for_each_row(block.num_src(), 4 * row_cost, [&](std::size_t s) {
-      float* target = d_z.row(s).data();
-      block.for_each_out_edge(s, [&](std::uint32_t d, std::uint64_t e) {
-        const float* g = d_heads.row(d).data();
-        for (std::size_t k = 0; k < heads_; ++k) {
-          float a = alpha_(e, k);
-          if (!mask_.empty()) a *= mask_[e * heads_ + k];
-          d_left(s, k) += d_raw(e, k);
-          add_scaled(target + k * width_, g + k * width_, a, width_);
-        }
-      });
-      for (std::size_t k = 0; k < heads_; ++k) {
-        add_scaled(target + k * width_, attention_left_.value.row(k).data(), d_left(s, k), width_);
-        if (s < block.num_dst()) {
-          add_scaled(target + k * width_, attention_right_.value.row(k).data(), d_right(s, k),
-                     width_);
-        }
-      }
-    });
-    // The attention vectors' gradients, summed in source order (serial: reproducible).
-    for (std::size_t s = 0; s < block.num_src(); ++s) {
-      for (std::size_t k = 0; k < heads_; ++k) {
-        const float* z = z_.row(s).data() + k * width_;
-        add_scaled(attention_left_.gradient.row(k).data(), z, d_left(s, k), width_);
-        if (s < block.num_dst())
-          add_scaled(attention_right_.gradient.row(k).data(), z, d_right(s, k), width_);
-      }
-    }
-    input.add_transposed_product(d_z, weight_.gradient);
+    aggregate_heads_backward(block, applied_, d_heads, d_z_);
+    add_head_scores_backward(d_left_, attention_left_.value, d_z_);
+    add_head_scores_backward(d_right_, attention_right_.value, d_z_);
+    add_head_scores_gradient(z_, d_left_, attention_left_.gradient);
+    add_head_scores_gradient(z_, d_right_, attention_right_.gradient);
+    input.add_transposed_product(d_z_, weight_.gradient);
     if (d_input != nullptr) {
-      d_input->resize(block.num_src(), in_features());
-      matmul(d_z, false, weight_.value, true, *d_input);
+      d_input->resize(block.num_src(), in_features(), d_z_.device());
+      matmul(d_z_, false, weight_.value, true, *d_input);
     }
   }
 
  private:
   static constexpr float kSlope = 0.2f;
-  static float leaky(float x) { return x > 0 ? x : kSlope * x; }
-  float dot(const float* a, const float* b) const {
-    float sum = 0;
-    for (std::size_t f = 0; f < width_; ++f)
-      sum += a[f] * b[f];
-    return sum;
-  }
 
   std::size_t heads_;
   std::size_t width_;
@@ -421,16 +295,16 @@ class GatLayer final : public Layer {
   Tensor z_;
   Tensor left_;
   Tensor right_;
-  Tensor raw_;    // score before LeakyReLU, per edge and head
-  Tensor alpha_;  // attention, per edge and head
-  std::vector<float> mask_;
+  Tensor raw_;      // score before LeakyReLU, per edge and head
+  Tensor alpha_;    // attention, per edge and head
+  Tensor applied_;  // alpha after attention dropout
+  Tensor mask_;     // attention dropout's scales (empty without dropout)
   Tensor heads_out_;
-  Tensor applied_;  // working storage, kept between passes
-  Tensor d_heads_;
+  Tensor d_heads_;  // working storage, kept between passes
   Tensor d_raw_;
   Tensor d_right_;
-  Tensor d_z_;
   Tensor d_left_;
+  Tensor d_z_;
 };
 
 }  // namespace

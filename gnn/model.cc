@@ -148,10 +148,6 @@ LayerInput Model::layer_input(std::size_t i, const LayerInput& input) const {
 
 void Model::to(DeviceKind device) {
   if (device == device_) return;
-  if (device == DeviceKind::cuda && options_.kind == ModelKind::gat)
-    throw InvalidArgument(
-        "GAT does not run on CUDA yet (its attention kernels are not wired to "
-        "the layer); use --device cpu, or gcn or sage");
   for (Parameter* p : parameters()) {
     p->value = p->value.to(device);
     p->gradient = p->gradient.to(device);

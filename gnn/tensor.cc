@@ -53,9 +53,8 @@ std::string shape(std::size_t rows, std::size_t cols) {
   return std::to_string(rows) + "x" + std::to_string(cols);
 }
 
-// Whether an operator runs on the CUDA device: when all of `operands` live there; false when
-// all live on the CPU; InvalidArgument when they are split. (Outputs that the operator
-// overwrites are not operands: they move to the operands' device.)
+}  // namespace
+
 bool on_cuda(const char* what, std::initializer_list<const Tensor*> operands) {
   bool cuda = false;
   bool cpu = false;
@@ -66,7 +65,11 @@ bool on_cuda(const char* what, std::initializer_list<const Tensor*> operands) {
   return cuda;
 }
 
-}  // namespace
+void require_shape(const Tensor& t, std::size_t rows, std::size_t cols, const char* what) {
+  if (t.rows() != rows || t.cols() != cols)
+    throw InvalidArgument(std::string(what) + ": expected " + shape(rows, cols) + ", got " +
+                          shape(t.rows(), t.cols()));
+}
 
 void Tensor::Free::operator()(float* p) const {
   std::free(p);

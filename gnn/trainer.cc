@@ -304,8 +304,6 @@ void check_training(const datasets::Dataset& dataset, const ModelOptions& model_
       options.cluster->distributed())
     throw InvalidArgument(
         "--device cuda trains in one process; over MPI ranks train on the CPU (--device cpu)");
-  if (options.device.kind == DeviceKind::cuda && model_options.kind == ModelKind::gat)
-    throw InvalidArgument("GAT does not run on CUDA yet; train it with --device cpu");
   if (std::find(nodes.split.begin(), nodes.split.end(), Split::train) == nodes.split.end())
     throw InvalidArgument("the dataset has no training nodes");
   if (std::find(nodes.split.begin(), nodes.split.end(), Split::validation) == nodes.split.end())

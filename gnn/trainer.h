@@ -104,7 +104,7 @@ struct TrainOptions {
   // Where the model trains (gnn/device.h): on a CUDA device, the graph's blocks and the
   // features are copied there once, mini-batch blocks and gathered features every batch, and
   // every pass and optimiser step runs there; evaluation too. One process only (not over MPI
-  // ranks), and not GAT yet. Checkpoints are the same on both devices, so a run resumes on
+  // ranks). Checkpoints are the same on both devices, so a run resumes on
   // either.
   Device device;
   // Full-graph training over MPI: the fraction of each peer's boundary nodes exchanged per

@@ -203,19 +203,39 @@ void aggregate_backward(const TransposedCsr& transposed, const DeviceArray<float
 void gather(const DeviceMatrix& x, const std::uint32_t* indices, std::size_t count,
             DeviceMatrix& out);
 
-// ---- GAT's edge softmax (gnn/layers.cc's attention) -------------------------------------------
-// For each entry e = (d, s) of `csr` and head k: raw[e][k] = left[s][k] + right[d][k], and
-// alpha[e][k] = softmax over the entries of row d of leaky_relu(raw[.][k], slope), computed as
-// the CPU layer does (largest subtracted, sums in entry order). raw and alpha become
-// entries x heads.
-void edge_softmax(const DeviceCsr& csr, const DeviceMatrix& left, const DeviceMatrix& right,
+// ---- GAT's attention (gnn/attention.h; gnn/cuda/attention.cu) ------------------------------
+// The contracts of gnn/attention.h's operators of the same names, over a block's device CSR
+// (the block's edges in its order: entry e is edge e) and its transpose. Where an operator
+// takes CSR rows first .. first + count, its per-entry matrices hold the entries of those rows
+// only, numbered from `base` = offsets[first] (which the caller knows from the host CSR), and
+// `entries` is their number.
+void head_scores(const DeviceMatrix& z, const DeviceMatrix& attention, std::size_t rows,
+                 DeviceMatrix& scores);
+void add_head_scores_backward(const DeviceMatrix& d_scores, const DeviceMatrix& attention,
+                              DeviceMatrix& d_z);
+// Summed as add_column_sums sums (a fixed two-stage order, not the CPU's row order).
+void add_head_scores_gradient(const DeviceMatrix& z, const DeviceMatrix& d_scores,
+                              DeviceMatrix& d_attention);
+void mean_of_heads(const DeviceMatrix& x, std::size_t heads, DeviceMatrix& out, std::size_t first);
+void mean_of_heads_backward(const DeviceMatrix& d_out, std::size_t heads, DeviceMatrix& d_x);
+void edge_softmax(const DeviceCsr& csr, std::size_t first, std::size_t count, std::size_t base,
+                  std::size_t entries, const DeviceMatrix& left, const DeviceMatrix& right,
                   float slope, DeviceMatrix& raw, DeviceMatrix& alpha);
-// Its backward: `gradient` holds d alpha (after the caller's attention dropout) and becomes
-// d raw; d_right[d][k] = sum over row d of d raw, d_left[s][k] = sum over the entries of source
-// s (through the transposed CSR, in its order). d_right and d_left are resized.
+// Over the whole CSR; d_left sums each source's entries in the transposed CSR's order.
 void edge_softmax_backward(const DeviceCsr& csr, const TransposedCsr& transposed,
                            const DeviceMatrix& raw, const DeviceMatrix& alpha, float slope,
                            DeviceMatrix& gradient, DeviceMatrix& d_right, DeviceMatrix& d_left);
+// nodes: the whole graph's id of each CSR row (device uint32), or null for the row itself.
+void attention_dropout(const DeviceCsr& csr, std::size_t first, std::size_t count, std::size_t base,
+                       const std::uint32_t* nodes, std::uint64_t seed, float p,
+                       DeviceMatrix& attention, DeviceMatrix& mask);
+void aggregate_heads(const DeviceCsr& csr, std::size_t first, std::size_t count, std::size_t base,
+                     const DeviceMatrix& attention, const DeviceMatrix& z, DeviceMatrix& out);
+// Over the transposed CSR, each source's entries in its order.
+void aggregate_heads_backward(const TransposedCsr& transposed, const DeviceMatrix& attention,
+                              const DeviceMatrix& d_out, DeviceMatrix& d_z);
+void attention_gradient(const DeviceCsr& csr, const DeviceMatrix& d_out, const DeviceMatrix& z,
+                        std::size_t heads, DeviceMatrix& d_attention);
 
 // ---- Activations, dropout, loss ---------------------------------------------------------------
 // The values of gnn::Activation.

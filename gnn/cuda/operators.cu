@@ -15,24 +15,15 @@
 #include <type_traits>
 #include <vector>
 
-#include "datasets/random.h"
-#include "gnn/cuda/status.cuh"
+#include "gnn/cuda/kernels.cuh"
 
 namespace graphmini::gnn::cuda {
 
 namespace {
 
-constexpr int kThreads = 256;
-
-// Blocks for n elements, one per kThreads, capped: the kernels loop with a grid stride.
-unsigned blocks_for(std::size_t n) {
-  const std::size_t blocks = (n + kThreads - 1) / kThreads;
-  return static_cast<unsigned>(blocks < 65535 ? (blocks == 0 ? 1 : blocks) : 65535);
-}
-
-#define GRID_STRIDE(i, n)                                                           \
-  for (std::size_t i = blockIdx.x * std::size_t{blockDim.x} + threadIdx.x; i < (n); \
-       i += std::size_t{gridDim.x} * blockDim.x)
+using detail::blocks_for;
+using detail::kThreads;
+using detail::shape;
 
 __global__ void scale_kernel(float* x, std::size_t n, float beta) {
   GRID_STRIDE(i, n) {
@@ -45,10 +36,6 @@ void scale(float* x, std::size_t n, float beta) {
   if (n == 0 || beta == 1) return;
   scale_kernel<<<blocks_for(n), kThreads>>>(x, n, beta);
   GRAPHMINI_CUDA_CHECK_LAUNCH("scale_kernel");
-}
-
-std::string shape(std::size_t rows, std::size_t cols) {
-  return std::to_string(rows) + "x" + std::to_string(cols);
 }
 
 // out[c * cols + j] (or out[j] += ...) = the column sums of each chunk of rows; defined with the
@@ -459,8 +446,8 @@ void aggregate_backward(const TransposedCsr& transposed, const DeviceArray<float
                   weights.data(), csr.rows, dx.cols(), dy.data(), dx.data(), beta);
 }
 
-void aggregate_rows(const DeviceCsr& csr, const DeviceArray<float>& weights,
-                    const DeviceMatrix& x, DeviceMatrix& out, std::size_t first) {
+void aggregate_rows(const DeviceCsr& csr, const DeviceArray<float>& weights, const DeviceMatrix& x,
+                    DeviceMatrix& out, std::size_t first) {
   if (x.rows() != csr.cols || first > csr.rows || out.rows() > csr.rows - first ||
       out.cols() != x.cols() || weights.size() != csr.entries())
     throw InvalidArgument("device aggregate rows: rows " + std::to_string(first) + " .. " +
@@ -491,112 +478,6 @@ void gather(const DeviceMatrix& x, const std::uint32_t* indices, std::size_t cou
   gather_kernel<<<blocks_for(out.size()), kThreads>>>(x.data(), x.cols(), indices, out.size(),
                                                       out.data());
   GRAPHMINI_CUDA_CHECK_LAUNCH("gather_kernel");
-}
-
-// ---- Edge softmax
-// ---------------------------------------------------------------------------------
-namespace {
-
-__device__ float leaky(float x, float slope) {
-  return x > 0 ? x : slope * x;
-}
-
-// One thread per (destination, head), over the row's entries in order, as the CPU layer.
-__global__ void edge_softmax_kernel(const std::int32_t* offsets, const std::int32_t* indices,
-                                    std::size_t rows, std::size_t heads, const float* left,
-                                    const float* right, float slope, float* raw, float* alpha) {
-  GRID_STRIDE(i, rows * heads) {
-    const std::size_t d = i / heads;
-    const std::size_t k = i % heads;
-    float largest = -INFINITY;
-    for (std::int32_t e = offsets[d]; e < offsets[d + 1]; ++e) {
-      raw[e * heads + k] = left[std::size_t{static_cast<std::uint32_t>(indices[e])} * heads + k] +
-                           right[d * heads + k];
-      largest = fmaxf(largest, leaky(raw[e * heads + k], slope));
-    }
-    float sum = 0;
-    for (std::int32_t e = offsets[d]; e < offsets[d + 1]; ++e) {
-      alpha[e * heads + k] = expf(leaky(raw[e * heads + k], slope) - largest);
-      sum += alpha[e * heads + k];
-    }
-    for (std::int32_t e = offsets[d]; e < offsets[d + 1]; ++e)
-      alpha[e * heads + k] /= sum;
-  }
-}
-
-__global__ void edge_softmax_backward_kernel(const std::int32_t* offsets, std::size_t rows,
-                                             std::size_t heads, const float* raw,
-                                             const float* alpha, float slope, float* gradient,
-                                             float* d_right) {
-  GRID_STRIDE(i, rows * heads) {
-    const std::size_t d = i / heads;
-    const std::size_t k = i % heads;
-    float weighted = 0;
-    for (std::int32_t e = offsets[d]; e < offsets[d + 1]; ++e)
-      weighted += alpha[e * heads + k] * gradient[e * heads + k];
-    float sum = 0;
-    for (std::int32_t e = offsets[d]; e < offsets[d + 1]; ++e) {
-      const float d_score = alpha[e * heads + k] * (gradient[e * heads + k] - weighted);
-      gradient[e * heads + k] = raw[e * heads + k] > 0 ? d_score : slope * d_score;
-      sum += gradient[e * heads + k];
-    }
-    d_right[d * heads + k] = sum;
-  }
-}
-
-// d_left[s][k] = sum of d raw over source s's entries, in the transposed CSR's order.
-__global__ void source_sums_kernel(const std::int32_t* offsets, const std::int32_t* original,
-                                   std::size_t rows, std::size_t heads, const float* d_raw,
-                                   float* d_left) {
-  GRID_STRIDE(i, rows * heads) {
-    const std::size_t s = i / heads;
-    const std::size_t k = i % heads;
-    float sum = 0;
-    for (std::int32_t e = offsets[s]; e < offsets[s + 1]; ++e)
-      sum += d_raw[std::size_t{static_cast<std::uint32_t>(original[e])} * heads + k];
-    d_left[s * heads + k] = sum;
-  }
-}
-
-}  // namespace
-
-void edge_softmax(const DeviceCsr& csr, const DeviceMatrix& left, const DeviceMatrix& right,
-                  float slope, DeviceMatrix& raw, DeviceMatrix& alpha) {
-  const std::size_t heads = left.cols();
-  if (left.rows() != csr.cols || right.rows() != csr.rows || right.cols() != heads)
-    throw InvalidArgument("device edge softmax: " + shape(csr.rows, csr.cols) + " CSR, left " +
-                          shape(left.rows(), left.cols()) + ", right " +
-                          shape(right.rows(), right.cols()));
-  raw.resize(csr.entries(), heads);
-  alpha.resize(csr.entries(), heads);
-  if (csr.rows * heads == 0) return;
-  edge_softmax_kernel<<<blocks_for(csr.rows * heads), kThreads>>>(
-      csr.offsets.data(), csr.indices.data(), csr.rows, heads, left.data(), right.data(), slope,
-      raw.data(), alpha.data());
-  GRAPHMINI_CUDA_CHECK_LAUNCH("edge_softmax_kernel");
-}
-
-void edge_softmax_backward(const DeviceCsr& csr, const TransposedCsr& transposed,
-                           const DeviceMatrix& raw, const DeviceMatrix& alpha, float slope,
-                           DeviceMatrix& gradient, DeviceMatrix& d_right, DeviceMatrix& d_left) {
-  const std::size_t heads = raw.cols();
-  if (raw.rows() != csr.entries() || !raw.same_shape(alpha) || !raw.same_shape(gradient) ||
-      transposed.csr.rows != csr.cols || transposed.csr.entries() != csr.entries())
-    throw InvalidArgument("device edge softmax backward: shapes differ");
-  d_right.resize(csr.rows, heads);
-  d_left.resize(csr.cols, heads);
-  if (csr.rows * heads != 0) {
-    edge_softmax_backward_kernel<<<blocks_for(csr.rows * heads), kThreads>>>(
-        csr.offsets.data(), csr.rows, heads, raw.data(), alpha.data(), slope, gradient.data(),
-        d_right.data());
-    GRAPHMINI_CUDA_CHECK_LAUNCH("edge_softmax_backward_kernel");
-  }
-  if (csr.cols * heads != 0) {
-    source_sums_kernel<<<blocks_for(csr.cols * heads), kThreads>>>(
-        transposed.csr.offsets.data(), transposed.original_entry.data(), csr.cols, heads,
-        gradient.data(), d_left.data());
-    GRAPHMINI_CUDA_CHECK_LAUNCH("source_sums_kernel");
-  }
 }
 
 // ---- Activations ------------------------------------------------------------------------------
@@ -668,12 +549,7 @@ void activate_backward(Activation f, const DeviceMatrix& y, const DeviceMatrix& 
 // ---- Dropout ------------------------------------------------------------------------------------
 namespace {
 
-// Value number `n`'s 32-bit draw: the low half of SplitMix64 output n / 2 for even n, the high
-// half for odd n (gnn/tensor.cc's numbering, through the same datasets::splitmix64).
-__device__ bool dropped(std::uint64_t n, std::uint64_t seed, std::uint64_t threshold) {
-  const std::uint64_t bits = datasets::splitmix64(seed, n / 2);
-  return ((bits >> (n % 2 * 32)) & 0xffffffffu) < threshold;
-}
+using detail::dropped;
 
 // Row i's values numbered nodes[i] * width + j (i * width + j without nodes).
 __global__ void dropout_kernel(float* values, float* mask, std::size_t n, std::size_t width,
@@ -702,34 +578,25 @@ __global__ void multiply_kernel(float* x, const float* y, std::size_t n) {
   }
 }
 
-void check_probability(float p) {
-  if (!(p >= 0 && p < 1)) throw InvalidArgument("dropout " + std::to_string(p) + " not in [0, 1)");
-}
-
-// p * 2^32, as gnn/tensor.cc's drop_threshold.
-std::uint64_t drop_threshold(float p) {
-  return static_cast<std::uint64_t>(static_cast<double>(p) * 4294967296.0);
-}
-
 }  // namespace
 
 void dropout(DeviceMatrix& values, const std::uint32_t* nodes, float p, std::uint64_t seed,
              DeviceMatrix& mask) {
-  check_probability(p);
+  const std::uint64_t threshold = detail::drop_threshold(p);
   mask.resize(values.rows(), values.cols());
   if (values.size() == 0) return;
   dropout_kernel<<<blocks_for(values.size()), kThreads>>>(values.data(), mask.data(), values.size(),
-                                                          values.cols(), nodes, seed,
-                                                          drop_threshold(p), 1.0f / (1.0f - p));
+                                                          values.cols(), nodes, seed, threshold,
+                                                          1.0f / (1.0f - p));
   GRAPHMINI_CUDA_CHECK_LAUNCH("dropout_kernel");
 }
 
 void dropout_numbered(float* values, float* mask, std::size_t count, std::uint64_t first,
                       std::uint64_t seed, float p) {
-  check_probability(p);
+  const std::uint64_t threshold = detail::drop_threshold(p);
   if (count == 0) return;
   dropout_numbered_kernel<<<blocks_for(count), kThreads>>>(values, mask, count, first, seed,
-                                                           drop_threshold(p), 1.0f / (1.0f - p));
+                                                           threshold, 1.0f / (1.0f - p));
   GRAPHMINI_CUDA_CHECK_LAUNCH("dropout_numbered_kernel");
 }
 

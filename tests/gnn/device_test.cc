@@ -1,6 +1,6 @@
 // The host side of the device choice (gnn/device.h), which runs in every build and on every
 // machine: parsing --device, the one-line reason a CUDA device cannot be used (a build
-// without CUDA, or no GPU), and the settings that cannot train on CUDA. The device side is
+// without CUDA, or no GPU). The device side is
 // tests/gpu/cuda_training_test.cc.
 #include "gnn/device.h"
 
@@ -9,9 +9,7 @@
 #include <string>
 
 #include "gnn/tensor.h"
-#include "gnn/trainer.h"
 #include "runtime/error.h"
-#include "support/homophilous_csbm.h"
 
 namespace graphmini::gnn {
 namespace {
@@ -44,19 +42,6 @@ TEST(Device, CudaWhereItCannotRunSaysWhy) {
   EXPECT_EQ(device_peak_bytes(), 0u);
   EXPECT_EQ(device_name(Device{}), "");
   finish_queued_work(DeviceKind::cpu);
-}
-
-// GAT's attention has no CUDA path yet: the trainer refuses it before touching a device.
-TEST(Device, GatOnCudaIsRefusedBeforeTraining) {
-  const datasets::Dataset data = testing::homophilous_csbm();
-  TrainOptions options;
-  options.device = parse_device("cuda");
-  try {
-    check_training(data, ModelOptions::defaults(ModelKind::gat), options);
-    FAIL() << "GAT on CUDA was accepted";
-  } catch (const InvalidArgument& e) {
-    EXPECT_NE(std::string(e.what()).find("GAT does not run on CUDA"), std::string::npos);
-  }
 }
 
 }  // namespace

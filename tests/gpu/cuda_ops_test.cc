@@ -8,8 +8,8 @@
 // rows and then the chunks, not the rows in order; cuBLAS and the row kernel use FMA); activations
 // exact except ELU (expm1f on the device, 2 ulp: relative 4e-7 + 1e-7 absolute); dropout masks and
 // dropped values bit-identical; loss relative 1e-6 and its gradient 1e-6 absolute; accuracy counts
-// exact; Adam relative 1e-5 after three steps; GAT's edge softmax and its backward 1e-6 times
-// (the sum of |terms| + 1).
+// exact; Adam relative 1e-5 after three steps; GAT's attention operators 1e-5 times (the sum of
+// |terms| + 1), its dropout bit-identical.
 //
 // Without a GPU (CI, the build machine) every device test skips with the CUDA runtime's
 // reason; the caching pool's bookkeeping and the no-device report are host code and run
@@ -20,8 +20,11 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
+#include "gnn/attention.h"
+#include "gnn/block.h"
 #include "gnn/cuda/caching_pool.h"
 #include "gnn/cuda/device_ops.h"
 #include "gnn/layers.h"
@@ -362,66 +365,126 @@ TEST_F(CudaOps, AggregationAndItsBackwardMatchGatherRows) {
         }
 }
 
-// GAT's attention as gnn/layers.cc computes it (GatLayer keeps it inside the layer, so the
-// reference is its loops, transcribed): forward softmax of LeakyReLU scores over each
-// destination's entries, backward through softmax and LeakyReLU to the scores and their sums.
-TEST_F(CudaOps, EdgeSoftmaxAndItsBackwardMatchTheLayersLoops) {
+// |gpu - cpu| <= tolerance * (scale + 1) for every value of two tensors of one shape, the GPU's
+// on the device.
+void expect_close(const Tensor& gpu, const Tensor& cpu, float scale, float tolerance,
+                  const std::string& what) {
+  ASSERT_EQ(gpu.device(), DeviceKind::cuda) << what;
+  const Tensor host = gpu.to(DeviceKind::cpu);
+  expect_close(std::vector<float>(host.values().begin(), host.values().end()), cpu,
+               std::vector<float>(cpu.size(), scale), tolerance, what.c_str());
+}
+
+// GAT's attention operators (gnn/attention.h) on CUDA tensors against the same operators on
+// CPU tensors, over blocks with self-loops (as GAT's are) that have isolated destinations,
+// one row or none, over all destinations and over a range of them (layer-wise inference), for
+// head widths that are not multiples of a warp. Tolerance 1e-5 times (the terms of a sum + 1);
+// attention dropout's masks and dropped values bit-identical. The backward operators start
+// from the CPU's forward values, so that the forward's rounding does not carry over.
+TEST_F(CudaOps, AttentionOperatorsMatchTheirCpuTwins) {
   std::mt19937_64 random(10);
   const float slope = 0.2f;
+  const auto gpu = [](const Tensor& t) { return t.to(DeviceKind::cuda); };
   for (const auto& [rows, cols] :
-       {std::pair<std::size_t, std::size_t>{0, 3}, {1, 1}, {1, 9}, {60, 40}})
-    for (const std::size_t heads : {1, 3, 8}) {
-      const HostCsr csr = random_csr(rows, cols, random);
-      const std::size_t edges = csr.indices.size();
-      const Tensor left = random_tensor(cols, heads, random);
-      const Tensor right = random_tensor(rows, heads, random);
-      const Tensor d_alpha = random_tensor(edges, heads, random);
-      auto leaky = [&](float x) { return x > 0 ? x : slope * x; };
-      Tensor raw(edges, heads), alpha(edges, heads), d_raw(edges, heads);
-      Tensor d_right(rows, heads), d_left(cols, heads);
-      for (std::size_t d = 0; d < rows; ++d)
-        for (std::size_t k = 0; k < heads; ++k) {
-          float largest = -INFINITY;
-          for (std::uint64_t e = csr.offsets[d]; e < csr.offsets[d + 1]; ++e) {
-            raw(e, k) = left(csr.indices[e], k) + right(d, k);
-            largest = std::max(largest, leaky(raw(e, k)));
-          }
-          float sum = 0;
-          for (std::uint64_t e = csr.offsets[d]; e < csr.offsets[d + 1]; ++e) {
-            alpha(e, k) = std::exp(leaky(raw(e, k)) - largest);
-            sum += alpha(e, k);
-          }
-          for (std::uint64_t e = csr.offsets[d]; e < csr.offsets[d + 1]; ++e)
-            alpha(e, k) /= sum;
-          float weighted = 0;
-          for (std::uint64_t e = csr.offsets[d]; e < csr.offsets[d + 1]; ++e)
-            weighted += alpha(e, k) * d_alpha(e, k);
-          for (std::uint64_t e = csr.offsets[d]; e < csr.offsets[d + 1]; ++e) {
-            const float d_score = alpha(e, k) * (d_alpha(e, k) - weighted);
-            d_raw(e, k) = raw(e, k) > 0 ? d_score : slope * d_score;
-            d_right(d, k) += d_raw(e, k);
-            d_left(csr.indices[e], k) += d_raw(e, k);
-          }
+       {std::pair<std::size_t, std::size_t>{0, 3}, {1, 1}, {1, 9}, {60, 80}})
+    for (const std::size_t heads : {1, 3, 8})
+      for (const std::size_t width : {1, 5, 33}) {
+        const std::string at = std::to_string(rows) + "x" + std::to_string(cols) + " heads " +
+                               std::to_string(heads) + " width " + std::to_string(width);
+        const HostCsr csr = random_csr(rows, cols, random);
+        Block block(rows, cols, csr.offsets, csr.indices, {}, {}, true);
+        std::vector<std::uint32_t> ids(cols);
+        for (std::size_t s = 0; s < cols; ++s)
+          ids[s] = static_cast<std::uint32_t>(1000 + 7 * s);
+        block.set_node_ids(ids);
+        const float terms = static_cast<float>(width + 16);
+        const Tensor z = random_tensor(cols, heads * width, random);
+        const Tensor a_left = random_tensor(heads, width, random);
+        const Tensor a_right = random_tensor(heads, width, random);
+
+        Tensor left, right, g_left, g_right;
+        head_scores(z, a_left, cols, left);
+        head_scores(gpu(z), gpu(a_left), cols, g_left);
+        expect_close(g_left, left, terms, 1e-5f, at + " left scores");
+        head_scores(z, a_right, rows, right);
+        head_scores(gpu(z), gpu(a_right), rows, g_right);
+        expect_close(g_right, right, terms, 1e-5f, at + " right scores");
+
+        // The softmax, dropout and weighted sums over all destinations and over [first, rows).
+        for (const std::size_t first : {std::size_t{0}, rows / 3}) {
+          const std::string range = at + " from " + std::to_string(first);
+          Tensor raw, alpha, g_raw, g_alpha;
+          edge_softmax(block, left, right, slope, first, rows, raw, alpha);
+          edge_softmax(block, gpu(left), gpu(right), slope, first, rows, g_raw, g_alpha);
+          expect_close(g_raw, raw, 2, 1e-6f, range + " raw");
+          expect_close(g_alpha, alpha, 0, 1e-6f, range + " alpha");
+          Tensor mask, g_mask;
+          Tensor applied = alpha;
+          Tensor g_applied = gpu(alpha);
+          attention_dropout(block, first, rows, 0.4f, 99, applied, mask);
+          attention_dropout(block, first, rows, 0.4f, 99, g_applied, g_mask);
+          const Tensor host_mask = g_mask.to(DeviceKind::cpu);
+          const Tensor host_applied = g_applied.to(DeviceKind::cpu);
+          ASSERT_TRUE(std::equal(mask.values().begin(), mask.values().end(),
+                                 host_mask.values().begin(), host_mask.values().end()))
+              << range << " masks";
+          ASSERT_TRUE(std::equal(applied.values().begin(), applied.values().end(),
+                                 host_applied.values().begin(), host_applied.values().end()))
+              << range << " dropped attention";
+          Tensor out, g_out;
+          aggregate_heads(block, applied, z, first, rows, out);
+          aggregate_heads(block, gpu(applied), gpu(z), first, rows, g_out);
+          expect_close(g_out, out, terms, 1e-5f, range + " weighted sums");
+          Tensor mean(rows, width), g_mean(rows, width, DeviceKind::cuda);
+          mean_of_heads(out, heads, mean, first);
+          mean_of_heads(gpu(out), heads, g_mean, first);
+          const Tensor g_rows = g_mean.to(DeviceKind::cpu);
+          for (std::size_t i = first * width; i < rows * width; ++i)
+            ASSERT_NEAR(g_rows.data()[i], mean.data()[i], 1e-5f * terms) << range << " mean " << i;
         }
 
-      const dev::DeviceCsr d_csr = dev::upload_csr(cols, csr.offsets, csr.indices);
-      const dev::TransposedCsr d_t = dev::upload_transposed_csr(cols, csr.offsets, csr.indices);
-      dev::DeviceMatrix g_raw, g_alpha, g_right, g_left;
-      dev::edge_softmax(d_csr, upload(left), upload(right), slope, g_raw, g_alpha);
-      expect_close(g_raw.download(), raw, std::vector<float>(raw.size(), 2.0f), 1e-6f, "raw");
-      expect_close(g_alpha.download(), alpha, std::vector<float>(alpha.size(), 0.0f), 1e-6f,
-                   "alpha");
-      // Backward from the CPU's alpha, so that the forward's rounding does not carry over.
-      dev::DeviceMatrix gradient = upload(d_alpha);
-      dev::edge_softmax_backward(d_csr, d_t, upload(raw), upload(alpha), slope, gradient, g_right,
-                                 g_left);
-      expect_close(gradient.download(), d_raw, std::vector<float>(d_raw.size(), 2.0f), 1e-6f,
-                   "d raw");
-      expect_close(g_right.download(), d_right, std::vector<float>(d_right.size(), 16.0f), 1e-6f,
-                   "d right");
-      expect_close(g_left.download(), d_left, std::vector<float>(d_left.size(), 2.0f * rows), 1e-6f,
-                   "d left");
-    }
+        // Backward over the whole block.
+        Tensor raw, alpha;
+        edge_softmax(block, left, right, slope, 0, rows, raw, alpha);
+        const Tensor d_heads = random_tensor(rows, heads * width, random);
+        Tensor d_alpha, g_d_alpha;
+        attention_gradient(block, d_heads, z, heads, d_alpha);
+        attention_gradient(block, gpu(d_heads), gpu(z), heads, g_d_alpha);
+        expect_close(g_d_alpha, d_alpha, terms, 1e-5f, at + " attention gradient");
+        Tensor d_raw = d_alpha;
+        Tensor g_d_raw = gpu(d_alpha);
+        Tensor d_right, d_left, g_d_right, g_d_left;
+        edge_softmax_backward(block, raw, alpha, slope, d_raw, d_right, d_left);
+        edge_softmax_backward(block, gpu(raw), gpu(alpha), slope, g_d_raw, g_d_right, g_d_left);
+        expect_close(g_d_raw, d_raw, terms, 1e-5f, at + " d raw");
+        expect_close(g_d_right, d_right, terms, 1e-5f, at + " d right");
+        expect_close(g_d_left, d_left, terms * static_cast<float>(rows + 1), 1e-5f, at + " d left");
+        Tensor d_z, g_d_z;
+        aggregate_heads_backward(block, alpha, d_heads, d_z);
+        aggregate_heads_backward(block, gpu(alpha), gpu(d_heads), g_d_z);
+        expect_close(g_d_z, d_z, terms * static_cast<float>(rows + 1), 1e-5f, at + " d z");
+        g_d_z = gpu(d_z);
+        add_head_scores_backward(d_left, a_left, d_z);
+        add_head_scores_backward(gpu(d_left), gpu(a_left), g_d_z);
+        add_head_scores_backward(d_right, a_right, d_z);
+        add_head_scores_backward(gpu(d_right), gpu(a_right), g_d_z);
+        expect_close(g_d_z, d_z, terms * static_cast<float>(rows + 1), 1e-5f,
+                     at + " d z through the scores");
+        Tensor d_attention(heads, width);
+        Tensor g_d_attention(heads, width, DeviceKind::cuda);
+        add_head_scores_gradient(z, d_left, d_attention);
+        add_head_scores_gradient(gpu(z), gpu(d_left), g_d_attention);
+        expect_close(g_d_attention, d_attention, terms * static_cast<float>(cols + 1), 1e-5f,
+                     at + " attention vector gradient");
+        Tensor d_x, g_d_x;
+        mean_of_heads_backward(d_heads, heads, d_x);
+        mean_of_heads_backward(gpu(d_heads), heads, g_d_x);
+        expect_close(g_d_x, d_x, 0, 1e-6f, at + " mean backward");
+      }
+  // Operands on two devices are refused.
+  Tensor scores;
+  EXPECT_THROW(head_scores(Tensor(4, 6), Tensor(2, 3, DeviceKind::cuda), 4, scores),
+               InvalidArgument);
 }
 
 TEST_F(CudaOps, GatherPicksRows) {
