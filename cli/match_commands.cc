@@ -30,6 +30,7 @@
 #include "compiler/engine.h"
 #include "compiler/interpreter.h"
 #include "compiler/motifs.h"
+#include "compiler/profile.h"
 #include "compiler/prune.h"
 #include "compiler/reference_count.h"
 #include "compiler/schedule.h"
@@ -591,10 +592,9 @@ void run_motifs(const MatchOptions& options, int size) {
   }
 }
 
-void run_explain(const MatchOptions& options) {
-  Pattern pattern = parse_pattern(options.pattern);
-  const Loaded loaded = load(options.graph);
-  const Prepared prepared = prepare(std::move(pattern), loaded.graph, options, PlanUse::count);
+// The plan as `explain` prints it: the graph's profile, the chosen plan, its minigraphs, the
+// estimates and the alternatives.
+void print_plan(const MatchOptions& options, const Prepared& prepared) {
   const auto group = automorphisms(prepared.pattern);
   std::printf("graph    %s: %s\n", options.graph.c_str(), prepared.profile.print().c_str());
   std::printf("pattern  %s: %d vertices, %d edges, %zu automorphisms\n",
@@ -619,6 +619,190 @@ void run_explain(const MatchOptions& options) {
     std::printf("  cost %10.3g  order %s restrictions %s\n", plan.estimated_cost, order.c_str(),
                 to_string(plan.restrictions).c_str());
   }
+}
+
+// How a level's vertices are found: enumerated in a loop, counted at the level above without
+// a loop, or counted by inclusion-exclusion (no iteration counts).
+const char* level_kind(const Plan& plan, int level, bool counts_last) {
+  if (plan.inclusion_exclusion && level >= plan.inclusion_exclusion->first_level)
+    return "inclusion-exclusion";
+  return counts_last && level == plan.size() - 1 ? "counted" : "loop";
+}
+
+// `part` of `whole` as a share (0 when the whole is 0).
+double share(double part, double whole) {
+  return whole > 0 ? part / whole : 0;
+}
+
+// What a profiled run did beside the plan's estimates (explain --analyze).
+struct Analysis {
+  std::uint64_t count;
+  double run_seconds;
+  RunProfile profile;
+};
+
+nlohmann::json analysis_json(const Plan& plan, const Analysis& analysis, bool jit) {
+  const RunProfile& p = analysis.profile;
+  const bool counts_last = !plan.inclusion_exclusion && !plan.levels.back().label;
+  std::uint64_t total_samples = p.outside_samples;
+  for (const std::uint64_t n : p.samples)
+    total_samples += n;
+  nlohmann::json levels = nlohmann::json::array();
+  for (int l = 0; l < plan.size(); ++l) {
+    const PlanLevel& level = plan.levels[l];
+    const char* kind = level_kind(plan, l, counts_last);
+    const bool counted_by_formula = std::string(kind) == "inclusion-exclusion";
+    levels.push_back({{"level", l},
+                      {"pattern_vertex", level.pattern_vertex},
+                      {"found_by", kind},
+                      {"estimated_iterations", level.estimated_iterations},
+                      {"iterations", counted_by_formula ? nlohmann::json(nullptr)
+                                                        : nlohmann::json(p.iterations[l])},
+                      {"samples", p.samples[l + 1]},
+                      {"time_share", share(static_cast<double>(p.samples[l + 1]), total_samples)}});
+  }
+  nlohmann::json sets = nlohmann::json::array();
+  for (std::size_t id = 0; id < plan.sets.size(); ++id) {
+    const SetComputation& set = plan.sets[id];
+    nlohmann::json entry = {
+        {"set", id},
+        {"level", set.level},
+        {"estimated_size", set.estimated_size},
+        {"computations", p.computations[id]},
+        {"mean_size", share(static_cast<double>(p.members[id]), p.computations[id])}};
+    if (set.bitmap >= 0 && counts_last) entry["bitmap_probes"] = p.probes[id];
+    sets.push_back(entry);
+  }
+  nlohmann::json minigraphs = nlohmann::json::array();
+  for (std::size_t m = 0; m < plan.minigraphs.size(); ++m) {
+    const Minigraph& minigraph = plan.minigraphs[m];
+    if (minigraph.build == MinigraphBuild::skip) continue;
+    const std::uint64_t reads = p.list_reads[m];
+    const std::uint64_t misses = p.list_misses[m];
+    minigraphs.push_back({{"minigraph", m},
+                          {"level", minigraph.level},
+                          {"build", to_string(minigraph.build)},
+                          {"built", p.builds[m]},
+                          {"lists_pruned", p.lists_pruned[m]},
+                          {"lists_read", reads},
+                          {"hit_rate", share(static_cast<double>(reads - misses), reads)}});
+  }
+  return {{"count", analysis.count},
+          {"run_seconds", analysis.run_seconds},
+          {"levels", levels},
+          {"sets", sets},
+          {"minigraphs", jit ? minigraphs : nlohmann::json::array()},
+          {"samples",
+           {{"interval_seconds", p.sample_seconds},
+            {"total", total_samples},
+            {"between_levels", p.samples[0]},
+            {"outside_tasks", p.outside_samples}}}};
+}
+
+void print_analysis(const nlohmann::json& a, const std::string& how) {
+  std::printf(
+      "\nanalyze: %s matches in %.3f s (%s; a profiled kernel, its counters and timer "
+      "included)\n",
+      with_commas(a["count"].get<std::uint64_t>()).c_str(), a["run_seconds"].get<double>(),
+      how.c_str());
+  std::printf(
+      "\nlevel  vertex  found by              est. iterations       iterations  "
+      "actual/est.    time\n");
+  for (const auto& level : a["levels"]) {
+    const double estimated = level["estimated_iterations"].get<double>();
+    std::string actual = "-", ratio = "-";
+    if (!level["iterations"].is_null()) {
+      const auto n = level["iterations"].get<std::uint64_t>();
+      actual = with_commas(n);
+      char text[32];
+      std::snprintf(text, sizeof text, "%.3g", share(static_cast<double>(n), estimated));
+      ratio = text;
+    }
+    std::printf("%5d  u%-5d  %-19s  %15.3g  %15s  %11s  %5.1f%%\n", level["level"].get<int>(),
+                level["pattern_vertex"].get<int>(), level["found_by"].get<std::string>().c_str(),
+                estimated, actual.c_str(), ratio.c_str(), 100 * level["time_share"].get<double>());
+  }
+  std::printf("\nset  level  est. size  mean size     computed  bitmap: ids tested\n");
+  for (const auto& set : a["sets"]) {
+    std::printf("S%-3d %5d  %9.3g  %9.3g  %11s  %s\n", set["set"].get<int>(),
+                set["level"].get<int>(), set["estimated_size"].get<double>(),
+                set["mean_size"].get<double>(),
+                with_commas(set["computations"].get<std::uint64_t>()).c_str(),
+                set.contains("bitmap_probes")
+                    ? with_commas(set["bitmap_probes"].get<std::uint64_t>()).c_str()
+                    : "-");
+  }
+  if (!a["minigraphs"].empty()) {
+    std::printf(
+        "\nminigraph  level  build          built   lists pruned     lists read  hit rate\n");
+    for (const auto& m : a["minigraphs"]) {
+      std::printf("G%-8d  %5d  %-6s  %12s  %13s  %13s  %7.1f%%\n", m["minigraph"].get<int>(),
+                  m["level"].get<int>(), m["build"].get<std::string>().c_str(),
+                  with_commas(m["built"].get<std::uint64_t>()).c_str(),
+                  with_commas(m["lists_pruned"].get<std::uint64_t>()).c_str(),
+                  with_commas(m["lists_read"].get<std::uint64_t>()).c_str(),
+                  100 * m["hit_rate"].get<double>());
+    }
+  }
+  const auto& samples = a["samples"];
+  const double total = samples["total"].get<double>();
+  std::printf(
+      "\ntime: %s samples, one per %.0f ms of CPU time of the process; %.1f%% in tasks between "
+      "levels, %.1f%% on threads outside the run's tasks (scheduling, waiting for work)\n",
+      with_commas(samples["total"].get<std::uint64_t>()).c_str(),
+      1000 * samples["interval_seconds"].get<double>(),
+      100 * share(samples["between_levels"].get<double>(), total),
+      100 * share(samples["outside_tasks"].get<double>(), total));
+}
+
+void run_explain(const MatchOptions& options, bool analyze) {
+  // A profiled run takes the threads and the Ctrl-C handling of count; the plan alone neither.
+  std::optional<Session> session;
+  if (analyze) session.emplace(options);
+  Pattern pattern = parse_pattern(options.pattern);
+  const Loaded loaded = load(options.graph);
+  const Prepared prepared = prepare(std::move(pattern), loaded.graph, options, PlanUse::count);
+  if (!analyze) {
+    print_plan(options, prepared);
+    return;
+  }
+  const Compiled compiled = compile(prepared, options, KernelKind::profile);
+  const Plan& plan = compiled.executable.plan();
+  Analysis analysis{0, 0, RunProfile(plan)};
+  RunOptions run =
+      session->run_options(loaded.graph.num_vertices(), "profiling " + prepared.pattern.name());
+  run.cluster = nullptr;  // explain runs on rank 0 alone
+  run.profile = &analysis.profile;
+  const auto start = Clock::now();
+  const RunResult result = compiled.executable.count(loaded.graph, run);
+  analysis.run_seconds = seconds_since(start);
+  session->finish();
+  if (result.stopped) throw Error("the profiled run was stopped before it finished");
+  analysis.count = result.count;
+  const bool jit = compiled.executable.engine() == Engine::jit;
+  nlohmann::json out = analysis_json(plan, analysis, jit);
+  if (options.json) {
+    out.update({{"pattern", prepared.pattern.name()},
+                {"pattern_edges", prepared.pattern.edge_list()},
+                {"induced", options.induced},
+                {"graph", options.graph},
+                {"vertices", loaded.graph.num_vertices()},
+                {"edges", loaded.graph.num_edges()},
+                {"threads", session->threads()},
+                {"engine", options.engine},
+                {"prune", options.prune},
+                {"plan", plan.print()},
+                {"estimated_cost", plan.estimated_cost},
+                {"seconds",
+                 {{"load", loaded.load_seconds},
+                  {"plan", prepared.plan_seconds},
+                  {"compile", compiled.seconds},
+                  {"run", analysis.run_seconds}}}});
+    std::printf("%s\n", out.dump(2).c_str());
+    return;
+  }
+  print_plan(options, prepared);
+  print_analysis(out, options.engine + ", prune " + options.prune + ", " + parallelism(*session));
 }
 
 int run_verify(const MatchOptions& options) {
@@ -724,11 +908,23 @@ void add_match_commands(CLI::App& app) {
   motifs->callback([motif_options, size] { run_motifs(*motif_options, *size); });
 
   auto explain_options = std::make_shared<MatchOptions>();
+  auto analyze = std::make_shared<bool>(false);
   auto* explain = app.add_subcommand(
-      "explain", "Show the plan for a pattern: restrictions, matching order, cost estimates");
+      "explain",
+      "Show the plan for a pattern: restrictions, matching order, cost estimates; with "
+      "--analyze, run it and show what each level actually did");
   add_common_options(*explain, *explain_options, true);
-  add_prune_option(*explain, *explain_options);
-  explain->callback(on_root_only("explain", [explain_options] { run_explain(*explain_options); }));
+  add_engine_options(*explain, *explain_options);
+  auto* analyze_flag = explain->add_flag(
+      "--analyze", *analyze,
+      "run the query with a profiling kernel and print, per loop level, the estimated and the "
+      "actual iterations and its share of the run time (sampled every millisecond of CPU "
+      "time), per set its estimated and mean size and bitmap use, and per minigraph how often "
+      "it was built, its lists pruned and read and their hit rate");
+  explain->add_flag("--json", explain_options->json, "with --analyze: print one JSON object")
+      ->needs(analyze_flag);
+  explain->callback(on_root_only(
+      "explain", [explain_options, analyze] { run_explain(*explain_options, *analyze); }));
 
   auto compile_options = std::make_shared<MatchOptions>();
   auto compile_listing = std::make_shared<bool>(false);

@@ -57,7 +57,7 @@ class KernelWriter {
     // Counting the last level without a loop needs no label filter on it (as in the
     // interpreter).
     count_last_ =
-        kind == KernelKind::count && !plan.inclusion_exclusion && !plan.levels.back().label;
+        kind != KernelKind::list && !plan.inclusion_exclusion && !plan.levels.back().label;
   }
 
   std::string write() {
@@ -79,17 +79,60 @@ class KernelWriter {
     out_.line("u32* const* buffers = task->buffers;");
     out_.line("u64 count = 0;");
     if (kind_ == KernelKind::list) out_.line("u32 match[" + std::to_string(k_) + "];");
+    if (profiling()) profile_counters();
     if (plan_.levels[0].label) {
       out_.line("if (graph->labels[v0] != " + std::to_string(*plan_.levels[0].label) +
                 "u) return 0;");
     }
     level_body(0);
+    if (profiling()) out_.line("finish_profile();");
     out_.line("return count;");
     out_.close();
     return out_.code();
   }
 
  private:
+  bool profiling() const { return kind_ == KernelKind::profile; }
+
+  // The profiling kernel's counters (runtime/kernel_abi.h's Profile), in locals that the
+  // compiler keeps in registers, added to the task's by finish_profile() before it returns.
+  void profile_counters() {
+    const auto size = [](std::size_t n) { return std::to_string(std::max<std::size_t>(n, 1)); };
+    out_.line("Profile* const profile = task->profile;");
+    out_.line("u64 p_iterations[" + size(plan_.levels.size()) + "] = {};");
+    out_.line("u64 p_computations[" + size(plan_.sets.size()) + "] = {};");
+    out_.line("u64 p_members[" + size(plan_.sets.size()) + "] = {};");
+    out_.line("u64 p_probes[" + size(plan_.sets.size()) + "] = {};");
+    out_.line("u64 p_reads[" + size(plan_.minigraphs.size()) + "] = {};");
+    out_.line("u64 p_misses[" + size(plan_.minigraphs.size()) + "] = {};");
+    out_.open("const auto finish_profile = [&]");
+    const auto add = [&](const std::string& field, const std::string& local, std::size_t n) {
+      if (n == 0) return;
+      out_.line("for (usize i = 0; i < " + std::to_string(n) + "; ++i) profile->" + field +
+                "[i] += " + local + "[i];");
+    };
+    add("iterations", "p_iterations", plan_.levels.size());
+    add("computations", "p_computations", plan_.sets.size());
+    add("members", "p_members", plan_.sets.size());
+    add("probes", "p_probes", plan_.sets.size());
+    add("list_reads", "p_reads", plan_.minigraphs.size());
+    add("list_misses", "p_misses", plan_.minigraphs.size());
+    out_.line("profile->level = -1;");
+    out_.close(";");
+    out_.line("profile->level = 0;");
+  }
+
+  // `statement` when profiling, at level l: level 0's only for the part of v0 that starts at
+  // its first candidate (a hub's other index ranges compute the same sets again).
+  void profile_line(int l, const std::string& statement) {
+    if (!profiling()) return;
+    out_.line((l == 0 ? "if (first == 0) " : "") + statement);
+  }
+
+  // `return value;`, the profile's counters added first.
+  std::string returning(const std::string& value) {
+    return profiling() ? "{ finish_profile(); return " + value + "; }" : "return " + value + ";";
+  }
   // The [low, high) window of a set of bounds, as two constants named after `name`.
   std::string window(const std::string& name, const std::vector<int>& upper,
                      const std::vector<int>& lower) {
@@ -140,8 +183,14 @@ class KernelWriter {
     if (count_only && set.base.set >= 0 && marked(set.base.set)) {
       // X & L or X - L with X in a bitmap: L's members (in the bounds) tested by id.
       const SetStep& step = set.steps.front();
-      const std::string in_x =
-          "count_marked(" + bitmap(set.base.set) + ", " + clipped(operand(step), bounds) + ")";
+      std::string tested = clipped(operand(step), bounds);
+      if (profiling()) {
+        out_.line("const Span " + name + "_tested = " + tested + ";");
+        tested = name + "_tested";
+        profile_line(set.level,
+                     "p_probes[" + std::to_string(set.base.set) + "] += " + tested + ".size;");
+      }
+      const std::string in_x = "count_marked(" + bitmap(set.base.set) + ", " + tested + ")";
       out_.line("const usize " + name + "_count = " +
                 (step.operation == SetOperation::intersect
                      ? in_x
@@ -197,10 +246,18 @@ class KernelWriter {
     for (const int m : read) {
       const SetSource rows = plan_.minigraphs[m].rows;
       // v_l's row: its loop index when it loops over the rows themselves.
-      const std::string index = plan_.levels[l].candidates == rows
-                                    ? "static_cast<usize>(c" + std::to_string(l) + ".data - " +
-                                          source(rows) + ".data) + i" + std::to_string(l)
-                                    : "position(" + source(rows) + ", " + v(l) + ")";
+      std::string index = plan_.levels[l].candidates == rows
+                              ? "static_cast<usize>(c" + std::to_string(l) + ".data - " +
+                                    source(rows) + ".data) + i" + std::to_string(l)
+                              : "position(" + source(rows) + ", " + v(l) + ")";
+      if (profiling()) {
+        // The index once, for the miss test and the read.
+        out_.line("const usize " + q(l, m) + "_index = " + index + ";");
+        index = q(l, m) + "_index";
+        out_.line("++p_reads[" + std::to_string(m) + "];");
+        out_.line("p_misses[" + std::to_string(m) + "] += " + g(m) + ".lists[" + index +
+                  "].data == nullptr;");
+      }
       out_.line("const Span " + q(l, m) + " = minigraph_list(graph, rt, task, &" + g(m) + ", " +
                 index + ");");
     }
@@ -259,9 +316,16 @@ class KernelWriter {
     if (kind_ == KernelKind::list) {
       out_.line("match[" + std::to_string(plan_.levels[l].pattern_vertex) + "] = " + v(l) + ";");
     }
+    profile_line(l, "++p_iterations[" + std::to_string(l) + "];");
     minigraph_lists(l);
-    for (const int id : plan_.sets_at(l))
+    for (const int id : plan_.sets_at(l)) {
       compute_set(id);
+      const std::string index = "[" + std::to_string(id) + "]";
+      profile_line(
+          l, "{ ++p_computations" + index + "; p_members" + index + " += " +
+                 (count_last_ && plan_.sets[id].count_only ? s(id) + "_count" : s(id) + ".size") +
+                 "; }");
+    }
     build_minigraphs(l);
     if (l == k_ - 1) {
       if (kind_ == KernelKind::list) {
@@ -274,12 +338,12 @@ class KernelWriter {
       return;
     }
     if (plan_.inclusion_exclusion && l + 1 == enumerated_) {
-      if (l == 0) out_.line("if (first != 0) return 0;");
+      if (l == 0) out_.line("if (first != 0) " + returning("0"));
       inclusion_exclusion();
       return;
     }
     if (count_last_ && l == k_ - 2) {
-      if (l == 0) out_.line("if (first != 0) return 0;");
+      if (l == 0) out_.line("if (first != 0) " + returning("0"));
       count_last_level();
       return;
     }
@@ -313,8 +377,10 @@ class KernelWriter {
               "] != " + std::to_string(*level.label) + "u";
     }
     if (!skip.empty()) out_.line("if (" + skip + ") continue;");
+    if (profiling()) out_.line("profile->level = " + std::to_string(t) + ";");
     level_body(t);
     out_.close();
+    if (profiling()) out_.line("profile->level = " + std::to_string(t - 1) + ";");
   }
 
   void count_last_level() {
@@ -328,6 +394,7 @@ class KernelWriter {
     for (const int l : level.distinct_from)
       out_.line("if (" + member(t, l) + ") --found;");
     out_.line("count += found;");
+    if (profiling()) out_.line("p_iterations[" + std::to_string(t) + "] += found;");
   }
 
   void inclusion_exclusion() {

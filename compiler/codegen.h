@@ -18,8 +18,10 @@
 namespace graphmini {
 
 enum class KernelKind {
-  count,  // returns the number of matches
-  list,   // also passes every match to Runtime::emit; needs a plan built for PlanUse::list
+  count,    // returns the number of matches
+  list,     // also passes every match to Runtime::emit; needs a plan built for PlanUse::list
+  profile,  // counts, and adds what it did to Task::profile (compiler/profile.h), which it
+            // needs; the same loops as count's, with counters kept in locals
 };
 
 // The kernel's source. Throws InvalidArgument when listing a plan that counts by

@@ -35,7 +35,11 @@ Executable::Executable(Plan plan, KernelKind kind, Engine engine, const JitOptio
 }
 
 RunResult Executable::count(const Graph& graph, const RunOptions& options) const {
-  if (kind_ != KernelKind::count) throw InvalidArgument("this executable lists matches");
+  if (kind_ == KernelKind::list) throw InvalidArgument("this executable lists matches");
+  if (kernel_ && (kind_ == KernelKind::profile) != (options.profile != nullptr))
+    throw InvalidArgument(
+        "a profiled run needs a kernel generated as KernelKind::profile, and such a kernel a "
+        "profile to count into");
   if (kernel_) return run_kernel(graph, plan_, kernel_->function(), nullptr, options);
   return count_matches(graph, plan_, options);
 }

@@ -33,7 +33,8 @@ class Executable {
   Engine engine() const { return engine_; }
   bool from_cache() const { return kernel_ && kernel_->from_cache(); }
 
-  // Needs KernelKind::count.
+  // Needs KernelKind::count, or KernelKind::profile with options.profile set (the
+  // interpreter profiles for either when options.profile is set).
   RunResult count(const Graph& graph, const RunOptions& options = {}) const;
   // Needs KernelKind::list; see list_matches.
   RunResult list(const Graph& graph, const MatchCallback& on_match,

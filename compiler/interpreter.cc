@@ -8,9 +8,11 @@
 #include <array>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "compiler/level0.h"
+#include "compiler/profile.h"
 #include "runtime/error.h"
 #include "runtime/vertex_set.h"
 
@@ -37,7 +39,8 @@ struct Context {
   std::vector<VertexId> spare;                 // and of inclusion-exclusion intersections
   std::vector<VertexId> match;                 // match[pattern vertex], for listing
   std::uint64_t count = 0;
-  std::size_t last_count = 0;  // size of the last level's count-only set
+  std::size_t last_count = 0;            // size of the last level's count-only set
+  std::unique_ptr<TaskProfile> profile;  // profiled runs only
 };
 
 class Interpreter {
@@ -67,6 +70,8 @@ class Interpreter {
 
   RunResult run() {
     RunResult result;
+    std::optional<LevelSampler> sampler;
+    if (options_.profile != nullptr) sampler.emplace(*options_.profile);
     const auto run_vertex = [&](Context& context, VertexId v, Candidates level1) {
       if (!label_matches(0, v)) return;
       bind(context, 0, v);
@@ -76,18 +81,23 @@ class Interpreter {
         graph_, options_,
         [&](const tbb::blocked_range<VertexId>& range) {
           auto context = acquire();
+          const CurrentProfile current(view(*context));
           for (VertexId v = range.begin(); v != range.end() && !stopping(); ++v)
             run_vertex(*context, v, {});
           release(std::move(context));
         },
         [&](VertexId v, std::uint32_t from, std::uint32_t to) {
           auto context = acquire();
+          const CurrentProfile current(view(*context));
           run_vertex(*context, v, {from, to});
           release(std::move(context));
         });
+    sampler.reset();
     for (auto& pool : pool_) {
-      for (const auto& context : pool)
+      for (const auto& context : pool) {
         result.count += context->count;
+        if (context->profile) context->profile->add_to(*options_.profile);
+      }
     }
     result.stopped = stopped_.load(std::memory_order_relaxed) ||
                      (options_.stop != nullptr && options_.stop->load());
@@ -106,6 +116,7 @@ class Interpreter {
       context->scratch.assign(buffer_size_, 0);
       if (plan_.inclusion_exclusion) context->spare.assign(buffer_size_, 0);
       context->match.assign(k_, 0);
+      if (options_.profile != nullptr) context->profile = std::make_unique<TaskProfile>(plan_);
     } else {
       context = std::move(free.back());
       free.pop_back();
@@ -114,6 +125,10 @@ class Interpreter {
   }
 
   void release(std::unique_ptr<Context> context) { pool_.local().push_back(std::move(context)); }
+
+  static kernel::Profile* view(Context& context) {
+    return context.profile ? &context.profile->view() : nullptr;
+  }
 
   bool stopping() const {
     return stopped_.load(std::memory_order_relaxed) ||
@@ -219,12 +234,23 @@ class Interpreter {
   // whole is done by the part that starts at its first candidate.
   void descend(Context& context, int l, Candidates level1 = {}) {
     const int last = k_ - 1;
+    const bool whole = level1.from == 0;
+    // Level 0's counts only for the part of a vertex that counts it whole.
+    kernel::Profile* profile =
+        context.profile && (l > 0 || whole) ? &context.profile->view() : nullptr;
+    if (profile != nullptr) {
+      profile->level = l;
+      ++profile->iterations[l];
+    }
     for (const int id : plan_.sets_at(l)) {
       const bool count_only = count_last_ && plan_.sets[id].count_only;
       const std::size_t size = compute_set(context, id, count_only);
       if (count_only) context.last_count = size;
+      if (profile != nullptr) {
+        ++profile->computations[id];
+        profile->members[id] += size;
+      }
     }
-    const bool whole = level1.from == 0;
     if (plan_.inclusion_exclusion && l + 1 == enumerated_) {
       if (whole) context.count += count_by_inclusion_exclusion(context);
       return;
@@ -252,6 +278,7 @@ class Interpreter {
       descend(context, l + 1);
       if (stopped_.load(std::memory_order_relaxed)) return;
     }
+    if (profile != nullptr) profile->level = l;
   }
 
   void count_last_level(Context& context) {
@@ -264,6 +291,7 @@ class Interpreter {
       if (in_candidates(context, t, context.bound[l])) --count;
     }
     context.count += count;
+    if (context.profile) context.profile->view().iterations[t] += count;
   }
 
   // |intersection of the block's sets|, less the earlier-bound vertices in all of them.
@@ -324,6 +352,7 @@ class Interpreter {
                       [&](const tbb::blocked_range<std::size_t>& range) {
                         if (stopping()) return;
                         auto context = acquire();
+                        const CurrentProfile current(view(*context));
                         context->bound[0] = parent.bound[0];
                         context->match = parent.match;
                         for (const int id : plan_.sets_at(0))

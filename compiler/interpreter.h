@@ -20,6 +20,7 @@
 namespace graphmini {
 
 class Cluster;
+struct RunProfile;
 
 struct RunOptions {
   // Polled while running; when it becomes true the run stops early (Ctrl-C).
@@ -37,6 +38,10 @@ struct RunOptions {
   // A vertex whose level-1 candidate set has more members than this runs its subtree as a
   // nested parallel loop.
   std::size_t nested_threshold = 256;
+  // When set, the run adds what it did by level, set and minigraph, and samples of where its
+  // time went, to this profile of the plan (compiler/profile.h): `graphmini explain
+  // --analyze`. A compiled kernel must have been generated as KernelKind::profile.
+  RunProfile* profile = nullptr;
 };
 
 // What this process did in a run (compiler/level0.h), for per-rank reports.

@@ -14,6 +14,7 @@
 
 #include "compiler/codegen.h"
 #include "compiler/level0.h"
+#include "compiler/profile.h"
 #include "runtime/error.h"
 #include "runtime/vertex_set.h"
 
@@ -81,14 +82,16 @@ class MinigraphMemory {
   std::vector<Slot> slots_;
 };
 
-Span prune_into(MinigraphMemory& memory, const kernel::Graph* graph, kernel::Minigraph* m,
-                usize i) {
+// `profile` (of the task that prunes; null unless profiling) counts the lists pruned.
+Span prune_into(MinigraphMemory& memory, const kernel::Graph* graph, kernel::Minigraph* m, usize i,
+                kernel::Profile* profile) {
+  if (profile != nullptr) ++profile->lists_pruned[m->slot];
   const u32 u = m->rows.data[i];
   Span source = kernel::neighbours(graph, u);
   if (kernel::Minigraph* parent = m->parent; parent != nullptr) {
     const usize j = kernel::position(parent->rows, u);
-    source =
-        parent->lists[j].data != nullptr ? parent->lists[j] : prune_into(memory, graph, parent, j);
+    source = parent->lists[j].data != nullptr ? parent->lists[j]
+                                              : prune_into(memory, graph, parent, j, profile);
   }
   Span domain = m->domain;
   if (m->above) {
@@ -98,11 +101,13 @@ Span prune_into(MinigraphMemory& memory, const kernel::Graph* graph, kernel::Min
   return m->lists[i] = memory.prune(m->slot, source, domain);
 }
 
-void fill(MinigraphMemory& memory, const kernel::Graph* graph, kernel::Minigraph* m, bool eager) {
+void fill(MinigraphMemory& memory, const kernel::Graph* graph, kernel::Minigraph* m, bool eager,
+          kernel::Profile* profile) {
+  if (profile != nullptr) ++profile->builds[m->slot];
   m->lists = memory.table(m->slot, m->rows.size);
   if (!eager) return;
   for (usize i = 0; i < m->rows.size; ++i)
-    prune_into(memory, graph, m, i);
+    prune_into(memory, graph, m, i, profile);
 }
 
 // The level-0 minigraphs of one hub, whose level-1 candidates run as parallel ranges: built
@@ -130,16 +135,17 @@ void build_minigraph(const kernel::Graph* graph, kernel::Task* task, kernel::Min
                      bool eager) {
   TaskMinigraphs& own = minigraphs_of(task);
   SharedMinigraphs* shared = own.shared;
-  if (shared == nullptr || !(*own.level0)[m->slot]) return fill(own.memory, graph, m, eager);
+  if (shared == nullptr || !(*own.level0)[m->slot])
+    return fill(own.memory, graph, m, eager, task->profile);
   std::call_once(shared->once[m->slot], [&] {
-    fill(shared->memory, graph, m, true);
+    fill(shared->memory, graph, m, true, task->profile);
     shared->lists[m->slot] = m->lists;
   });
   m->lists = shared->lists[m->slot];
 }
 
 Span prune_list(const kernel::Graph* graph, kernel::Task* task, kernel::Minigraph* m, usize i) {
-  return prune_into(minigraphs_of(task).memory, graph, m, i);
+  return prune_into(minigraphs_of(task).memory, graph, m, i, task->profile);
 }
 
 const kernel::Runtime kSetOperations = {
@@ -182,6 +188,8 @@ class Runner {
   RunResult run() {
     constexpr u32 kAll = std::numeric_limits<u32>::max();
     RunResult result;
+    std::optional<LevelSampler> sampler;
+    if (options_.profile != nullptr) sampler.emplace(*options_.profile);
     const auto run_vertex = [&](VertexId v, u32 first, u32 last) {
       if (plan_.size() >= 3 && graph_.degree(v) > options_.nested_threshold) {
         split(v, first, std::min<u32>(last, graph_.degree(v)));
@@ -196,9 +204,12 @@ class Runner {
             run_vertex(v, 0, kAll);
         },
         run_vertex);
+    sampler.reset();
     for (const auto& pool : pool_) {
-      for (const auto& state : pool)
+      for (const auto& state : pool) {
         result.count += state->count;
+        if (state->profile) state->profile->add_to(*options_.profile);
+      }
     }
     result.stopped = stopping();
     return result;
@@ -213,6 +224,7 @@ class Runner {
     std::vector<u64*> bitmaps;
     TaskMinigraphs minigraphs;
     kernel::Task task{};
+    std::unique_ptr<TaskProfile> profile;  // profiled runs only
     std::uint64_t count = 0;
   };
 
@@ -240,12 +252,18 @@ class Runner {
       for (auto& bitmap : state->bitmap_storage)
         state->bitmaps.push_back(bitmap.data());
       state->minigraphs.level0 = &level0_;
-      state->task = {state->buffers.data(), state->bitmaps.data(), &state->minigraphs, this, false};
+      state->task = {
+          state->buffers.data(), state->bitmaps.data(), &state->minigraphs, this, false, nullptr};
+      if (options_.profile != nullptr) {
+        state->profile = std::make_unique<TaskProfile>(plan_);
+        state->task.profile = &state->profile->view();
+      }
     } else {
       state = std::move(free.back());
       free.pop_back();
     }
     state->minigraphs.shared = shared;
+    const CurrentProfile current(state->task.profile);
     state->count += kernel_(&view_, &runtime_, &state->task, v, first, last);
     state->minigraphs.shared = nullptr;
     pool_.local().push_back(std::move(state));

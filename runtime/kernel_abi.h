@@ -98,6 +98,23 @@ struct Runtime {
   bool (*stopping)(void* host);
 };
 
+// What a profiling kernel (compiler/codegen.h's KernelKind::profile) adds up, per task, for
+// `graphmini explain --analyze` (compiler/profile.h): counters by level, by set and by
+// minigraph, sized by the plan and owned by the host, and the level whose body the task runs
+// now, which the host's sampling timer reads on the task's thread.
+struct Profile {
+  u64* iterations;    // by level: how often its body ran (the last level: matches counted)
+  u64* computations;  // by set: how often it was computed
+  u64* members;       // by set: its sizes added up (a counted set's counts)
+  u64* probes;        // by set held in a bitmap: the ids tested against it
+  u64* list_reads;    // by minigraph: lists read
+  u64* list_misses;   // by minigraph: lists read before they were pruned (online)
+  u64* builds;        // by minigraph, added by the host: times built, lists pruned
+  u64* lists_pruned;
+  u64* samples;        // by level + 1: timer samples taken while it ran (0: outside)
+  volatile int level;  // -1 outside the kernel
+};
+
 // One task's working memory, owned by the host: `buffers` holds one array per hoisted set
 // of the plan plus two scratch arrays, each as long as the largest degree; `minigraphs` is
 // the host's storage for the plan's minigraph slots.
@@ -107,8 +124,9 @@ struct Task {
   // kernel calls (a kernel clears what it marks).
   u64** bitmaps;
   void* minigraphs;
-  void* host;   // passed back to emit and stopping
-  bool halted;  // set by the kernel when emit returned false or stopping returned true
+  void* host;        // passed back to emit and stopping
+  bool halted;       // set by the kernel when emit returned false or stopping returned true
+  Profile* profile;  // what a profiling kernel adds to; null for the others
 };
 
 // The set operations kernels call. Short lists are merged inline (a call through the table

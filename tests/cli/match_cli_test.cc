@@ -181,6 +181,40 @@ TEST_F(MatchCliTest, ExplainShowsRestrictionsOrderAndAlternatives) {
   }
 }
 
+// explain --analyze runs the query with a profiling kernel and reports each level beside its
+// estimate: its count is count's, every vertex is bound once at level 0, and the engines
+// (compiled kernel and interpreter) count the same iterations.
+TEST_F(MatchCliTest, ExplainAnalyzeRunsTheQueryAndReportsEveryLevel) {
+  const CliResult text = run("explain --analyze -g " + graph() + " -p triangle");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  for (const char* part : {"chosen plan", "analyze: 2 matches", "est. iterations", "time: "})
+    EXPECT_NE(text.out.find(part), std::string::npos) << part << " in\n" << text.out;
+
+  for (const char* pattern : {"diamond", "4-cycle", "tailed-triangle"}) {
+    const std::string query = " -g " + graph() + " -p " + pattern;
+    const auto count = nlohmann::json::parse(run("count --json" + query).out);
+    const CliResult compiled = run("explain --analyze --json" + query);
+    const CliResult interpreted = run("explain --analyze --json --engine interp" + query);
+    ASSERT_EQ(compiled.exit_code, 0) << compiled.err;
+    ASSERT_EQ(interpreted.exit_code, 0) << interpreted.err;
+    const auto a = nlohmann::json::parse(compiled.out);
+    const auto b = nlohmann::json::parse(interpreted.out);
+    EXPECT_EQ(a["count"], count["count"]) << pattern;
+    EXPECT_EQ(b["count"], count["count"]) << pattern;
+    ASSERT_EQ(a["levels"].size(), 4u) << pattern;
+    EXPECT_EQ(a["levels"][0]["iterations"].get<int>(), 5) << pattern;
+    for (std::size_t l = 0; l < a["levels"].size(); ++l) {
+      EXPECT_EQ(a["levels"][l]["iterations"], b["levels"][l]["iterations"]) << pattern << l;
+      EXPECT_TRUE(a["levels"][l]["estimated_iterations"].is_number()) << pattern << l;
+    }
+    EXPECT_TRUE(a["plan"].get<std::string>().find("order") != std::string::npos);
+    EXPECT_TRUE(a["samples"]["interval_seconds"].is_number());
+  }
+  const CliResult without = run("explain --json -g " + graph() + " -p triangle");
+  EXPECT_EQ(without.exit_code, 2);
+  EXPECT_NE(without.err.find("--analyze"), std::string::npos) << without.err;
+}
+
 TEST_F(MatchCliTest, VerifyAgreesWithVf2) {
   const CliResult result = run("verify -g " + graph() + " -p tailed-triangle --induced vertex");
   ASSERT_EQ(result.exit_code, 0) << result.err;
