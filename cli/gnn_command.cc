@@ -29,6 +29,7 @@
 #include "gnn/trainer.h"
 #include "runtime/error.h"
 #include "runtime/files.h"
+#include "runtime/memory.h"
 
 namespace graphmini::cli {
 namespace {
@@ -303,7 +304,7 @@ void run_train(const TrainCommand& command) {
   // the root alone writes the log and checkpoints and prints.
   Cluster& cluster = Cluster::get();
   options.cluster = &cluster;
-  const std::uint64_t baseline_bytes = gnn::resident_bytes();
+  const std::uint64_t baseline_bytes = resident_bytes();
   const datasets::Dataset dataset = load_everywhere(cluster, flags, !options.mini_batch);
   all_or_none(cluster, [&] { gnn::check_training(dataset, model, options); });
 

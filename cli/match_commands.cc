@@ -39,6 +39,7 @@
 #include "runtime/error.h"
 #include "runtime/files.h"
 #include "runtime/graph_builder.h"
+#include "runtime/memory.h"
 
 namespace graphmini::cli {
 namespace {
@@ -170,10 +171,14 @@ class Session {
     const std::vector<std::uint64_t> tasks = cluster_.gather(work_.kernels.chunks);
     const std::vector<double> busy = cluster_.gather(work_.kernels.busy_seconds);
     const std::vector<double> run = cluster_.gather(work_.run_seconds);
+    const std::vector<std::uint64_t> peak = cluster_.gather(peak_rss_bytes());
     nlohmann::json ranks = nlohmann::json::array();
     for (std::size_t r = 0; r < tasks.size(); ++r) {
-      ranks.push_back(
-          {{"rank", r}, {"tasks", tasks[r]}, {"busy_seconds", busy[r]}, {"run_seconds", run[r]}});
+      ranks.push_back({{"rank", r},
+                       {"tasks", tasks[r]},
+                       {"busy_seconds", busy[r]},
+                       {"run_seconds", run[r]},
+                       {"peak_rss_bytes", peak[r]}});
     }
     return ranks;
   }
@@ -317,7 +322,10 @@ std::string parallelism(Session& session) {
 nlohmann::json run_fields(Session& session) {
   return {{"ranks", session.cluster().size()},
           {"threads_per_rank", session.threads()},
-          {"per_rank", session.per_rank()}};
+          {"per_rank", session.per_rank()},
+          // This process's peak resident memory: the graph (a mapped .gmg's pages included)
+          // and the run's working memory.
+          {"peak_rss_bytes", peak_rss_bytes()}};
 }
 
 void run_count(const MatchOptions& options) {
@@ -793,6 +801,7 @@ void run_explain(const MatchOptions& options, bool analyze) {
                 {"prune", options.prune},
                 {"plan", plan.print()},
                 {"estimated_cost", plan.estimated_cost},
+                {"peak_rss_bytes", peak_rss_bytes()},
                 {"seconds",
                  {{"load", loaded.load_seconds},
                   {"plan", prepared.plan_seconds},

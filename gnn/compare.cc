@@ -6,6 +6,7 @@
 #include <map>
 
 #include "runtime/error.h"
+#include "runtime/memory.h"
 
 namespace graphmini::gnn {
 namespace {

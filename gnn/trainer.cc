@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <memory>
 #include <numeric>
 #include <optional>
@@ -69,32 +68,6 @@ const char* to_string(StopReason reason) {
       return "time budget";
   }
   return "?";
-}
-
-namespace {
-
-// A "Name:   N kB" field of /proc/self/status, in bytes.
-std::uint64_t status_bytes(std::string_view field) {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.starts_with(field)) return std::stoull(line.substr(field.size())) * 1024;
-  }
-  return 0;
-}
-
-}  // namespace
-
-std::uint64_t peak_rss_bytes() {
-  return status_bytes("VmHWM:");
-}
-
-std::uint64_t resident_bytes() {
-  return status_bytes("VmRSS:");
-}
-
-void reset_peak_rss() {
-  std::ofstream("/proc/self/clear_refs") << "5";
 }
 
 const char* to_string(MiniBatchOptions::Sampler sampler) {

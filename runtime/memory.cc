@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
+#include <string_view>
 
 #include "runtime/error.h"
 
@@ -15,7 +17,29 @@ std::string gibibytes(std::uint64_t bytes) {
   return text;
 }
 
+// A "Name:   N kB" field of /proc/self/status, in bytes.
+std::uint64_t status_bytes(std::string_view field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with(field)) return std::stoull(line.substr(field.size())) * 1024;
+  }
+  return 0;
+}
+
 }  // namespace
+
+std::uint64_t peak_rss_bytes() {
+  return status_bytes("VmHWM:");
+}
+
+std::uint64_t resident_bytes() {
+  return status_bytes("VmRSS:");
+}
+
+void reset_peak_rss() {
+  std::ofstream("/proc/self/clear_refs") << "5";
+}
 
 std::uint64_t physical_memory_bytes() {
   const long pages = ::sysconf(_SC_PHYS_PAGES);

@@ -19,4 +19,13 @@ std::uint64_t physical_memory_bytes();
 // "WHAT needs about 96.0 GiB, more than the 23.4 GiB of memory of this machine".
 void require_memory(std::uint64_t bytes, const std::string& what);
 
+// The process's peak resident set size in bytes (VmHWM), and its resident set now (VmRSS).
+// Before a dataset is loaded the resident set is the process's fixed footprint (code of the
+// linked libraries, allocator and thread pools), which dominates on small graphs.
+std::uint64_t peak_rss_bytes();
+std::uint64_t resident_bytes();
+// Starts a new peak: the peak resident set becomes the resident set now (Linux's
+// /proc/self/clear_refs; nothing happens where that is refused).
+void reset_peak_rss();
+
 }  // namespace graphmini

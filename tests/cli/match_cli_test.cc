@@ -51,6 +51,9 @@ TEST_F(MatchCliTest, CountPrintsTheCountAndJsonHasTheDocumentedFields) {
   for (const char* phase : {"load", "plan", "run"}) {
     EXPECT_TRUE(json["seconds"][phase].is_number()) << phase;
   }
+  // The process's peak resident memory holds at least the graph.
+  EXPECT_GE(json["peak_rss_bytes"].get<std::uint64_t>(), 6 * 2 * 4 + 6 * 8);
+  EXPECT_EQ(json["per_rank"][0]["peak_rss_bytes"].get<std::uint64_t>() > 0, true);
   // The 4-cycle 10-20-40-30 has the chord 20-30: not vertex-induced.
   const CliResult induced = run("count -g " + graph() + " -p 4-cycle --induced vertex --json");
   EXPECT_EQ(nlohmann::json::parse(induced.out)["count"].get<int>(), 0);
