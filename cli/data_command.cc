@@ -138,6 +138,7 @@ struct ConvertOptions {
   std::string input;
   std::string output;
   std::string format;  // empty: told by the output's extension
+  bool degree_order = false;
 };
 
 // The value of --format ("gmg", "edge-list"; empty when not given).
@@ -167,11 +168,24 @@ void warn(const std::string& message) {
   std::fprintf(stderr, "graphmini: warning: %s\n", printable(message).c_str());
 }
 
+// --degree-order, for the commands that write graphs.
+void add_degree_order_flag(CLI::App& command, bool& degree_order) {
+  command.add_flag(
+      "--degree-order", degree_order,
+      "number the vertices by ascending degree, the order that count, list, motifs and "
+      "explain work in, so that loading the written .gmg skips renumbering it (a large graph's "
+      "copy); the input's ids are kept with it, and listing prints them");
+}
+
 void run_convert(const ConvertOptions& options) {
   const auto format = datasets::output_format(options.output, format_option(options.format));
   Progress progress;
   progress.step("loading " + options.input);
-  const Graph graph = datasets::open_graph(options.input);
+  Graph graph = datasets::open_graph(options.input);
+  if (options.degree_order) {
+    progress.step("numbering the vertices by degree");
+    graph = relabel_by_degree(std::move(graph), DegreeOrder::ascending);
+  }
   progress.step("writing " + options.output);
   datasets::save_graph(graph, options.output, format);
   progress.done();
@@ -225,18 +239,25 @@ void add_graph_generator(CLI::App& generate, const char* name, const char* descr
                    "output graph: .gmg (binary) or .txt/.el (edge list); - is standard output")
       ->required();
   add_format_option(*command, *format);
-  command->callback(on_root_only("data generate", [options, output, format, generator, name] {
-    const auto graph_format = datasets::output_format(*output, format_option(*format));
-    Progress progress;
-    progress.step(std::string("generating ") + name);
-    EdgeList edges = generator(*options);
-    progress.step("building the CSR graph");
-    const Graph graph = build_graph(std::move(edges), {.keep_isolated_vertices = true});
-    progress.step("writing " + *output);
-    datasets::save_graph(graph, *output, graph_format);
-    progress.done();
-    report_written(*output, graph);
-  }));
+  auto degree_order = std::make_shared<bool>(false);
+  add_degree_order_flag(*command, *degree_order);
+  command->callback(
+      on_root_only("data generate", [options, output, format, degree_order, generator, name] {
+        const auto graph_format = datasets::output_format(*output, format_option(*format));
+        Progress progress;
+        progress.step(std::string("generating ") + name);
+        EdgeList edges = generator(*options);
+        progress.step("building the CSR graph");
+        Graph graph = build_graph(std::move(edges), {.keep_isolated_vertices = true});
+        if (*degree_order) {
+          progress.step("numbering the vertices by degree");
+          graph = relabel_by_degree(std::move(graph), DegreeOrder::ascending);
+        }
+        progress.step("writing " + *output);
+        datasets::save_graph(graph, *output, graph_format);
+        progress.done();
+        report_written(*output, graph);
+      }));
 }
 
 void add_generate_command(CLI::App& data) {
@@ -306,6 +327,7 @@ void add_data_command(CLI::App& app) {
                    "FIFO or - for standard output is written straight: give --format)")
       ->required();
   add_format_option(*convert_command, convert->format);
+  add_degree_order_flag(*convert_command, convert->degree_order);
   convert_command->callback(on_root_only("data convert", [convert] { run_convert(*convert); }));
 
   add_generate_command(*data);

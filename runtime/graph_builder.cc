@@ -315,6 +315,17 @@ Graph relabel_by_degree(const Graph& graph, DegreeOrder order) {
                std::move(original_ids), Graph::Check::trusted);
 }
 
+Graph relabel_by_degree(Graph&& graph, DegreeOrder order) {
+  const VertexId n = graph.num_vertices();
+  const auto out_of_order = [&](std::uint64_t v) {
+    const VertexId a = graph.degree(static_cast<VertexId>(v));
+    const VertexId b = graph.degree(static_cast<VertexId>(v + 1));
+    return order == DegreeOrder::ascending ? a > b : a < b;
+  };
+  if (n < 2 || find_first(n - 1, out_of_order) == n - 1) return std::move(graph);
+  return relabel_by_degree(static_cast<const Graph&>(graph), order);
+}
+
 Graph orient_by_degree(const Graph& graph) {
   if (graph.orientation() == Orientation::oriented) {
     throw InvalidArgument("orient_by_degree needs an undirected graph; this one is oriented");

@@ -52,6 +52,9 @@ enum class DegreeOrder { ascending, descending };
 
 // Renumbers vertices by degree (ties by old id). Labels and original ids follow the vertices.
 Graph relabel_by_degree(const Graph& graph, DegreeOrder order = DegreeOrder::descending);
+// The same, taking the graph: one whose ids are in that order already (a .gmg written so,
+// which is mapped rather than copied) is returned as it is, after an O(|V|) check.
+Graph relabel_by_degree(Graph&& graph, DegreeOrder order = DegreeOrder::descending);
 
 // Keeps each edge once, from the endpoint of lower (degree, id) to the higher one.
 // Throws InvalidArgument when the graph is already oriented.

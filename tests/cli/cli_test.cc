@@ -2,11 +2,17 @@
 // the data commands end to end. The binary under test is this build's graphmini (GRAPHMINI_CLI).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "cli/cli_fixture.h"
+#include "runtime/binary_graph.h"
 #include "support/test_support.h"
 
 namespace graphmini {
@@ -92,6 +98,51 @@ TEST_F(CliTest, ConvertRoundTripsThroughTheBinaryFormat) {
   EXPECT_EQ(info["edges"].get<int>(), 4);
   // The edge list is written in the input's vertex ids.
   EXPECT_NE(testing::read_file(back).find("30\t40"), std::string::npos);
+}
+
+// A .gmg written in degree order counts and lists as the input does, in the input's ids; its
+// vertices are numbered by ascending degree, as the matching commands number them.
+TEST_F(CliTest, GraphsWrittenInDegreeOrderCountAndListInTheInputsIds) {
+  const auto text = files_.write("tailed.txt", kTailedTriangle);
+  const auto plain = files_ / "plain.gmg", ordered = files_ / "ordered.gmg";
+  const auto generated = files_ / "generated.gmg";
+  ASSERT_EQ(run("data convert " + text.string() + " " + plain.string()).exit_code, 0);
+  ASSERT_EQ(run("data convert --degree-order " + text.string() + " " + ordered.string()).exit_code,
+            0);
+  ASSERT_EQ(run("data generate kron --scale 9 --degree-order -o " + generated.string()).exit_code,
+            0);
+  // Each match's ids sorted, then the matches: the same subgraphs whatever the numbering.
+  const auto matches = [&](const std::filesystem::path& graph, const char* pattern) {
+    std::istringstream lines(
+        run("list --engine interp -g " + graph.string() + " -p " + pattern).out);
+    std::vector<std::string> sorted;
+    for (std::string line; std::getline(lines, line);) {
+      std::istringstream ids(line);
+      std::vector<std::uint64_t> match{std::istream_iterator<std::uint64_t>(ids), {}};
+      std::sort(match.begin(), match.end());
+      std::string key;
+      for (const std::uint64_t id : match)
+        key += std::to_string(id) + " ";
+      sorted.push_back(key);
+    }
+    std::sort(sorted.begin(), sorted.end());
+    return sorted;
+  };
+  for (const char* pattern : {"triangle", "wedge"})
+    EXPECT_EQ(matches(ordered, pattern), matches(text, pattern)) << pattern;
+  EXPECT_EQ(matches(ordered, "triangle"), std::vector<std::string>{"10 20 30 "});
+  const auto edges = files_ / "ordered.txt";
+  ASSERT_EQ(run("data convert " + ordered.string() + " " + edges.string()).exit_code, 0);
+  EXPECT_NE(testing::read_file(edges).find("40\t30"), std::string::npos);  // lower new id first
+  const auto kron =
+      nlohmann::json::parse(run("count --json -g kron:scale=9 -p 4-clique").out)["count"];
+  EXPECT_EQ(nlohmann::json::parse(
+                run("count --json -g " + generated.string() + " -p 4-clique").out)["count"],
+            kron);
+  // The ordered file is in ascending degree order: its degrees do not decrease with the id.
+  const Graph graph = map_binary_graph(generated);
+  for (VertexId v = 1; v < graph.num_vertices(); ++v)
+    ASSERT_LE(graph.degree(v - 1), graph.degree(v)) << v;
 }
 
 TEST_F(CliTest, ConvertLeavesNothingBehindOnFailure) {

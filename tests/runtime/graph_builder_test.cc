@@ -402,6 +402,37 @@ TEST(RelabelByDegree, ComposesWithOriginalIdsAlreadyPresent) {
 
 // Property: on random graphs the relabelled graph is the same graph seen through the
 // original ids, degrees are sorted, and labels follow their vertices.
+// A graph already in degree order, given away, comes back as it is: no copy (a mapped .gmg
+// stays mapped), and the same lists and original ids as relabelling it gives; one out of order
+// is relabelled as the copying version does.
+TEST(RelabelByDegree, AGraphAlreadyInOrderIsReturnedAsItIs) {
+  std::mt19937_64 random(7);
+  for (int round = 0; round < 20; ++round) {
+    const EdgeList edges = random_edge_list(random);
+    const Graph graph = build_graph(EdgeList(edges), {.keep_isolated_vertices = true});
+    for (const DegreeOrder order : {DegreeOrder::descending, DegreeOrder::ascending}) {
+      Graph ordered = relabel_by_degree(graph, order);
+      const Graph copy = relabel_by_degree(ordered, order);
+      const VertexId* storage = ordered.adjacency().data();
+      const Graph same = relabel_by_degree(std::move(ordered), order);
+      EXPECT_EQ(same.adjacency().data(), storage);
+      ASSERT_EQ(same.num_vertices(), copy.num_vertices());
+      for (const VertexId v : same.vertices()) {
+        ASSERT_EQ(as_vector(same.neighbours(v)), as_vector(copy.neighbours(v)));
+        ASSERT_EQ(same.original_id(v), copy.original_id(v));
+      }
+      const Graph relabelled =
+          relabel_by_degree(build_graph(EdgeList(edges), {.keep_isolated_vertices = true}), order);
+      const Graph expected = relabel_by_degree(graph, order);
+      ASSERT_EQ(relabelled.num_vertices(), expected.num_vertices());
+      for (const VertexId v : expected.vertices()) {
+        ASSERT_EQ(as_vector(relabelled.neighbours(v)), as_vector(expected.neighbours(v)));
+        ASSERT_EQ(relabelled.original_id(v), expected.original_id(v));
+      }
+    }
+  }
+}
+
 TEST(RelabelByDegree, IsAnIsomorphismThroughOriginalIdsOnRandomGraphs) {
   std::mt19937_64 random(99);
   for (int round = 0; round < 50; ++round) {
