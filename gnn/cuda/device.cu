@@ -1,5 +1,7 @@
 // The device side's plumbing: status checks, library handles, the pooled allocator, device
 // arrays and matrices, and the upload of CSR matrices.
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <limits>
 #include <numeric>
@@ -30,7 +32,8 @@ void check(cudaError_t status, const char* call, const char* file, int line) {
 void check(cublasStatus_t status, const char* call, const char* file, int line) {
   if (status == CUBLAS_STATUS_SUCCESS) return;
   fail(call, file, line,
-       std::string(cublasGetStatusName(status)) + " (" + cublasGetStatusString(status) + ")");
+       std::string(cublas_library().status_name(status)) + " (" +
+           cublas_library().status_string(status) + ")");
 }
 
 void check(cusparseStatus_t status, const char* call, const char* file, int line) {
@@ -41,20 +44,53 @@ void check(cusparseStatus_t status, const char* call, const char* file, int line
 
 namespace {
 
+// `symbol` of the opened library `name`, as a pointer of its declared type (named through
+// decltype only, so that nothing links against cuBLAS).
+template <typename Function>
+Function* cublas_function(void* library, const std::string& name, const char* symbol) {
+  void* const address = dlsym(library, symbol);
+  if (address == nullptr) throw DeviceError(name + " has no " + symbol);
+  return reinterpret_cast<Function*>(address);
+}
+
+}  // namespace
+
+const Cublas& cublas_library() {
+  static const Cublas library = [] {
+    const std::string name = "libcublas.so." + std::to_string(CUBLAS_VER_MAJOR);
+    void* const handle = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) throw DeviceError("cannot open cuBLAS: " + std::string(dlerror()));
+#define GRAPHMINI_CUBLAS_FUNCTION(symbol) cublas_function<decltype(symbol)>(handle, name, #symbol)
+    return Cublas{GRAPHMINI_CUBLAS_FUNCTION(cublasCreate_v2),
+                  GRAPHMINI_CUBLAS_FUNCTION(cublasDestroy_v2),
+                  GRAPHMINI_CUBLAS_FUNCTION(cublasSetAtomicsMode),
+                  GRAPHMINI_CUBLAS_FUNCTION(cublasSetMathMode),
+                  GRAPHMINI_CUBLAS_FUNCTION(cublasSgemm_v2),
+                  GRAPHMINI_CUBLAS_FUNCTION(cublasSgemmStridedBatched),
+                  GRAPHMINI_CUBLAS_FUNCTION(cublasGetStatusName),
+                  GRAPHMINI_CUBLAS_FUNCTION(cublasGetStatusString)};
+#undef GRAPHMINI_CUBLAS_FUNCTION
+  }();
+  return library;
+}
+
+namespace {
+
 struct Handles {
   cublasHandle_t cublas = nullptr;
   cusparseHandle_t cusparse = nullptr;
   Handles() {
-    GRAPHMINI_CUDA_CHECK(cublasCreate(&cublas));
+    const Cublas& library = cublas_library();
+    GRAPHMINI_CUDA_CHECK(library.create(&cublas));
     // cuBLAS may otherwise pick split-K reductions whose order depends on the run.
-    GRAPHMINI_CUDA_CHECK(cublasSetAtomicsMode(cublas, CUBLAS_ATOMICS_NOT_ALLOWED));
-    GRAPHMINI_CUDA_CHECK(cublasSetMathMode(cublas, CUBLAS_PEDANTIC_MATH));
+    GRAPHMINI_CUDA_CHECK(library.set_atomics_mode(cublas, CUBLAS_ATOMICS_NOT_ALLOWED));
+    GRAPHMINI_CUDA_CHECK(library.set_math_mode(cublas, CUBLAS_PEDANTIC_MATH));
     GRAPHMINI_CUDA_CHECK(cusparseCreate(&cusparse));
   }
   ~Handles() {
     // Errors at thread or program exit have no one to go to.
     if (cusparse != nullptr) cusparseDestroy(cusparse);
-    if (cublas != nullptr) cublasDestroy(cublas);
+    if (cublas != nullptr) cublas_library().destroy(cublas);
   }
   Handles(const Handles&) = delete;
   Handles& operator=(const Handles&) = delete;

@@ -83,7 +83,7 @@ void matmul(const DeviceMatrix& a, bool transpose_a, const DeviceMatrix& b, bool
   const int lda = static_cast<int>(a.cols());
   const int ldb = static_cast<int>(b.cols());
   if (k < kSplitMinimum || m * n > kSplitMaximumOutput) {
-    GRAPHMINI_CUDA_CHECK(cublasSgemm(
+    GRAPHMINI_CUDA_CHECK(detail::cublas_library().sgemm(
         detail::cublas(), op_b, op_a, static_cast<int>(n), static_cast<int>(m), static_cast<int>(k),
         &one, b.data(), ldb, a.data(), lda, &beta, out.data(), static_cast<int>(out.cols())));
     return;
@@ -102,17 +102,17 @@ void matmul(const DeviceMatrix& a, bool transpose_a, const DeviceMatrix& b, bool
   const std::size_t stride_a = transpose_a ? kSplitChunk * a.cols() : kSplitChunk;
   const std::size_t stride_b = transpose_b ? kSplitChunk : kSplitChunk * b.cols();
   DeviceArray<float> partial(chunks * m * n);
-  GRAPHMINI_CUDA_CHECK(cublasSgemmStridedBatched(
+  GRAPHMINI_CUDA_CHECK(detail::cublas_library().sgemm_strided_batched(
       detail::cublas(), op_b, op_a, static_cast<int>(n), static_cast<int>(m),
       static_cast<int>(kSplitChunk), &one, b.data(), ldb, static_cast<long long>(stride_b),
       a.data(), lda, static_cast<long long>(stride_a), &zero, partial.data(), static_cast<int>(n),
       static_cast<long long>(m * n), static_cast<int>(full_chunks)));
   if (rest != 0)
-    GRAPHMINI_CUDA_CHECK(cublasSgemm(detail::cublas(), op_b, op_a, static_cast<int>(n),
-                                     static_cast<int>(m), static_cast<int>(rest), &one,
-                                     b.data() + full_chunks * stride_b, ldb,
-                                     a.data() + full_chunks * stride_a, lda, &zero,
-                                     partial.data() + full_chunks * m * n, static_cast<int>(n)));
+    GRAPHMINI_CUDA_CHECK(detail::cublas_library().sgemm(
+        detail::cublas(), op_b, op_a, static_cast<int>(n), static_cast<int>(m),
+        static_cast<int>(rest), &one, b.data() + full_chunks * stride_b, ldb,
+        a.data() + full_chunks * stride_a, lda, &zero, partial.data() + full_chunks * m * n,
+        static_cast<int>(n)));
   // out's first m rows are m * n consecutive values (its width is n).
   scale(out.data(), m * n, beta);
   launch_column_chunk_sums(partial.data(), chunks, m * n, chunks, 32, out.data(), true);

@@ -1,6 +1,11 @@
 // Checked CUDA, cuBLAS and cuSPARSE calls, and the library handles, for the .cu files of
 // gnn/cuda only. Every status is checked: a failure throws DeviceError naming the call, the
 // file and the line, with the library's own text for the status.
+//
+// cuBLAS is opened on first use (dlopen) rather than linked: its libcublasLt, over 500 MB,
+// runs static initialisers that took 0.45 s at the start of every process linking it, and
+// most processes that link the gnn library (the command line, the tests) never use a device.
+// Its functions are called through Cublas, whose members have the types of cublas_v2.h's.
 #pragma once
 
 #include <cublas_v2.h>
@@ -14,6 +19,21 @@ namespace graphmini::gnn::cuda::detail {
 void check(cudaError_t status, const char* call, const char* file, int line);
 void check(cublasStatus_t status, const char* call, const char* file, int line);
 void check(cusparseStatus_t status, const char* call, const char* file, int line);
+
+// The cuBLAS functions the operators call (cublas_v2.h names them without the _v2).
+struct Cublas {
+  decltype(&cublasCreate_v2) create;
+  decltype(&cublasDestroy_v2) destroy;
+  decltype(&cublasSetAtomicsMode) set_atomics_mode;
+  decltype(&cublasSetMathMode) set_math_mode;
+  decltype(&cublasSgemm_v2) sgemm;
+  decltype(&cublasSgemmStridedBatched) sgemm_strided_batched;
+  decltype(&cublasGetStatusName) status_name;
+  decltype(&cublasGetStatusString) status_string;
+};
+// cuBLAS of the toolkit this was built with (libcublas.so.CUBLAS_VER_MAJOR), opened on the first
+// call; throws DeviceError, with the loader's message, when it cannot be opened.
+const Cublas& cublas_library();
 
 // The handles of the calling thread, made on first use, bound to the default stream.
 cublasHandle_t cublas();
