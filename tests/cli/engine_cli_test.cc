@@ -18,12 +18,13 @@ namespace {
 using testing::CliResult;
 using testing::CliTest;
 
-// Dense enough that every pattern has matches and the plans have minigraph candidates.
-constexpr const char* kGraph = "kron:scale=9,edge_factor=8,seed=3";
 constexpr const char* kModes[] = {"none", "static", "eager", "online", "cost"};
 
 class EngineCliTest : public CliTest {
  protected:
+  // Dense enough that every pattern has matches and the plans have minigraph candidates.
+  static constexpr const char* kGraph = "kron:scale=9,edge_factor=8,seed=3";
+
   // Runs with the kernel cache in this test's own folder.
   CliResult run_cached(const std::string& arguments) const {
     return run(arguments, "XDG_CACHE_HOME=" + cache().string());

@@ -21,12 +21,12 @@ using testing::CliResult;
 using testing::CliTest;
 using testing::MeasuredResult;
 
-// Erdős–Rényi with 3,000 vertices and 50,000 edges: about 6,000 triangles, and a file of
-// 550 KB, far more than the 64 KiB that format detection looks at.
-constexpr const char* kGraph = "er:vertices=3000,edges=50000,seed=3";
-
 class InputsCliTest : public CliTest {
  protected:
+  // Erdős–Rényi with 3,000 vertices and 50,000 edges: about 6,000 triangles, and a file of
+  // 550 KB, far more than the 64 KiB that format detection looks at.
+  static constexpr const char* kGraph = "er:vertices=3000,edges=50000,seed=3";
+
   // Writes the graph to g.txt (and returns its triangle count as printed).
   std::string write_graph() {
     const CliResult generated =

@@ -229,12 +229,11 @@ TEST_F(OptionsCliTest, GeneratorSpecsCheckTheirRangesToo) {
   EXPECT_NE(huge.err.find("of memory of this machine"), std::string::npos) << huge.err;
 }
 
-constexpr const char* kDataset =
-    "-d csbm:nodes=300,classes=3,avg_degree=6,features=8,homophily=0.9,seed=2 --threads 1";
-
 // Degenerate training used to report success: --lr inf or a NaN loss exited 0 with an
 // accuracy, --epochs 0 reported "test 0.00%", --checkpoint-every 0 never wrote.
 TEST_F(OptionsCliTest, SettingsThatCannotTrainAreRefusedAndADivergedRunFails) {
+  constexpr const char* kDataset =
+      "-d csbm:nodes=300,classes=3,avg_degree=6,features=8,homophily=0.9,seed=2 --threads 1";
   for (const char* settings : {"--lr inf", "--lr nan", "--epochs 0", "--checkpoint-every 0",
                                "--dropout 1", "--layers -1", "--clusters-per-batch -1"}) {
     const CliResult result = run(std::string("gnn train ") + kDataset + " " + settings);

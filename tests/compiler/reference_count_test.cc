@@ -16,6 +16,7 @@
 #include "compiler/pattern.h"
 #include "runtime/error.h"
 #include "runtime/graph_builder.h"
+#include "support/pattern_graph.h"
 #include "support/test_support.h"
 
 namespace graphmini {
@@ -24,18 +25,12 @@ namespace {
 constexpr Label A = 0;
 constexpr Label B = 1;
 
+using testing::graph_of;
 using testing::random_graph;
+
 Graph graph_of(VertexId n, const std::vector<std::pair<VertexId, VertexId>>& edges,
                std::vector<Label> labels = {}) {
   return testing::graph_from_edges(n, edges, std::move(labels));
-}
-
-// The pattern itself as a graph (labels included).
-Graph graph_of(const Pattern& pattern) {
-  std::vector<std::pair<VertexId, VertexId>> edges;
-  for (const auto& [u, v] : pattern.edges())
-    edges.emplace_back(static_cast<VertexId>(u), static_cast<VertexId>(v));
-  return graph_of(static_cast<VertexId>(pattern.size()), edges, pattern.labels());
 }
 
 Graph complete_graph(VertexId n) {

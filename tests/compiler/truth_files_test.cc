@@ -18,11 +18,13 @@
 #include "datasets/registry.h"
 #include "runtime/error.h"
 #include "runtime/graph_builder.h"
+#include "support/pattern_graph.h"
 #include "support/test_support.h"
 
 namespace graphmini {
 namespace {
 
+using testing::graph_of;
 using testing::Malformed;
 using testing::read_truth_file;
 using testing::ScratchDir;
@@ -105,13 +107,6 @@ struct TruthFamily {
 const std::vector<TruthFamily> kFamilies = {{4, "4m.txt", "4m-edge.txt", 6},
                                             {5, "5m.txt", "5m-edge.txt", 21},
                                             {6, "6m.txt", "6m-edge.txt", 112}};
-
-Graph graph_of(const Pattern& pattern) {
-  std::vector<std::pair<VertexId, VertexId>> edges;
-  for (const auto& [u, v] : pattern.edges())
-    edges.emplace_back(static_cast<VertexId>(u), static_cast<VertexId>(v));
-  return testing::graph_from_edges(static_cast<VertexId>(pattern.size()), edges);
-}
 
 std::vector<Pattern> patterns_of(const std::vector<TruthEntry>& entries) {
   std::vector<Pattern> patterns;

@@ -17,12 +17,9 @@
 namespace graphmini::datasets {
 namespace {
 
+using graphmini::testing::expect_same_graph;
+using graphmini::testing::neighbours_of;
 using graphmini::testing::ScratchDir;
-
-std::vector<VertexId> neighbours_of(const Graph& graph, VertexId v) {
-  const auto list = graph.neighbours(v);
-  return {list.begin(), list.end()};
-}
 
 // The undirected edges of a graph as pairs of original ids, smaller id first.
 std::set<std::pair<std::uint64_t, std::uint64_t>> original_edges(const Graph& graph) {
@@ -41,15 +38,6 @@ void expect_same_edge_list(const EdgeList& actual, const EdgeList& expected) {
   EXPECT_EQ(actual.edges, expected.edges);
   EXPECT_EQ(actual.original_ids, expected.original_ids);
   EXPECT_EQ(actual.labels, expected.labels);
-}
-
-void expect_same_graph(const Graph& actual, const Graph& expected) {
-  ASSERT_EQ(actual.num_vertices(), expected.num_vertices());
-  EXPECT_EQ(actual.num_edges(), expected.num_edges());
-  EXPECT_TRUE(std::ranges::equal(actual.offsets(), expected.offsets()));
-  EXPECT_TRUE(std::ranges::equal(actual.adjacency(), expected.adjacency()));
-  for (const VertexId v : expected.vertices())
-    EXPECT_EQ(actual.original_id(v), expected.original_id(v)) << "vertex " << v;
 }
 
 // The diamond-with-a-tail used by most tests, in SNAP's own dress: comments of both kinds,

@@ -13,23 +13,13 @@
 namespace graphmini::datasets {
 namespace {
 
+using graphmini::testing::neighbours_of;
+using graphmini::testing::original_ids_of;
 using graphmini::testing::ScratchDir;
-
-std::vector<VertexId> neighbours_of(const Graph& graph, VertexId v) {
-  const auto list = graph.neighbours(v);
-  return {list.begin(), list.end()};
-}
 
 std::vector<Label> labels_of(const Graph& graph) {
   const auto labels = graph.labels();
   return {labels.begin(), labels.end()};
-}
-
-std::vector<std::uint64_t> original_ids_of(const Graph& graph) {
-  std::vector<std::uint64_t> ids;
-  for (const VertexId v : graph.vertices())
-    ids.push_back(graph.original_id(v));
-  return ids;
 }
 
 // Vertex (label):
@@ -40,7 +30,7 @@ std::vector<std::uint64_t> original_ids_of(const Graph& graph) {
 //
 // with a float edge label as in Peregrine's citeseer.lg, an integer one, a self-loop and a
 // repeated edge.
-constexpr const char* kDiamond =
+constexpr const char* kLabelledDiamond =
     "t # 0\n"
     "v 0 1\n"
     "v 1 2\n"
@@ -54,7 +44,7 @@ constexpr const char* kDiamond =
     "e 3 3\n"
     "e 1 0\n";
 
-void expect_diamond(const Graph& graph) {
+void expect_labelled_diamond(const Graph& graph) {
   ASSERT_EQ(graph.num_vertices(), 4u);
   EXPECT_EQ(graph.num_edges(), 4u);
   EXPECT_EQ(neighbours_of(graph, 0), (std::vector<VertexId>{1, 2}));
@@ -68,19 +58,20 @@ void expect_diamond(const Graph& graph) {
 
 TEST(ReadLabelledGraph, ReadsVerticesLabelsAndEdgesIgnoringEdgeLabels) {
   ScratchDir dir;
-  expect_diamond(read_labelled_graph(dir.write("diamond.lg", kDiamond)));
+  expect_labelled_diamond(read_labelled_graph(dir.write("diamond.lg", kLabelledDiamond)));
 }
 
 TEST(ReadLabelledGraph, GzipReadsTheSame) {
   ScratchDir dir;
-  expect_diamond(read_labelled_graph(dir.write_gzip("diamond.lg.gz", kDiamond)));
+  expect_labelled_diamond(read_labelled_graph(dir.write_gzip("diamond.lg.gz", kLabelledDiamond)));
 }
 
 TEST(ReadLabelledGraph, HeaderIsOptionalAndBlankLinesAndCrlfAreFine) {
   ScratchDir dir;
-  expect_diamond(read_labelled_graph(dir.write("diamond.lg",
-                                               "v 0 1\r\nv 1 2\r\n\r\nv 2 1\nv 3 3\nv 4 2\n"
-                                               "e 0 1\ne 1 2\ne 2 0\r\ne 2 3\n  \n")));
+  expect_labelled_diamond(
+      read_labelled_graph(dir.write("diamond.lg",
+                                    "v 0 1\r\nv 1 2\r\n\r\nv 2 1\nv 3 3\nv 4 2\n"
+                                    "e 0 1\ne 1 2\ne 2 0\r\ne 2 3\n  \n")));
 }
 
 TEST(ReadLabelledGraph, DroppedVerticesTakeTheirLabelsAndIdsAlong) {

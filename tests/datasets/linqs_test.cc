@@ -18,6 +18,7 @@ namespace graphmini::datasets {
 namespace {
 
 namespace fs = std::filesystem;
+using graphmini::testing::neighbours_of;
 using graphmini::testing::ScratchDir;
 
 // The fixture. Words w0 w1 w2; classes numbered by name: AI = 0, ML = 1, Theory = 2.
@@ -61,28 +62,23 @@ fs::path write_fixture(const ScratchDir& scratch, bool gzip, bool with_split = t
   return scratch / "tiny";
 }
 
-std::vector<VertexId> neighbours(const Graph& graph, VertexId v) {
-  const auto list = graph.neighbours(v);
-  return {list.begin(), list.end()};
-}
-
 std::vector<std::uint32_t> feature_columns(const SparseFeatures& features, std::size_t row) {
   return {features.columns.begin() + static_cast<std::ptrdiff_t>(features.offsets[row]),
           features.columns.begin() + static_cast<std::ptrdiff_t>(features.offsets[row + 1])};
 }
 
-void expect_tiny_dataset(const Dataset& dataset) {
+void expect_tiny_linqs(const Dataset& dataset) {
   EXPECT_EQ(dataset.name, "tiny");
   const Graph& graph = dataset.graph;
   EXPECT_EQ(graph.orientation(), Orientation::undirected);
   ASSERT_EQ(graph.num_vertices(), 6u);
   EXPECT_EQ(graph.num_edges(), 4u);
-  EXPECT_EQ(neighbours(graph, 0), (std::vector<VertexId>{1, 3}));
-  EXPECT_EQ(neighbours(graph, 1), (std::vector<VertexId>{0, 4}));
-  EXPECT_EQ(neighbours(graph, 2), (std::vector<VertexId>{}));
-  EXPECT_EQ(neighbours(graph, 3), (std::vector<VertexId>{0, 5}));
-  EXPECT_EQ(neighbours(graph, 4), (std::vector<VertexId>{1}));
-  EXPECT_EQ(neighbours(graph, 5), (std::vector<VertexId>{3}));
+  EXPECT_EQ(neighbours_of(graph, 0), (std::vector<VertexId>{1, 3}));
+  EXPECT_EQ(neighbours_of(graph, 1), (std::vector<VertexId>{0, 4}));
+  EXPECT_EQ(neighbours_of(graph, 2), (std::vector<VertexId>{}));
+  EXPECT_EQ(neighbours_of(graph, 3), (std::vector<VertexId>{0, 5}));
+  EXPECT_EQ(neighbours_of(graph, 4), (std::vector<VertexId>{1}));
+  EXPECT_EQ(neighbours_of(graph, 5), (std::vector<VertexId>{3}));
   EXPECT_NO_THROW(graph.validate());
 
   const NodeData& nodes = dataset.nodes;
@@ -110,7 +106,7 @@ void expect_tiny_dataset(const Dataset& dataset) {
 TEST(Linqs, ReadsTheDrawnDataset) {
   ScratchDir scratch;
   const Dataset dataset = read_linqs(write_fixture(scratch, false));
-  expect_tiny_dataset(dataset);
+  expect_tiny_linqs(dataset);
   using enum Split;
   EXPECT_EQ(dataset.nodes.split, (std::vector<Split>{train, validation, none, test, test, none}));
 }
@@ -118,7 +114,7 @@ TEST(Linqs, ReadsTheDrawnDataset) {
 TEST(Linqs, ReadsGzipFiles) {
   ScratchDir scratch;
   const Dataset dataset = read_linqs(write_fixture(scratch, true));
-  expect_tiny_dataset(dataset);
+  expect_tiny_linqs(dataset);
   EXPECT_EQ(dataset.nodes.count(Split::train), 1u);
   EXPECT_EQ(dataset.nodes.count(Split::validation), 1u);
   EXPECT_EQ(dataset.nodes.count(Split::test), 2u);
@@ -127,7 +123,7 @@ TEST(Linqs, ReadsGzipFiles) {
 TEST(Linqs, WithoutSplitFileNoNodeIsInASplit) {
   ScratchDir scratch;
   const Dataset dataset = read_linqs(write_fixture(scratch, false, false));
-  expect_tiny_dataset(dataset);
+  expect_tiny_linqs(dataset);
   EXPECT_EQ(dataset.nodes.split, std::vector<Split>(6, Split::none));
 }
 
@@ -154,7 +150,7 @@ TEST(Linqs, PrefersThePlainFileWhenBothExist) {
   const fs::path folder = write_fixture(scratch, false);
   // A different (one-paper) dataset in the .gz twin: it must not be the one read.
   scratch.write_gzip("tiny/tiny.content.gz", "zz\t1\t1\t1\tAI\n");
-  expect_tiny_dataset(read_linqs(folder));
+  expect_tiny_linqs(read_linqs(folder));
 }
 
 TEST(Linqs, AcceptsSpacesCarriageReturnsAndBlankLines) {
@@ -164,7 +160,7 @@ TEST(Linqs, AcceptsSpacesCarriageReturnsAndBlankLines) {
                 "p4 1 1 1 ML\np5 0 0 1 AI");
   scratch.write("tiny/tiny.cites", "p1 p2\np2 p1\n\np1 p4\np4 p4\r\np4 ghost\np5 p2");
   const Dataset dataset = read_linqs(scratch / "tiny");
-  expect_tiny_dataset(dataset);
+  expect_tiny_linqs(dataset);
 }
 
 TEST(Linqs, TakesTheOnlyContentFileWhateverTheFolderName) {
@@ -172,7 +168,7 @@ TEST(Linqs, TakesTheOnlyContentFileWhateverTheFolderName) {
   scratch.write("folder/tiny.content", kContent);
   scratch.write("folder/tiny.cites", kCites);
   const Dataset dataset = read_linqs(scratch / "folder");
-  expect_tiny_dataset(dataset);
+  expect_tiny_linqs(dataset);
   EXPECT_TRUE(is_linqs_folder(scratch / "folder"));
 }
 
@@ -216,13 +212,13 @@ TEST(Linqs, MissingFilesAreNamed) {
 
 // ---- malformed input: every case names the file and the line ---------------------------------
 
-struct Files {
+struct LinqsFiles {
   std::string content{kContent};
   std::string cites{kCites};
   std::string split{kSplit};
 };
 
-void expect_parse_error(const Files& files, std::string_view bad_file, std::uint64_t line,
+void expect_parse_error(const LinqsFiles& files, std::string_view bad_file, std::uint64_t line,
                         std::string_view fragment) {
   ScratchDir scratch;
   scratch.write("tiny/tiny.content", files.content);
@@ -235,7 +231,7 @@ void expect_parse_error(const Files& files, std::string_view bad_file, std::uint
 // The fuzzer's find: a NUL byte ended a word without being consumed, so counting a line's
 // words never finished. A NUL is now a character of its word like any other.
 TEST(LinqsErrors, NulBytesAreCharactersOfTheirWord) {
-  Files files;
+  LinqsFiles files;
   files.content = std::string(kContent).replace(3, 1, std::string(1, '\0'));  // p1's first feature
   expect_parse_error(files, "tiny.content", 1, "feature 1 of paper 'p1' is '\\x00'");
   files.content = std::string(64, '\0');
@@ -243,25 +239,25 @@ TEST(LinqsErrors, NulBytesAreCharactersOfTheirWord) {
 }
 
 TEST(LinqsErrors, ContentLineWithTooFewColumns) {
-  Files files;
+  LinqsFiles files;
   files.content = "p1\t1\t0\t1\tTheory\np2\t0\t1\tAI\np3\t0\t0\t0\tAI\n";
   expect_parse_error(files, "tiny.content", 2, "4 columns, expected 5");
 }
 
 TEST(LinqsErrors, ContentLineWithTooManyColumns) {
-  Files files;
+  LinqsFiles files;
   files.content = "p1\t1\t0\t1\tTheory\np2\t0\t1\t0\tAI\np3\t0\t0\t0\t1\tAI\n";
   expect_parse_error(files, "tiny.content", 3, "6 columns, expected 5");
 }
 
 TEST(LinqsErrors, ContentLineWithoutClass) {
-  Files files;
+  LinqsFiles files;
   files.content = "p1\t1\t0\t1\tTheory\np2\t0\t1\t0\n";
   expect_parse_error(files, "tiny.content", 2, "4 columns, expected 5");
 }
 
 TEST(LinqsErrors, FeatureThatIsNotBinary) {
-  Files files;
+  LinqsFiles files;
   files.content = "p1\t1\t0\t1\tTheory\np2\t0\t2\t0\tAI\n";
   expect_parse_error(files, "tiny.content", 2, "feature 2 of paper 'p2' is '2', expected 0 or 1");
   files.content = "p1\t1\t0\t1\tTheory\n\np2\t0\t1\t1.0\tAI\n";
@@ -269,26 +265,26 @@ TEST(LinqsErrors, FeatureThatIsNotBinary) {
 }
 
 TEST(LinqsErrors, DuplicatePaperId) {
-  Files files;
+  LinqsFiles files;
   files.content = "p1\t1\t0\t1\tTheory\np2\t0\t1\t0\tAI\np3\t0\t0\t0\tAI\np2\t1\t1\t0\tML\n";
   expect_parse_error(files, "tiny.content", 4, "paper id 'p2' appears twice");
 }
 
 TEST(LinqsErrors, FirstContentLineWithoutFeatures) {
-  Files files;
+  LinqsFiles files;
   files.content = "p1\tTheory\n";
   expect_parse_error(files, "tiny.content", 1, "2 columns");
 }
 
 TEST(LinqsErrors, EmptyContentFile) {
-  Files files;
+  LinqsFiles files;
   files.content = "\n\n";
   expect_parse_error(files, "tiny.content", 1, "no papers");
 }
 
 TEST(LinqsErrors, ErrorFarIntoALongFileNamesItsLine) {
   // Long enough to be cut into many pieces that are parsed in parallel.
-  Files files;
+  LinqsFiles files;
   files.content.clear();
   for (int i = 0; i < 3000; ++i) {
     files.content += 'q';
@@ -301,7 +297,7 @@ TEST(LinqsErrors, ErrorFarIntoALongFileNamesItsLine) {
 }
 
 TEST(LinqsErrors, CitationLineWithOneOrThreeIds) {
-  Files files;
+  LinqsFiles files;
   files.cites = "p1\tp2\np4\n";
   expect_parse_error(files, "tiny.cites", 2, "1 column;");
   files.cites = "p1\tp2\n\np1\tp4\tp5\n";
@@ -309,25 +305,25 @@ TEST(LinqsErrors, CitationLineWithOneOrThreeIds) {
 }
 
 TEST(LinqsErrors, SplitWithUnknownPaper) {
-  Files files;
+  LinqsFiles files;
   files.split = "# header\np1\ttrain\nnobody\ttest\n";
   expect_parse_error(files, "tiny.planetoid-split.tsv", 3, "unknown paper id 'nobody'");
 }
 
 TEST(LinqsErrors, SplitWithUnknownName) {
-  Files files;
+  LinqsFiles files;
   files.split = "p1\ttrain\np2\tvalidation\n";
   expect_parse_error(files, "tiny.planetoid-split.tsv", 2, "unknown split 'validation'");
 }
 
 TEST(LinqsErrors, SplitLineWithoutSplitName) {
-  Files files;
+  LinqsFiles files;
   files.split = "p1\ttrain\n\np2\n";
   expect_parse_error(files, "tiny.planetoid-split.tsv", 3, "1 column;");
 }
 
 TEST(LinqsErrors, SplitListingAPaperTwice) {
-  Files files;
+  LinqsFiles files;
   files.split = "p1\ttrain\np2\tval\np1\ttest\n";
   expect_parse_error(files, "tiny.planetoid-split.tsv", 3, "paper id 'p1' is listed twice");
   // ghost is only in .cites: it has no class, and a test node without one would silently

@@ -12,19 +12,9 @@
 namespace graphmini::datasets {
 namespace {
 
+using graphmini::testing::neighbours_of;
+using graphmini::testing::original_ids_of;
 using graphmini::testing::ScratchDir;
-
-std::vector<VertexId> neighbours_of(const Graph& graph, VertexId v) {
-  const auto list = graph.neighbours(v);
-  return {list.begin(), list.end()};
-}
-
-std::vector<std::uint64_t> original_ids_of(const Graph& graph) {
-  std::vector<std::uint64_t> ids;
-  for (const VertexId v : graph.vertices())
-    ids.push_back(graph.original_id(v));
-  return ids;
-}
 
 // The diamond with a tail as a symmetric pattern matrix (lower triangle, 1-based):
 //
@@ -32,7 +22,7 @@ std::vector<std::uint64_t> original_ids_of(const Graph& graph) {
 //    \    /
 //      3 ---- 4         5 is declared by the size line but in no entry: it is dropped,
 //                       and so is the diagonal entry (4, 4).
-constexpr const char* kDiamond =
+constexpr const char* kMatrixMarketDiamond =
     "%%MatrixMarket matrix coordinate pattern symmetric\n"
     "% the diamond with a tail\n"
     "%\n"
@@ -43,7 +33,7 @@ constexpr const char* kDiamond =
     "4 3\n"
     "4 4\n";
 
-void expect_diamond(const Graph& graph) {
+void expect_matrix_market_diamond(const Graph& graph) {
   ASSERT_EQ(graph.num_vertices(), 4u);
   EXPECT_EQ(graph.num_edges(), 4u);
   EXPECT_EQ(neighbours_of(graph, 0), (std::vector<VertexId>{1, 2}));     // 1: 2, 3
@@ -55,12 +45,14 @@ void expect_diamond(const Graph& graph) {
 
 TEST(ReadMatrixMarket, SymmetricPatternMatrixIsAnUndirectedGraphWithOneBasedIds) {
   ScratchDir dir;
-  expect_diamond(read_matrix_market_graph(dir.write("diamond.mtx", kDiamond)));
+  expect_matrix_market_diamond(
+      read_matrix_market_graph(dir.write("diamond.mtx", kMatrixMarketDiamond)));
 }
 
 TEST(ReadMatrixMarket, GzipReadsTheSame) {
   ScratchDir dir;
-  expect_diamond(read_matrix_market_graph(dir.write_gzip("diamond.mtx.gz", kDiamond)));
+  expect_matrix_market_diamond(
+      read_matrix_market_graph(dir.write_gzip("diamond.mtx.gz", kMatrixMarketDiamond)));
 }
 
 TEST(ReadMatrixMarket, GeneralRealMatrixIsSymmetrisedAndItsValuesIgnored) {

@@ -23,6 +23,8 @@ namespace graphmini::datasets {
 namespace {
 
 namespace fs = std::filesystem;
+using graphmini::testing::expect_same_graph;
+using graphmini::testing::neighbours_of;
 using graphmini::testing::ScratchDir;
 
 // The fixture: six nodes, two features each, three classes.
@@ -41,7 +43,7 @@ constexpr std::string_view kTrain = "0\n3\n";
 constexpr std::string_view kValid = "1\n";
 constexpr std::string_view kTest = "5\n";
 
-struct Files {
+struct OgbFiles {
   std::string edges{kEdges};
   std::string features{kFeatures};
   std::string labels{kLabels};
@@ -51,7 +53,7 @@ struct Files {
   std::string test{kTest};
 };
 
-fs::path write_fixture(const ScratchDir& scratch, const Files& files, bool gzip = false) {
+fs::path write_fixture(const ScratchDir& scratch, const OgbFiles& files, bool gzip = false) {
   const auto write = [&](const std::string& name, std::string_view text) {
     if (gzip) {
       scratch.write_gzip("tiny-ogb/" + name + ".gz", text);
@@ -69,25 +71,20 @@ fs::path write_fixture(const ScratchDir& scratch, const Files& files, bool gzip 
   return scratch / "tiny-ogb";
 }
 
-std::vector<VertexId> neighbours(const Graph& graph, VertexId v) {
-  const auto list = graph.neighbours(v);
-  return {list.begin(), list.end()};
-}
-
 void expect_tiny_graph(const Graph& graph) {
   EXPECT_EQ(graph.orientation(), Orientation::undirected);
   ASSERT_EQ(graph.num_vertices(), 6u);
   EXPECT_EQ(graph.num_edges(), 5u);
-  EXPECT_EQ(neighbours(graph, 0), (std::vector<VertexId>{1, 3}));
-  EXPECT_EQ(neighbours(graph, 1), (std::vector<VertexId>{0, 2, 3}));
-  EXPECT_EQ(neighbours(graph, 2), (std::vector<VertexId>{1}));
-  EXPECT_EQ(neighbours(graph, 3), (std::vector<VertexId>{0, 1, 4}));
-  EXPECT_EQ(neighbours(graph, 4), (std::vector<VertexId>{3}));
-  EXPECT_EQ(neighbours(graph, 5), (std::vector<VertexId>{}));
+  EXPECT_EQ(neighbours_of(graph, 0), (std::vector<VertexId>{1, 3}));
+  EXPECT_EQ(neighbours_of(graph, 1), (std::vector<VertexId>{0, 2, 3}));
+  EXPECT_EQ(neighbours_of(graph, 2), (std::vector<VertexId>{1}));
+  EXPECT_EQ(neighbours_of(graph, 3), (std::vector<VertexId>{0, 1, 4}));
+  EXPECT_EQ(neighbours_of(graph, 4), (std::vector<VertexId>{3}));
+  EXPECT_EQ(neighbours_of(graph, 5), (std::vector<VertexId>{}));
   EXPECT_NO_THROW(graph.validate());
 }
 
-void expect_tiny_dataset(const Dataset& dataset) {
+void expect_tiny_ogb(const Dataset& dataset) {
   EXPECT_EQ(dataset.name, "tiny-ogb");
   expect_tiny_graph(dataset.graph);
   const NodeData& nodes = dataset.nodes;
@@ -108,37 +105,37 @@ void expect_tiny_dataset(const Dataset& dataset) {
 
 TEST(Ogb, ReadsTheDrawnDataset) {
   ScratchDir scratch;
-  const fs::path folder = write_fixture(scratch, Files{});
+  const fs::path folder = write_fixture(scratch, OgbFiles{});
   EXPECT_TRUE(is_ogb_folder(folder));
-  expect_tiny_dataset(read_ogb(folder));
-  expect_tiny_dataset(read_ogb(folder, "fixed"));
+  expect_tiny_ogb(read_ogb(folder));
+  expect_tiny_ogb(read_ogb(folder, "fixed"));
 }
 
 TEST(Ogb, ReadsGzipFiles) {
   ScratchDir scratch;
-  const fs::path folder = write_fixture(scratch, Files{}, true);
+  const fs::path folder = write_fixture(scratch, OgbFiles{}, true);
   EXPECT_TRUE(is_ogb_folder(folder));
-  expect_tiny_dataset(read_ogb(folder));
+  expect_tiny_ogb(read_ogb(folder));
 }
 
 TEST(Ogb, PrefersThePlainFileWhenBothExist) {
   ScratchDir scratch;
-  const fs::path folder = write_fixture(scratch, Files{});
+  const fs::path folder = write_fixture(scratch, OgbFiles{});
   scratch.write_gzip("tiny-ogb/raw/edge.csv.gz", "0,5\n");  // must not be the one read
-  expect_tiny_dataset(read_ogb(folder));
+  expect_tiny_ogb(read_ogb(folder));
 }
 
 TEST(Ogb, NodeCountFromTheFeatureRowsKeepsTrailingIsolatedNodes) {
   ScratchDir scratch;
-  Files files;
+  OgbFiles files;
   files.num_nodes.reset();
   // Node 5 appears in no edge: only its feature row makes it a node.
-  expect_tiny_dataset(read_ogb(write_fixture(scratch, files)));
+  expect_tiny_ogb(read_ogb(write_fixture(scratch, files)));
 }
 
 TEST(Ogb, WithoutFeatureFileNodesHaveNoFeatures) {
   ScratchDir scratch;
-  Files files;
+  OgbFiles files;
   files.num_nodes.reset();
   const fs::path folder = write_fixture(scratch, files);
   fs::remove(folder / "raw" / "node-feat.csv");
@@ -152,16 +149,16 @@ TEST(Ogb, WithoutFeatureFileNodesHaveNoFeatures) {
 
 TEST(Ogb, AcceptsCarriageReturnsBlanksAndPandasFloatLabels) {
   ScratchDir scratch;
-  Files files;
+  OgbFiles files;
   files.edges = "0, 1\r\n1,2\r\n\r\n1,3\r\n3,0\r\n3,4\r\n1,0\r\n2,2";
   files.features = "0.5,-1\r\n+1e-3, 2.25\r\n0,0\r\n-0.125,3\r\n7,8\r\n1.5,-2.5";
   files.labels = "2.0\r\n0\r\nNaN\r\n1.\r\n\r\n2";
-  expect_tiny_dataset(read_ogb(write_fixture(scratch, files)));
+  expect_tiny_ogb(read_ogb(write_fixture(scratch, files)));
 }
 
 TEST(Ogb, WithoutSplitFolderNoNodeIsInASplit) {
   ScratchDir scratch;
-  const fs::path folder = write_fixture(scratch, Files{});
+  const fs::path folder = write_fixture(scratch, OgbFiles{});
   fs::remove_all(folder / "split");
   const Dataset dataset = read_ogb(folder);
   expect_tiny_graph(dataset.graph);
@@ -170,7 +167,7 @@ TEST(Ogb, WithoutSplitFolderNoNodeIsInASplit) {
 
 TEST(Ogb, SeveralSplitFoldersMustBeNamed) {
   ScratchDir scratch;
-  const fs::path folder = write_fixture(scratch, Files{});
+  const fs::path folder = write_fixture(scratch, OgbFiles{});
   scratch.write("tiny-ogb/split/another/train.csv", "5\n");
   scratch.write("tiny-ogb/split/another/valid.csv", "");
   scratch.write("tiny-ogb/split/another/test.csv", "0\n1\n");
@@ -203,17 +200,17 @@ TEST(Ogb, MissingFilesAreNamed) {
     }
   };
   {
-    const fs::path folder = write_fixture(scratch, Files{});
+    const fs::path folder = write_fixture(scratch, OgbFiles{});
     fs::remove(folder / "split" / "fixed" / "valid.csv");
     expect_io_error(folder, "split/fixed/valid.csv");
   }
   {
-    const fs::path folder = write_fixture(scratch, Files{});
+    const fs::path folder = write_fixture(scratch, OgbFiles{});
     fs::remove(folder / "raw" / "node-label.csv");
     expect_io_error(folder, "raw/node-label.csv");
   }
   {
-    const fs::path folder = write_fixture(scratch, Files{});
+    const fs::path folder = write_fixture(scratch, OgbFiles{});
     fs::remove(folder / "raw" / "edge.csv");
     EXPECT_FALSE(is_ogb_folder(folder));
     expect_io_error(folder, "raw/edge.csv");
@@ -222,20 +219,20 @@ TEST(Ogb, MissingFilesAreNamed) {
 
 // ---- malformed input: every case names the file and the line ---------------------------------
 
-void expect_parse_error(const Files& files, std::string_view bad_file, std::uint64_t line,
+void expect_parse_error(const OgbFiles& files, std::string_view bad_file, std::uint64_t line,
                         std::initializer_list<std::string_view> fragments) {
   ScratchDir scratch;
   const fs::path folder = write_fixture(scratch, files);
   testing::expect_parse_error([&] { read_ogb(folder); }, folder / bad_file, line, fragments);
 }
 
-void expect_parse_error(const Files& files, std::string_view bad_file, std::uint64_t line,
+void expect_parse_error(const OgbFiles& files, std::string_view bad_file, std::uint64_t line,
                         std::string_view fragment) {
   expect_parse_error(files, bad_file, line, {fragment});
 }
 
 TEST(OgbErrors, EdgeNamingANodeBeyondTheCount) {
-  Files files;
+  OgbFiles files;
   files.edges = "0,1\n1,2\n4,6\n";
   expect_parse_error(files, "raw/edge.csv", 3,
                      {"node id 6 is not below the node count 6 (from ", "/raw/num-node-list.csv)"});
@@ -245,7 +242,7 @@ TEST(OgbErrors, EdgeNamingANodeBeyondTheCount) {
 }
 
 TEST(OgbErrors, EdgeLinesThatAreNotTwoIds) {
-  Files files;
+  OgbFiles files;
   files.edges = "0,1\n1;2\n";
   expect_parse_error(files, "raw/edge.csv", 2, "after the source");
   files.edges = "0,1\n1,2,3\n";
@@ -258,7 +255,7 @@ TEST(OgbErrors, EdgeLinesThatAreNotTwoIds) {
 
 TEST(OgbErrors, EdgeErrorFarIntoALongFileNamesItsLine) {
   // Long enough to be cut into many pieces that are parsed in parallel.
-  Files files;
+  OgbFiles files;
   files.edges.clear();
   for (int i = 0; i < 5000; ++i)
     files.edges += i == 4321 ? "1,x\n" : "0,1\n";
@@ -266,7 +263,7 @@ TEST(OgbErrors, EdgeErrorFarIntoALongFileNamesItsLine) {
 }
 
 TEST(OgbErrors, FeatureRowsOfTheWrongLength) {
-  Files files;
+  OgbFiles files;
   files.features = "0.5,-1\n1e-3,2.25,1\n0,0\n-0.125,3\n7,8\n1.5,-2.5\n";
   expect_parse_error(files, "raw/node-feat.csv", 2, "3 values, expected 2 as on line 1");
   files.features = "0.5,-1\n1e-3,2.25\n0\n-0.125,3\n7,8\n1.5,-2.5\n";
@@ -278,7 +275,7 @@ TEST(OgbErrors, FeatureRowsOfTheWrongLength) {
 }
 
 TEST(OgbErrors, FeatureThatIsNotANumber) {
-  Files files;
+  OgbFiles files;
   files.features = "0.5,-1\n1e-3,2.25\n0,abc\n-0.125,3\n7,8\n1.5,-2.5\n";
   expect_parse_error(files, "raw/node-feat.csv", 3, "feature 2 is 'abc'");
   files.features = "0.5,-1\n1e-3,2.25\n0,0\nnan,3\n7,8\n1.5,-2.5\n";
@@ -288,12 +285,12 @@ TEST(OgbErrors, FeatureThatIsNotANumber) {
 }
 
 TEST(OgbErrors, RowCountsThatDisagreeWithTheNodeCount) {
-  Files files;
+  OgbFiles files;
   files.features = std::string(kFeatures) + "9,9\n";
   expect_parse_error(files, "raw/node-feat.csv", 7, "more rows than the node count 6");
   files.features = "0.5,-1\n1e-3,2.25\n0,0\n-0.125,3\n7,8\n";
   expect_parse_error(files, "raw/node-feat.csv", 6, "ends after 5 rows but the node count is 6");
-  files = Files{};
+  files = OgbFiles{};
   files.labels = "2\n0\nnan\n1\n\n";
   expect_parse_error(files, "raw/node-label.csv", 6, "ends after 5 rows");
   // Without num-node-list.csv the feature rows set the count that the labels must match.
@@ -304,7 +301,7 @@ TEST(OgbErrors, RowCountsThatDisagreeWithTheNodeCount) {
 }
 
 TEST(OgbErrors, LabelsThatAreNotClassNumbers) {
-  Files files;
+  OgbFiles files;
   files.labels = "2\n0\nnan\n-1\n\n2\n";
   expect_parse_error(files, "raw/node-label.csv", 4, "label '-1' is not a class number");
   files.labels = "2\n0\nnan\n1.5\n\n2\n";
@@ -321,7 +318,7 @@ TEST(OgbErrors, LabelsThatAreNotClassNumbers) {
 // empty classes (27 s and 4 GB before this was checked): labels must number the classes
 // without gaps.
 TEST(OgbErrors, LabelsThatLeaveAClassWithoutNodes) {
-  Files files;
+  OgbFiles files;
   files.labels = "2\n0\nnan\n1\n\n1000000\n";
   expect_parse_error(files, "raw/node-label.csv", 6,
                      "label 1000000 leaves class 3 without a node; labels must number the "
@@ -333,7 +330,7 @@ TEST(OgbErrors, LabelsThatLeaveAClassWithoutNodes) {
 }
 
 TEST(OgbErrors, SplitNodeWithoutAClass) {
-  Files files;
+  OgbFiles files;
   files.test = "5\n4\n";  // node 4's label is empty
   expect_parse_error(files, "split/fixed/test.csv", 2,
                      "node 4 has no class (its label is 'nan' or empty), so it cannot be in a "
@@ -341,7 +338,7 @@ TEST(OgbErrors, SplitNodeWithoutAClass) {
 }
 
 TEST(OgbErrors, BadNodeCountFile) {
-  Files files;
+  OgbFiles files;
   files.num_nodes = "six\n";
   expect_parse_error(files, "raw/num-node-list.csv", 1, "expected the node count");
   files.num_nodes = "6\n7\n";
@@ -351,27 +348,21 @@ TEST(OgbErrors, BadNodeCountFile) {
 }
 
 TEST(OgbErrors, SplitFilesWithBadIds) {
-  Files files;
+  OgbFiles files;
   files.test = "5\n\n6\n";
   expect_parse_error(files, "split/fixed/test.csv", 3, "node id 6 is not below the node count 6");
-  files = Files{};
+  files = OgbFiles{};
   files.valid = "1\n3\n";
   expect_parse_error(files, "split/fixed/valid.csv", 2, "node 3 is already in the train split");
-  files = Files{};
+  files = OgbFiles{};
   files.train = "0\n0\n";
   expect_parse_error(files, "split/fixed/train.csv", 2, "node 0 is already in the train split");
-  files = Files{};
+  files = OgbFiles{};
   files.train = "0,3\n";
   expect_parse_error(files, "split/fixed/train.csv", 1, "found ',3' after it");
 }
 
 // ---- write_ogb -> read_ogb --------------------------------------------------------------------
-
-void expect_same_graph(const Graph& a, const Graph& b) {
-  ASSERT_EQ(a.num_vertices(), b.num_vertices());
-  EXPECT_TRUE(std::ranges::equal(a.offsets(), b.offsets()));
-  EXPECT_TRUE(std::ranges::equal(a.adjacency(), b.adjacency()));
-}
 
 // Compares bit patterns, so that -0 differs from 0 and every NaN payload would count.
 std::vector<std::uint32_t> bits(const std::vector<float>& values) {
@@ -384,7 +375,7 @@ std::vector<std::uint32_t> bits(const std::vector<float>& values) {
 
 TEST(OgbRoundTrip, TheDrawnDataset) {
   ScratchDir scratch;
-  const Dataset original = read_ogb(write_fixture(scratch, Files{}));
+  const Dataset original = read_ogb(write_fixture(scratch, OgbFiles{}));
   const fs::path copy = scratch / "copy";
   write_ogb(original, copy, "mine");
   EXPECT_EQ(graphmini::testing::read_file(copy / "raw" / "edge.csv"), "0,1\n0,3\n1,2\n1,3\n3,4\n");
@@ -402,7 +393,7 @@ TEST(OgbRoundTrip, TheDrawnDataset) {
 
   Dataset again = read_ogb(copy);
   again.name = original.name;
-  expect_tiny_dataset(again);
+  expect_tiny_ogb(again);
 }
 
 TEST(OgbRoundTrip, FeaturesComeBackBitForBit) {
@@ -566,7 +557,7 @@ TEST(OgbFeatures, RowsOfOnlyZerosAreStoredSparse) {
 // up (or to make the split name necessary).
 TEST(OgbRoundTrip, RewritingReplacesTheWholeDataset) {
   ScratchDir scratch;
-  Dataset dataset = read_ogb(write_fixture(scratch, Files{}));
+  Dataset dataset = read_ogb(write_fixture(scratch, OgbFiles{}));
   const fs::path out = scratch / "out";
   write_ogb(dataset, out, "a");
   std::swap(dataset.nodes.split[0], dataset.nodes.split[5]);
@@ -585,7 +576,7 @@ TEST(OgbRoundTrip, RewritingReplacesTheWholeDataset) {
 
 TEST(OgbRoundTrip, RefusesToReplaceAFolderThatIsNotADataset) {
   ScratchDir scratch;
-  const Dataset dataset = read_ogb(write_fixture(scratch, Files{}));
+  const Dataset dataset = read_ogb(write_fixture(scratch, OgbFiles{}));
   scratch.write("mine/notes.txt", "not a dataset");
   EXPECT_THROW(write_ogb(dataset, scratch / "mine"), Error);
   EXPECT_EQ(graphmini::testing::read_file(scratch / "mine" / "notes.txt"), "not a dataset");
@@ -594,7 +585,7 @@ TEST(OgbRoundTrip, RefusesToReplaceAFolderThatIsNotADataset) {
 
 TEST(OgbRoundTrip, NoFeaturesMeansNoFeatureFile) {
   ScratchDir scratch;
-  Dataset dataset = read_ogb(write_fixture(scratch, Files{}));
+  Dataset dataset = read_ogb(write_fixture(scratch, OgbFiles{}));
   const fs::path out = scratch / "out";
   write_ogb(dataset, out);
   EXPECT_TRUE(fs::exists(out / "raw" / "node-feat.csv"));
@@ -608,7 +599,7 @@ TEST(OgbRoundTrip, NoFeaturesMeansNoFeatureFile) {
 
 TEST(OgbRoundTrip, RefusesWhatTheLayoutCannotHold) {
   ScratchDir scratch;
-  Dataset dataset = read_ogb(write_fixture(scratch, Files{}));
+  Dataset dataset = read_ogb(write_fixture(scratch, OgbFiles{}));
   std::get<DenseFeatures>(dataset.nodes.features).values[3] = std::nanf("");
   EXPECT_THROW(write_ogb(dataset, scratch / "nan"), InvalidArgument);
   EXPECT_FALSE(fs::exists(scratch / "nan"));  // checked before anything is written

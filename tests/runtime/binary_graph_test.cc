@@ -24,26 +24,17 @@ namespace {
 
 using testing::ScratchDir;
 
-template <typename T>
-std::vector<T> as_vector(std::span<const T> values) {
-  return {values.begin(), values.end()};
-}
+using testing::as_vector;
+using testing::expect_same_graph;
+using testing::house;
+using testing::kHouseAdjacency;
+using testing::kHouseOffsets;
+using testing::temporary_files;
 
-// The "house" of graph_test.cc: a square with a gable.
-//
-//      0---1
-//      |   |
-//      3---2
-//       \ /
-//        4
-const std::vector<EdgeOffset> kHouseOffsets = {0, 2, 4, 7, 10, 12};
-const std::vector<VertexId> kHouseAdjacency = {1, 3, 0, 2, 1, 3, 4, 0, 2, 4, 2, 3};
+// The house of test_support.h, with labels and original ids.
 const std::vector<Label> kHouseLabels = {5, 6, 5, 6, 7};
 const std::vector<std::uint64_t> kHouseOriginalIds = {10, 20, 30, 40, 0xFFFFFFFFFFFFFFFFull};
 
-Graph house() {
-  return Graph(kHouseOffsets, kHouseAdjacency, Orientation::undirected);
-}
 Graph labelled_house() {
   return Graph(kHouseOffsets, kHouseAdjacency, Orientation::undirected, kHouseLabels,
                kHouseOriginalIds);
@@ -99,16 +90,6 @@ void reseal(std::string& bytes) {
   reseal_header(bytes);
 }
 
-void expect_same_graph(const Graph& actual, const Graph& expected) {
-  EXPECT_EQ(actual.orientation(), expected.orientation());
-  EXPECT_EQ(actual.num_vertices(), expected.num_vertices());
-  EXPECT_EQ(actual.num_edges(), expected.num_edges());
-  EXPECT_EQ(as_vector(actual.offsets()), as_vector(expected.offsets()));
-  EXPECT_EQ(as_vector(actual.adjacency()), as_vector(expected.adjacency()));
-  EXPECT_EQ(as_vector(actual.labels()), as_vector(expected.labels()));
-  EXPECT_EQ(as_vector(actual.original_ids()), as_vector(expected.original_ids()));
-}
-
 // The FormatError message of mapping `bytes` ("" when the file maps).
 std::string format_error(const ScratchDir& dir, const std::string& bytes,
                          Verification verification = Verification::full) {
@@ -158,15 +139,6 @@ class PatchableFile {
   int fd_;
 };
 
-std::vector<std::string> temporary_files(const std::filesystem::path& folder) {
-  std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
-    const std::string name = entry.path().filename().string();
-    if (name.find(".tmp.") != std::string::npos) names.push_back(name);
-  }
-  return names;
-}
-
 // --- Round trips and layout -------------------------------------------------------------------
 
 struct RoundTripCase {
@@ -191,24 +163,26 @@ TEST_P(BinaryGraphRoundTrip, MapsBackTheSameArrays) {
 INSTANTIATE_TEST_SUITE_P(
     AllKinds, BinaryGraphRoundTrip,
     ::testing::Combine(
-        ::testing::Values(
-            RoundTripCase{"undirected", house}, RoundTripCase{"oriented", oriented_house},
-            RoundTripCase{"labelled_with_original_ids", labelled_house},
-            RoundTripCase{"labelled_only",
-                          [] {
-                            return Graph(kHouseOffsets, kHouseAdjacency, Orientation::undirected,
-                                         kHouseLabels);
-                          }},
-            RoundTripCase{"original_ids_only",
-                          [] {
-                            return Graph(kHouseOffsets, kHouseAdjacency, Orientation::undirected,
-                                         {}, kHouseOriginalIds);
-                          }},
-            RoundTripCase{"no_vertices", [] { return Graph({0}, {}, Orientation::undirected); }},
-            RoundTripCase{"vertices_without_edges",
-                          [] {
-                            return Graph({0, 0, 0, 0}, {}, Orientation::undirected);
-                          }}),
+        ::testing::Values(RoundTripCase{"undirected", [] { return house(); }},
+                          RoundTripCase{"oriented", oriented_house},
+                          RoundTripCase{"labelled_with_original_ids", labelled_house},
+                          RoundTripCase{"labelled_only",
+                                        [] {
+                                          return Graph(kHouseOffsets, kHouseAdjacency,
+                                                       Orientation::undirected, kHouseLabels);
+                                        }},
+                          RoundTripCase{"original_ids_only",
+                                        [] {
+                                          return Graph(kHouseOffsets, kHouseAdjacency,
+                                                       Orientation::undirected, {},
+                                                       kHouseOriginalIds);
+                                        }},
+                          RoundTripCase{"no_vertices",
+                                        [] { return Graph({0}, {}, Orientation::undirected); }},
+                          RoundTripCase{"vertices_without_edges",
+                                        [] {
+                                          return Graph({0, 0, 0, 0}, {}, Orientation::undirected);
+                                        }}),
         ::testing::Values(Verification::full, Verification::header)),
     [](const auto& info) {
       return std::string(std::get<0>(info.param).name) +

@@ -25,19 +25,10 @@ namespace graphmini {
 namespace {
 
 using testing::ScratchDir;
+using testing::temporary_files;
 
 std::string text_of(std::span<const std::byte> bytes) {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
-}
-
-std::vector<std::string> temporary_files(const std::filesystem::path& folder) {
-  std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
-    const std::string name = entry.path().filename().string();
-    if (name.find(".graphmini-") != std::string::npos && name.ends_with(".tmp"))
-      names.push_back(name);
-  }
-  return names;
 }
 
 std::filesystem::perms permissions(const std::filesystem::path& path) {

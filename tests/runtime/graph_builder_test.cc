@@ -20,17 +20,15 @@
 #include <vector>
 
 #include "runtime/error.h"
+#include "support/test_support.h"
 
 namespace graphmini {
 namespace {
 
 using Ids = std::vector<VertexId>;
-constexpr std::uint64_t kMaxId = 0xFFFFFFFFFFFFFFFFull;
+using testing::as_vector;
 
-template <typename T>
-std::vector<T> as_vector(std::span<const T> values) {
-  return {values.begin(), values.end()};
-}
+constexpr std::uint64_t kMaxOriginalId = 0xFFFFFFFFFFFFFFFFull;
 
 std::vector<Ids> lists_of(const Graph& graph) {
   std::vector<Ids> lists;
@@ -100,9 +98,10 @@ TEST(BuildGraph, DropsIsolatedVerticesAndKeepsTheirOriginalIds) {
 TEST(BuildGraph, RenumberingCarriesLabelsAndComposesWithInputOriginalIds) {
   const Graph graph =
       build_graph(edge_list(7, {{1, 3}, {3, 6}, {6, 1}, {4, 4}}, {10, 11, 12, 13, 14, 15, 16},
-                            {100, 101, 102, 103, 104, 105, kMaxId}));
+                            {100, 101, 102, 103, 104, 105, kMaxOriginalId}));
   EXPECT_EQ(as_vector(graph.labels()), (std::vector<Label>{11, 13, 16}));
-  EXPECT_EQ(as_vector(graph.original_ids()), (std::vector<std::uint64_t>{101, 103, kMaxId}));
+  EXPECT_EQ(as_vector(graph.original_ids()),
+            (std::vector<std::uint64_t>{101, 103, kMaxOriginalId}));
 }
 
 TEST(BuildGraph, KeepIsolatedVerticesKeepsEveryIdAsItWas) {
@@ -285,10 +284,12 @@ TEST(BuildGraph, GivesTheSameGraphWithOneThreadAndWithAll) {
 
 TEST(CompactVertexIds, MapsArbitrary64BitIdsInIncreasingOrder) {
   // Pairs (2^64-1, 5), (5, 10^12), (7, 2^64-1): ids 5 < 7 < 10^12 < 2^64-1 become 0..3.
-  const EdgeList list = compact_vertex_ids({kMaxId, 5, 5, 1000000000000ull, 7, kMaxId});
+  const EdgeList list =
+      compact_vertex_ids({kMaxOriginalId, 5, 5, 1000000000000ull, 7, kMaxOriginalId});
   EXPECT_EQ(list.num_vertices, 4u);
   EXPECT_EQ(list.edges, (std::vector<Edge>{{3, 0}, {0, 2}, {1, 3}}));
-  EXPECT_EQ(list.original_ids, (std::vector<std::uint64_t>{5, 7, 1000000000000ull, kMaxId}));
+  EXPECT_EQ(list.original_ids,
+            (std::vector<std::uint64_t>{5, 7, 1000000000000ull, kMaxOriginalId}));
   EXPECT_TRUE(list.labels.empty());
 }
 
@@ -307,9 +308,9 @@ TEST(CompactVertexIds, KeepsOriginalIdsWhenAnIdIsMissing) {
 
 TEST(CompactVertexIds, SingleMaximalIdIsNotMistakenForTheIdentity) {
   // 2^64-1 + 1 wraps to 0: the identity test must not be fooled by it.
-  const EdgeList list = compact_vertex_ids({kMaxId, kMaxId});
+  const EdgeList list = compact_vertex_ids({kMaxOriginalId, kMaxOriginalId});
   EXPECT_EQ(list.num_vertices, 1u);
-  EXPECT_EQ(list.original_ids, (std::vector<std::uint64_t>{kMaxId}));
+  EXPECT_EQ(list.original_ids, (std::vector<std::uint64_t>{kMaxOriginalId}));
 }
 
 TEST(CompactVertexIds, EmptyAndOddInputs) {
@@ -330,10 +331,11 @@ TEST(CompactVertexIds, MatchesAnOrderedMapOnRandomIds) {
   std::mt19937_64 random(3);
   for (int round = 0; round < 200; ++round) {
     const std::size_t pairs = random() % 50;
-    const std::uint64_t spread = round % 4 == 0 ? kMaxId : 1 + random() % (4 * pairs + 4);
+    const std::uint64_t spread = round % 4 == 0 ? kMaxOriginalId : 1 + random() % (4 * pairs + 4);
     std::vector<std::uint64_t> endpoints(2 * pairs);
     for (auto& id : endpoints)
-      id = spread == kMaxId ? random() | (random() % 2 == 0 ? 0 : kMaxId) : random() % spread;
+      id = spread == kMaxOriginalId ? random() | (random() % 2 == 0 ? 0 : kMaxOriginalId)
+                                    : random() % spread;
     std::map<std::uint64_t, VertexId> dense;
     for (const auto id : endpoints)
       dense.emplace(id, 0);
@@ -356,10 +358,10 @@ TEST(CompactVertexIds, MatchesAnOrderedMapOnRandomIds) {
 }
 
 TEST(CompactVertexIds, FeedsBuildGraphWhichKeepsTheOriginalIds) {
-  const Graph graph = build_graph(compact_vertex_ids({kMaxId, 5, 5, 1000000000000ull}));
+  const Graph graph = build_graph(compact_vertex_ids({kMaxOriginalId, 5, 5, 1000000000000ull}));
   EXPECT_EQ(lists_of(graph), (std::vector<Ids>{{1, 2}, {0}, {0}}));
   EXPECT_EQ(as_vector(graph.original_ids()),
-            (std::vector<std::uint64_t>{5, 1000000000000ull, kMaxId}));
+            (std::vector<std::uint64_t>{5, 1000000000000ull, kMaxOriginalId}));
 }
 
 // --- relabel_by_degree and orient_by_degree ---------------------------------------------------

@@ -11,36 +11,22 @@
 #include <vector>
 
 #include "runtime/error.h"
+#include "support/test_support.h"
 
 namespace graphmini {
 namespace {
 
 using Ids = std::vector<VertexId>;
 
-template <typename T>
-std::vector<T> as_vector(std::span<const T> values) {
-  return {values.begin(), values.end()};
-}
+using testing::as_vector;
+using testing::house;
+using testing::kHouseAdjacency;
+using testing::kHouseOffsets;
 
-// The "house": a square with a gable, drawn upside down.
-//
-//      0---1
-//      |   |
-//      3---2
-//       \ /
-//        4
-//
-// 0: 1 3 | 1: 0 2 | 2: 1 3 4 | 3: 0 2 4 | 4: 2 3
-const std::vector<EdgeOffset> kHouseOffsets = {0, 2, 4, 7, 10, 12};
-const std::vector<VertexId> kHouseAdjacency = {1, 3, 0, 2, 1, 3, 4, 0, 2, 4, 2, 3};
-
-// The house oriented from the lower id to the higher: 0: 1 3 | 1: 2 | 2: 3 4 | 3: 4 | 4: -
+// The house of test_support.h oriented from the lower id to the higher:
+// 0: 1 3 | 1: 2 | 2: 3 4 | 3: 4 | 4: -
 const std::vector<EdgeOffset> kOrientedHouseOffsets = {0, 2, 3, 5, 6, 6};
 const std::vector<VertexId> kOrientedHouseAdjacency = {1, 3, 2, 3, 4, 4};
-
-Graph house(Graph::Check check = Graph::Check::full) {
-  return Graph(kHouseOffsets, kHouseAdjacency, Orientation::undirected, {}, {}, check);
-}
 
 // Constructs with full checking and returns the InvalidGraph message ("" when none thrown).
 std::string rejection(std::vector<EdgeOffset> offsets, std::vector<VertexId> adjacency,

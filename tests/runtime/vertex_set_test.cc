@@ -15,16 +15,16 @@
 #include <string>
 #include <vector>
 
+#include "support/test_support.h"
+
 namespace graphmini {
 namespace {
 
 using Ids = std::vector<VertexId>;
 
-constexpr VertexId kMaxId = std::numeric_limits<VertexId>::max();
+using testing::as_vector;
 
-Ids as_vector(VertexSpan values) {
-  return {values.begin(), values.end()};
-}
+constexpr VertexId kMaxId = std::numeric_limits<VertexId>::max();
 
 Ids reference_intersection(const Ids& a, const Ids& b) {
   Ids result;

@@ -180,4 +180,39 @@ Graph random_graph(std::mt19937_64& random, VertexId n, double p, Label label_co
   return graph_from_edges(n, edges, std::move(labels));
 }
 
+Graph house(Graph::Check check) {
+  return Graph(kHouseOffsets, kHouseAdjacency, Orientation::undirected, {}, {}, check);
+}
+
+std::vector<VertexId> neighbours_of(const Graph& graph, VertexId v) {
+  return as_vector(graph.neighbours(v));
+}
+
+std::vector<std::uint64_t> original_ids_of(const Graph& graph) {
+  std::vector<std::uint64_t> ids;
+  for (const VertexId v : graph.vertices())
+    ids.push_back(graph.original_id(v));
+  return ids;
+}
+
+void expect_same_graph(const Graph& actual, const Graph& expected) {
+  EXPECT_EQ(actual.orientation(), expected.orientation());
+  EXPECT_EQ(actual.num_vertices(), expected.num_vertices());
+  EXPECT_EQ(actual.num_edges(), expected.num_edges());
+  EXPECT_EQ(as_vector(actual.offsets()), as_vector(expected.offsets()));
+  EXPECT_EQ(as_vector(actual.adjacency()), as_vector(expected.adjacency()));
+  EXPECT_EQ(as_vector(actual.labels()), as_vector(expected.labels()));
+  EXPECT_EQ(as_vector(actual.original_ids()), as_vector(expected.original_ids()));
+}
+
+std::vector<std::string> temporary_files(const std::filesystem::path& folder) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find(".graphmini-") != std::string::npos && name.ends_with(".tmp"))
+      names.push_back(name);
+  }
+  return names;
+}
+
 }  // namespace graphmini::testing

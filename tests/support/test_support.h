@@ -8,6 +8,7 @@
 #include <initializer_list>
 #include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -97,6 +98,39 @@ Graph graph_from_edges(VertexId n, const std::vector<std::pair<VertexId, VertexI
 
 // Erdős–Rényi G(n, p) with labels drawn from [0, label_count) (none when 0).
 Graph random_graph(std::mt19937_64& random, VertexId n, double p, Label label_count = 0);
+
+// The "house": a square with a gable, drawn upside down.
+//
+//      0---1
+//      |   |
+//      3---2
+//       \ /
+//        4
+//
+// 0: 1 3 | 1: 0 2 | 2: 1 3 4 | 3: 0 2 4 | 4: 2 3
+inline const std::vector<EdgeOffset> kHouseOffsets = {0, 2, 4, 7, 10, 12};
+inline const std::vector<VertexId> kHouseAdjacency = {1, 3, 0, 2, 1, 3, 4, 0, 2, 4, 2, 3};
+Graph house(Graph::Check check = Graph::Check::full);
+
+// A span's values, for comparing with EXPECT_EQ.
+template <typename T>
+std::vector<T> as_vector(std::span<const T> values) {
+  return {values.begin(), values.end()};
+}
+
+// The neighbours of v, in order.
+std::vector<VertexId> neighbours_of(const Graph& graph, VertexId v);
+
+// The original id of every vertex, in vertex order.
+std::vector<std::uint64_t> original_ids_of(const Graph& graph);
+
+// Expects the two graphs to be equal in every part: orientation, sizes, offsets, adjacency,
+// labels and original ids.
+void expect_same_graph(const Graph& actual, const Graph& expected);
+
+// The temporary files that atomic writes (runtime/files.h) leave in `folder` while they run:
+// ".NAME.graphmini-*.tmp".
+std::vector<std::string> temporary_files(const std::filesystem::path& folder);
 
 // Runs `read` and checks that it throws a ParseError for `path` at `line` whose message starts
 // with "PATH:LINE: " and contains every fragment.
