@@ -2,7 +2,7 @@
 # Runs what tests/gpu/pack.sh packed into .gpu/ on a GPU machine, from the repository root,
 # with its results under $OUT (default .gpu/out). Stages, in the order given (default: tests
 # bench speed):
-#   tests    every packed GPU test program (tests/gpu/*.cc), JUnit XML in $OUT/NAME.xml
+#   tests    the packed GPU test program (tests/gpu/*.cc), JUnit XML in $OUT/gpu_tests.xml
 #            (GRAPHMINI_DATASETS points at the packed cora)
 #   bench    the CUDA operator benchmark (about a minute on an H200): $OUT/cuda_ops_bench.json;
 #            BENCH_MIN_TIME (seconds, default 0.1) sets its --benchmark_min_time
@@ -19,7 +19,7 @@
 # this machine's C library (an older glibc), it runs under the packed loader and C library.
 set -uo pipefail
 root=$(pwd)/.gpu
-[[ -x $root/gpu_cuda_ops_test ]] || { echo "device_check: nothing packed in $root (tests/gpu/pack.sh)"; exit 1; }
+[[ -x $root/gpu_tests ]] || { echo "device_check: nothing packed in $root (tests/gpu/pack.sh)"; exit 1; }
 out=${OUT:-$root/out}
 mkdir -p "$out"
 exec > >(tee -a "$out/device_check.log") 2>&1
@@ -44,7 +44,7 @@ library_path=$root/lib${toolkit_lib:+:$toolkit_lib}
 # How to start a packed program: with this machine's C library, or the packed one. The
 # wrapper .gpu/run starts one either way (the speed and compare stages call graphmini so).
 launch=(env LD_LIBRARY_PATH="$library_path${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}")
-if ! "${launch[@]}" "$root/gpu_cuda_ops_test" --gtest_list_tests >/dev/null 2>"$out/start.err"; then
+if ! "${launch[@]}" "$root/gpu_tests" --gtest_list_tests >/dev/null 2>"$out/start.err"; then
   echo "device_check: the programs do not start with this machine's C library:"
   cat "$out/start.err"
   echo "device_check: using the packed loader"
@@ -67,11 +67,8 @@ for stage in "${stages[@]}"; do
   echo "device_check: == $stage == $(date -u +%T)"
   case $stage in
     tests)
-      for test in "$root"/gpu_*_test; do
-        name=$(basename "$test" | sed 's/^gpu_//; s/_test$//')
-        "$root/run" "$test" --gtest_output=xml:"$out/$name.xml"
-        record "$name" $?
-      done
+      "$root/run" "$root/gpu_tests" --gtest_output=xml:"$out/gpu_tests.xml"
+      record gpu_tests $?
       ;;
     bench)
       # The timeout keeps a runaway benchmark from eating the machine's time.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packs what runs on a GPU machine that has the CUDA toolkit (nvcc, cuBLAS, cuSPARSE) but none
-# of this project's Debian libraries, into .gpu/ at the repository root: the GPU test programs
+# of this project's Debian libraries, into .gpu/ at the repository root: the GPU test program
 # (tests/gpu/*.cc), the CUDA operator benchmark and the graphmini command line when they are
 # built, the shared libraries they need from this machine in .gpu/lib (everything ldd names
 # except the CUDA toolkit's large libraries, which the GPU machine has, and the C library),
@@ -15,11 +15,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build/gpu}
 binaries=()
-for binary in "$build"/tests/gpu_*_test "$build/bench/cuda_ops_bench" "$build/cli/graphmini"; do
+for binary in "$build/tests/gpu_tests" "$build/bench/cuda_ops_bench" "$build/cli/graphmini"; do
   [[ -x $binary ]] && binaries+=("$binary")
 done
-[[ -x $build/tests/gpu_cuda_ops_test ]] || {
-  echo "pack.sh: $build/tests/gpu_cuda_ops_test not built (cmake --build --preset gpu)" >&2
+[[ -x $build/tests/gpu_tests ]] || {
+  echo "pack.sh: $build/tests/gpu_tests not built (cmake --build --preset gpu)" >&2
   exit 1
 }
 
