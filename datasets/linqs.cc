@@ -75,12 +75,6 @@ std::set<std::string> content_names(const fs::path& folder) {
   return names;
 }
 
-std::string folder_name(const fs::path& folder) {
-  fs::path normal = folder.lexically_normal();
-  if (normal.filename().empty()) normal = normal.parent_path();
-  return normal.filename().string();
-}
-
 // X for the folder: the folder's own name when X.content exists (cora/cora.content), else the
 // only .content file present.
 std::string dataset_name(const fs::path& folder) {
@@ -143,10 +137,6 @@ std::size_t count_words(const char* at, const char* end) {
     ++words;
   }
   return words;
-}
-
-void skip_newline(Cursor& cursor) {
-  if (!cursor.done()) ++cursor.at;  // at_line_end() left the cursor on the newline
 }
 
 // ---- .content ---------------------------------------------------------------------------------

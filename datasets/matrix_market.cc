@@ -22,7 +22,7 @@ namespace graphmini::datasets {
 namespace {
 
 constexpr std::size_t kChunkBytes = std::size_t{16} << 20;
-constexpr std::size_t kPieceBytes = std::size_t{256} << 10;
+constexpr std::size_t kEntryPieceBytes = std::size_t{256} << 10;
 
 enum class Field { pattern, real, integer };
 
@@ -32,7 +32,7 @@ struct Header {
   std::uint64_t entries = 0;  // declared
 };
 
-struct Piece {
+struct EntryPiece {
   std::vector<std::uint64_t> endpoints;  // two 1-based indices per entry
   const char* error_position = nullptr;
   std::string error;
@@ -108,7 +108,7 @@ std::string parse_entry(Cursor& cursor, const Header& header, std::uint64_t (&in
   return {};
 }
 
-void parse_piece(std::string_view text, const Header& header, Piece& piece) {
+void parse_piece(std::string_view text, const Header& header, EntryPiece& piece) {
   piece.endpoints.clear();
   piece.error_position = nullptr;
   Cursor cursor{text.data(), text.data() + text.size()};
@@ -259,7 +259,7 @@ Graph read_matrix_market_graph(const std::filesystem::path& path) {
 Graph read_matrix_market_graph(TextInput& input) {
   HeaderReader header_reader(input);
   std::vector<std::uint64_t> endpoints;
-  std::vector<Piece> pieces;
+  std::vector<EntryPiece> pieces;
   TextInput::Chunk chunk;
   std::uint64_t last_line = 0;  // lines seen so far, for errors found after the last chunk
   while (input.next(chunk)) {
@@ -272,14 +272,14 @@ Graph read_matrix_market_graph(TextInput& input) {
     const Header& header = header_reader.header();
 
     const std::string_view rest(cursor.at, static_cast<std::size_t>(cursor.end - cursor.at));
-    const auto texts = split_lines(rest, std::max<std::size_t>(1, rest.size() / kPieceBytes));
+    const auto texts = split_lines(rest, std::max<std::size_t>(1, rest.size() / kEntryPieceBytes));
     if (pieces.size() < texts.size()) pieces.resize(texts.size());
     tbb::parallel_for(std::size_t{0}, texts.size(),
                       [&](std::size_t i) { parse_piece(texts[i], header, pieces[i]); });
     for (std::size_t i = 0; i < texts.size(); ++i) {
       // A piece stops at its first malformed line, so an entry beyond the declared count
       // among the lines it did read comes before that line.
-      const Piece& piece = pieces[i];
+      const EntryPiece& piece = pieces[i];
       const std::uint64_t entries_before = endpoints.size() / 2;
       if (entries_before + piece.endpoints.size() / 2 > header.entries) {
         const char* extra = find_entry(texts[i], header.entries - entries_before);

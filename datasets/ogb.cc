@@ -72,12 +72,6 @@ fs::path require_csv(const fs::path& folder, const std::string& stem) {
   throw IoError("cannot find", (folder / (stem + ".csv")).string() + "[.gz]", ENOENT);
 }
 
-std::string folder_name(const fs::path& folder) {
-  fs::path normal = folder.lexically_normal();
-  if (normal.filename().empty()) normal = normal.parent_path();
-  return normal.filename().string();
-}
-
 std::vector<std::string> split_folders(const fs::path& root) {
   std::vector<std::string> names;
   std::error_code error;
@@ -162,10 +156,6 @@ void parse_in_pieces(TextInput& input, const Prepare& prepare, const Parse& pars
 }
 
 constexpr auto kNothingToPrepare = [](const TextInput::Chunk&) {};
-
-void skip_newline(Cursor& cursor) {
-  if (!cursor.done()) ++cursor.at;  // at_line_end() left the cursor on the newline
-}
 
 // The start of the line after the `count`-th line of `text` (error paths only).
 const char* skip_lines(std::string_view text, std::uint64_t count) {

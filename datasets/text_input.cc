@@ -137,4 +137,10 @@ std::string read_text_file(const std::filesystem::path& path, std::size_t limit)
   return text;
 }
 
+std::string folder_name(const std::filesystem::path& folder) {
+  std::filesystem::path normal = folder.lexically_normal();
+  if (normal.filename().empty()) normal = normal.parent_path();
+  return normal.filename().string();
+}
+
 }  // namespace graphmini::datasets

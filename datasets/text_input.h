@@ -68,4 +68,7 @@ std::vector<std::string_view> split_lines(std::string_view text, std::size_t pie
 std::string read_text_file(const std::filesystem::path& path,
                            std::size_t limit = std::size_t{1} << 30);
 
+// The name a dataset folder gives its dataset: its last component ("cora" for "data/cora/").
+std::string folder_name(const std::filesystem::path& folder);
+
 }  // namespace graphmini::datasets

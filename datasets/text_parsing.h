@@ -48,6 +48,11 @@ inline std::string_view take_line(Cursor& cursor) {
   return line;
 }
 
+// Moves past the newline that ends the cursor's line, if the text goes on.
+inline void skip_newline(Cursor& cursor) {
+  if (!cursor.done()) ++cursor.at;
+}
+
 // A decimal unsigned 64-bit integer. Fails (without moving) on no digits or overflow.
 inline std::optional<std::uint64_t> scan_unsigned(Cursor& cursor) {
   const char* p = cursor.at;

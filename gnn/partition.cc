@@ -13,7 +13,8 @@
 namespace graphmini::gnn {
 namespace {
 
-constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+// No rank, or no local id.
+constexpr std::uint32_t kNoId = std::numeric_limits<std::uint32_t>::max();
 
 float gcn_norm(const Graph& graph, std::uint32_t v) {
   return 1.0f / std::sqrt(static_cast<float>(graph.degree(v) + 1));
@@ -44,7 +45,7 @@ GraphPartition::GraphPartition(const Graph& graph, Cluster& cluster, bool self_l
   std::vector<std::uint32_t> halo;
   send_all_.resize(ranks);
   for (std::size_t d = 0; d < num_owned_; ++d) {
-    std::uint32_t last_peer = kNone;
+    std::uint32_t last_peer = kNoId;
     for (const VertexId u : graph.neighbours(node_ids_[d])) {
       if (part[u] == rank) continue;
       halo.push_back(u);
@@ -72,7 +73,7 @@ GraphPartition::GraphPartition(const Graph& graph, Cluster& cluster, bool self_l
 }
 
 Block GraphPartition::build_block(const std::vector<bool>* kept, double fraction) const {
-  std::vector<std::uint32_t> local(graph_.num_vertices(), kNone);
+  std::vector<std::uint32_t> local(graph_.num_vertices(), kNoId);
   for (std::size_t i = 0; i < node_ids_.size(); ++i) {
     if (i < num_owned_ || kept == nullptr || (*kept)[i - num_owned_])
       local[node_ids_[i]] = static_cast<std::uint32_t>(i);
@@ -81,7 +82,7 @@ Block GraphPartition::build_block(const std::vector<bool>* kept, double fraction
   std::vector<std::uint32_t> sources;
   for (std::size_t d = 0; d < num_owned_; ++d) {
     for (const VertexId u : graph_.neighbours(node_ids_[d])) {
-      if (local[u] != kNone) sources.push_back(local[u]);
+      if (local[u] != kNoId) sources.push_back(local[u]);
     }
     offsets[d + 1] = sources.size();
   }
