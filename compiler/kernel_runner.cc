@@ -58,8 +58,7 @@ class MinigraphMemory {
       ++memory.block;
       memory.used = 0;
     }
-    if (memory.block == memory.blocks.size())
-      memory.blocks.emplace_back(std::max<usize>(room, kBlockSize));
+    if (memory.block == memory.blocks.size()) memory.blocks.emplace_back(room);
     u32* out = memory.blocks[memory.block].data() + memory.used;
     const usize size = intersect(to_span(source), to_span(domain), out);
     if (size == 0) return kEmpty;
@@ -73,9 +72,22 @@ class MinigraphMemory {
   static constexpr u32 kNothing = 0;
   static constexpr Span kEmpty = {&kNothing, 0};
 
+  // Words that are written before they are read: allocated, not zeroed.
+  class Block {
+   public:
+    explicit Block(usize room)
+        : size_(std::max(room, kBlockSize)), words_(std::make_unique_for_overwrite<u32[]>(size_)) {}
+    usize size() const { return size_; }
+    u32* data() { return words_.get(); }
+
+   private:
+    usize size_;
+    std::unique_ptr<u32[]> words_;
+  };
+
   struct Slot {
     std::vector<Span> lists;
-    std::vector<std::vector<u32>> blocks;
+    std::vector<Block> blocks;
     usize block = 0;  // the block being filled
     usize used = 0;   // its words in use
   };
@@ -113,8 +125,9 @@ void fill(MinigraphMemory& memory, const kernel::Graph* graph, kernel::Minigraph
 // The level-0 minigraphs of one hub, whose level-1 candidates run as parallel ranges: built
 // once, eagerly, by the first range to reach them, and read by all.
 struct SharedMinigraphs {
-  explicit SharedMinigraphs(std::size_t slots) : memory(slots), once(slots), lists(slots) {}
-  MinigraphMemory memory;
+  SharedMinigraphs(MinigraphMemory& memory, std::size_t slots)
+      : memory(memory), once(slots), lists(slots) {}
+  MinigraphMemory& memory;  // the runner's, reused from hub to hub
   std::vector<std::once_flag> once;
   std::vector<Span*> lists;
 };
@@ -231,13 +244,31 @@ class Runner {
   // A hub: its level-1 candidates [first, last) (of a subset of its neighbours) in index
   // ranges, which share the hub's level-0 minigraphs.
   void split(VertexId v, u32 first, u32 last) {
+    std::unique_ptr<MinigraphMemory> memory;
     std::optional<SharedMinigraphs> shared;
-    if (shares_minigraphs_) shared.emplace(level0_.size());
+    if (shares_minigraphs_) {
+      memory = take_hub_memory();
+      shared.emplace(*memory, level0_.size());
+    }
     tbb::parallel_for(tbb::blocked_range<u32>(first, last, 8),
                       [&](const tbb::blocked_range<u32>& range) {
                         if (!stopping())
                           call(v, range.begin(), range.end(), shared ? &*shared : nullptr);
                       });
+    if (memory) {
+      const std::lock_guard lock(hub_memory_mutex_);
+      hub_memory_.push_back(std::move(memory));
+    }
+  }
+
+  // Minigraph memory for a hub's shared minigraphs: a spare one (its blocks allocated by an
+  // earlier hub), or a new one.
+  std::unique_ptr<MinigraphMemory> take_hub_memory() {
+    const std::lock_guard lock(hub_memory_mutex_);
+    if (hub_memory_.empty()) return std::make_unique<MinigraphMemory>(level0_.size());
+    std::unique_ptr<MinigraphMemory> memory = std::move(hub_memory_.back());
+    hub_memory_.pop_back();
+    return memory;
   }
 
   void call(VertexId v, u32 first, u32 last, SharedMinigraphs* shared) {
@@ -295,6 +326,8 @@ class Runner {
   kernel::Graph view_;
   std::atomic<bool> halted_{false};
   tbb::enumerable_thread_specific<std::vector<std::unique_ptr<State>>> pool_;
+  std::mutex hub_memory_mutex_;
+  std::vector<std::unique_ptr<MinigraphMemory>> hub_memory_;  // spares, for split()
 };
 
 }  // namespace
