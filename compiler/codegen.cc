@@ -179,7 +179,7 @@ class KernelWriter {
     const int first =
         !set.steps.empty() && takes_pruned_list(plan_, set, set.steps.front().minigraph) ? 1 : 0;
     const std::string start = first == 1 ? operand(set.steps.front()) : source(set.base);
-    const bool count_only = count_last_ && set.count_only;
+    const bool count_only = only_counted(id);
     if (count_only && set.base.set >= 0 && marked(set.base.set)) {
       // X & L or X - L with X in a bitmap: L's members (in the bounds) tested by id.
       const SetStep& step = set.steps.front();
@@ -224,6 +224,11 @@ class KernelWriter {
                 name + ", " + other + ", " + target + ")};");
     }
     if (marked(id)) out_.line("mark(" + bitmap(id) + ", " + name + ");");
+  }
+
+  // Whether set `id` is only counted (a count-only set of a kernel that counts).
+  bool only_counted(int id) const {
+    return plan_.sets[id].count_only && kind_ != KernelKind::list && !plan_.levels.back().label;
   }
 
   // Whether set `id` is held in a bitmap while deeper levels run.
@@ -321,10 +326,8 @@ class KernelWriter {
     for (const int id : plan_.sets_at(l)) {
       compute_set(id);
       const std::string index = "[" + std::to_string(id) + "]";
-      profile_line(
-          l, "{ ++p_computations" + index + "; p_members" + index + " += " +
-                 (count_last_ && plan_.sets[id].count_only ? s(id) + "_count" : s(id) + ".size") +
-                 "; }");
+      profile_line(l, "{ ++p_computations" + index + "; p_members" + index +
+                          " += " + (only_counted(id) ? s(id) + "_count" : s(id) + ".size") + "; }");
     }
     build_minigraphs(l);
     if (l == k_ - 1) {
@@ -387,9 +390,10 @@ class KernelWriter {
     const int t = k_ - 1;
     const PlanLevel& level = plan_.levels[t];
     const SetSource& source = level.candidates;
-    const bool counted = source.set >= 0 && plan_.sets[source.set].count_only;
     out_.line("// the last level, counted");
-    out_.line("u64 found = " + (counted ? s(source.set) + "_count" : candidates(t) + ".size") +
+    out_.line("u64 found = " +
+              (source.set >= 0 && only_counted(source.set) ? s(source.set) + "_count"
+                                                           : candidates(t) + ".size") +
               ";");
     for (const int l : level.distinct_from)
       out_.line("if (" + member(t, l) + ") --found;");
@@ -402,15 +406,24 @@ class KernelWriter {
     const int first = counted.first_level;
     out_.line("// levels " + std::to_string(first) + " to " + std::to_string(k_ - 1) +
               ", counted by inclusion-exclusion");
-    for (int t = first; t < k_; ++t)
-      out_.line("const Span e" + std::to_string(t) + " = " + candidates(t) + ";");
+    // A count-only set is read by its size alone (plan.cc's count_sizes_only).
+    const auto sized = [&](int t) {
+      const int id = plan_.levels[t].candidates.set;
+      return id >= 0 && only_counted(id);
+    };
+    for (int t = first; t < k_; ++t) {
+      if (!sized(t)) out_.line("const Span e" + std::to_string(t) + " = " + candidates(t) + ";");
+    }
     const auto e = [](int t) { return "e" + std::to_string(t); };
     for (std::size_t mask = 1; mask < counted.blocks.size(); ++mask) {
       const InclusionExclusion::Block& block = counted.blocks[mask];
       const std::string z = "z" + std::to_string(mask);
       const std::vector<int>& levels = block.levels;
       if (levels.size() == 1) {
-        out_.line("long long " + z + " = static_cast<long long>(" + e(levels[0]) + ".size);");
+        const std::string size = sized(levels[0])
+                                     ? s(plan_.levels[levels[0]].candidates.set) + "_count"
+                                     : e(levels[0]) + ".size";
+        out_.line("long long " + z + " = static_cast<long long>(" + size + ");");
       } else {
         std::string current = e(levels[0]);
         for (std::size_t i = 1; i + 1 < levels.size(); ++i) {

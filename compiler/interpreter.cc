@@ -243,7 +243,9 @@ class Interpreter {
       ++profile->iterations[l];
     }
     for (const int id : plan_.sets_at(l)) {
-      const bool count_only = count_last_ && plan_.sets[id].count_only;
+      // (Inclusion-exclusion reads its sets whole here, count-only ones too.)
+      const bool count_only =
+          count_last_ && !plan_.inclusion_exclusion && plan_.sets[id].count_only;
       const std::size_t size = compute_set(context, id, count_only);
       if (count_only) context.last_count = size;
       if (profile != nullptr) {

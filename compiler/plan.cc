@@ -213,6 +213,29 @@ void add_blocks(Plan& plan) {
   }
 }
 
+// A set that inclusion-exclusion reads only by its size (the candidates of counted levels
+// that no block intersects with another set or tests for an earlier vertex), and that nothing
+// else reads, is counted without materialising. `uses` gives, per set, the sets and levels
+// that read it.
+void count_sizes_only(Plan& plan, const std::vector<int>& uses) {
+  const InclusionExclusion& counted = *plan.inclusion_exclusion;
+  for (int id = 0; id < static_cast<int>(plan.sets.size()); ++id) {
+    std::vector<int> levels;
+    for (int t = counted.first_level; t < plan.size(); ++t) {
+      if (plan.levels[t].candidates.set == id) levels.push_back(t);
+    }
+    if (levels.empty() || uses[id] != static_cast<int>(levels.size())) continue;
+    const bool sizes_only =
+        std::all_of(counted.blocks.begin() + 1, counted.blocks.end(), [&](const auto& block) {
+          const bool reads = std::any_of(block.levels.begin(), block.levels.end(), [&](int t) {
+            return std::find(levels.begin(), levels.end(), t) != levels.end();
+          });
+          return !reads || (block.levels.size() == 1 && block.distinct_from.empty());
+        });
+    plan.sets[id].count_only = sizes_only;
+  }
+}
+
 }  // namespace
 
 const char* to_string(Induced induced) {
@@ -374,7 +397,10 @@ Plan build_plan(const Pattern& pattern, Induced induced, const std::vector<int>&
       plan.sets[last.set].level == k - 2) {
     plan.sets[last.set].count_only = true;
   }
-  if (plan.inclusion_exclusion) add_blocks(plan);
+  if (plan.inclusion_exclusion) {
+    add_blocks(plan);
+    count_sizes_only(plan, uses);
+  }
   return plan;
 }
 

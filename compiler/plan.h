@@ -49,7 +49,8 @@ struct SetComputation {
   std::vector<SetStep> steps;
   std::vector<int> upper;  // levels
   std::vector<int> lower;  // levels
-  // Only the last level's count reads it: a counting run counts it without materialising.
+  // Only the last level's count, or inclusion-exclusion's sizes, read it: a counting run
+  // counts it without materialising.
   bool count_only = false;
   // A membership bitmap over vertex ids (kernel::Task::bitmaps) that holds this set's
   // members while deeper levels run, so that a counted set X & L or X - L read from it

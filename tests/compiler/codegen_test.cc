@@ -184,8 +184,8 @@ class LoadedKernel {
 };
 
 // Counting kernels of every shape (bounds, anti-edges, distinct-from corrections, labels,
-// inclusion-exclusion suffixes of 2 to 4 levels) and listing kernels agree with the
-// interpreter and brute force; hubs are split into level-1 ranges with a threshold of 0.
+// inclusion-exclusion suffixes of 2 to 4 levels, read by size alone too) and listing kernels agree
+// with the interpreter and brute force; hubs are split into level-1 ranges with a threshold of 0.
 TEST(CodegenCompiled, KernelsCountAndListLikeTheInterpreter) {
   std::mt19937_64 random(21);
   const Graph graph = testing::random_graph(random, 18, 0.4);
@@ -206,6 +206,7 @@ TEST(CodegenCompiled, KernelsCountAndListLikeTheInterpreter) {
                                          {"P5", Induced::edge, false},
                                          {"P6", Induced::edge, false},
                                          {"0-1,0-2,0-3,0-4", Induced::edge, false},
+                                         {"P2", Induced::edge, false},
                                          {"P2", Induced::vertex, false},
                                          {"diamond", Induced::edge, true}}) {
     Pattern pattern = parse_pattern(c.pattern);

@@ -89,7 +89,8 @@ TEST(PlanGolden, TailedTriangleSkipsVerticesNotExcludedByABound) {
 
 TEST(PlanGolden, P5CountsItsIndependentSuffixByInclusionExclusion) {
   // u3, u4, u5 are pairwise non-adjacent; u3 and u4 have the same set, so the restriction
-  // u3 < u4 halves the count.
+  // u3 < u4 halves the count. S2 lies inside S1 and not v2, so every block that reads S2 is
+  // S2 alone: its size is all that is needed.
   EXPECT_EQ(identity_order_plan("P5", Induced::edge),
             "pattern 0-1,0-2,0-3,0-4,0-5,1-2,1-3,1-4,1-5,2-3,2-4 (P5), edge-induced\n"
             "restrictions (0<1) (3<4)\n"
@@ -99,11 +100,29 @@ TEST(PlanGolden, P5CountsItsIndependentSuffixByInclusionExclusion) {
             "  for v1 (u1) in S0\n"
             "    S1 = N(v0) & N(v1)\n"
             "    for v2 (u2) in S1\n"
-            "      S2 = S1 & N(v2)\n"
+            "      count S2 = S1 & N(v2)\n"
             "      count by inclusion-exclusion (5 terms, times 1/2):\n"
             "        v3 (u3) in S2\n"
             "        v4 (u4) in S2\n"
             "        v5 (u5) in S1, != v2\n");
+}
+
+TEST(PlanGolden, P2CountsItsSuffixFromTheSizeOfOneSetAlone) {
+  // u3 and u4 both have S2 and nothing else reads it: inclusion-exclusion needs its size only
+  // (the kernel counts it without writing it out).
+  EXPECT_EQ(identity_order_plan("P2", Induced::edge),
+            "pattern 0-1,0-2,1-2,1-3,1-4,2-3,2-4 (P2), edge-induced\n"
+            "restrictions (0<3) (0<4) (1<2) (3<4)\n"
+            "order 0 1 2 3 4\n"
+            "for v0 (u0) in V\n"
+            "  for v1 (u1) in N(v0)\n"
+            "    S0 = N(v0) & N(v1) > v1\n"
+            "    S1 = N(v1) > v0\n"
+            "    for v2 (u2) in S0\n"
+            "      count S2 = S1 & N(v2) > v0\n"
+            "      count by inclusion-exclusion (2 terms, times 1/2):\n"
+            "        v3 (u3) in S2\n"
+            "        v4 (u4) in S2\n");
 }
 
 TEST(PlanGolden, StarLeavesAreCountedNotEnumerated) {
