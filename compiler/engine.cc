@@ -1,10 +1,15 @@
 #include "compiler/engine.h"
 
+#include <tbb/global_control.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
 #include <string>
 #include <utility>
 
 #include "compiler/kernel_runner.h"
 #include "runtime/error.h"
+#include "runtime/memory.h"
 
 namespace graphmini {
 
@@ -29,6 +34,38 @@ Engine default_engine() {
   return jit_available() ? Engine::jit : Engine::interp;
 }
 
+namespace {
+
+// What the tasks of a run hold whatever the data: each its set buffers, sized by the largest
+// degree, and its bitmaps over the vertex ids (kernel_runner.cc; the interpreter holds no more),
+// one task per thread at least, beside the graph. Checked before the run starts, so that a
+// run that cannot fit fails with one line instead of being killed when its pages are touched.
+// The minigraphs' pruned lists come on top, as the data fills them.
+void require_task_memory(const Graph& graph, const Plan& plan) {
+  std::uint64_t max_degree = 0;
+  for (const VertexId v : graph.vertices())
+    max_degree = std::max<std::uint64_t>(max_degree, graph.degree(v));
+  std::uint64_t bitmaps = 0;
+  for (const SetComputation& set : plan.sets)
+    bitmaps = std::max<std::uint64_t>(bitmaps, set.bitmap + 1);
+  const std::uint64_t lists = kernel_buffer_count(plan);
+  const std::uint64_t task = lists * max_degree * sizeof(VertexId) +
+                             bitmaps * ((std::uint64_t{graph.num_vertices()} + 63) / 64) * 8;
+  const auto threads = static_cast<std::uint64_t>(std::min<std::size_t>(
+      tbb::this_task_arena::max_concurrency(),
+      tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism)));
+  require_memory(graph.memory_bytes() + threads * task,
+                 "matching " + plan.pattern.name() + " with " + std::to_string(threads) +
+                     " threads (each with " + std::to_string(lists) + " lists of up to " +
+                     std::to_string(max_degree) + " vertices" +
+                     (bitmaps > 0 ? ", and " + std::to_string(bitmaps) + " bitmap" +
+                                        (bitmaps > 1 ? "s" : "") + " of all the vertices"
+                                  : "") +
+                     ") and its graph");
+}
+
+}  // namespace
+
 Executable::Executable(Plan plan, KernelKind kind, Engine engine, const JitOptions& jit)
     : plan_(std::move(plan)), kind_(kind), engine_(engine) {
   if (engine == Engine::jit) kernel_.emplace(jit_compile(generate_kernel(plan_, kind), jit));
@@ -40,6 +77,7 @@ RunResult Executable::count(const Graph& graph, const RunOptions& options) const
     throw InvalidArgument(
         "a profiled run needs a kernel generated as KernelKind::profile, and such a kernel a "
         "profile to count into");
+  require_task_memory(graph, plan_);
   if (kernel_) return run_kernel(graph, plan_, kernel_->function(), nullptr, options);
   return count_matches(graph, plan_, options);
 }
@@ -47,6 +85,7 @@ RunResult Executable::count(const Graph& graph, const RunOptions& options) const
 RunResult Executable::list(const Graph& graph, const MatchCallback& on_match,
                            const RunOptions& options) const {
   if (kind_ != KernelKind::list) throw InvalidArgument("this executable counts matches");
+  require_task_memory(graph, plan_);
   if (kernel_) return run_kernel(graph, plan_, kernel_->function(), &on_match, options);
   return list_matches(graph, plan_, on_match, options);
 }

@@ -1,5 +1,6 @@
 #include "runtime/memory.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -11,9 +12,14 @@
 namespace graphmini {
 namespace {
 
+// "96.0 GiB", or "36 MiB" below a gibibyte.
 std::string gibibytes(std::uint64_t bytes) {
   char text[32];
-  std::snprintf(text, sizeof text, "%.1f GiB", static_cast<double>(bytes) / (1u << 30));
+  if (bytes < (1u << 30)) {
+    std::snprintf(text, sizeof text, "%.0f MiB", static_cast<double>(bytes) / (1u << 20));
+  } else {
+    std::snprintf(text, sizeof text, "%.1f GiB", static_cast<double>(bytes) / (1u << 30));
+  }
   return text;
 }
 
@@ -49,10 +55,19 @@ std::uint64_t physical_memory_bytes() {
 }
 
 void require_memory(std::uint64_t bytes, const std::string& what) {
-  const std::uint64_t available = physical_memory_bytes();
-  if (available != 0 && bytes > available) {
+  const std::uint64_t physical = physical_memory_bytes();
+  if (physical != 0 && bytes > physical) {
     throw Error(what + " needs about " + gibibytes(bytes) + ", more than the " +
-                gibibytes(available) + " of memory of this machine");
+                gibibytes(physical) + " of memory of this machine");
+  }
+  // An address-space limit counts what is mapped already (libraries, a mapped graph).
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_AS, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return;
+  const std::uint64_t mapped = status_bytes("VmSize:");
+  const std::uint64_t left = limit.rlim_cur > mapped ? limit.rlim_cur - mapped : 0;
+  if (bytes > left) {
+    throw Error(what + " needs about " + gibibytes(bytes) + ", more than the " + gibibytes(left) +
+                " of address space left to this process (ulimit -v)");
   }
 }
 

@@ -16,7 +16,8 @@ std::uint64_t physical_memory_bytes();
 
 // Throws Error (a failure of this machine, not a bad argument: the same request fits a larger
 // one) when `bytes` exceed its physical memory:
-// "WHAT needs about 96.0 GiB, more than the 23.4 GiB of memory of this machine".
+// "WHAT needs about 96.0 GiB, more than the 23.4 GiB of memory of this machine", or the
+// address space that an address-space limit (ulimit -v) leaves to this process.
 void require_memory(std::uint64_t bytes, const std::string& what);
 
 // The process's peak resident set size in bytes (VmHWM), and its resident set now (VmRSS).

@@ -1,6 +1,8 @@
 // The counting and listing engine (schedule search + plan interpreter) against the two
 // reference counters on random graphs, against every plan of a pattern, and against the
 // published counts of the shared real graphs.
+#include "compiler/engine.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -189,6 +191,22 @@ TEST(EngineProperty, InclusionExclusionCountsLikeEnumeration) {
     }
   }
   EXPECT_EQ(suffix_lengths, (std::set<std::size_t>{2, 3, 4}));
+}
+
+// A run's tasks hold set buffers sized by the largest degree; a run whose tasks cannot fit
+// beside the graph is refused before it starts, on either engine's path.
+TEST(Engine, ARunWhoseTasksCannotFitIsRefusedBeforeItStarts) {
+  const Graph hub = testing::star(1 << 20);  // 16 MiB, and 4 MiB per list of a task
+  const Pattern clique = parse_pattern("4-clique");
+  const Plan plan = choose_schedule(clique, Induced::edge, profile_graph(hub)).best;
+  const Executable counting(plan, KernelKind::count, Engine::interp);
+  const std::string message =
+      testing::error_with_address_space(16 << 20, [&] { counting.count(hub); });
+  EXPECT_TRUE(message.starts_with("matching 4-clique with ")) << message;
+  EXPECT_NE(message.find(" lists of up to 1048576 vertices"), std::string::npos) << message;
+  EXPECT_NE(message.find(") and its graph needs about "), std::string::npos) << message;
+  EXPECT_TRUE(message.ends_with("of address space left to this process (ulimit -v)")) << message;
+  EXPECT_EQ(counting.count(hub).count, 0u);
 }
 
 TEST(Engine, ListingRefusesAPlanThatCountsByInclusionExclusion) {

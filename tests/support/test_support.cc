@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -129,6 +131,50 @@ std::optional<std::filesystem::path> shared_datasets() {
   const char* folder = std::getenv("GRAPHMINI_DATASETS");
   if (folder == nullptr || !std::filesystem::is_directory(folder)) return std::nullopt;
   return std::filesystem::path(folder);
+}
+
+std::string error_with_address_space(std::uint64_t headroom, const std::function<void()>& body) {
+  int channel[2];
+  if (::pipe(channel) != 0) return "pipe failed";
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::close(channel[0]);
+    std::string message = "no exception";
+    {
+      std::ifstream status("/proc/self/status");
+      std::string line;
+      std::uint64_t mapped = 0;
+      while (std::getline(status, line))
+        if (line.starts_with("VmSize:")) mapped = std::stoull(line.substr(7)) * 1024;
+      const rlimit limit = {mapped + headroom, RLIM_INFINITY};
+      ::setrlimit(RLIMIT_AS, &limit);
+      try {
+        body();
+      } catch (const std::exception& error) {
+        message = error.what();
+      }
+    }
+    const bool written =
+        ::write(channel[1], message.data(), message.size()) == static_cast<ssize_t>(message.size());
+    ::_exit(written ? 0 : 1);
+  }
+  ::close(channel[1]);
+  std::string message;
+  char buffer[4096];
+  for (ssize_t got; (got = ::read(channel[0], buffer, sizeof buffer)) > 0;)
+    message.append(buffer, static_cast<std::size_t>(got));
+  ::close(channel[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return "the child process failed";
+  return message;
+}
+
+Graph star(VertexId leaves) {
+  std::vector<std::pair<VertexId, VertexId>> edges;
+  for (VertexId leaf = 1; leaf <= leaves; ++leaf)
+    edges.emplace_back(0, leaf);
+  return graph_from_edges(leaves + 1, edges);
 }
 
 std::size_t count_files(const std::filesystem::path& folder) {

@@ -86,6 +86,12 @@ std::string message_of(const Body& body) {
   return "no exception";
 }
 
+// Runs `body` in a child process that may map only `headroom` bytes more than it has mapped
+// (an address-space limit, as `ulimit -v` sets), and returns the message of the exception it
+// throws ("no exception" when it returns). Run nothing parallel in `body`: the child has none
+// of the parent's threads.
+std::string error_with_address_space(std::uint64_t headroom, const std::function<void()>& body);
+
 // The folder of the shared real datasets (GRAPHMINI_DATASETS), or nullopt when absent.
 std::optional<std::filesystem::path> shared_datasets();
 
@@ -98,6 +104,9 @@ Graph graph_from_edges(VertexId n, const std::vector<std::pair<VertexId, VertexI
 
 // Erdős–Rényi G(n, p) with labels drawn from [0, label_count) (none when 0).
 Graph random_graph(std::mt19937_64& random, VertexId n, double p, Label label_count = 0);
+
+// A star: vertex 0 joined to each of 1 .. leaves.
+Graph star(VertexId leaves);
 
 // The "house": a square with a gable, drawn upside down.
 //
