@@ -54,10 +54,10 @@ class KernelWriter {
         k_(plan.size()),
         enumerated_(plan.enumerated_levels()),
         scratch_(static_cast<int>(plan.sets.size())) {
-    // Counting the last level without a loop needs no label filter on it (as in the
-    // interpreter).
-    count_last_ =
-        kind != KernelKind::list && !plan.inclusion_exclusion && !plan.levels.back().label;
+    // Counting sets without materialising them needs no label filter on the last level (as
+    // in the interpreter).
+    counting_ = kind != KernelKind::list && !plan.levels.back().label;
+    count_last_ = counting_ && !plan.inclusion_exclusion;
   }
 
   std::string write() {
@@ -227,12 +227,10 @@ class KernelWriter {
   }
 
   // Whether set `id` is only counted (a count-only set of a kernel that counts).
-  bool only_counted(int id) const {
-    return plan_.sets[id].count_only && kind_ != KernelKind::list && !plan_.levels.back().label;
-  }
+  bool only_counted(int id) const { return counting_ && plan_.sets[id].count_only; }
 
   // Whether set `id` is held in a bitmap while deeper levels run.
-  bool marked(int id) const { return count_last_ && plan_.sets[id].bitmap >= 0; }
+  bool marked(int id) const { return counting_ && plan_.sets[id].bitmap >= 0; }
   std::string bitmap(int id) const {
     return "task->bitmaps[" + std::to_string(plan_.sets[id].bitmap) + "]";
   }
@@ -459,8 +457,9 @@ class KernelWriter {
   const KernelKind kind_;
   const int k_;
   const int enumerated_;
-  const int scratch_;  // index of the first scratch buffer
-  bool count_last_ = false;
+  const int scratch_;        // index of the first scratch buffer
+  bool counting_ = false;    // count-only sets are counted, not written
+  bool count_last_ = false;  // and the last level is counted without a loop
   Emitter out_;
 };
 

@@ -348,8 +348,8 @@ void plan_minigraphs(Plan& plan, PruneMode mode, const GraphProfile& profile) {
   for (const Minigraph& m : plan.minigraphs)
     plan.estimated_cost += net_cost(m);
 
-  // Membership bitmaps, for counting kernels (inclusion-exclusion counts its own way).
-  if (plan.inclusion_exclusion) return;
+  // Membership bitmaps, for counting kernels: the counted sets are the last level's, or those
+  // inclusion-exclusion reads by their size.
   int bitmaps = 0;
   for (int x = 0; x < static_cast<int>(plan.sets.size()); ++x) {
     std::vector<int> readers;
