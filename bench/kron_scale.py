@@ -15,7 +15,8 @@ mapped graph included) and the count, or "capped" past --limit. P1 is the 4-cliq
 
 The .gmg files are large (scale 25: about 4.5 GB) and are deleted after their scale unless
 --keep. Writes OUT/kron_scale.json, .csv and a table in .txt; the largest scale at which each
-query finished is the table's last line.
+query finished is the table's last line. A generation or count that fails (rather than hitting
+--limit) is in the table and makes the script exit 1.
 """
 import argparse
 import csv
@@ -58,18 +59,32 @@ def measured(command, timeout):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--graphmini", default="build/release/cli/graphmini")
-    parser.add_argument("--scales", default="22,23,24,25")
-    parser.add_argument("--edge-factor", type=int, default=16)
-    parser.add_argument("--queries", default="triangle,4-clique,4-cycle,P2,P3,P4")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--limit", type=float, default=1800, help="seconds per count")
-    parser.add_argument("--work", default="build/kron", help="folder for the .gmg files")
-    parser.add_argument("--keep", action="store_true", help="keep the .gmg files")
-    parser.add_argument("--out", default="bench-results/kron_scale")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n", 2)[2], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--graphmini", default="build/release/cli/graphmini",
+                        help="the graphmini to run (default: %(default)s)")
+    parser.add_argument("--scales", default="22,23,24,25",
+                        help="Kronecker scales: 2^SCALE vertices (default: %(default)s)")
+    parser.add_argument("--edge-factor", type=int, default=16,
+                        help="edges generated per vertex (default: %(default)s)")
+    parser.add_argument("--queries", default="triangle,4-clique,4-cycle,P2,P3,P4",
+                        help="patterns, counted edge-induced (default: %(default)s)")
+    parser.add_argument("--threads", type=int, default=2,
+                        help="threads per count (default: %(default)s)")
+    parser.add_argument("--limit", type=float, default=1800,
+                        help="seconds per count before it is stopped and reported as capped "
+                        "(default: %(default)s)")
+    parser.add_argument("--work", default="build/kron",
+                        help="folder for the .gmg files (default: %(default)s)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the .gmg files instead of deleting each after its scale")
+    parser.add_argument("--out", default="bench-results/kron_scale",
+                        help="folder for kron_scale.json, .csv and .txt (default: %(default)s)")
     args = parser.parse_args()
-    scales = [int(s) for s in args.scales.split(",")]
+    try:
+        scales = [int(s) for s in args.scales.split(",")]
+    except ValueError:
+        parser.error(f"--scales takes whole numbers separated by commas, not '{args.scales}'")
     queries = args.queries.split(",")
     os.makedirs(args.work, exist_ok=True)
     os.makedirs(args.out, exist_ok=True)
@@ -148,6 +163,9 @@ def main():
         file.write("largest scale finished: " +
                    ", ".join(f"{q} {s}" for q, s in largest.items()) + "\n")
     print(open(os.path.join(args.out, "kron_scale.txt")).read(), end="")
+    # A run that failed (not one that hit the limit) fails the script, after the table.
+    if any("error" in row for row in rows):
+        sys.exit(1)
 
 
 if __name__ == "__main__":
