@@ -54,14 +54,16 @@ void require_task_memory(const Graph& graph, const Plan& plan) {
   const auto threads = static_cast<std::uint64_t>(std::min<std::size_t>(
       tbb::this_task_arena::max_concurrency(),
       tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism)));
-  require_memory(graph.memory_bytes() + threads * task,
+  require_memory(threads * task,
                  "matching " + plan.pattern.name() + " with " + std::to_string(threads) +
-                     " threads (each with " + std::to_string(lists) + " lists of up to " +
-                     std::to_string(max_degree) + " vertices" +
+                     (threads == 1 ? " thread" : " threads") + " (each with " +
+                     std::to_string(lists) + " lists of up to " + std::to_string(max_degree) +
+                     " vertices" +
                      (bitmaps > 0 ? ", and " + std::to_string(bitmaps) + " bitmap" +
                                         (bitmaps > 1 ? "s" : "") + " of all the vertices"
                                   : "") +
-                     ") and its graph");
+                     ") beside its graph",
+                 graph.memory_bytes());
 }
 
 }  // namespace

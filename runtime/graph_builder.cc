@@ -280,10 +280,11 @@ EdgeList compact_vertex_ids(std::vector<std::uint64_t> endpoints) {
 Graph relabel_by_degree(const Graph& graph, DegreeOrder order) {
   const VertexId n = graph.num_vertices();
   // The copy (with original ids) and the two id maps, beside the graph.
-  require_memory(graph.memory_bytes() + (std::uint64_t{n} + 1) * sizeof(EdgeOffset) +
-                     graph.adjacency().size_bytes() + graph.labels().size_bytes() +
+  require_memory((std::uint64_t{n} + 1) * sizeof(EdgeOffset) + graph.adjacency().size_bytes() +
+                     graph.labels().size_bytes() +
                      std::uint64_t{n} * (sizeof(std::uint64_t) + 2 * sizeof(VertexId)),
-                 "relabelling the graph's " + std::to_string(n) + " vertices by degree");
+                 "relabelling the graph's " + std::to_string(n) + " vertices by degree",
+                 graph.memory_bytes());
   std::vector<VertexId> old_id(n);
   std::iota(old_id.begin(), old_id.end(), VertexId{0});
   tbb::parallel_sort(old_id.begin(), old_id.end(), [&](VertexId a, VertexId b) {

@@ -54,13 +54,13 @@ std::uint64_t physical_memory_bytes() {
   return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size);
 }
 
-void require_memory(std::uint64_t bytes, const std::string& what) {
+void require_memory(std::uint64_t bytes, const std::string& what, std::uint64_t held) {
   const std::uint64_t physical = physical_memory_bytes();
-  if (physical != 0 && bytes > physical) {
-    throw Error(what + " needs about " + gibibytes(bytes) + ", more than the " +
+  if (physical != 0 && bytes + held > physical) {
+    throw Error(what + " needs about " + gibibytes(bytes + held) + ", more than the " +
                 gibibytes(physical) + " of memory of this machine");
   }
-  // An address-space limit counts what is mapped already (libraries, a mapped graph).
+  // An address-space limit counts what is mapped already (libraries, the held data).
   rlimit limit{};
   if (::getrlimit(RLIMIT_AS, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return;
   const std::uint64_t mapped = status_bytes("VmSize:");

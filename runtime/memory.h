@@ -15,10 +15,12 @@ namespace graphmini {
 std::uint64_t physical_memory_bytes();
 
 // Throws Error (a failure of this machine, not a bad argument: the same request fits a larger
-// one) when `bytes` exceed its physical memory:
-// "WHAT needs about 96.0 GiB, more than the 23.4 GiB of memory of this machine", or the
-// address space that an address-space limit (ulimit -v) leaves to this process.
-void require_memory(std::uint64_t bytes, const std::string& what);
+// one) when `bytes` to be allocated, with the `held` bytes the work keeps (a graph already
+// loaded), exceed its physical memory:
+// "WHAT needs about 96.0 GiB, more than the 23.4 GiB of memory of this machine", or when
+// `bytes` alone exceed the address space that an address-space limit (ulimit -v) leaves to
+// this process (what is held is mapped already).
+void require_memory(std::uint64_t bytes, const std::string& what, std::uint64_t held = 0);
 
 // The process's peak resident set size in bytes (VmHWM), and its resident set now (VmRSS).
 // Before a dataset is loaded the resident set is the process's fixed footprint (code of the

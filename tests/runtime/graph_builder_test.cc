@@ -380,12 +380,12 @@ Graph kite(std::vector<Label> labels = {}) {
 // The copy is checked against the memory the process may take before it is made: under an
 // address-space limit that leaves less room than the copy needs, one clear error.
 TEST(RelabelByDegree, ACopyThatCannotFitIsRefusedBeforeItIsMade) {
-  const Graph hub_first = testing::star(1 << 20);  // 16 MiB; with its copy and id maps 48 MiB
+  const Graph hub_first = testing::star(1 << 20);  // 16 MiB; its copy and id maps 32 MiB more
   const std::string message = testing::error_with_address_space(
       8 << 20, [&] { relabel_by_degree(hub_first, DegreeOrder::ascending); });
   EXPECT_TRUE(
       message.starts_with("relabelling the graph's 1048577 vertices by degree needs about "
-                          "48 MiB, more than the "))
+                          "32 MiB, more than the "))
       << message;
   EXPECT_TRUE(message.ends_with("of address space left to this process (ulimit -v)")) << message;
 }
