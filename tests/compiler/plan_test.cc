@@ -160,6 +160,28 @@ TEST(Plan, RestrictionSetsOfTheTriangleAreTheSixTotalOrders) {
   }
 }
 
+// What candidate_restriction_sets checks only while the check is cheap, checked here for
+// every connected pattern of up to 6 vertices and GraphMini's queries (P8: 7 vertices).
+TEST(Plan, EveryCandidateRestrictionSetBreaksSymmetryExactly) {
+  std::vector<Pattern> patterns;
+  for (int size = 3; size <= 6; ++size) {
+    for (Pattern& pattern : connected_patterns(size))
+      patterns.push_back(std::move(pattern));
+  }
+  for (const char* name : {"P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8"})
+    patterns.push_back(parse_pattern(name));
+  std::size_t checked = 0;
+  for (const Pattern& pattern : patterns) {
+    const auto group = automorphisms(pattern);
+    for (const RestrictionSet& set : candidate_restriction_sets(pattern)) {
+      ASSERT_TRUE(breaks_symmetry_exactly(set, group))
+          << pattern.edge_list() << " " << to_string(set);
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, patterns.size());
+}
+
 TEST(Plan, IncompleteOrRedundantRestrictionsAreRejectedByTheCheck) {
   const auto group = automorphisms(parse_pattern("4-cycle"));
   EXPECT_FALSE(breaks_symmetry_exactly({{0, 1}}, group));  // too few
