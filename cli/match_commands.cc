@@ -52,6 +52,7 @@ struct MatchOptions {
   std::string induced = "edge";
   std::string engine = to_string(default_engine());
   std::string prune = "cost";
+  std::string supergraphs = "cost";
   bool no_cache = false;
   int threads = 0;
   bool json = false;
@@ -79,6 +80,18 @@ void add_engine_options(CLI::App& command, MatchOptions& options) {
   command.add_flag("--no-cache", options.no_cache,
                    "compile kernels without reading or writing the kernel cache (" +
                        user_cache_dir().string() + ")");
+}
+
+// --supergraphs, for the commands that count.
+void add_supergraph_option(CLI::App& command, MatchOptions& options) {
+  command
+      .add_option("--supergraphs", options.supergraphs,
+                  "vertex-induced counts: never (one plan that subtracts non-neighbours), "
+                  "always (a signed sum of the edge-induced counts of the pattern with its "
+                  "non-edges filled in every way, each counted by its own kernel), or cost "
+                  "(whichever the cost model expects to be faster)")
+      ->check(CLI::IsMember({"never", "always", "cost"}))
+      ->capture_default_str();
 }
 
 JitOptions jit_options(const MatchOptions& options) {
@@ -279,7 +292,7 @@ Loaded load_everywhere(Cluster& cluster, const std::string& spec) {
 
 struct Prepared {
   Pattern pattern;
-  Schedule schedule;  // the best plan with its minigraphs
+  CountPlan plan;  // its terms' plans with their minigraphs; listing: the best plan alone
   GraphProfile profile;
   double plan_seconds;
 };
@@ -292,20 +305,25 @@ Prepared prepare(Pattern pattern, const Graph& graph, const MatchOptions& option
   }
   const auto start = Clock::now();
   GraphProfile profile = profile_graph(graph);
-  Schedule schedule = choose_schedule(pattern, parse_induced(options.induced), profile, use);
-  plan_minigraphs(schedule.best, parse_prune_mode(options.prune), profile);
-  return {std::move(pattern), std::move(schedule), std::move(profile), seconds_since(start)};
+  const Induced induced = parse_induced(options.induced);
+  CountPlan plan =
+      use == PlanUse::count
+          ? plan_count(pattern, induced, profile, parse_supergraph_mode(options.supergraphs))
+          : CountPlan{choose_schedule(pattern, induced, profile, use), {}, std::nullopt};
+  if (use == PlanUse::list) plan.terms.push_back({1, plan.direct.best});
+  plan_minigraphs(plan, parse_prune_mode(options.prune), profile);
+  return {std::move(pattern), std::move(plan), std::move(profile), seconds_since(start)};
 }
 
 struct Compiled {
-  Executable executable;
-  double seconds;  // code generation and JIT (or the cache), 0 on the interpreter
+  CountExecutable executable;  // listing: one term
+  double seconds;              // code generation and JIT (or the cache), 0 on the interpreter
 };
 
 Compiled compile(const Prepared& prepared, const MatchOptions& options, KernelKind kind) {
   const auto start = Clock::now();
-  Executable executable(prepared.schedule.best, kind, parse_engine(options.engine),
-                        jit_options(options));
+  CountExecutable executable(prepared.plan.terms, kind, parse_engine(options.engine),
+                             jit_options(options));
   const double seconds = executable.engine() == Engine::jit ? seconds_since(start) : 0.0;
   return {std::move(executable), seconds};
 }
@@ -316,6 +334,17 @@ std::string parallelism(Session& session) {
       std::to_string(session.threads()) + (session.threads() == 1 ? " thread" : " threads");
   if (!session.cluster().distributed()) return threads;
   return std::to_string(session.cluster().size()) + " ranks x " + threads;
+}
+
+// --json's "supergraphs": the terms of a count from supergraphs, null for a direct count.
+nlohmann::json supergraphs_json(const CountPlan& plan) {
+  if (!plan.by_supergraphs()) return nullptr;
+  nlohmann::json terms = nlohmann::json::array();
+  for (const CountTerm& term : plan.terms)
+    terms.push_back({{"coefficient", term.coefficient},
+                     {"pattern_edges", term.plan.pattern.edge_list()},
+                     {"estimated_cost", term.plan.estimated_cost}});
+  return terms;
 }
 
 // The fields every matching command's --json has about how it ran.
@@ -337,10 +366,11 @@ void run_count(const MatchOptions& options) {
       cluster, [&] { return prepare(std::move(pattern), loaded.graph, options, PlanUse::count); });
   const Compiled compiled =
       all_or_none(cluster, [&] { return compile(prepared, options, KernelKind::count); });
+  const CountExecutable& executable = compiled.executable;
   const RunResult result = session.measured([&] {
-    return compiled.executable.count(
-        loaded.graph,
-        session.run_options(loaded.graph.num_vertices(), "counting " + prepared.pattern.name()));
+    return executable.count(
+        loaded.graph, session.run_options(loaded.graph.num_vertices() * executable.terms().size(),
+                                          "counting " + prepared.pattern.name()));
   });
   session.work().kernels = result.work;
   const std::uint64_t count = total_count(cluster, result.count);
@@ -348,38 +378,42 @@ void run_count(const MatchOptions& options) {
   if (!cluster.is_root()) return;
   const double run_seconds = session.work().run_seconds;
   if (options.json) {
-    nlohmann::json out = {{"count", count},
-                          {"pattern", prepared.pattern.name()},
-                          {"pattern_edges", prepared.pattern.edge_list()},
-                          {"induced", options.induced},
-                          {"graph", options.graph},
-                          {"vertices", loaded.graph.num_vertices()},
-                          {"edges", loaded.graph.num_edges()},
-                          {"threads", session.threads()},
-                          {"engine", options.engine},
-                          {"prune", options.prune},
-                          // The interpreter reads whole neighbour lists: it builds none.
-                          {"minigraphs", compiled.executable.engine() == Engine::jit
-                                             ? built_minigraphs(compiled.executable.plan())
-                                             : 0},
-                          {"kernel_cached", compiled.executable.from_cache()},
-                          {"seconds",
-                           {{"load", loaded.load_seconds},
-                            {"plan", prepared.plan_seconds},
-                            {"compile", compiled.seconds},
-                            {"run", run_seconds}}}};
+    nlohmann::json out = {
+        {"count", count},
+        {"pattern", prepared.pattern.name()},
+        {"pattern_edges", prepared.pattern.edge_list()},
+        {"induced", options.induced},
+        {"graph", options.graph},
+        {"vertices", loaded.graph.num_vertices()},
+        {"edges", loaded.graph.num_edges()},
+        {"threads", session.threads()},
+        {"engine", options.engine},
+        {"prune", options.prune},
+        {"supergraphs", supergraphs_json(prepared.plan)},
+        // The interpreter reads whole neighbour lists: it builds none.
+        {"minigraphs", executable.engine() == Engine::jit ? built_minigraphs(prepared.plan) : 0},
+        {"kernel_cached", executable.from_cache()},
+        {"seconds",
+         {{"load", loaded.load_seconds},
+          {"plan", prepared.plan_seconds},
+          {"compile", compiled.seconds},
+          {"run", run_seconds}}}};
     out.update(fields);
     std::printf("%s\n", out.dump(2).c_str());
     return;
   }
   std::printf("%s\n", with_commas(count).c_str());
+  const std::string from = prepared.plan.by_supergraphs()
+                               ? ", from " + std::to_string(executable.terms().size()) +
+                                     " edge-induced counts of supergraphs"
+                               : "";
   std::fprintf(stderr,
-               "%s, %s-induced: load %.3f s, plan %.3f s, compile %.3f s%s, run %.3f s "
+               "%s, %s-induced%s: load %.3f s, plan %.3f s, compile %.3f s%s, run %.3f s "
                "(%s, prune %s, %s)\n",
-               prepared.pattern.name().c_str(), options.induced.c_str(), loaded.load_seconds,
-               prepared.plan_seconds, compiled.seconds,
-               compiled.executable.from_cache() ? " (cached)" : "", run_seconds,
-               options.engine.c_str(), options.prune.c_str(), parallelism(session).c_str());
+               prepared.pattern.name().c_str(), options.induced.c_str(), from.c_str(),
+               loaded.load_seconds, prepared.plan_seconds, compiled.seconds,
+               executable.from_cache() ? " (cached)" : "", run_seconds, options.engine.c_str(),
+               options.prune.c_str(), parallelism(session).c_str());
 }
 
 // A rank's matches while a distributed listing runs: an unnamed temporary file (O_TMPFILE in
@@ -513,7 +547,8 @@ void run_list(const MatchOptions& options, std::uint64_t limit, const std::strin
       reported = now;
       return global_found->fetch_add(added) + added < limit;
     };
-    RunResult run_result = compiled.executable.list(graph, on_match, run);
+    RunResult run_result =
+        compiled.executable.terms().front().executable.list(graph, on_match, run);
     auto lines = pending_lines.begin();
     for (std::string& buffer : buffers) {
       flush(buffer, *lines);
@@ -563,7 +598,8 @@ void run_motifs(const MatchOptions& options, int size) {
   const GraphProfile profile = profile_graph(loaded.graph);
   const MotifOptions motif_options{
       parse_engine(options.engine), parse_prune_mode(options.prune), jit_options(options),
-      session.run_options(loaded.graph.num_vertices(), "counting motifs")};
+      session.run_options(loaded.graph.num_vertices(), "counting motifs"),
+      parse_supergraph_mode(options.supergraphs)};
   const std::vector<MotifCount> counts =
       session.measured([&] { return count_motifs(loaded.graph, size, profile, motif_options); });
   std::vector<std::uint64_t> totals;
@@ -589,6 +625,7 @@ void run_motifs(const MatchOptions& options, int size) {
         {"motifs", motifs},
         {"engine", options.engine},
         {"prune", options.prune},
+        {"supergraphs", options.supergraphs},
         {"seconds", {{"load", loaded.load_seconds}, {"run", session.work().run_seconds}}}};
     out.update(fields);
     std::printf("%s\n", out.dump(2).c_str());
@@ -600,32 +637,60 @@ void run_motifs(const MatchOptions& options, int size) {
   }
 }
 
-// The plan as `explain` prints it: the graph's profile, the chosen plan, its minigraphs, the
-// estimates and the alternatives.
+// One plan as `explain` prints it: the plan, its minigraphs and its estimates.
+void print_one_plan(const MatchOptions& options, const Plan& plan) {
+  std::printf("%s", plan.print().c_str());
+  std::printf(
+      "\nminigraphs (--prune %s): %d of %zu candidates built; their costs and savings "
+      "are estimated element comparisons over the whole run\n",
+      options.prune.c_str(), built_minigraphs(plan), plan.minigraphs.size());
+  std::printf("\nestimated candidates per level:");
+  for (const PlanLevel& level : plan.levels) {
+    std::printf(" %.3g", level.estimated_candidates);
+  }
+  std::printf("\n");
+}
+
+// The plan as `explain` prints it: the graph's profile, the chosen plan (or the supergraphs'
+// plans), its minigraphs, the estimates and the alternatives.
 void print_plan(const MatchOptions& options, const Prepared& prepared) {
   const auto group = automorphisms(prepared.pattern);
   std::printf("graph    %s: %s\n", options.graph.c_str(), prepared.profile.print().c_str());
   std::printf("pattern  %s: %d vertices, %d edges, %zu automorphisms\n",
               prepared.pattern.name().c_str(), prepared.pattern.size(),
               prepared.pattern.num_edges(), group.size());
-  std::printf("\nchosen plan (estimated cost %.3g):\n%s", prepared.schedule.best.estimated_cost,
-              prepared.schedule.best.print().c_str());
-  std::printf(
-      "\nminigraphs (--prune %s): %d of %zu candidates built; their costs and savings "
-      "are estimated element comparisons over the whole run\n",
-      options.prune.c_str(), built_minigraphs(prepared.schedule.best),
-      prepared.schedule.best.minigraphs.size());
-  std::printf("\nestimated candidates per level:");
-  for (const PlanLevel& level : prepared.schedule.best.levels) {
-    std::printf(" %.3g", level.estimated_candidates);
+  const CountPlan& plan = prepared.plan;
+  if (plan.by_supergraphs()) {
+    std::printf(
+        "\ncounted from its supergraphs (--supergraphs %s): the signed sum of the "
+        "edge-induced counts of %zu patterns, estimated cost %.3g against %.3g for its own "
+        "vertex-induced plan\n",
+        options.supergraphs.c_str(), plan.terms.size(), *plan.supergraph_cost,
+        plan.direct.best.estimated_cost);
+    for (std::size_t i = 0; i < plan.terms.size(); ++i) {
+      const CountTerm& term = plan.terms[i];
+      std::printf("\nterm %zu: %+lld x edge-induced %s (estimated cost %.3g):\n", i + 1,
+                  static_cast<long long>(term.coefficient), term.plan.pattern.name().c_str(),
+                  term.plan.estimated_cost);
+      print_one_plan(options, term.plan);
+    }
+    return;
   }
-  std::printf("\n\nalternatives:\n");
-  for (const Plan& plan : prepared.schedule.alternatives) {
+  std::printf("\nchosen plan (estimated cost %.3g):\n", plan.terms.front().plan.estimated_cost);
+  print_one_plan(options, plan.terms.front().plan);
+  if (plan.supergraph_cost) {
+    std::printf(
+        "\nnot chosen: counting from its supergraphs, estimated cost %.3g (--supergraphs "
+        "always runs it)\n",
+        *plan.supergraph_cost);
+  }
+  std::printf("\nalternatives:\n");
+  for (const Plan& alternative : plan.direct.alternatives) {
     std::string order;
-    for (const int p : plan.order)
+    for (const int p : alternative.order)
       order += std::to_string(p) + " ";
-    std::printf("  cost %10.3g  order %s restrictions %s\n", plan.estimated_cost, order.c_str(),
-                to_string(plan.restrictions).c_str());
+    std::printf("  cost %10.3g  order %s restrictions %s\n", alternative.estimated_cost,
+                order.c_str(), to_string(alternative.restrictions).c_str());
   }
 }
 
@@ -775,43 +840,80 @@ void run_explain(const MatchOptions& options, bool analyze) {
     return;
   }
   const Compiled compiled = compile(prepared, options, KernelKind::profile);
-  const Plan& plan = compiled.executable.plan();
-  Analysis analysis{0, 0, RunProfile(plan)};
-  RunOptions run =
-      session->run_options(loaded.graph.num_vertices(), "profiling " + prepared.pattern.name());
-  run.cluster = nullptr;  // explain runs on rank 0 alone
-  run.profile = &analysis.profile;
-  const auto start = Clock::now();
-  const RunResult result = compiled.executable.count(loaded.graph, run);
-  analysis.run_seconds = seconds_since(start);
-  session->finish();
-  if (result.stopped) throw Error("the profiled run was stopped before it finished");
-  analysis.count = result.count;
   const bool jit = compiled.executable.engine() == Engine::jit;
-  nlohmann::json out = analysis_json(plan, analysis, jit);
+  // Each term runs on its own, profiled: a count from supergraphs shows every kernel's levels.
+  nlohmann::json terms = nlohmann::json::array();
+  std::vector<std::int64_t> coefficients;
+  std::vector<WideCount> totals;
+  double run_seconds = 0;
+  for (const CountExecutable::Term& term : compiled.executable.terms()) {
+    const Plan& plan = term.executable.plan();
+    Analysis analysis{0, 0, RunProfile(plan)};
+    RunOptions run =
+        session->run_options(loaded.graph.num_vertices(), "profiling " + plan.pattern.name());
+    run.cluster = nullptr;  // explain runs on rank 0 alone
+    run.profile = &analysis.profile;
+    const auto start = Clock::now();
+    const RunResult result = term.executable.count(loaded.graph, run);
+    analysis.run_seconds = seconds_since(start);
+    session->finish();
+    if (result.stopped) throw Error("the profiled run was stopped before it finished");
+    analysis.count = result.count;
+    run_seconds += analysis.run_seconds;
+    coefficients.push_back(term.coefficient);
+    totals.push_back(result.count);
+    nlohmann::json entry = analysis_json(plan, analysis, jit);
+    entry.update({{"coefficient", term.coefficient},
+                  {"pattern_edges", plan.pattern.edge_list()},
+                  {"induced", to_string(plan.induced)},
+                  {"plan", plan.print()},
+                  {"estimated_cost", plan.estimated_cost}});
+    terms.push_back(std::move(entry));
+  }
+  const bool by_supergraphs = prepared.plan.by_supergraphs();
+  // A direct count keeps the one term's fields at the top.
+  nlohmann::json out = by_supergraphs
+                           ? nlohmann::json{{"count", signed_sum(coefficients, totals)},
+                                            {"run_seconds", run_seconds},
+                                            {"estimated_cost", *prepared.plan.supergraph_cost},
+                                            {"terms", terms}}
+                           : terms[0];
   if (options.json) {
     out.update({{"pattern", prepared.pattern.name()},
                 {"pattern_edges", prepared.pattern.edge_list()},
                 {"induced", options.induced},
+                {"supergraphs", by_supergraphs},
                 {"graph", options.graph},
                 {"vertices", loaded.graph.num_vertices()},
                 {"edges", loaded.graph.num_edges()},
                 {"threads", session->threads()},
                 {"engine", options.engine},
                 {"prune", options.prune},
-                {"plan", plan.print()},
-                {"estimated_cost", plan.estimated_cost},
                 {"peak_rss_bytes", peak_rss_bytes()},
                 {"seconds",
                  {{"load", loaded.load_seconds},
                   {"plan", prepared.plan_seconds},
                   {"compile", compiled.seconds},
-                  {"run", analysis.run_seconds}}}});
+                  {"run", run_seconds}}}});
     std::printf("%s\n", out.dump(2).c_str());
     return;
   }
   print_plan(options, prepared);
-  print_analysis(out, options.engine + ", prune " + options.prune + ", " + parallelism(*session));
+  const std::string how =
+      options.engine + ", prune " + options.prune + ", " + parallelism(*session);
+  if (!by_supergraphs) {
+    print_analysis(out, how);
+    return;
+  }
+  for (std::size_t i = 0; i < terms.size(); ++i) {
+    std::printf("\n--- term %zu: %+lld x edge-induced %s ---\n", i + 1,
+                static_cast<long long>(coefficients[i]),
+                terms[i]["pattern_edges"].get<std::string>().c_str());
+    print_analysis(terms[i], how);
+  }
+  std::printf("\nanalyze: %s matches of %s, vertex-induced: the terms' signed sum, in %.3f s\n",
+              with_commas(out["count"].get<std::uint64_t>()).c_str(),
+              prepared.pattern.name().c_str(), run_seconds);
 }
 
 int run_verify(const MatchOptions& options) {
@@ -826,8 +928,10 @@ int run_verify(const MatchOptions& options) {
   }
   const Prepared prepared = prepare(std::move(pattern), loaded.graph, options, PlanUse::count);
   const Induced induced = parse_induced(options.induced);
-  const RunResult engine =
-      count_matches(loaded.graph, prepared.schedule.best, session.run_options(0, "engine"));
+  RunOptions run = session.run_options(0, "engine");
+  run.cluster = nullptr;  // verify runs on rank 0 alone
+  const RunResult engine = CountExecutable(prepared.plan.terms, KernelKind::count, Engine::interp)
+                               .count(loaded.graph, run);
   session.finish();
   const std::uint64_t vf2 = vf2_count(loaded.graph, prepared.pattern, induced);
   const bool agree = engine.count == vf2;
@@ -884,6 +988,7 @@ void add_match_commands(CLI::App& app) {
       "count", "Count the subgraphs of a graph that match a pattern (each subgraph once)");
   add_common_options(*count, *count_options, true);
   add_engine_options(*count, *count_options);
+  add_supergraph_option(*count, *count_options);
   count->add_flag("--json", count_options->json, "print one JSON object");
   count->footer(mpi_footer(false));
   count->callback([count_options] { run_count(*count_options); });
@@ -911,6 +1016,7 @@ void add_match_commands(CLI::App& app) {
       "motifs", "Count every connected k-vertex pattern, vertex-induced, in one run");
   add_common_options(*motifs, *motif_options, false);
   add_engine_options(*motifs, *motif_options);
+  add_supergraph_option(*motifs, *motif_options);
   add_number(*motifs, "-k,--size", *size, 3, 5, "pattern size");
   motifs->add_flag("--json", motif_options->json, "print one JSON object");
   motifs->footer(mpi_footer(false));
@@ -924,6 +1030,7 @@ void add_match_commands(CLI::App& app) {
       "--analyze, run it and show what each level actually did");
   add_common_options(*explain, *explain_options, true);
   add_engine_options(*explain, *explain_options);
+  add_supergraph_option(*explain, *explain_options);
   auto* analyze_flag = explain->add_flag(
       "--analyze", *analyze,
       "run the query with a profiling kernel and print, per loop level, the estimated and the "
@@ -963,6 +1070,7 @@ void add_match_commands(CLI::App& app) {
   auto* verify = app.add_subcommand(
       "verify", "Check the engine's count against Boost.Graph's VF2 on a small graph");
   add_common_options(*verify, *verify_options, true);
+  add_supergraph_option(*verify, *verify_options);
   verify->add_flag("--json", verify_options->json, "print one JSON object");
   verify->callback(on_root_only("verify", [verify_options] {
     if (run_verify(*verify_options) != 0) throw Error("the counts disagree");

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "compiler/kernel_runner.h"
+#include "runtime/cluster.h"
 #include "runtime/error.h"
 #include "runtime/memory.h"
 
@@ -90,6 +91,57 @@ RunResult Executable::list(const Graph& graph, const MatchCallback& on_match,
   require_task_memory(graph, plan_);
   if (kernel_) return run_kernel(graph, plan_, kernel_->function(), &on_match, options);
   return list_matches(graph, plan_, on_match, options);
+}
+
+CountExecutable::CountExecutable(const std::vector<CountTerm>& terms, KernelKind kind,
+                                 Engine engine, const JitOptions& jit) {
+  for (const CountTerm& term : terms)
+    terms_.push_back({term.coefficient, Executable(term.plan, kind, engine, jit)});
+}
+
+bool CountExecutable::from_cache() const {
+  return std::all_of(terms_.begin(), terms_.end(),
+                     [](const Term& term) { return term.executable.from_cache(); });
+}
+
+RunResult CountExecutable::count(const Graph& graph, const RunOptions& options,
+                                 std::map<std::string, WideCount>* known) const {
+  if (terms_.size() == 1 && terms_[0].coefficient == 1)
+    return terms_[0].executable.count(graph, options);
+  Cluster* cluster =
+      options.cluster != nullptr && options.cluster->distributed() ? options.cluster : nullptr;
+  RunResult result;
+  std::vector<std::int64_t> coefficients;
+  std::vector<WideCount> totals;
+  for (const Term& term : terms_) {
+    const Plan& plan = term.executable.plan();
+    std::string key = std::string(to_string(plan.induced)) + " " + plan.pattern.edge_list();
+    for (const Label label : plan.pattern.labels())
+      key += " " + std::to_string(label);
+    if (known != nullptr && known->contains(key)) {
+      coefficients.push_back(term.coefficient);
+      totals.push_back(known->at(key));
+      continue;
+    }
+    const RunResult part = term.executable.count(graph, options);
+    result.work.chunks += part.work.chunks;
+    result.work.busy_seconds += part.work.busy_seconds;
+    result.stopped = part.stopped;
+    // Every rank stops after the same term, so that all make the same collective calls.
+    if (cluster != nullptr) result.stopped = cluster->max(result.stopped ? 1 : 0) != 0;
+    if (result.stopped) return result;
+    WideCount total = part.count;
+    if (cluster != nullptr) {
+      total = 0;
+      for (const std::uint64_t share : cluster->gather(part.count))
+        total += share;
+    }
+    coefficients.push_back(term.coefficient);
+    totals.push_back(total);
+    if (known != nullptr) known->emplace(key, total);
+  }
+  if (cluster == nullptr || cluster->is_root()) result.count = signed_sum(coefficients, totals);
+  return result;
 }
 
 }  // namespace graphmini

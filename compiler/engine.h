@@ -5,13 +5,16 @@
 // plan's minigraphs (the interpreter reads whole neighbour lists).
 #pragma once
 
+#include <map>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "compiler/codegen.h"
 #include "compiler/interpreter.h"
 #include "compiler/jit.h"
 #include "compiler/plan.h"
+#include "compiler/supergraphs.h"
 
 namespace graphmini {
 
@@ -45,6 +48,39 @@ class Executable {
   KernelKind kind_;
   Engine engine_;
   std::optional<CompiledKernel> kernel_;
+};
+
+// A count plan's terms ready to run (compiler/supergraphs.h): one executable per term, run
+// one after the other on the same options, their counts added up with the terms'
+// coefficients.
+class CountExecutable {
+ public:
+  struct Term {
+    std::int64_t coefficient;
+    Executable executable;
+  };
+
+  CountExecutable(const std::vector<CountTerm>& terms, KernelKind kind, Engine engine,
+                  const JitOptions& jit = {});
+
+  const std::vector<Term>& terms() const { return terms_; }
+  Engine engine() const { return terms_.front().executable.engine(); }
+  // Whether every term's kernel came from the cache.
+  bool from_cache() const;
+
+  // As Executable::count. RunOptions::progress advances by the level-0 vertices of every
+  // term in turn (the graph's vertices times the terms in all). A distributed run of several
+  // terms, where a rank's share of a signed sum is no count, gathers the terms' counts and
+  // gives the root the whole sum and the other ranks 0, so that the ranks' counts still add
+  // up to the count. Throws Error when the sum exceeds 2^64 - 1 (on the root).
+  //
+  // `known`, when given, holds the counts of terms already run on this graph (motifs share
+  // many supergraphs): those are not run again, and the others are added to it.
+  RunResult count(const Graph& graph, const RunOptions& options = {},
+                  std::map<std::string, WideCount>* known = nullptr) const;
+
+ private:
+  std::vector<Term> terms_;
 };
 
 }  // namespace graphmini

@@ -21,9 +21,6 @@ namespace {
 
 constexpr VertexId kNoUpperBound = std::numeric_limits<VertexId>::max();
 
-// Inclusion-exclusion terms can exceed 64 bits before they cancel.
-__extension__ typedef __int128 WideCount;
-
 // Level-1 candidates by index, [from, to) (clipped to those there are).
 struct Candidates {
   std::uint32_t from = 0;

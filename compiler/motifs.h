@@ -9,6 +9,7 @@
 #include "compiler/pattern.h"
 #include "compiler/prune.h"
 #include "compiler/schedule.h"
+#include "compiler/supergraphs.h"
 
 namespace graphmini {
 
@@ -23,10 +24,13 @@ struct MotifOptions {
   PruneMode prune = PruneMode::cost;
   JitOptions jit;
   RunOptions run;
+  SupergraphMode supergraphs = SupergraphMode::cost;
 };
 
 // One entry per connected pattern of `size` vertices (3 <= size <= 5), in the order of
-// connected_patterns(size). Throws InvalidArgument for another size.
+// connected_patterns(size). Patterns counted from their supergraphs (compiler/supergraphs.h)
+// share them: each supergraph is counted once for all. Throws InvalidArgument for another
+// size.
 std::vector<MotifCount> count_motifs(const Graph& graph, int size, const GraphProfile& profile,
                                      const MotifOptions& options = {});
 

@@ -140,6 +140,10 @@ struct InclusionExclusion {
   std::uint64_t divisor = 1;
 };
 
+// A count that can pass 64 bits before it comes back: inclusion–exclusion's terms before they
+// cancel, or ranks' counts before a signed sum (GCC's and Clang's 128-bit integers).
+__extension__ typedef __int128 WideCount;
+
 // What a plan is for: counting may use inclusion–exclusion, listing must enumerate.
 enum class PlanUse { count, list };
 

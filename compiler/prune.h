@@ -58,8 +58,8 @@ PruneMode parse_prune_mode(std::string_view text);
 
 // Fills plan.minigraphs with every candidate, its estimates and the decision of `mode`,
 // points the qualifying set steps at the cheapest minigraph built for them, adds the net
-// estimated cost to plan.estimated_cost and chooses the sets kept in bitmaps. `plan` must have been priced by estimate_cost with
-// the same profile. Runs again from scratch when called again.
+// estimated cost to plan.estimated_cost and chooses the sets kept in bitmaps. `plan` must have been
+// priced by estimate_cost with the same profile. Runs again from scratch when called again.
 void plan_minigraphs(Plan& plan, PruneMode mode, const GraphProfile& profile);
 
 // The number of minigraphs the plan builds.

@@ -86,7 +86,8 @@ TEST_F(MpiCliTest, CountsAreTheSameOnEveryRankCountAndJsonShowsEachRank) {
 }
 
 // Three ranks list exactly the matches of one process (in another order), into one file
-// written atomically; --limit holds for all ranks together; motifs agree.
+// written atomically; --limit holds for all ranks together; motifs agree, and so does a count
+// from supergraphs, whose signed sum the root makes from every rank's counts of the terms.
 TEST_F(MpiCliTest, ListingAndMotifsGiveTheSingleProcessResults) {
   const CliResult result = mpi(R"sh(
     g=er:vertices=1000,edges=10000,seed=1
@@ -98,10 +99,13 @@ TEST_F(MpiCliTest, ListingAndMotifsGiveTheSingleProcessResults) {
     mpi 3 "$G" list -g $g -p house --limit 123 --threads 1 2>/dev/null | wc -l
     [ "$("$G" motifs -g $g --size 4)" = "$(mpi 2 "$G" motifs -g $g --size 4 --threads 1)" ] &&
       echo "same motifs"
+    [ "$("$G" count -g $g -p P2 --induced vertex --supergraphs never 2>/dev/null)" = \
+      "$(mpi 3 "$G" count -g $g -p P2 --induced vertex --supergraphs always --threads 1 \
+         2>/dev/null)" ] && echo "same sum"
     ls -a | grep -c graphmini- || true
   )sh");
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_EQ(result.out, "same matches\nevery match\n123\nsame motifs\n0\n");
+  EXPECT_EQ(result.out, "same matches\nevery match\n123\nsame motifs\nsame sum\n0\n");
 }
 
 // The same one line and exit code as one process, printed once, on any rank count.

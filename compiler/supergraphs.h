@@ -1,0 +1,83 @@
+// Vertex-induced counts from edge-induced ones.
+//
+// An injective map of P's vertices into the graph that keeps P's edges keeps exactly the
+// edges of one supergraph P+S of P on the same vertices (S a set of P's non-edges), so the
+// edge-induced maps of P are the vertex-induced maps of all its P+S, and by Möbius inversion
+//     vertex_maps(P) = sum over S of (-1)^|S| edge_maps(P+S).
+// Dividing by |Aut(P)| and grouping the S by the isomorphism class Q of P+S:
+//     N_vertex(P) = sum over Q of (-1)^(e(Q)-e(P)) s(P,Q) N_edge(Q),
+// where s(P,Q) = #{S : P+S isomorphic to Q} |Aut(Q)| / |Aut(P)| is the number of spanning
+// subgraphs of Q isomorphic to P, an integer (the identity of Lovász, Large Networks and Graph
+// Limits, 2012, §5.2). Edge-induced plans subtract no neighbour lists and count their last
+// levels by inclusion–exclusion, so the sum can cost far less than the pattern's own
+// vertex-induced plan, or more when it has many terms; the cost model prices both.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "compiler/pattern.h"
+#include "compiler/plan.h"
+#include "compiler/prune.h"
+#include "compiler/schedule.h"
+
+namespace graphmini {
+
+struct SupergraphTerm {
+  Pattern pattern;  // Q in canonical form (labels included), named by its edge list
+  std::int64_t coefficient = 0;
+};
+
+// The terms of N_vertex(P): P's own (coefficient 1) first, then the others by edge count and
+// canonical adjacency matrix. A pattern with no non-edges (a clique) is its only term. Throws
+// InvalidArgument when P has more than kMaxSupergraphNonEdges non-edges (2^m subsets).
+std::vector<SupergraphTerm> supergraph_terms(const Pattern& pattern);
+inline constexpr int kMaxSupergraphNonEdges = 12;
+
+// How a vertex-induced count is computed: never from supergraphs (one plan that subtracts
+// non-neighbours), always from them, or as the cost model finds cheaper.
+enum class SupergraphMode { never, always, cost };
+const char* to_string(SupergraphMode mode);
+// "never", "always" or "cost"; throws InvalidArgument otherwise.
+SupergraphMode parse_supergraph_mode(std::string_view text);
+
+// One plan of a count and what its count is multiplied by.
+struct CountTerm {
+  std::int64_t coefficient = 1;
+  Plan plan;
+};
+
+// How a pattern is counted: the signed sum of its terms' counts.
+struct CountPlan {
+  Schedule direct;               // the pattern's own best plan and alternatives
+  std::vector<CountTerm> terms;  // what runs: direct.best alone, or the supergraphs' plans
+  // The supergraphs' estimated cost (their plans' costs added up), when they were priced:
+  // vertex-induced, with at most kMaxSupergraphNonEdges non-edges, and mode not never.
+  std::optional<double> supergraph_cost;
+
+  bool by_supergraphs() const {
+    return terms.size() > 1 || terms[0].plan.induced != direct.best.induced;
+  }
+};
+
+// Chooses the pattern's plans for counting (edge-induced: its own plan alone). Throws
+// InvalidArgument for SupergraphMode::always on a pattern with too many non-edges.
+CountPlan plan_count(const Pattern& pattern, Induced induced, const GraphProfile& profile,
+                     SupergraphMode mode = SupergraphMode::cost);
+
+// plan_minigraphs for every term.
+void plan_minigraphs(CountPlan& plan, PruneMode mode, const GraphProfile& profile);
+
+// The minigraphs its terms' plans build.
+int built_minigraphs(const CountPlan& plan);
+
+// The signed sum of the terms' counts (`totals[i]` the count of the term whose coefficient is
+// coefficients[i], added up over the
+// ranks of a distributed run). Throws Error when it exceeds 2^64 - 1; a negative sum means a
+// term's count wrapped past 2^64 and is reported the same way.
+std::uint64_t signed_sum(const std::vector<std::int64_t>& coefficients,
+                         const std::vector<WideCount>& totals);
+
+}  // namespace graphmini

@@ -1,0 +1,223 @@
+// Vertex-induced counts from the edge-induced counts of supergraphs: the terms against hand
+// derivations and brute force, the planner's choice, and the engines running the sums.
+#include "compiler/supergraphs.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "compiler/engine.h"
+#include "compiler/interpreter.h"
+#include "compiler/jit.h"
+#include "compiler/motifs.h"
+#include "compiler/reference_count.h"
+#include "runtime/error.h"
+#include "runtime/graph_builder.h"
+#include "support/test_support.h"
+
+namespace graphmini {
+namespace {
+
+using testing::random_graph;
+
+// The terms as {canonical edge list: coefficient}.
+std::map<std::string, std::int64_t> terms_of(const char* spec) {
+  std::map<std::string, std::int64_t> terms;
+  for (const SupergraphTerm& term : supergraph_terms(parse_pattern(spec)))
+    terms[canonical_form(term.pattern).edge_list()] = term.coefficient;
+  return terms;
+}
+
+std::string canonical(const char* spec) {
+  return canonical_form(parse_pattern(spec)).edge_list();
+}
+
+// s(P,Q), the spanning copies of P in Q, counted by hand: an induced wedge is a wedge whose
+// ends are not adjacent, and a triangle holds 3 wedges.
+TEST(SupergraphTerms, AWedgeIsWedgesLessThreeTimesTheTriangles) {
+  EXPECT_EQ(terms_of("wedge"), (std::map<std::string, std::int64_t>{{canonical("wedge"), 1},
+                                                                    {canonical("triangle"), -3}}));
+}
+
+// The 4-path's supergraphs and their Hamiltonian paths: the tailed triangle has 2, the
+// 4-cycle 4, the diamond 6 (K4's 12 less the 6 that use its missing edge), K4 12.
+TEST(SupergraphTerms, TheFourPathsTermsAreItsSupergraphsHamiltonianPaths) {
+  EXPECT_EQ(terms_of("4-path"),
+            (std::map<std::string, std::int64_t>{{canonical("4-path"), 1},
+                                                 {canonical("tailed-triangle"), -2},
+                                                 {canonical("4-cycle"), -4},
+                                                 {canonical("diamond"), 6},
+                                                 {canonical("4-clique"), -12}}));
+}
+
+TEST(SupergraphTerms, ACliqueIsItsOnlyTermAndThePatternComesFirst) {
+  EXPECT_EQ(terms_of("5-clique"),
+            (std::map<std::string, std::int64_t>{{canonical("5-clique"), 1}}));
+  const std::vector<SupergraphTerm> terms = supergraph_terms(parse_pattern("P2"));
+  EXPECT_TRUE(isomorphic(terms.front().pattern, parse_pattern("P2")));
+  EXPECT_EQ(terms.front().coefficient, 1);
+  for (std::size_t i = 1; i < terms.size(); ++i)
+    EXPECT_LE(terms[i - 1].pattern.num_edges(), terms[i].pattern.num_edges());
+}
+
+TEST(SupergraphTerms, APatternWithTooManyNonEdgesIsRefused) {
+  // A 7-path has 21 - 6 = 15 non-edges.
+  EXPECT_THROW(supergraph_terms(parse_pattern("0-1,1-2,2-3,3-4,4-5,5-6")), InvalidArgument);
+}
+
+// The identity itself, without the engine: brute-force edge-induced counts of the terms add
+// up to the brute-force vertex-induced count, for every connected pattern of 3 to 5 vertices
+// and for labelled ones.
+TEST(SupergraphTermsProperty, TheSignedSumOfEdgeInducedCountsIsTheVertexInducedCount) {
+  std::mt19937_64 random(20261205);
+  int checked = 0;
+  for (int trial = 0; trial < 4; ++trial) {
+    const Graph graph = random_graph(random, 9 + trial, 0.35 + 0.1 * trial);
+    for (int size = 3; size <= 5; ++size) {
+      for (const Pattern& pattern : connected_patterns(size)) {
+        std::int64_t sum = 0;
+        for (const SupergraphTerm& term : supergraph_terms(pattern)) {
+          sum += term.coefficient *
+                 static_cast<std::int64_t>(brute_force_count(graph, term.pattern, Induced::edge));
+        }
+        ASSERT_EQ(sum,
+                  static_cast<std::int64_t>(brute_force_count(graph, pattern, Induced::vertex)))
+            << pattern.edge_list();
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 4 * (2 + 6 + 21));
+  for (int trial = 0; trial < 20; ++trial) {
+    const Graph graph = random_graph(random, 9, 0.5, 2);
+    for (const char* name : {"wedge", "4-path", "4-cycle", "tailed-triangle", "house"}) {
+      const Pattern shape = parse_pattern(name);
+      std::vector<Label> labels;
+      for (int v = 0; v < shape.size(); ++v)
+        labels.push_back(static_cast<Label>(random() % 2));
+      const Pattern pattern(shape.size(), shape.edges(), labels);
+      std::int64_t sum = 0;
+      for (const SupergraphTerm& term : supergraph_terms(pattern)) {
+        ASSERT_TRUE(term.pattern.labelled());
+        sum += term.coefficient *
+               static_cast<std::int64_t>(brute_force_count(graph, term.pattern, Induced::edge));
+      }
+      ASSERT_EQ(sum, static_cast<std::int64_t>(brute_force_count(graph, pattern, Induced::vertex)))
+          << name << " " << pattern.edge_list();
+    }
+  }
+}
+
+TEST(PlanCount, ModesChooseTheTerms) {
+  const GraphProfile profile = typical_profile();
+  const Pattern p2 = parse_pattern("P2");
+  const CountPlan never = plan_count(p2, Induced::vertex, profile, SupergraphMode::never);
+  ASSERT_EQ(never.terms.size(), 1u);
+  EXPECT_FALSE(never.by_supergraphs());
+  EXPECT_FALSE(never.supergraph_cost);
+  EXPECT_EQ(never.terms[0].plan.induced, Induced::vertex);
+
+  const CountPlan always = plan_count(p2, Induced::vertex, profile, SupergraphMode::always);
+  const std::vector<SupergraphTerm> terms = supergraph_terms(p2);
+  ASSERT_EQ(always.terms.size(), terms.size());
+  EXPECT_TRUE(always.by_supergraphs());
+  double cost = 0;
+  for (std::size_t i = 0; i < terms.size(); ++i) {
+    EXPECT_EQ(always.terms[i].coefficient, terms[i].coefficient);
+    EXPECT_EQ(always.terms[i].plan.induced, Induced::edge);
+    EXPECT_EQ(always.terms[i].plan.pattern, terms[i].pattern);
+    cost += always.terms[i].plan.estimated_cost;
+  }
+  EXPECT_DOUBLE_EQ(*always.supergraph_cost, cost);
+
+  // The cost model takes the cheaper estimate, whichever it is.
+  for (const char* name : {"P2", "P5", "P8", "4-cycle", "house"}) {
+    const CountPlan chosen =
+        plan_count(parse_pattern(name), Induced::vertex, profile, SupergraphMode::cost);
+    ASSERT_TRUE(chosen.supergraph_cost) << name;
+    EXPECT_EQ(chosen.by_supergraphs(), *chosen.supergraph_cost < chosen.direct.best.estimated_cost)
+        << name;
+  }
+  // Edge-induced counts are their own plan whatever the mode.
+  EXPECT_FALSE(plan_count(p2, Induced::edge, profile, SupergraphMode::always).by_supergraphs());
+  // Too many non-edges: refused when asked for, not considered by the cost model.
+  const Pattern path = parse_pattern("0-1,1-2,2-3,3-4,4-5,5-6");
+  EXPECT_THROW(plan_count(path, Induced::vertex, profile, SupergraphMode::always), InvalidArgument);
+  EXPECT_FALSE(plan_count(path, Induced::vertex, profile, SupergraphMode::cost).supergraph_cost);
+}
+
+TEST(SignedSum, AddsExactlyAndRefusesWhatDoesNotFit) {
+  const WideCount big = WideCount{1} << 64;  // two ranks' counts of 2^63 each
+  EXPECT_EQ(signed_sum({1, -1}, {big + 5, big}), 5u);
+  EXPECT_EQ(signed_sum({1, -2, 3}, {10, 4, 1}), 5u);
+  EXPECT_THROW(signed_sum({1}, {big}), Error);
+  EXPECT_THROW(signed_sum({1, -1}, {1, 2}), Error);
+}
+
+// The engines run the sums: every connected pattern of 3 to 5 vertices, vertex-induced,
+// from its supergraphs on the interpreter, against VF2.
+TEST(CountExecutableProperty, SupergraphSumsCountLikeVf2) {
+  std::mt19937_64 random(11);
+  for (int trial = 0; trial < 3; ++trial) {
+    const Graph graph = random_graph(random, 12 + 2 * trial, 0.4);
+    const GraphProfile profile = profile_graph(graph);
+    for (int size = 3; size <= 5; ++size) {
+      for (const Pattern& pattern : connected_patterns(size)) {
+        const CountPlan plan =
+            plan_count(pattern, Induced::vertex, profile, SupergraphMode::always);
+        const CountExecutable executable(plan.terms, KernelKind::count, Engine::interp);
+        ASSERT_EQ(executable.count(graph).count, vf2_count(graph, pattern, Induced::vertex))
+            << pattern.edge_list();
+      }
+    }
+  }
+}
+
+// Compiled kernels, pruned as the cost model decides: GraphMini's queries with several
+// supergraphs.
+TEST(CountExecutable, CompiledSupergraphSumsCountLikeTheDirectPlan) {
+  if (!jit_available()) GTEST_SKIP() << "this build has no LLVM JIT";
+  std::mt19937_64 random(23);
+  const Graph graph = relabel_by_degree(random_graph(random, 60, 0.3), DegreeOrder::ascending);
+  const GraphProfile profile = profile_graph(graph);
+  for (const char* name : {"P2", "P3", "P8"}) {
+    const Pattern pattern = parse_pattern(name);
+    CountPlan plan = plan_count(pattern, Induced::vertex, profile, SupergraphMode::always);
+    plan_minigraphs(plan, PruneMode::cost, profile);
+    ASSERT_GT(plan.terms.size(), 1u) << name;
+    const CountExecutable executable(plan.terms, KernelKind::count, Engine::jit);
+    EXPECT_EQ(executable.count(graph).count, count_matches(graph, plan.direct.best).count) << name;
+  }
+}
+
+// Motifs share supergraphs: counted once for all patterns, with the same counts as motifs
+// counted directly.
+TEST(CountExecutable, MotifsFromSupergraphsShareThemAndCountTheSame) {
+  std::mt19937_64 random(31);
+  const Graph graph = random_graph(random, 30, 0.3);
+  const GraphProfile profile = profile_graph(graph);
+  MotifOptions options{Engine::interp, PruneMode::none, {}, {}, SupergraphMode::never};
+  const std::vector<MotifCount> direct = count_motifs(graph, 4, profile, options);
+  options.supergraphs = SupergraphMode::always;
+  const std::vector<MotifCount> summed = count_motifs(graph, 4, profile, options);
+  ASSERT_EQ(direct.size(), summed.size());
+  for (std::size_t i = 0; i < direct.size(); ++i)
+    EXPECT_EQ(summed[i].count, direct[i].count) << direct[i].pattern.edge_list();
+
+  // A known count is taken, not run again: with a wrong one in its place, the sum changes by
+  // the error times the coefficient.
+  const Pattern path = parse_pattern("4-path");
+  const CountPlan plan = plan_count(path, Induced::vertex, profile, SupergraphMode::always);
+  const CountExecutable executable(plan.terms, KernelKind::count, Engine::interp);
+  std::map<std::string, WideCount> known;
+  const std::uint64_t once = executable.count(graph, {}, &known).count;
+  EXPECT_EQ(known.size(), plan.terms.size());
+  known.at("edge " + canonical("4-clique")) += 1;
+  EXPECT_EQ(executable.count(graph, {}, &known).count, once - 12);
+}
+
+}  // namespace
+}  // namespace graphmini
