@@ -88,8 +88,10 @@ void add_supergraph_option(CLI::App& command, MatchOptions& options) {
       .add_option("--supergraphs", options.supergraphs,
                   "vertex-induced counts: never (one plan that subtracts non-neighbours), "
                   "always (a signed sum of the edge-induced counts of the pattern with its "
-                  "non-edges filled in every way, each counted by its own kernel), or cost "
-                  "(whichever the cost model expects to be faster)")
+                  "non-edges filled in every way, each counted by its own kernel; at most " +
+                      std::to_string(kMaxSupergraphNonEdges) +
+                      " non-edges), or cost "
+                      "(whichever the cost model expects to be faster)")
       ->check(CLI::IsMember({"never", "always", "cost"}))
       ->capture_default_str();
 }
@@ -336,6 +338,11 @@ std::string parallelism(Session& session) {
   return std::to_string(session.cluster().size()) + " ranks x " + threads;
 }
 
+// "1 edge-induced count", "4 edge-induced counts".
+std::string edge_induced_counts(std::size_t terms) {
+  return std::to_string(terms) + (terms == 1 ? " edge-induced count" : " edge-induced counts");
+}
+
 // --json's "supergraphs": the terms of a count from supergraphs, null for a direct count.
 nlohmann::json supergraphs_json(const CountPlan& plan) {
   if (!plan.by_supergraphs()) return nullptr;
@@ -403,10 +410,10 @@ void run_count(const MatchOptions& options) {
     return;
   }
   std::printf("%s\n", with_commas(count).c_str());
-  const std::string from = prepared.plan.by_supergraphs()
-                               ? ", from " + std::to_string(executable.terms().size()) +
-                                     " edge-induced counts of supergraphs"
-                               : "";
+  const std::string from =
+      prepared.plan.by_supergraphs()
+          ? ", from " + edge_induced_counts(executable.terms().size()) + " of supergraphs"
+          : "";
   std::fprintf(stderr,
                "%s, %s-induced%s: load %.3f s, plan %.3f s, compile %.3f s%s, run %.3f s "
                "(%s, prune %s, %s)\n",
@@ -662,11 +669,10 @@ void print_plan(const MatchOptions& options, const Prepared& prepared) {
   const CountPlan& plan = prepared.plan;
   if (plan.by_supergraphs()) {
     std::printf(
-        "\ncounted from its supergraphs (--supergraphs %s): the signed sum of the "
-        "edge-induced counts of %zu patterns, estimated cost %.3g against %.3g for its own "
-        "vertex-induced plan\n",
-        options.supergraphs.c_str(), plan.terms.size(), *plan.supergraph_cost,
-        plan.direct.best.estimated_cost);
+        "\ncounted from its supergraphs (--supergraphs %s): the signed sum of %s, estimated "
+        "cost %.3g against %.3g for its own vertex-induced plan\n",
+        options.supergraphs.c_str(), edge_induced_counts(plan.terms.size()).c_str(),
+        *plan.supergraph_cost, plan.direct.best.estimated_cost);
     for (std::size_t i = 0; i < plan.terms.size(); ++i) {
       const CountTerm& term = plan.terms[i];
       std::printf("\nterm %zu: %+lld x edge-induced %s (estimated cost %.3g):\n", i + 1,
