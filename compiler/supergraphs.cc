@@ -87,13 +87,17 @@ SupergraphMode parse_supergraph_mode(std::string_view text) {
 CountPlan plan_count(const Pattern& pattern, Induced induced, const GraphProfile& profile,
                      SupergraphMode mode) {
   CountPlan plan{choose_schedule(pattern, induced, profile, PlanUse::count), {}, std::nullopt};
-  const bool may = induced == Induced::vertex && mode != SupergraphMode::never;
   const int non_edges = pattern.size() * (pattern.size() - 1) / 2 - pattern.num_edges();
-  if (may && (mode == SupergraphMode::always || non_edges <= kMaxSupergraphNonEdges)) {
+  const bool priced = mode == SupergraphMode::always ||
+                      (mode == SupergraphMode::cost && pattern.size() <= kMaxPricedSupergraphSize &&
+                       non_edges <= kMaxSupergraphNonEdges);
+  if (induced == Induced::vertex && priced) {
     std::vector<CountTerm> terms;
     double cost = 0;
     for (SupergraphTerm& term : supergraph_terms(pattern)) {
-      Plan best = choose_schedule(term.pattern, Induced::edge, profile, PlanUse::count, 0).best;
+      Plan best = choose_schedule(term.pattern, Induced::edge, profile, PlanUse::count, 0,
+                                  kSupergraphOrders)
+                      .best;
       cost += best.estimated_cost;
       terms.push_back({term.coefficient, std::move(best)});
     }

@@ -147,6 +147,13 @@ TEST(PlanCount, ModesChooseTheTerms) {
   const Pattern path = parse_pattern("0-1,1-2,2-3,3-4,4-5,5-6");
   EXPECT_THROW(plan_count(path, Induced::vertex, profile, SupergraphMode::always), InvalidArgument);
   EXPECT_FALSE(plan_count(path, Induced::vertex, profile, SupergraphMode::cost).supergraph_cost);
+  // Past 7 vertices the cost model does not price the terms (planning them would take far
+  // longer than the pattern's own plan); always still counts that way.
+  const Pattern dense = canonical_form(parse_pattern(
+      "0-1,0-2,0-3,0-4,0-5,0-6,1-2,1-3,1-4,1-5,1-6,1-7,2-3,2-4,2-5,2-6,2-7,3-4,3-5,3-6,3-7,4-5,"
+      "4-6,4-7,5-6,5-7,6-7"));  // 8 vertices, one non-edge (0-7)
+  EXPECT_FALSE(plan_count(dense, Induced::vertex, profile, SupergraphMode::cost).supergraph_cost);
+  EXPECT_EQ(plan_count(dense, Induced::vertex, profile, SupergraphMode::always).terms.size(), 2u);
 }
 
 TEST(SignedSum, AddsExactlyAndRefusesWhatDoesNotFit) {
