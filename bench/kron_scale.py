@@ -103,6 +103,10 @@ def main():
             rows.append({"scale": scale, "query": "generate", "error": err.strip()})
             break
         status, out, err, _, _ = measured([graphmini, "data", "info", path, "--json"], None)
+        if status != 0:
+            print(f"{script_name()}: scale {scale}: {err.strip()}", file=sys.stderr)
+            rows.append({"scale": scale, "query": "info", "error": err.strip()})
+            break
         info = json.loads(out)
         graph = {"scale": scale, "vertices": info["vertices"], "edges": info["edges"],
                  "generate_seconds": round(seconds, 1), "generate_peak_rss_bytes": peak,
