@@ -129,8 +129,7 @@ std::uint64_t signed_sum(const std::vector<std::int64_t>& coefficients,
   bool overflow = false;
   for (std::size_t i = 0; i < coefficients.size(); ++i) {
     WideCount product = 0;
-    overflow |= __builtin_mul_overflow(static_cast<WideCount>(totals[i]),
-                                       static_cast<WideCount>(coefficients[i]), &product);
+    overflow |= __builtin_mul_overflow(totals[i], WideCount{coefficients[i]}, &product);
     overflow |= __builtin_add_overflow(sum, product, &sum);
   }
   if (overflow || sum < 0 || sum > static_cast<WideCount>(~std::uint64_t{0}))

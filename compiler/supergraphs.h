@@ -80,10 +80,10 @@ void plan_minigraphs(CountPlan& plan, PruneMode mode, const GraphProfile& profil
 // The minigraphs its terms' plans build.
 int built_minigraphs(const CountPlan& plan);
 
-// The signed sum of the terms' counts (`totals[i]` the count of the term whose coefficient is
-// coefficients[i], added up over the
-// ranks of a distributed run). Throws Error when it exceeds 2^64 - 1; a negative sum means a
-// term's count wrapped past 2^64 and is reported the same way.
+// The signed sum of the terms' counts: totals[i] is the count of the term whose coefficient is
+// coefficients[i], added up over the ranks of a distributed run. Throws Error when the sum
+// exceeds 2^64 - 1; a negative sum means a term's count wrapped past 2^64 and is reported the
+// same way.
 std::uint64_t signed_sum(const std::vector<std::int64_t>& coefficients,
                          const std::vector<WideCount>& totals);
 
