@@ -6,8 +6,11 @@
 // added without one, and a command that --help lists but the walk does not fails too. Then the
 // settings that cannot train, and a resume on other data.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -227,6 +230,52 @@ TEST_F(OptionsCliTest, GeneratorSpecsCheckTheirRangesToo) {
   const CliResult huge = run("data info kron:scale=31,edge_factor=65536");
   EXPECT_EQ(huge.exit_code, 1);
   EXPECT_NE(huge.err.find("of memory of this machine"), std::string::npos) << huge.err;
+}
+
+// The memory cgroup this process runs in, as a folder (v1's memory hierarchy or v2's, where
+// it is mounted at the usual place), or an empty path.
+std::filesystem::path own_memory_cgroup() {
+  std::ifstream in("/proc/self/cgroup");
+  for (std::string line; std::getline(in, line);) {
+    const auto first = line.find(':'), second = line.find(':', first + 1);
+    const std::string controllers = line.substr(first + 1, second - first - 1);
+    const std::string path = line.substr(second + 1);
+    for (const auto& [folder, limit] :
+         {std::pair{std::filesystem::path("/sys/fs/cgroup/memory"), "memory.limit_in_bytes"},
+          std::pair{std::filesystem::path("/sys/fs/cgroup"), "memory.max"}}) {
+      const bool v2 = std::string(limit) == "memory.max";
+      const bool matches = v2 ? line.starts_with("0::")
+                              : ("," + controllers + ",").find(",memory,") != std::string::npos;
+      const auto cgroup = folder / std::filesystem::path(path).relative_path();
+      if (matches && std::filesystem::exists(cgroup / limit)) return cgroup;
+    }
+  }
+  return {};
+}
+
+// Under a cgroup memory limit (a container's, a systemd service's) work that cannot fit is
+// refused up front with one line naming the limit, not killed by the kernel part way through.
+TEST_F(OptionsCliTest, WorkOverTheCgroupMemoryLimitIsRefusedUpFront) {
+  const std::filesystem::path parent = own_memory_cgroup();
+  const std::filesystem::path cgroup = parent / ("graphmini-test-" + std::to_string(::getpid()));
+  std::error_code error;
+  if (parent.empty() || !std::filesystem::create_directory(cgroup, error)) {
+    GTEST_SKIP() << "no memory cgroup can be made here (" << parent << ": " << error.message()
+                 << "); the unit tests of cgroup_memory_limit read made-up ones";
+  }
+  const bool v1 = std::filesystem::exists(cgroup / "memory.limit_in_bytes");
+  const auto limit_file = cgroup / (v1 ? "memory.limit_in_bytes" : "memory.max");
+  std::ofstream(limit_file) << (256 << 20);
+  const CliResult result = script("echo $$ > '" + (cgroup / "cgroup.procs").string() +
+                                  "' && exec \"$G\" data convert kron:scale=22 graph.gmg");
+  std::filesystem::remove(cgroup, error);
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_EQ(lines(result.err), 1) << result.err;
+  EXPECT_NE(result.err.find("more than the 256 MiB memory limit of this process's cgroup (" +
+                            limit_file.string() + ")"),
+            std::string::npos)
+      << result.err;
+  EXPECT_FALSE(std::filesystem::exists(files_ / "graph.gmg"));
 }
 
 // Degenerate training used to report success: --lr inf or a NaN loss exited 0 with an
