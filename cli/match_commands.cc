@@ -603,12 +603,14 @@ void run_motifs(const MatchOptions& options, int size) {
   Cluster& cluster = session.cluster();
   const Loaded loaded = load_everywhere(cluster, options.graph);
   const GraphProfile profile = profile_graph(loaded.graph);
-  const MotifOptions motif_options{
-      parse_engine(options.engine), parse_prune_mode(options.prune), jit_options(options),
-      session.run_options(loaded.graph.num_vertices(), "counting motifs"),
-      parse_supergraph_mode(options.supergraphs)};
-  const std::vector<MotifCount> counts =
-      session.measured([&] { return count_motifs(loaded.graph, size, profile, motif_options); });
+  const MotifCounter counter(size, profile,
+                             {parse_engine(options.engine), parse_prune_mode(options.prune),
+                              jit_options(options), parse_supergraph_mode(options.supergraphs)});
+  const std::vector<MotifCount> counts = session.measured([&] {
+    return counter.count(
+        loaded.graph,
+        session.run_options(loaded.graph.num_vertices() * counter.runs(), "counting motifs"));
+  });
   std::vector<std::uint64_t> totals;
   for (const MotifCount& motif : counts) {
     totals.push_back(total_count(cluster, motif.count));

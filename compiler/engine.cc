@@ -67,15 +67,14 @@ void require_task_memory(const Graph& graph, const Plan& plan) {
                  graph.memory_bytes());
 }
 
-// What a term counts, for CountExecutable::count's `known`: semantics, edges and labels.
-std::string term_key(const Plan& plan) {
+}  // namespace
+
+std::string counted_key(const Plan& plan) {
   std::string key = std::string(to_string(plan.induced)) + " " + plan.pattern.edge_list();
   for (const Label label : plan.pattern.labels())
     key += " " + std::to_string(label);
   return key;
 }
-
-}  // namespace
 
 Executable::Executable(Plan plan, KernelKind kind, Engine engine, const JitOptions& jit)
     : plan_(std::move(plan)), kind_(kind), engine_(engine) {
@@ -114,7 +113,7 @@ bool CountExecutable::from_cache() const {
 
 RunResult CountExecutable::count(const Graph& graph, const RunOptions& options,
                                  std::map<std::string, WideCount>* known) const {
-  if (terms_.size() == 1 && terms_[0].coefficient == 1)
+  if (terms_.size() == 1 && terms_[0].coefficient == 1 && known == nullptr)
     return terms_[0].executable.count(graph, options);
   Cluster* cluster =
       options.cluster != nullptr && options.cluster->distributed() ? options.cluster : nullptr;
@@ -122,7 +121,7 @@ RunResult CountExecutable::count(const Graph& graph, const RunOptions& options,
   std::vector<std::int64_t> coefficients;
   std::vector<WideCount> totals;
   for (const Term& term : terms_) {
-    const std::string key = known != nullptr ? term_key(term.executable.plan()) : "";
+    const std::string key = known != nullptr ? counted_key(term.executable.plan()) : "";
     if (known != nullptr && known->contains(key)) {
       coefficients.push_back(term.coefficient);
       totals.push_back(known->at(key));

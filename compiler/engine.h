@@ -75,12 +75,16 @@ class CountExecutable {
   // up to the count. Throws Error when the sum exceeds 2^64 - 1 (on the root).
   //
   // `known`, when given, holds the counts of terms already run on this graph (motifs share
-  // many supergraphs): those are not run again, and the others are added to it.
+  // many supergraphs) by counted_key: those are not run again, and the others are added to
+  // it.
   RunResult count(const Graph& graph, const RunOptions& options = {},
                   std::map<std::string, WideCount>* known = nullptr) const;
 
  private:
   std::vector<Term> terms_;
 };
+
+// What a plan counts, for CountExecutable::count's `known`: its semantics, edges and labels.
+std::string counted_key(const Plan& plan);
 
 }  // namespace graphmini

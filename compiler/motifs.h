@@ -2,6 +2,7 @@
 // network-motif analysis needs (Milo et al., Science 2002).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -23,15 +24,31 @@ struct MotifOptions {
   Engine engine = default_engine();
   PruneMode prune = PruneMode::cost;
   JitOptions jit;
-  RunOptions run;
   SupergraphMode supergraphs = SupergraphMode::cost;
 };
 
-// One entry per connected pattern of `size` vertices (3 <= size <= 5), in the order of
-// connected_patterns(size). Patterns counted from their supergraphs (compiler/supergraphs.h)
-// share them: each supergraph is counted once for all. Throws InvalidArgument for another
-// size.
-std::vector<MotifCount> count_motifs(const Graph& graph, int size, const GraphProfile& profile,
-                                     const MotifOptions& options = {});
+// The vertex-induced counts of every connected pattern of `size` vertices (3 <= size <= 5),
+// planned and compiled up front, so that the work of a run is known before it starts.
+// Patterns counted from their supergraphs (compiler/supergraphs.h) share them: each
+// supergraph is counted once for all.
+class MotifCounter {
+ public:
+  // Throws InvalidArgument for another size.
+  MotifCounter(int size, const GraphProfile& profile, const MotifOptions& options = {});
+
+  // The kernels that count() runs, each over the graph's vertices: RunOptions::progress
+  // advances by the graph's vertices times this.
+  std::size_t runs() const { return runs_; }
+
+  // One entry per pattern, in the order of connected_patterns(size); the count is this rank's
+  // in a distributed run (RunOptions::cluster). A stopped run ends after the pattern it
+  // stopped in.
+  std::vector<MotifCount> count(const Graph& graph, const RunOptions& options = {}) const;
+
+ private:
+  std::vector<Pattern> patterns_;
+  std::vector<CountExecutable> executables_;
+  std::size_t runs_ = 0;
+};
 
 }  // namespace graphmini

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
 #include <random>
 #include <string>
@@ -206,13 +207,25 @@ TEST(CountExecutable, MotifsFromSupergraphsShareThemAndCountTheSame) {
   std::mt19937_64 random(31);
   const Graph graph = random_graph(random, 30, 0.3);
   const GraphProfile profile = profile_graph(graph);
-  MotifOptions options{Engine::interp, PruneMode::none, {}, {}, SupergraphMode::never};
-  const std::vector<MotifCount> direct = count_motifs(graph, 4, profile, options);
+  MotifOptions options{Engine::interp, PruneMode::none, {}, SupergraphMode::never};
+  const MotifCounter direct_counter(4, profile, options);
+  const std::vector<MotifCount> direct = direct_counter.count(graph);
   options.supergraphs = SupergraphMode::always;
-  const std::vector<MotifCount> summed = count_motifs(graph, 4, profile, options);
+  const MotifCounter summing_counter(4, profile, options);
+  std::atomic<std::uint64_t> done{0};
+  RunOptions run;
+  run.progress = &done;
+  const std::vector<MotifCount> summed = summing_counter.count(graph, run);
   ASSERT_EQ(direct.size(), summed.size());
   for (std::size_t i = 0; i < direct.size(); ++i)
     EXPECT_EQ(summed[i].count, direct[i].count) << direct[i].pattern.edge_list();
+  // The six patterns' sums need the edge-induced counts of the six connected graphs on four
+  // vertices, each run once, as the progress shows; directly, each pattern is one run.
+  EXPECT_EQ(summing_counter.runs(), 6u);
+  EXPECT_EQ(done.load(), 6u * graph.num_vertices());
+  EXPECT_EQ(direct_counter.runs(), 6u);
+  const MotifCounter triads(3, profile, options);
+  EXPECT_EQ(triads.runs(), 2u);  // the triangle, and the wedge less three triangles
 
   // A known count is taken, not run again: with a wrong one in its place, the sum changes by
   // the error times the coefficient.

@@ -159,10 +159,9 @@ TEST(DistributedMotifs, AgreeWithOneProcess) {
   const Graph graph = random_ordered_graph(random, 50, 0.25);
   const GraphProfile profile = profile_graph(graph);
   for (const SupergraphMode mode : {SupergraphMode::never, SupergraphMode::always}) {
-    MotifOptions options{Engine::interp, PruneMode::none, {}, distributed(), mode};
-    const std::vector<MotifCount> spread = count_motifs(graph, 4, profile, options);
-    options.run = {};
-    const std::vector<MotifCount> alone = count_motifs(graph, 4, profile, options);
+    const MotifCounter counter(4, profile, {Engine::interp, PruneMode::none, {}, mode});
+    const std::vector<MotifCount> spread = counter.count(graph, distributed());
+    const std::vector<MotifCount> alone = counter.count(graph);
     for (std::size_t i = 0; i < spread.size(); ++i) {
       const std::uint64_t sum = total(spread[i].count);
       if (cluster().is_root()) {
