@@ -43,9 +43,7 @@ namespace {
 // run that cannot fit fails with one line instead of being killed when its pages are touched.
 // The minigraphs' pruned lists come on top, as the data fills them.
 void require_task_memory(const Graph& graph, const Plan& plan) {
-  std::uint64_t max_degree = 0;
-  for (const VertexId v : graph.vertices())
-    max_degree = std::max<std::uint64_t>(max_degree, graph.degree(v));
+  const std::uint64_t max_degree = graph.max_degree();
   std::uint64_t bitmaps = 0;
   for (const SetComputation& set : plan.sets)
     bitmaps = std::max<std::uint64_t>(bitmaps, set.bitmap + 1);

@@ -49,10 +49,7 @@ class Interpreter {
       throw InvalidArgument("pattern '" + plan.pattern.name() +
                             "' has vertex labels but the graph has none");
     }
-    VertexId max_degree = 0;
-    for (const VertexId v : graph.vertices())
-      max_degree = std::max(max_degree, graph.degree(v));
-    buffer_size_ = max_degree;
+    buffer_size_ = graph.max_degree();
     // Counting the last level without materialising it is only possible without a label
     // filter on it.
     count_last_ = on_match == nullptr && !plan.levels.back().label;

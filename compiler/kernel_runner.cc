@@ -182,8 +182,7 @@ class Runner {
       throw InvalidArgument("pattern '" + plan.pattern.name() +
                             "' has vertex labels but the graph has none");
     }
-    for (const VertexId v : graph.vertices())
-      buffer_size_ = std::max<std::size_t>(buffer_size_, graph.degree(v));
+    buffer_size_ = graph.max_degree();
     runtime_ = kSetOperations;
     runtime_.emit = [](void* host, const u32* match) {
       return static_cast<Runner*>(host)->emit(match);

@@ -175,6 +175,17 @@ std::size_t Graph::memory_bytes() const {
          arrays_.labels.size_bytes() + arrays_.original_ids.size_bytes();
 }
 
+VertexId Graph::max_degree() const {
+  return tbb::parallel_reduce(
+      tbb::blocked_range<VertexId>(0, num_vertices(), 4096), VertexId{0},
+      [&](const tbb::blocked_range<VertexId>& range, VertexId largest) {
+        for (VertexId v = range.begin(); v != range.end(); ++v)
+          largest = std::max(largest, degree(v));
+        return largest;
+      },
+      [](VertexId a, VertexId b) { return std::max(a, b); });
+}
+
 void Graph::validate() const {
   check_shape(arrays_);
   const auto offsets = arrays_.offsets;

@@ -128,6 +128,8 @@ class Graph {
 
   // Bytes held by the arrays (whether owned or mapped).
   std::size_t memory_bytes() const;
+  // The largest degree (0 for a graph without vertices). O(|V|), parallel.
+  VertexId max_degree() const;
 
   // Throws InvalidGraph naming the first violated invariant. O(|E| log d), parallel.
   void validate() const;

@@ -58,6 +58,7 @@ TEST(Graph, HouseHasItsDrawnNeighboursAndDegrees) {
   for (const VertexId v : graph.vertices())
     degrees.push_back(graph.degree(v));
   EXPECT_EQ(degrees, (Ids{2, 2, 3, 3, 2}));
+  EXPECT_EQ(graph.max_degree(), 3u);
   EXPECT_EQ(as_vector(graph.offsets()), kHouseOffsets);
   EXPECT_EQ(as_vector(graph.adjacency()), kHouseAdjacency);
 }
@@ -112,6 +113,14 @@ TEST(Graph, EmptyGraphHasNoVerticesAndNoEdges) {
   EXPECT_EQ(graph.num_edges(), 0u);
   EXPECT_TRUE(graph.vertices().empty());
   EXPECT_EQ(graph.memory_bytes(), 8u);
+  EXPECT_EQ(graph.max_degree(), 0u);
+}
+
+// The largest degree, over more vertices than one parallel block holds.
+TEST(Graph, MaxDegreeIsTheLargestDegree) {
+  EXPECT_EQ(testing::star(100000).max_degree(), 100000u);
+  const Graph graph({0, 0, 1, 2, 2}, {2, 1}, Orientation::undirected);
+  EXPECT_EQ(graph.max_degree(), 1u);
 }
 
 TEST(Graph, IsolatedVerticesHaveEmptyLists) {
