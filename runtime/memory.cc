@@ -54,20 +54,9 @@ std::string unescape_octal(std::string_view text) {
   return path;
 }
 
-std::vector<std::string> split(std::string_view text, char separator) {
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  for (std::size_t end; (end = text.find(separator, start)) != std::string_view::npos;
-       start = end + 1)
-    parts.emplace_back(text.substr(start, end - start));
-  parts.emplace_back(text.substr(start));
-  return parts;
-}
-
-bool contains_item(const std::string& list, std::string_view item) {
-  for (const std::string& part : split(list, ','))
-    if (part == item) return true;
-  return false;
+// Whether the comma-separated `list` holds `item` ("rw,memory" holds "memory").
+bool contains_item(std::string_view list, std::string_view item) {
+  return ("," + std::string(list) + ",").find("," + std::string(item) + ",") != std::string::npos;
 }
 
 // A mounted cgroup hierarchy that can limit memory: cgroup v2's (version 2), or cgroup v1's
