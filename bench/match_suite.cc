@@ -125,9 +125,8 @@ int main(int argc, char** argv) {
   const fs::path out = out_folder;
   if (graphs.empty()) {
     const fs::path shared = fs::path(GRAPHMINI_SOURCE_DIR).parent_path() / "shared/datasets/graphs";
-    for (const char* name :
-         {"wiki-Vote.txt.gz", "email-Enron.txt.gz", "ca-AstroPh.txt.gz", "soc-Epinions1.txt.gz",
-          "soc-Slashdot0902.txt.gz"}) {
+    for (const char* name : {"wiki-Vote.txt.gz", "email-Enron.txt.gz", "ca-AstroPh.txt.gz",
+                             "soc-Epinions1.txt.gz", "soc-Slashdot0902.txt.gz"}) {
       if (fs::exists(shared / name)) graphs.push_back((shared / name).string());
     }
     graphs.push_back("kron:scale=16");
@@ -156,7 +155,7 @@ int main(int argc, char** argv) {
         const graphmini::Induced induced = graphmini::parse_induced(induced_name);
         const graphmini::GraphProfile profile = graphmini::profile_graph(graph);
         const graphmini::CountPlan best = graphmini::plan_count(
-            pattern, induced, profile, graphmini::parse_supergraph_mode(supergraphs));
+            pattern, induced, profile, graphmini::parse_supergraph_mode(supergraphs), &graph);
         const double plan = since(plan_start);
         nlohmann::json cell = {{"graph", name},
                                {"pattern", pattern_spec},

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -90,8 +91,8 @@ void add_supergraph_option(CLI::App& command, MatchOptions& options) {
                   "always (a signed sum of the edge-induced counts of the pattern with its "
                   "non-edges filled in every way, each counted by its own kernel; at most " +
                       std::to_string(kMaxSupergraphNonEdges) +
-                      " non-edges), or cost "
-                      "(whichever the cost model expects to be faster)")
+                      " non-edges), or cost (whichever is cheaper, priced by running both "
+                      "on the interpreter over a sample of the graph; see explain)")
       ->check(CLI::IsMember({"never", "always", "cost"}))
       ->capture_default_str();
 }
@@ -308,10 +309,10 @@ Prepared prepare(Pattern pattern, const Graph& graph, const MatchOptions& option
   const auto start = Clock::now();
   GraphProfile profile = profile_graph(graph);
   const Induced induced = parse_induced(options.induced);
-  CountPlan plan =
-      use == PlanUse::count
-          ? plan_count(pattern, induced, profile, parse_supergraph_mode(options.supergraphs))
-          : CountPlan{choose_schedule(pattern, induced, profile, use), {}, std::nullopt};
+  CountPlan plan = use == PlanUse::count
+                       ? plan_count(pattern, induced, profile,
+                                    parse_supergraph_mode(options.supergraphs), &graph)
+                       : CountPlan{choose_schedule(pattern, induced, profile, use), {}, {}, {}};
   if (use == PlanUse::list) plan.terms.push_back({1, plan.direct.best});
   plan_minigraphs(plan, parse_prune_mode(options.prune), profile);
   return {std::move(pattern), std::move(plan), std::move(profile), seconds_since(start)};
@@ -605,7 +606,8 @@ void run_motifs(const MatchOptions& options, int size) {
   const GraphProfile profile = profile_graph(loaded.graph);
   const MotifCounter counter(size, profile,
                              {parse_engine(options.engine), parse_prune_mode(options.prune),
-                              jit_options(options), parse_supergraph_mode(options.supergraphs)});
+                              jit_options(options), parse_supergraph_mode(options.supergraphs)},
+                             &loaded.graph);
   const std::vector<MotifCount> counts = session.measured([&] {
     return counter.count(
         loaded.graph,
@@ -660,6 +662,27 @@ void print_one_plan(const MatchOptions& options, const Plan& plan) {
   std::printf("\n");
 }
 
+// What decided between a pattern's own plan and its supergraphs, when a sample did.
+void print_sampled_costs(const CountPlan& plan) {
+  if (!plan.sampled) return;
+  const CountPlan::SampledCosts& sampled = *plan.sampled;
+  char supergraphs[200];
+  if (std::isinf(sampled.supergraphs)) {
+    std::snprintf(supergraphs, sizeof supergraphs,
+                  "not priced for its supergraphs (their sample took over %llu times the work "
+                  "of its own plan's)",
+                  static_cast<unsigned long long>(kSampleBudget));
+  } else {
+    std::snprintf(supergraphs, sizeof supergraphs, "%s%.3g for its supergraphs (%zu of %zu terms)",
+                  sampled.priced < sampled.terms ? "over " : "", sampled.supergraphs,
+                  sampled.priced, sampled.terms);
+  }
+  std::printf(
+      "measured on a sample of %zu level-1 candidates, which decides: cost %s against %.3g for "
+      "its own plan\n",
+      sampled.candidates, supergraphs, sampled.direct);
+}
+
 // The plan as `explain` prints it: the graph's profile, the chosen plan (or the supergraphs'
 // plans), its minigraphs, the estimates and the alternatives.
 void print_plan(const MatchOptions& options, const Prepared& prepared) {
@@ -675,6 +698,7 @@ void print_plan(const MatchOptions& options, const Prepared& prepared) {
         "cost %.3g against %.3g for its own vertex-induced plan\n",
         options.supergraphs.c_str(), edge_induced_counts(plan.terms.size()).c_str(),
         *plan.supergraph_cost, plan.direct.best.estimated_cost);
+    print_sampled_costs(plan);
     for (std::size_t i = 0; i < plan.terms.size(); ++i) {
       const CountTerm& term = plan.terms[i];
       std::printf("\nterm %zu: %+lld x edge-induced %s (estimated cost %.3g):\n", i + 1,
@@ -691,6 +715,7 @@ void print_plan(const MatchOptions& options, const Prepared& prepared) {
         "\nnot chosen: counting from its supergraphs, estimated cost %.3g (--supergraphs "
         "always runs it)\n",
         *plan.supergraph_cost);
+    print_sampled_costs(plan);
   }
   std::printf("\nalternatives:\n");
   for (const Plan& alternative : plan.direct.alternatives) {

@@ -8,6 +8,7 @@
 #include <array>
 #include <limits>
 #include <memory>
+#include <numeric>
 #include <optional>
 #include <vector>
 
@@ -66,11 +67,6 @@ class Interpreter {
     RunResult result;
     std::optional<LevelSampler> sampler;
     if (options_.profile != nullptr) sampler.emplace(*options_.profile);
-    const auto run_vertex = [&](Context& context, VertexId v, Candidates level1) {
-      if (!label_matches(0, v)) return;
-      bind(context, 0, v);
-      descend(context, 0, level1);
-    };
     result.work = level0::for_each_vertex(
         graph_, options_,
         [&](const tbb::blocked_range<VertexId>& range) {
@@ -98,6 +94,48 @@ class Interpreter {
     return result;
   }
 
+  // Counts the sampled candidates one by one (options.profile must be set, so that every
+  // context has a profile to count into): each's counts into its own entry, added up in order.
+  std::optional<SampledCounts> count_sample(std::span<const SampledCandidate> sample,
+                                            std::uint64_t budget) {
+    const auto zero = [&] {
+      return SampledCounts{std::vector<double>(plan_.levels.size(), 0.0),
+                           std::vector<double>(plan_.sets.size(), 0.0),
+                           std::vector<double>(plan_.sets.size(), 0.0)};
+    };
+    const int priced = std::min(enumerated_, k_ - 1);
+    std::atomic<std::uint64_t> work{0};
+    std::vector<SampledCounts> parts(sample.size(), zero());
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, sample.size(), 1),
+        [&](const tbb::blocked_range<std::size_t>& range) {
+          auto context = acquire();
+          kernel::Profile& counters = context->profile->view();
+          for (std::size_t i = range.begin(); i != range.end() && work.load() <= budget; ++i) {
+            const SampledCandidate& candidate = sample[i];
+            run_vertex(*context, candidate.vertex, {candidate.index, candidate.index + 1});
+            work += std::accumulate(counters.iterations, counters.iterations + priced,
+                                    std::uint64_t{0});
+            add_weighted(counters.iterations, parts[i].iterations, candidate.weight);
+            add_weighted(counters.computations, parts[i].computations, candidate.weight);
+            add_weighted(counters.members, parts[i].members, candidate.weight);
+          }
+          release(std::move(context));
+        });
+    if (work.load() > budget) return std::nullopt;
+    SampledCounts total = zero();
+    total.work = work.load();
+    for (const SampledCounts& part : parts) {
+      for (std::size_t l = 0; l < total.iterations.size(); ++l)
+        total.iterations[l] += part.iterations[l];
+      for (std::size_t id = 0; id < total.members.size(); ++id) {
+        total.computations[id] += part.computations[id];
+        total.members[id] += part.members[id];
+      }
+    }
+    return total;
+  }
+
  private:
   std::unique_ptr<Context> acquire() {
     auto& free = pool_.local();
@@ -119,6 +157,20 @@ class Interpreter {
   }
 
   void release(std::unique_ptr<Context> context) { pool_.local().push_back(std::move(context)); }
+
+  // Adds the counters times `weight` to `to` and clears them.
+  static void add_weighted(std::uint64_t* counters, std::vector<double>& to, double weight) {
+    for (std::size_t i = 0; i < to.size(); ++i) {
+      to[i] += weight * static_cast<double>(counters[i]);
+      counters[i] = 0;
+    }
+  }
+
+  void run_vertex(Context& context, VertexId v, Candidates level1) {
+    if (!label_matches(0, v)) return;
+    bind(context, 0, v);
+    descend(context, 0, level1);
+  }
 
   static kernel::Profile* view(Context& context) {
     return context.profile ? &context.profile->view() : nullptr;
@@ -385,6 +437,15 @@ RunResult count_matches(const Graph& graph, const Plan& plan, const RunOptions& 
 RunResult list_matches(const Graph& graph, const Plan& plan, const MatchCallback& on_match,
                        const RunOptions& options) {
   return Interpreter(graph, plan, options, &on_match).run();
+}
+
+std::optional<SampledCounts> count_sample(const Graph& graph, const Plan& plan,
+                                          std::span<const SampledCandidate> sample,
+                                          std::uint64_t budget) {
+  RunProfile unused(plan);  // makes every context count
+  RunOptions options;
+  options.profile = &unused;
+  return Interpreter(graph, plan, options, nullptr).count_sample(sample, budget);
 }
 
 }  // namespace graphmini

@@ -12,7 +12,10 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <limits>
+#include <optional>
 #include <span>
+#include <vector>
 
 #include "compiler/plan.h"
 #include "runtime/graph.h"
@@ -65,5 +68,34 @@ RunResult count_matches(const Graph& graph, const Plan& plan, const RunOptions& 
 using MatchCallback = std::function<bool(std::span<const VertexId>)>;
 RunResult list_matches(const Graph& graph, const Plan& plan, const MatchCallback& on_match,
                        const RunOptions& options = {});
+
+// One level-1 candidate of a vertex (by index among them) in a sample of a run's work
+// (level0::sample in compiler/level0.h), and what its counts stand for: the weight by which
+// they are multiplied to estimate the whole run's.
+struct SampledCandidate {
+  VertexId vertex = 0;
+  std::uint32_t index = 0;
+  double weight = 1;
+};
+
+// What a profiled run counts (compiler/profile.h), as real numbers: iterations by level, and
+// computations and members (sizes added up) by set.
+struct SampledCounts {
+  std::vector<double> iterations;
+  std::vector<double> computations;
+  std::vector<double> members;
+  // The iterations of the levels that compute sets (all but the last and those counted by
+  // inclusion-exclusion) in the sample itself, unweighted: what running it took.
+  std::uint64_t work = 0;
+};
+
+// Runs `plan` on the sampled candidates alone, and returns their counts, each candidate's
+// times its weight: an estimate of the whole run's counts (a vertex's level-0 work counts
+// with the sample of its first candidate). Added up in the sample's order, so the estimate is
+// the same with any number of threads and on every rank of a cluster. Stops, and returns
+// nothing, once the sample's work passes `budget` (whether it does is the same on every run).
+std::optional<SampledCounts> count_sample(
+    const Graph& graph, const Plan& plan, std::span<const SampledCandidate> sample,
+    std::uint64_t budget = std::numeric_limits<std::uint64_t>::max());
 
 }  // namespace graphmini

@@ -48,6 +48,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -163,6 +164,45 @@ class Chunks {
   std::uint64_t taken_ = 0;  // chunks this rank took
   std::unique_ptr<SharedCounter> counter_;
 };
+
+// A sample of the level-1 candidates of `graph`, for estimating what a whole run does from a
+// run of the sample (count_sample, compiler/interpreter.h): systematic sampling over the task
+// space's units, about `size` of them evenly spaced (all the candidates when the graph has
+// fewer units). Candidate i of a vertex of degree d owns d of its units (as in Chunks), so it
+// is drawn with probability proportional to d and a hub's candidates are all drawn, some
+// several times; each drawn candidate comes once, weighted by (times drawn) x spacing / d,
+// which makes the weighted sum of any per-candidate quantity an unbiased estimate of its
+// total (Hansen and Hurwitz, 1943). The vertices' spare units are not drawn. Deterministic:
+// the same graph gives the same sample.
+inline std::vector<SampledCandidate> sample(const Graph& graph, std::uint64_t size) {
+  std::uint64_t units = 0;
+  for (const VertexId v : graph.vertices()) {
+    const std::uint64_t degree = graph.degree(v);
+    units += degree * degree;
+  }
+  std::vector<SampledCandidate> drawn;
+  if (units == 0 || size == 0) return drawn;
+  const double spacing = std::max(1.0, static_cast<double>(units) / static_cast<double>(size));
+  // Draws are at units (j + 1/2) x spacing; those in [from, to): ceil(to/s - 1/2) -
+  // ceil(from/s - 1/2).
+  const auto draws_before = [spacing](double unit) { return std::ceil(unit / spacing - 0.5); };
+  double first = 0;  // the vertex's first unit
+  for (const VertexId v : graph.vertices()) {
+    const double degree = graph.degree(v);
+    const double end = first + degree * degree;
+    // The draws in this vertex, each in candidate floor((unit - first) / degree).
+    for (double j = draws_before(first); (j + 0.5) * spacing < end; ++j) {
+      const auto index = static_cast<std::uint32_t>(
+          std::min(degree - 1, std::floor(((j + 0.5) * spacing - first) / degree)));
+      const double from = first + index * degree, to = from + degree;
+      const double times = draws_before(to) - draws_before(from);
+      drawn.push_back({v, index, times * spacing / degree});
+      j = draws_before(to) - 1;  // the candidate's other draws
+    }
+    first = end;
+  }
+  return drawn;
+}
 
 // CPU seconds of all this process's threads so far.
 inline double process_cpu_seconds() {

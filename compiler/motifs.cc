@@ -8,13 +8,14 @@
 
 namespace graphmini {
 
-MotifCounter::MotifCounter(int size, const GraphProfile& profile, const MotifOptions& options) {
+MotifCounter::MotifCounter(int size, const GraphProfile& profile, const MotifOptions& options,
+                           const Graph* graph) {
   if (size < 3 || size > 5) {
     throw InvalidArgument("motif size must be 3, 4 or 5, not " + std::to_string(size));
   }
   std::set<std::string> counted;
   for (Pattern& pattern : connected_patterns(size)) {
-    CountPlan plan = plan_count(pattern, Induced::vertex, profile, options.supergraphs);
+    CountPlan plan = plan_count(pattern, Induced::vertex, profile, options.supergraphs, graph);
     plan_minigraphs(plan, options.prune, profile);
     for (const CountTerm& term : plan.terms)
       counted.insert(counted_key(term.plan));

@@ -33,8 +33,10 @@ struct MotifOptions {
 // supergraph is counted once for all.
 class MotifCounter {
  public:
-  // Throws InvalidArgument for another size.
-  MotifCounter(int size, const GraphProfile& profile, const MotifOptions& options = {});
+  // Throws InvalidArgument for another size. Given the graph (that `profile` was taken
+  // from), SupergraphMode::cost decides on sampled costs (plan_count).
+  MotifCounter(int size, const GraphProfile& profile, const MotifOptions& options = {},
+               const Graph* graph = nullptr);
 
   // The kernels that count() runs, each over the graph's vertices: RunOptions::progress
   // advances by the graph's vertices times this.

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <random>
 
+#include "compiler/interpreter.h"
 #include "runtime/vertex_set.h"
 
 namespace graphmini {
@@ -157,13 +158,10 @@ double estimate_cost(Plan& plan, const GraphProfile& profile) {
     set.estimated_size = size;
   }
   // The iteration counts, with the fraction of orderings the restrictions let through.
-  constexpr double kIterationCost = 4;  // loop overhead, in element comparisons
-  double cost = 0;
   double tuples = profile.vertices * label_share(profile, plan.levels[0].label);
   plan.levels[0].estimated_candidates = tuples;
   PatternMask bound = PatternMask{1} << plan.order[0];
   double survival = 1;
-  const int enumerated = plan.enumerated_levels();
   for (int l = 0; l < k; ++l) {
     if (l > 0) {
       PlanLevel& level = plan.levels[l];
@@ -177,8 +175,16 @@ double estimate_cost(Plan& plan, const GraphProfile& profile) {
       survival = next;
     }
     plan.levels[l].estimated_iterations = tuples;
-    if (l == k - 1) break;
-    if (l >= enumerated) continue;
+  }
+  return price(plan, profile);
+}
+
+double price(Plan& plan, const GraphProfile& profile) {
+  constexpr double kIterationCost = 4;  // loop overhead, in element comparisons
+  const double d = std::max(profile.size_biased_degree, 1.0);
+  const int enumerated = plan.enumerated_levels();
+  double cost = 0;
+  for (int l = 0; l < std::min(enumerated, plan.size() - 1); ++l) {
     double work = kIterationCost;
     if (l == enumerated - 1) work += inclusion_exclusion_work(plan, d);
     for (const int id : plan.sets_at(l)) {
@@ -187,10 +193,25 @@ double estimate_cost(Plan& plan, const GraphProfile& profile) {
       inputs += d * static_cast<double>(set.steps.size());
       work += inputs;
     }
-    cost += tuples * work;
+    cost += plan.levels[l].estimated_iterations * work;
   }
   plan.estimated_cost = cost;
   return cost;
+}
+
+std::optional<SampledCost> sampled_cost(Plan plan, const Graph& graph, const GraphProfile& profile,
+                                        std::span<const SampledCandidate> sample,
+                                        std::uint64_t budget) {
+  const std::optional<SampledCounts> measured = count_sample(graph, plan, sample, budget);
+  if (!measured) return std::nullopt;
+  const SampledCounts& counts = *measured;
+  for (int l = 0; l < plan.size(); ++l)
+    plan.levels[l].estimated_iterations = counts.iterations[l];
+  for (std::size_t id = 0; id < plan.sets.size(); ++id) {
+    plan.sets[id].estimated_size =
+        counts.computations[id] > 0 ? counts.members[id] / counts.computations[id] : 0.0;
+  }
+  return SampledCost{price(plan, profile), counts.work};
 }
 
 std::vector<std::vector<int>> connected_orders(const Pattern& pattern, std::size_t limit) {

@@ -1,10 +1,12 @@
 #include "compiler/supergraphs.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <string>
 #include <utility>
 
+#include "compiler/level0.h"
 #include "runtime/error.h"
 
 namespace graphmini {
@@ -84,9 +86,40 @@ SupergraphMode parse_supergraph_mode(std::string_view text) {
                         std::string(text) + "'");
 }
 
+namespace {
+
+// Both sides of the choice priced on one sample of the graph, as plan_count says.
+CountPlan::SampledCosts sample_costs(const Plan& direct, const std::vector<CountTerm>& terms,
+                                     const Graph& graph, const GraphProfile& profile) {
+  const std::vector<SampledCandidate> sample = level0::sample(graph, kPricingSample);
+  const SampledCost own = *sampled_cost(direct, graph, profile, sample);
+  CountPlan::SampledCosts costs{own.cost, 0, 0, terms.size(), sample.size()};
+  std::vector<const Plan*> plans;
+  for (const CountTerm& term : terms)
+    plans.push_back(&term.plan);
+  std::stable_sort(plans.begin(), plans.end(), [](const Plan* a, const Plan* b) {
+    return a->estimated_cost > b->estimated_cost;
+  });
+  std::uint64_t budget = std::max<std::uint64_t>(own.work, 1) * kSampleBudget;
+  for (const Plan* plan : plans) {
+    const std::optional<SampledCost> term = sampled_cost(*plan, graph, profile, sample, budget);
+    if (!term) {
+      costs.supergraphs = std::numeric_limits<double>::infinity();
+      break;
+    }
+    costs.supergraphs += term->cost;
+    ++costs.priced;
+    if (costs.supergraphs >= costs.direct) break;  // decided
+    budget -= term->work;
+  }
+  return costs;
+}
+
+}  // namespace
+
 CountPlan plan_count(const Pattern& pattern, Induced induced, const GraphProfile& profile,
-                     SupergraphMode mode) {
-  CountPlan plan{choose_schedule(pattern, induced, profile, PlanUse::count), {}, std::nullopt};
+                     SupergraphMode mode, const Graph* graph) {
+  CountPlan plan{choose_schedule(pattern, induced, profile, PlanUse::count), {}, {}, {}};
   const int non_edges = pattern.size() * (pattern.size() - 1) / 2 - pattern.num_edges();
   const bool priced = mode == SupergraphMode::always ||
                       (mode == SupergraphMode::cost && pattern.size() <= kMaxPricedSupergraphSize &&
@@ -102,7 +135,12 @@ CountPlan plan_count(const Pattern& pattern, Induced induced, const GraphProfile
       terms.push_back({term.coefficient, std::move(best)});
     }
     plan.supergraph_cost = cost;
-    if (mode == SupergraphMode::always || cost < plan.direct.best.estimated_cost) {
+    bool cheaper = cost < plan.direct.best.estimated_cost;
+    if (mode == SupergraphMode::cost && graph != nullptr) {
+      plan.sampled = sample_costs(plan.direct.best, terms, *graph, profile);
+      cheaper = plan.sampled->supergraphs < plan.sampled->direct;
+    }
+    if (mode == SupergraphMode::always || cheaper) {
       plan.terms = std::move(terms);
       return plan;
     }

@@ -57,6 +57,18 @@ struct CountPlan {
   // The supergraphs' estimated cost (their plans' costs added up), when they were priced
   // (vertex-induced: always, or cost with a pattern small enough; see plan_count).
   std::optional<double> supergraph_cost;
+  // Both costs again with cardinalities measured on a sample of the graph (sampled_cost in
+  // compiler/schedule.h), when plan_count was given the graph: these decide.
+  struct SampledCosts {
+    double direct = 0;
+    // The terms priced added up (infinite when their sample ran out of budget); only a lower
+    // bound when pricing stopped before the last term (see plan_count).
+    double supergraphs = 0;
+    std::size_t priced = 0;      // terms priced
+    std::size_t terms = 0;       // supergraph terms in all
+    std::size_t candidates = 0;  // in the sample
+  };
+  std::optional<SampledCosts> sampled;
 
   bool by_supergraphs() const {
     return terms.size() > 1 || terms[0].plan.induced != direct.best.induced;
@@ -67,12 +79,21 @@ struct CountPlan {
 // schedule is searched over at most kSupergraphOrders orders (all of them up to 7 vertices).
 // SupergraphMode::cost prices the terms of patterns of up to kMaxPricedSupergraphSize
 // vertices only: a 9-vertex pattern with 6 non-edges would take 20 s to price and a
-// 10-vertex one with 12 over 3 minutes (its own plan: 1 and 3 s). Throws InvalidArgument for
+// 10-vertex one with 12 over 3 minutes (its own plan: 1 and 3 s). Given the graph (with the
+// profile taken from it), SupergraphMode::cost decides by sampled costs: the pattern's plan
+// and the terms run on the interpreter over one sample of about kPricingSample level-1
+// candidates (level0::sample, compiler/level0.h; sampled_cost, compiler/schedule.h). The
+// terms are priced in order of their modelled cost, the highest first, until their sum
+// passes the pattern's own cost, and while running their sample takes at most kSampleBudget
+// times what the pattern's own plan's took (past that the sum is infinite), so that planning
+// stays a small part of the run (bench/match_suite's plan_s). Throws InvalidArgument for
 // SupergraphMode::always on a pattern with too many non-edges.
 CountPlan plan_count(const Pattern& pattern, Induced induced, const GraphProfile& profile,
-                     SupergraphMode mode = SupergraphMode::cost);
+                     SupergraphMode mode = SupergraphMode::cost, const Graph* graph = nullptr);
 inline constexpr int kMaxPricedSupergraphSize = 7;
 inline constexpr std::size_t kSupergraphOrders = 5040;
+inline constexpr std::uint64_t kPricingSample = 256;
+inline constexpr std::uint64_t kSampleBudget = 8;
 
 // plan_minigraphs for every term.
 void plan_minigraphs(CountPlan& plan, PruneMode mode, const GraphProfile& profile);

@@ -252,6 +252,15 @@ TEST_F(MatchCliTest, CountsFromSupergraphsAreTheSameAndSaySo) {
   for (const char* part : {"counted from its supergraphs", "term 1: +1 x", "term 2: -3 x"})
     EXPECT_NE(plan.out.find(part), std::string::npos) << part << " in\n" << plan.out;
 
+  // By default a sample of the graph decides (here every level-1 candidate: the graph is
+  // small), and explain says what it measured.
+  const CliResult decided =
+      run("explain --engine interp -g " + graph() + " -p tailed-triangle --induced vertex");
+  ASSERT_EQ(decided.exit_code, 0) << decided.err;
+  EXPECT_NE(decided.out.find("measured on a sample of "), std::string::npos) << decided.out;
+  EXPECT_NE(decided.out.find(" level-1 candidates, which decides: cost "), std::string::npos)
+      << decided.out;
+
   const CliResult analyzed = run("explain --analyze --json --engine interp" + wedges);
   ASSERT_EQ(analyzed.exit_code, 0) << analyzed.err;
   const auto analysis = nlohmann::json::parse(analyzed.out);

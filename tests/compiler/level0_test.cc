@@ -5,12 +5,15 @@
 #include "compiler/level0.h"
 
 #include <gtest/gtest.h>
+#include <tbb/global_control.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -21,6 +24,7 @@
 #include "compiler/engine.h"
 #include "compiler/interpreter.h"
 #include "compiler/pattern.h"
+#include "compiler/profile.h"
 #include "compiler/prune.h"
 #include "compiler/schedule.h"
 #include "runtime/cluster.h"
@@ -243,6 +247,114 @@ TEST(Level0Ranks, CompiledKernelsCountAndListExactlyWhenHubsAreSplitBetweenRanks
           << name << ": a match listed twice";
     }
   }
+}
+
+// The sample of level-1 candidates for sampled pricing: every candidate once, weighing 1, when
+// it covers the units; otherwise draws that weigh what they stand for, hubs drawn whole.
+TEST(Level0Sample, ACoveringSampleIsEveryCandidateOnce) {
+  std::mt19937_64 random(41);
+  const Graph graph = testing::random_graph(random, 40, 0.2);
+  std::uint64_t units = 0, candidates = 0;
+  for (const VertexId v : graph.vertices()) {
+    units += std::uint64_t{graph.degree(v)} * graph.degree(v);
+    candidates += graph.degree(v);
+  }
+  for (const std::uint64_t size : {units, units * 3}) {
+    const std::vector<SampledCandidate> sample = level0::sample(graph, size);
+    ASSERT_EQ(sample.size(), candidates);
+    std::size_t i = 0;
+    for (const VertexId v : graph.vertices())
+      for (std::uint32_t index = 0; index < graph.degree(v); ++index, ++i) {
+        EXPECT_EQ(sample[i].vertex, v);
+        EXPECT_EQ(sample[i].index, index);
+        EXPECT_DOUBLE_EQ(sample[i].weight, 1.0);
+      }
+  }
+  EXPECT_TRUE(level0::sample(graph, 0).empty());
+  EXPECT_TRUE(level0::sample(testing::graph_from_edges(0, {}), 100).empty());
+}
+
+TEST(Level0Sample, DrawsWeighWhatTheyStandForAndHubsAreDrawnWhole) {
+  // A hub of 300 and its leaves: 64 draws over 90,300 units, 1,410.9 apart; each of the
+  // hub's candidates (300 units) is drawn at most once and weighs 1,410.9 / 300 = 4.7, and
+  // the hub's 90,000 units get 63 or 64 draws.
+  const Graph graph = testing::star(300);
+  const std::vector<SampledCandidate> sample = level0::sample(graph, 64);
+  double hub = 0, weights = 0;
+  std::set<std::pair<VertexId, std::uint32_t>> drawn;
+  for (const SampledCandidate& candidate : sample) {
+    ASSERT_LT(candidate.index, graph.degree(candidate.vertex));
+    EXPECT_TRUE(drawn.insert({candidate.vertex, candidate.index}).second);
+    weights += candidate.weight * graph.degree(candidate.vertex);
+    if (graph.degree(candidate.vertex) == 300) hub += candidate.weight;
+  }
+  // Each draw weighs its spacing in units: the weighted units are the graph's, and the hub's
+  // weighted candidates its degree, to within one draw.
+  EXPECT_NEAR(weights, 300.0 * 300 + 300, 1e-6);
+  EXPECT_NEAR(hub, 300, 90300.0 / 64 / 300);
+  // A hub of 2,000 among 4,096 draws over 4,002,000 units (977 apart): each of its
+  // candidates owns 2,000 units, so every one is drawn two or three times, and comes once,
+  // weighing draws x 977 / 2,000.
+  const Graph big = testing::star(2000);
+  std::size_t hub_candidates = 0;
+  for (const SampledCandidate& candidate : level0::sample(big, 4096)) {
+    if (big.degree(candidate.vertex) != 2000) continue;
+    ++hub_candidates;
+    const double draws = candidate.weight * 2000 / (4002000.0 / 4096);
+    EXPECT_NEAR(draws, std::round(draws), 1e-9);
+    EXPECT_GE(std::round(draws), 2.0);
+  }
+  EXPECT_EQ(hub_candidates, 2000u);
+}
+
+// Running a sample: a covering one counts what a profiled run of the whole graph counts; a
+// partial one is the same on any number of threads; a budget below its work stops it.
+TEST(Level0Sample, ACoveringSampleCountsWhatAProfiledRunCounts) {
+  std::mt19937_64 random(43);
+  const Graph graph = testing::random_graph(random, 60, 0.25);
+  const GraphProfile profile = profile_graph(graph);
+  std::uint64_t units = 0;
+  VertexId isolated = 0;
+  for (const VertexId v : graph.vertices()) {
+    units += std::uint64_t{graph.degree(v)} * graph.degree(v);
+    isolated += graph.degree(v) == 0 ? 1 : 0;
+  }
+  for (const char* name : {"triangle", "4-cycle", "diamond", "P2", "P5"})
+    for (const Induced induced : {Induced::edge, Induced::vertex}) {
+      const Plan plan = choose_schedule(parse_pattern(name), induced, profile).best;
+      const std::string what = std::string(name) + " " + to_string(induced);
+      RunProfile whole(plan);
+      RunOptions options;
+      options.profile = &whole;
+      count_matches(graph, plan, options);
+      const std::optional<SampledCounts> sampled =
+          count_sample(graph, plan, level0::sample(graph, units));
+      ASSERT_TRUE(sampled) << what;
+      // Level 0 is counted with a vertex's first candidate: vertices without one are not.
+      EXPECT_EQ(sampled->iterations[0], whole.iterations[0] - isolated) << what;
+      for (int l = 1; l < plan.size(); ++l)
+        EXPECT_EQ(sampled->iterations[l], whole.iterations[l]) << what << " level " << l;
+      for (std::size_t id = 0; id < plan.sets.size(); ++id) {
+        if (plan.sets[id].level == 0) continue;
+        EXPECT_EQ(sampled->computations[id], whole.computations[id]) << what << " S" << id;
+        EXPECT_EQ(sampled->members[id], whole.members[id]) << what << " S" << id;
+      }
+      // Its work: the iterations of the levels that compute sets.
+      double work = 0;
+      for (int l = 0; l < std::min(plan.enumerated_levels(), plan.size() - 1); ++l)
+        work += sampled->iterations[l];
+      EXPECT_EQ(static_cast<double>(sampled->work), work) << what;
+      EXPECT_FALSE(count_sample(graph, plan, level0::sample(graph, units), sampled->work - 1))
+          << what;
+      EXPECT_TRUE(count_sample(graph, plan, level0::sample(graph, units), sampled->work)) << what;
+
+      const std::vector<SampledCandidate> part = level0::sample(graph, units / 20);
+      const std::optional<SampledCounts> many = count_sample(graph, plan, part);
+      const tbb::global_control one(tbb::global_control::max_allowed_parallelism, 1);
+      const std::optional<SampledCounts> alone = count_sample(graph, plan, part);
+      EXPECT_EQ(many->iterations, alone->iterations) << what;
+      EXPECT_EQ(many->members, alone->members) << what;
+    }
 }
 
 }  // namespace

@@ -158,8 +158,10 @@ TEST(DistributedMotifs, AgreeWithOneProcess) {
   std::mt19937_64 random(17);
   const Graph graph = random_ordered_graph(random, 50, 0.25);
   const GraphProfile profile = profile_graph(graph);
-  for (const SupergraphMode mode : {SupergraphMode::never, SupergraphMode::always}) {
-    const MotifCounter counter(4, profile, {Engine::interp, PruneMode::none, {}, mode});
+  // cost: every rank samples the graph and must choose as the others do.
+  for (const SupergraphMode mode :
+       {SupergraphMode::never, SupergraphMode::always, SupergraphMode::cost}) {
+    const MotifCounter counter(4, profile, {Engine::interp, PruneMode::none, {}, mode}, &graph);
     const std::vector<MotifCount> spread = counter.count(graph, distributed());
     const std::vector<MotifCount> alone = counter.count(graph);
     for (std::size_t i = 0; i < spread.size(); ++i) {
