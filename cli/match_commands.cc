@@ -928,6 +928,16 @@ void run_explain(const MatchOptions& options, bool analyze) {
                   {"plan", prepared.plan_seconds},
                   {"compile", compiled.seconds},
                   {"run", run_seconds}}}});
+    if (const auto& sampled = prepared.plan.sampled) {
+      // The supergraphs' cost is null when their sample ran out of budget.
+      out["sampled_costs"] = {
+          {"candidates", sampled->candidates},
+          {"direct", sampled->direct},
+          {"supergraphs", std::isinf(sampled->supergraphs) ? nlohmann::json()
+                                                           : nlohmann::json(sampled->supergraphs)},
+          {"terms_priced", sampled->priced},
+          {"terms", sampled->terms}};
+    }
     std::printf("%s\n", out.dump(2).c_str());
     return;
   }

@@ -260,6 +260,18 @@ TEST_F(MatchCliTest, CountsFromSupergraphsAreTheSameAndSaySo) {
   EXPECT_NE(decided.out.find("measured on a sample of "), std::string::npos) << decided.out;
   EXPECT_NE(decided.out.find(" level-1 candidates, which decides: cost "), std::string::npos)
       << decided.out;
+  const CliResult decided_json = run("explain --analyze --json --engine interp -g " + graph() +
+                                     " -p tailed-triangle --induced vertex");
+  ASSERT_EQ(decided_json.exit_code, 0) << decided_json.err;
+  const auto costs = nlohmann::json::parse(decided_json.out)["sampled_costs"];
+  const auto counted = nlohmann::json::parse(decided_json.out);
+  // Every level-1 candidate of the graph, one per edge end; the tailed triangle's terms are
+  // itself, the diamond and the 4-clique.
+  EXPECT_EQ(costs["candidates"].get<std::uint64_t>(), 2 * counted["edges"].get<std::uint64_t>());
+  EXPECT_EQ(costs["terms"].get<int>(), 3);
+  EXPECT_EQ(counted["supergraphs"].get<bool>(),
+            costs["terms_priced"].get<int>() == 3 &&
+                costs["supergraphs"].get<double>() < costs["direct"].get<double>());
 
   const CliResult analyzed = run("explain --analyze --json --engine interp" + wedges);
   ASSERT_EQ(analyzed.exit_code, 0) << analyzed.err;
