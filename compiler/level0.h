@@ -195,9 +195,11 @@ inline std::vector<SampledCandidate> sample(const Graph& graph, std::uint64_t si
       const auto index = static_cast<std::uint32_t>(
           std::min(degree - 1, std::floor(((j + 0.5) * spacing - first) / degree)));
       const double from = first + index * degree, to = from + degree;
-      const double times = draws_before(to) - draws_before(from);
+      // (At least this draw, and on past it, whatever the rounding near the bounds.)
+      const double next = std::max(j + 1, draws_before(to));
+      const double times = next - std::min(j, draws_before(from));
       drawn.push_back({v, index, times * spacing / degree});
-      j = draws_before(to) - 1;  // the candidate's other draws
+      j = next - 1;  // the candidate's other draws
     }
     first = end;
   }
