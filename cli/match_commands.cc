@@ -35,6 +35,7 @@
 #include "compiler/prune.h"
 #include "compiler/reference_count.h"
 #include "compiler/schedule.h"
+#include "compiler/wedges.h"
 #include "datasets/registry.h"
 #include "runtime/cluster.h"
 #include "runtime/error.h"
@@ -351,8 +352,18 @@ nlohmann::json supergraphs_json(const CountPlan& plan) {
   for (const CountTerm& term : plan.terms)
     terms.push_back({{"coefficient", term.coefficient},
                      {"pattern_edges", term.plan.pattern.edge_list()},
-                     {"estimated_cost", term.plan.estimated_cost}});
+                     {"estimated_cost", term.plan.estimated_cost},
+                     {"by_wedges", counts_by_wedges(term.plan)}});
   return terms;
+}
+
+// Whether a count's direct plan, or one of its terms, counts 4-cycles by wedges on this graph
+// (compiler/wedges.h) rather than running its plan.
+bool counts_by_wedges(const CountExecutable& executable, const Graph& graph) {
+  return std::any_of(
+      executable.terms().begin(), executable.terms().end(), [&](const CountExecutable::Term& term) {
+        return term.executable.by_wedges() && counts_by_wedges(term.executable.plan(), graph);
+      });
 }
 
 // The fields every matching command's --json has about how it ran.
@@ -398,6 +409,7 @@ void run_count(const MatchOptions& options) {
         {"engine", options.engine},
         {"prune", options.prune},
         {"supergraphs", supergraphs_json(prepared.plan)},
+        {"by_wedges", counts_by_wedges(executable, loaded.graph)},
         // The interpreter reads whole neighbour lists: it builds none.
         {"minigraphs", executable.engine() == Engine::jit ? built_minigraphs(prepared.plan) : 0},
         {"kernel_cached", executable.from_cache()},
@@ -415,11 +427,13 @@ void run_count(const MatchOptions& options) {
       prepared.plan.by_supergraphs()
           ? ", from " + edge_induced_counts(executable.terms().size()) + " of supergraphs"
           : "";
+  const std::string wedges =
+      counts_by_wedges(executable, loaded.graph) ? ", 4-cycles by wedges" : "";
   std::fprintf(stderr,
-               "%s, %s-induced%s: load %.3f s, plan %.3f s, compile %.3f s%s, run %.3f s "
+               "%s, %s-induced%s%s: load %.3f s, plan %.3f s, compile %.3f s%s, run %.3f s "
                "(%s, prune %s, %s)\n",
                prepared.pattern.name().c_str(), options.induced.c_str(), from.c_str(),
-               loaded.load_seconds, prepared.plan_seconds, compiled.seconds,
+               wedges.c_str(), loaded.load_seconds, prepared.plan_seconds, compiled.seconds,
                executable.from_cache() ? " (cached)" : "", run_seconds, options.engine.c_str(),
                options.prune.c_str(), parallelism(session).c_str());
 }
@@ -683,6 +697,15 @@ void print_sampled_costs(const CountPlan& plan) {
       sampled.candidates, supergraphs, sampled.direct);
 }
 
+// That a count of `plan` runs count_four_cycles instead, when it does.
+void print_wedges(const Plan& plan) {
+  if (!counts_by_wedges(plan)) return;
+  std::printf(
+      "counted by wedges instead (undirected graphs): for every vertex a, the wedges a-x-c "
+      "with x and c below a in degree order, and the pairs of them with the same c; this plan "
+      "lists the matches, and --analyze profiles it\n");
+}
+
 // The plan as `explain` prints it: the graph's profile, the chosen plan (or the supergraphs'
 // plans), its minigraphs, the estimates and the alternatives.
 void print_plan(const MatchOptions& options, const Prepared& prepared) {
@@ -705,11 +728,13 @@ void print_plan(const MatchOptions& options, const Prepared& prepared) {
                   static_cast<long long>(term.coefficient), term.plan.pattern.name().c_str(),
                   term.plan.estimated_cost);
       print_one_plan(options, term.plan);
+      print_wedges(term.plan);
     }
     return;
   }
   std::printf("\nchosen plan (estimated cost %.3g):\n", plan.terms.front().plan.estimated_cost);
   print_one_plan(options, plan.terms.front().plan);
+  print_wedges(plan.terms.front().plan);
   if (plan.supergraph_cost) {
     std::printf(
         "\nnot chosen: counting from its supergraphs, estimated cost %.3g (--supergraphs "

@@ -1,16 +1,15 @@
 #include "compiler/engine.h"
 
-#include <tbb/global_control.h>
-#include <tbb/task_arena.h>
-
 #include <algorithm>
 #include <string>
 #include <utility>
 
 #include "compiler/kernel_runner.h"
+#include "compiler/wedges.h"
 #include "runtime/cluster.h"
 #include "runtime/error.h"
 #include "runtime/memory.h"
+#include "runtime/parallel.h"
 
 namespace graphmini {
 
@@ -50,9 +49,7 @@ void require_task_memory(const Graph& graph, const Plan& plan) {
   const std::uint64_t lists = kernel_buffer_count(plan);
   const std::uint64_t task = lists * max_degree * sizeof(VertexId) +
                              bitmaps * ((std::uint64_t{graph.num_vertices()} + 63) / 64) * 8;
-  const auto threads = static_cast<std::uint64_t>(std::min<std::size_t>(
-      tbb::this_task_arena::max_concurrency(),
-      tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism)));
+  const std::uint64_t threads = worker_threads();
   require_memory(threads * task,
                  "matching " + plan.pattern.name() + " with " + std::to_string(threads) +
                      (threads == 1 ? " thread" : " threads") + " (each with " +
@@ -75,8 +72,12 @@ std::string counted_key(const Plan& plan) {
 }
 
 Executable::Executable(Plan plan, KernelKind kind, Engine engine, const JitOptions& jit)
-    : plan_(std::move(plan)), kind_(kind), engine_(engine) {
-  if (engine == Engine::jit) kernel_.emplace(jit_compile(generate_kernel(plan_, kind), jit));
+    : plan_(std::move(plan)),
+      kind_(kind),
+      engine_(engine),
+      wedges_(kind == KernelKind::count && counts_by_wedges(plan_)) {
+  if (engine == Engine::jit && !wedges_)
+    kernel_.emplace(jit_compile(generate_kernel(plan_, kind), jit));
 }
 
 RunResult Executable::count(const Graph& graph, const RunOptions& options) const {
@@ -85,6 +86,8 @@ RunResult Executable::count(const Graph& graph, const RunOptions& options) const
     throw InvalidArgument(
         "a profiled run needs a kernel generated as KernelKind::profile, and such a kernel a "
         "profile to count into");
+  if (wedges_ && options.profile == nullptr && counts_by_wedges(plan_, graph))
+    return count_four_cycles(graph, options);
   require_task_memory(graph, plan_);
   if (kernel_) return run_kernel(graph, plan_, kernel_->function(), nullptr, options);
   return count_matches(graph, plan_, options);

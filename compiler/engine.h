@@ -27,13 +27,17 @@ Engine parse_engine(std::string_view text);
 Engine default_engine();
 
 // A plan ready to run on an engine: for the JIT, its kernel compiled (or loaded from the
-// cache) when constructed.
+// cache) when constructed. A counting plan of the 4-cycle counts by wedges instead
+// (compiler/wedges.h), on either engine, and compiles no kernel; on an oriented graph, or
+// when profiled, the interpreter runs its plan.
 class Executable {
  public:
   Executable(Plan plan, KernelKind kind, Engine engine, const JitOptions& jit = {});
 
   const Plan& plan() const { return plan_; }
   Engine engine() const { return engine_; }
+  // Whether counting runs count_four_cycles rather than the plan (on undirected graphs).
+  bool by_wedges() const { return wedges_; }
   bool from_cache() const { return kernel_ && kernel_->from_cache(); }
 
   // Needs KernelKind::count, or KernelKind::profile with options.profile set (the
@@ -47,6 +51,7 @@ class Executable {
   Plan plan_;
   KernelKind kind_;
   Engine engine_;
+  bool wedges_;  // counts_by_wedges(plan_) for counting
   std::optional<CompiledKernel> kernel_;
 };
 

@@ -9,9 +9,7 @@
 // earliest piece's error is turned into a line number.
 #include "datasets/edge_list_format.h"
 
-#include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <bit>
@@ -27,6 +25,7 @@
 #include "runtime/error.h"
 #include "runtime/files.h"
 #include "runtime/memory.h"
+#include "runtime/parallel.h"
 
 namespace graphmini::datasets {
 namespace {
@@ -231,10 +230,8 @@ void parse_piece(std::string_view text, Piece& piece) {
 }
 
 std::size_t chunk_bytes() {
-  const std::size_t threads = std::min<std::size_t>(
-      static_cast<std::size_t>(tbb::this_task_arena::max_concurrency()),
-      tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
-  return std::clamp(threads * kPiecesPerThread * kPieceBytes, kMinChunkBytes, kMaxChunkBytes);
+  return std::clamp(worker_threads() * kPiecesPerThread * kPieceBytes, kMinChunkBytes,
+                    kMaxChunkBytes);
 }
 
 void append_id(std::string& out, std::uint64_t id) {

@@ -1,15 +1,26 @@
 // Small parallel building blocks shared by the builders and readers (oneTBB underneath).
 #pragma once
 
+#include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_scan.h>
+#include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
 namespace graphmini {
+
+// The threads a parallel loop started here may use: the task arena's, capped by any
+// tbb::global_control (--threads).
+inline std::size_t worker_threads() {
+  return std::min<std::size_t>(
+      static_cast<std::size_t>(tbb::this_task_arena::max_concurrency()),
+      tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
+}
 
 // out[i] = in[0] + ... + in[i-1] for i in [0, in.size()], so `out` has in.size() + 1 entries
 // and out.back() is the total. `in` and `out` may not overlap.

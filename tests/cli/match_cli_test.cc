@@ -46,6 +46,7 @@ TEST_F(MatchCliTest, CountPrintsTheCountAndJsonHasTheDocumentedFields) {
   EXPECT_EQ(json["count"].get<int>(), 1);
   EXPECT_EQ(json["pattern"], "4-cycle");
   EXPECT_EQ(json["induced"], "edge");
+  EXPECT_EQ(json["by_wedges"], true);
   EXPECT_EQ(json["vertices"].get<int>(), 5);
   EXPECT_EQ(json["edges"].get<int>(), 6);
   for (const char* phase : {"load", "plan", "run"}) {
@@ -56,7 +57,17 @@ TEST_F(MatchCliTest, CountPrintsTheCountAndJsonHasTheDocumentedFields) {
   EXPECT_EQ(json["per_rank"][0]["peak_rss_bytes"].get<std::uint64_t>() > 0, true);
   // The 4-cycle 10-20-40-30 has the chord 20-30: not vertex-induced.
   const CliResult induced = run("count -g " + graph() + " -p 4-cycle --induced vertex --json");
-  EXPECT_EQ(nlohmann::json::parse(induced.out)["count"].get<int>(), 0);
+  const auto induced_json = nlohmann::json::parse(induced.out);
+  EXPECT_EQ(induced_json["count"].get<int>(), 0);
+  // From its supergraphs (the 4-cycle, the diamond and K4), the 4-cycle's term goes by wedges.
+  EXPECT_EQ(induced_json["by_wedges"], induced_json["supergraphs"].is_array());
+  const CliResult triangle = run("count -g " + graph() + " -p triangle --json");
+  EXPECT_EQ(nlohmann::json::parse(triangle.out)["by_wedges"], false);
+  // The 4-cycle's explain says its count goes by wedges, and the stderr summary too.
+  EXPECT_NE(run("explain -g " + graph() + " -p 4-cycle").out.find("counted by wedges instead"),
+            std::string::npos);
+  EXPECT_NE(run("count -g " + graph() + " -p 4-cycle").err.find("4-cycles by wedges"),
+            std::string::npos);
 }
 
 TEST_F(MatchCliTest, PatternsByMatrixEdgeListAndFileCountTheSame) {
