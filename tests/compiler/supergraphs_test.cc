@@ -6,6 +6,7 @@
 #include <tbb/global_control.h>
 
 #include <atomic>
+#include <cmath>
 #include <map>
 #include <random>
 #include <string>
@@ -206,6 +207,28 @@ TEST(PlanCount, OnAGraphSampledCostsDecide) {
   EXPECT_FALSE(plan_count(p8, Induced::vertex, profile, SupergraphMode::always, &graph).sampled);
   EXPECT_FALSE(plan_count(p8, Induced::vertex, profile, SupergraphMode::never, &graph).sampled);
   EXPECT_FALSE(plan_count(p8, Induced::edge, profile, SupergraphMode::cost, &graph).sampled);
+}
+
+// On a dense graph a sparse pattern's own vertex-induced plan subtracts almost every list and
+// ends its loops early, while its supergraphs include dense patterns that enumerate much: their
+// sample runs out of budget (kSampleBudget times the own plan's work), their sum counts as
+// infinite after the terms priced so far, and the pattern's own plan is chosen.
+TEST(PlanCount, SupergraphsWhoseSampleRunsOutOfBudgetAreNotChosen) {
+  std::mt19937_64 random(5);
+  const Graph graph = random_graph(random, 40, 0.95);
+  const GraphProfile profile = profile_graph(graph);
+  for (const char* name : {"house", "5-cycle", "P6"}) {
+    const Pattern pattern = parse_pattern(name);
+    const CountPlan chosen =
+        plan_count(pattern, Induced::vertex, profile, SupergraphMode::cost, &graph);
+    ASSERT_TRUE(chosen.sampled) << name;
+    EXPECT_TRUE(std::isinf(chosen.sampled->supergraphs)) << name;
+    EXPECT_LT(chosen.sampled->priced, chosen.sampled->terms) << name;
+    EXPECT_FALSE(chosen.by_supergraphs()) << name;
+    const CountExecutable executable(chosen.terms, KernelKind::count, Engine::interp);
+    EXPECT_EQ(executable.count(graph).count, brute_force_count(graph, pattern, Induced::vertex))
+        << name;
+  }
 }
 
 TEST(SignedSum, AddsExactlyAndRefusesWhatDoesNotFit) {
