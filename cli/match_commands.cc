@@ -35,7 +35,6 @@
 #include "compiler/prune.h"
 #include "compiler/reference_count.h"
 #include "compiler/schedule.h"
-#include "compiler/wedges.h"
 #include "datasets/registry.h"
 #include "runtime/cluster.h"
 #include "runtime/error.h"
@@ -353,17 +352,28 @@ nlohmann::json supergraphs_json(const CountPlan& plan) {
     terms.push_back({{"coefficient", term.coefficient},
                      {"pattern_edges", term.plan.pattern.edge_list()},
                      {"estimated_cost", term.plan.estimated_cost},
-                     {"by_wedges", counts_by_wedges(term.plan)}});
+                     {"counter", to_string(choose_counter(term.plan))}});
   return terms;
 }
 
-// Whether a count's direct plan, or one of its terms, counts 4-cycles by wedges on this graph
-// (compiler/wedges.h) rather than running its plan.
-bool counts_by_wedges(const CountExecutable& executable, const Graph& graph) {
-  return std::any_of(
-      executable.terms().begin(), executable.terms().end(), [&](const CountExecutable::Term& term) {
-        return term.executable.by_wedges() && counts_by_wedges(term.executable.plan(), graph);
-      });
+// What counts term i of a count on this graph (compiler/engine.h's Counter).
+Counter term_counter(const CountExecutable& executable, std::size_t i, const Graph& graph) {
+  return graph.orientation() == Orientation::undirected ? executable.terms()[i].executable.counter()
+                                                        : Counter::plan;
+}
+
+// What the summary line says of the counters other than plans that a count runs.
+std::string counters_text(const CountExecutable& executable, const Graph& graph) {
+  std::string text;
+  for (const Counter c : {Counter::wedges, Counter::bitsets}) {
+    for (std::size_t i = 0; i < executable.terms().size(); ++i) {
+      if (term_counter(executable, i, graph) == c) {
+        text += c == Counter::wedges ? ", 4-cycles by wedges" : ", cliques in bitset minigraphs";
+        break;
+      }
+    }
+  }
+  return text;
 }
 
 // The fields every matching command's --json has about how it ran.
@@ -409,7 +419,10 @@ void run_count(const MatchOptions& options) {
         {"engine", options.engine},
         {"prune", options.prune},
         {"supergraphs", supergraphs_json(prepared.plan)},
-        {"by_wedges", counts_by_wedges(executable, loaded.graph)},
+        // A count from supergraphs names each term's counter.
+        {"counter", prepared.plan.by_supergraphs()
+                        ? nlohmann::json(nullptr)
+                        : nlohmann::json(to_string(term_counter(executable, 0, loaded.graph)))},
         // The interpreter reads whole neighbour lists: it builds none.
         {"minigraphs", executable.engine() == Engine::jit ? built_minigraphs(prepared.plan) : 0},
         {"kernel_cached", executable.from_cache()},
@@ -427,13 +440,12 @@ void run_count(const MatchOptions& options) {
       prepared.plan.by_supergraphs()
           ? ", from " + edge_induced_counts(executable.terms().size()) + " of supergraphs"
           : "";
-  const std::string wedges =
-      counts_by_wedges(executable, loaded.graph) ? ", 4-cycles by wedges" : "";
+  const std::string counters = counters_text(executable, loaded.graph);
   std::fprintf(stderr,
                "%s, %s-induced%s%s: load %.3f s, plan %.3f s, compile %.3f s%s, run %.3f s "
                "(%s, prune %s, %s)\n",
                prepared.pattern.name().c_str(), options.induced.c_str(), from.c_str(),
-               wedges.c_str(), loaded.load_seconds, prepared.plan_seconds, compiled.seconds,
+               counters.c_str(), loaded.load_seconds, prepared.plan_seconds, compiled.seconds,
                executable.from_cache() ? " (cached)" : "", run_seconds, options.engine.c_str(),
                options.prune.c_str(), parallelism(session).c_str());
 }
@@ -697,13 +709,23 @@ void print_sampled_costs(const CountPlan& plan) {
       sampled.candidates, supergraphs, sampled.direct);
 }
 
-// That a count of `plan` runs count_four_cycles instead, when it does.
-void print_wedges(const Plan& plan) {
-  if (!counts_by_wedges(plan)) return;
-  std::printf(
-      "counted by wedges instead (undirected graphs): for every vertex a, the wedges a-x-c "
-      "with x and c below a in degree order, and the pairs of them with the same c; this plan "
-      "lists the matches, and --analyze profiles it\n");
+// What counts `plan`'s matches instead of it, if anything does.
+void print_counter(const Plan& plan) {
+  switch (choose_counter(plan)) {
+    case Counter::plan:
+      return;
+    case Counter::wedges:
+      std::printf(
+          "counted by wedges instead (undirected graphs): for every vertex a, the wedges a-x-c "
+          "with x and c below a in degree order, and the pairs of them with the same c");
+      break;
+    case Counter::bitsets:
+      std::printf(
+          "counted in bitset minigraphs instead (undirected graphs): for every vertex a, "
+          "N(a) > a as a local graph of bitset rows, whose cliques are counted by AND-ing rows");
+      break;
+  }
+  std::printf("; this plan lists the matches, and --analyze profiles it\n");
 }
 
 // The plan as `explain` prints it: the graph's profile, the chosen plan (or the supergraphs'
@@ -728,13 +750,13 @@ void print_plan(const MatchOptions& options, const Prepared& prepared) {
                   static_cast<long long>(term.coefficient), term.plan.pattern.name().c_str(),
                   term.plan.estimated_cost);
       print_one_plan(options, term.plan);
-      print_wedges(term.plan);
+      print_counter(term.plan);
     }
     return;
   }
   std::printf("\nchosen plan (estimated cost %.3g):\n", plan.terms.front().plan.estimated_cost);
   print_one_plan(options, plan.terms.front().plan);
-  print_wedges(plan.terms.front().plan);
+  print_counter(plan.terms.front().plan);
   if (plan.supergraph_cost) {
     std::printf(
         "\nnot chosen: counting from its supergraphs, estimated cost %.3g (--supergraphs "

@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "compiler/cliques.h"
 #include "compiler/kernel_runner.h"
 #include "compiler/wedges.h"
 #include "runtime/cluster.h"
@@ -64,6 +65,24 @@ void require_task_memory(const Graph& graph, const Plan& plan) {
 
 }  // namespace
 
+const char* to_string(Counter counter) {
+  switch (counter) {
+    case Counter::plan:
+      return "plan";
+    case Counter::wedges:
+      return "wedges";
+    case Counter::bitsets:
+      return "bitsets";
+  }
+  return "?";
+}
+
+Counter choose_counter(const Plan& plan) {
+  if (counts_by_wedges(plan)) return Counter::wedges;
+  if (counts_by_bitsets(plan)) return Counter::bitsets;
+  return Counter::plan;
+}
+
 std::string counted_key(const Plan& plan) {
   std::string key = std::string(to_string(plan.induced)) + " " + plan.pattern.edge_list();
   for (const Label label : plan.pattern.labels())
@@ -75,8 +94,8 @@ Executable::Executable(Plan plan, KernelKind kind, Engine engine, const JitOptio
     : plan_(std::move(plan)),
       kind_(kind),
       engine_(engine),
-      wedges_(kind == KernelKind::count && counts_by_wedges(plan_)) {
-  if (engine == Engine::jit && !wedges_)
+      counter_(kind == KernelKind::count ? choose_counter(plan_) : Counter::plan) {
+  if (engine == Engine::jit && counter_ == Counter::plan)
     kernel_.emplace(jit_compile(generate_kernel(plan_, kind), jit));
 }
 
@@ -86,8 +105,10 @@ RunResult Executable::count(const Graph& graph, const RunOptions& options) const
     throw InvalidArgument(
         "a profiled run needs a kernel generated as KernelKind::profile, and such a kernel a "
         "profile to count into");
-  if (wedges_ && options.profile == nullptr && counts_by_wedges(plan_, graph))
-    return count_four_cycles(graph, options);
+  if (options.profile == nullptr && graph.orientation() == Orientation::undirected) {
+    if (counter_ == Counter::wedges) return count_four_cycles(graph, options);
+    if (counter_ == Counter::bitsets) return count_cliques(graph, plan_.pattern.size(), options);
+  }
   require_task_memory(graph, plan_);
   if (kernel_) return run_kernel(graph, plan_, kernel_->function(), nullptr, options);
   return count_matches(graph, plan_, options);

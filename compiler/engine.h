@@ -26,18 +26,25 @@ Engine parse_engine(std::string_view text);
 // The JIT when this build has it, else the interpreter.
 Engine default_engine();
 
+// What counts a plan's matches: its loop nest (on the engine), or, for two patterns, an
+// algorithm of their own that beats any loop nest: the 4-cycle by wedges (compiler/wedges.h),
+// cliques of 4 or more vertices in bitset minigraphs (compiler/cliques.h).
+enum class Counter { plan, wedges, bitsets };
+const char* to_string(Counter counter);
+// The counter of a counting run of `plan` on undirected graphs.
+Counter choose_counter(const Plan& plan);
+
 // A plan ready to run on an engine: for the JIT, its kernel compiled (or loaded from the
-// cache) when constructed. A counting plan of the 4-cycle counts by wedges instead
-// (compiler/wedges.h), on either engine, and compiles no kernel; on an oriented graph, or
-// when profiled, the interpreter runs its plan.
+// cache) when constructed. A counting executable whose counter is not the plan compiles no
+// kernel, and runs its plan on the interpreter only for an oriented graph or a profile.
 class Executable {
  public:
   Executable(Plan plan, KernelKind kind, Engine engine, const JitOptions& jit = {});
 
   const Plan& plan() const { return plan_; }
   Engine engine() const { return engine_; }
-  // Whether counting runs count_four_cycles rather than the plan (on undirected graphs).
-  bool by_wedges() const { return wedges_; }
+  // What counts on undirected graphs: Counter::plan for listing and profiling kernels.
+  Counter counter() const { return counter_; }
   bool from_cache() const { return kernel_ && kernel_->from_cache(); }
 
   // Needs KernelKind::count, or KernelKind::profile with options.profile set (the
@@ -51,7 +58,7 @@ class Executable {
   Plan plan_;
   KernelKind kind_;
   Engine engine_;
-  bool wedges_;  // counts_by_wedges(plan_) for counting
+  Counter counter_;
   std::optional<CompiledKernel> kernel_;
 };
 

@@ -263,4 +263,26 @@ RunWork for_each_vertex(const Graph& graph, const RunOptions& options, const Ver
   return work;
 }
 
+// for_each_vertex for the counters that must see all of a vertex's neighbours at once
+// (compiler/wedges.h, compiler/cliques.h): body(v) runs vertex v whole, and a vertex split
+// between chunks runs in the chunk that holds its first candidate. Checks options.stop
+// between ranges; the result's count is left for the caller.
+template <typename Body>
+RunResult for_each_whole_vertex(const Graph& graph, const RunOptions& options, const Body& body) {
+  const auto stopping = [&] { return options.stop != nullptr && options.stop->load(); };
+  RunResult result;
+  result.work = for_each_vertex(
+      graph, options,
+      [&](const tbb::blocked_range<VertexId>& range) {
+        if (stopping()) return;
+        for (VertexId v = range.begin(); v != range.end(); ++v)
+          body(v);
+      },
+      [&](VertexId v, std::uint32_t from, std::uint32_t) {
+        if (from == 0 && !stopping()) body(v);
+      });
+  result.stopped = stopping();
+  return result;
+}
+
 }  // namespace graphmini::level0

@@ -23,10 +23,6 @@ bool counts_by_wedges(const Plan& plan) {
   return true;  // connected, 4 vertices of degree 2
 }
 
-bool counts_by_wedges(const Plan& plan, const Graph& graph) {
-  return counts_by_wedges(plan) && graph.orientation() == Orientation::undirected;
-}
-
 namespace {
 
 // One task's wedge counts by end vertex, all zero between vertices, and the ends it touched.
@@ -98,21 +94,7 @@ RunResult count_four_cycles(const Graph& graph, const RunOptions& options) {
           w);
     }
   };
-  const auto stopping = [&] { return options.stop != nullptr && options.stop->load(); };
-  RunResult result;
-  result.work = level0::for_each_vertex(
-      graph, options,
-      [&](const tbb::blocked_range<VertexId>& range) {
-        if (stopping()) return;
-        for (VertexId a = range.begin(); a != range.end(); ++a)
-          run(a);
-      },
-      // A vertex split between chunks is counted whole by the chunk holding its first
-      // candidate: its wedges are paired across all its neighbours.
-      [&](VertexId a, std::uint32_t from, std::uint32_t) {
-        if (from == 0 && !stopping()) run(a);
-      });
-  result.stopped = stopping();
+  RunResult result = level0::for_each_whole_vertex(graph, options, run);
   WideCount cycles = 0;
   for (const Wedges& w : tasks)
     cycles += w.cycles;

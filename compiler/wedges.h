@@ -22,10 +22,9 @@
 
 namespace graphmini {
 
-// Whether a counting run of `plan` counts by wedges on `graph`: the pattern is the unlabelled
-// 4-cycle, matched edge-induced, and the graph undirected.
+// Whether a counting run of `plan` counts by wedges (on undirected graphs): the pattern is the
+// unlabelled 4-cycle, matched edge-induced.
 bool counts_by_wedges(const Plan& plan);
-bool counts_by_wedges(const Plan& plan, const Graph& graph);
 
 // The number of 4-cycles (edge-induced subgraphs) of an undirected graph, with the options of
 // a plan's run (stop, progress, a cluster's ranks; not a profile). Each task holds a count per

@@ -46,7 +46,7 @@ TEST_F(MatchCliTest, CountPrintsTheCountAndJsonHasTheDocumentedFields) {
   EXPECT_EQ(json["count"].get<int>(), 1);
   EXPECT_EQ(json["pattern"], "4-cycle");
   EXPECT_EQ(json["induced"], "edge");
-  EXPECT_EQ(json["by_wedges"], true);
+  EXPECT_EQ(json["counter"], "wedges");
   EXPECT_EQ(json["vertices"].get<int>(), 5);
   EXPECT_EQ(json["edges"].get<int>(), 6);
   for (const char* phase : {"load", "plan", "run"}) {
@@ -59,10 +59,20 @@ TEST_F(MatchCliTest, CountPrintsTheCountAndJsonHasTheDocumentedFields) {
   const CliResult induced = run("count -g " + graph() + " -p 4-cycle --induced vertex --json");
   const auto induced_json = nlohmann::json::parse(induced.out);
   EXPECT_EQ(induced_json["count"].get<int>(), 0);
-  // From its supergraphs (the 4-cycle, the diamond and K4), the 4-cycle's term goes by wedges.
-  EXPECT_EQ(induced_json["by_wedges"], induced_json["supergraphs"].is_array());
+  // From its supergraphs (the 4-cycle, the diamond and K4), each term names its counter.
+  if (induced_json["supergraphs"].is_array()) {
+    EXPECT_TRUE(induced_json["counter"].is_null());
+    std::vector<std::string> counters;
+    for (const auto& term : induced_json["supergraphs"])
+      counters.push_back(term["counter"]);
+    EXPECT_EQ(counters, (std::vector<std::string>{"wedges", "plan", "bitsets"}));
+  } else {
+    EXPECT_EQ(induced_json["counter"], "plan");
+  }
   const CliResult triangle = run("count -g " + graph() + " -p triangle --json");
-  EXPECT_EQ(nlohmann::json::parse(triangle.out)["by_wedges"], false);
+  EXPECT_EQ(nlohmann::json::parse(triangle.out)["counter"], "plan");
+  const CliResult clique = run("count -g " + graph() + " -p 4-clique --json");
+  EXPECT_EQ(nlohmann::json::parse(clique.out)["counter"], "bitsets");
   // The 4-cycle's explain says its count goes by wedges, and the stderr summary too.
   EXPECT_NE(run("explain -g " + graph() + " -p 4-cycle").out.find("counted by wedges instead"),
             std::string::npos);
