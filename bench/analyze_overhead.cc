@@ -93,8 +93,10 @@ int main(int argc, char** argv) {
                                        graphmini::parse_induced(induced_name), profile)
                 .best;
         graphmini::plan_minigraphs(plan, graphmini::PruneMode::cost, profile);
+        // The plan's own kernel, also for the patterns that count with counters of their
+        // own (compiler/engine.h), since that is what the profiled kernel runs.
         const graphmini::Executable counting(plan, graphmini::KernelKind::count,
-                                             graphmini::Engine::jit);
+                                             graphmini::Engine::jit, {}, graphmini::Counter::plan);
         const graphmini::Executable profiling(plan, graphmini::KernelKind::profile,
                                               graphmini::Engine::jit);
         double plain = 0, profiled = 0;

@@ -7,6 +7,8 @@
 #include <bit>
 #include <cstdint>
 #include <limits>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -32,25 +34,50 @@ std::size_t words_for(std::size_t bits) {
   return (bits + 63) / 64;
 }
 
-// N+(a): a's neighbours above it.
-std::span<const VertexId> above(const Graph& graph, VertexId a) {
-  const std::span<const VertexId> list = graph.neighbours(a);
-  return list.subspan(std::upper_bound(list.begin(), list.end(), a) - list.begin());
-}
+// The order whose lowest vertex of each clique counts it: degrees, ties by id, so that no
+// vertex has more than sqrt(2|E|) neighbours above it. In a graph whose ids ascend by degree
+// that is the id order, and the neighbours above v the end of its list.
+struct Order {
+  const Graph& graph;
+  bool ascending;  // the ids ascend by degree
 
-// One task's local graph: N+(a), and row i = the members j > i of N+(a) adjacent to member i,
-// `words` words each; then one candidate set per recursion depth.
+  bool below(VertexId u, VertexId v) const {
+    if (ascending) return u < v;
+    const VertexId du = graph.degree(u), dv = graph.degree(v);
+    return du < dv || (du == dv && u < v);
+  }
+  // The neighbours of v above it: the list's end, or (not ascending) its whole list, which
+  // the caller filters with below().
+  std::span<const VertexId> candidates(VertexId v) const {
+    const std::span<const VertexId> list = graph.neighbours(v);
+    if (!ascending) return list;
+    return list.subspan(std::upper_bound(list.begin(), list.end(), v) - list.begin());
+  }
+  std::size_t count_above(VertexId v) const {
+    if (ascending) return candidates(v).size();
+    std::size_t n = 0;
+    for (const VertexId u : graph.neighbours(v))
+      n += below(v, u);
+    return n;
+  }
+};
+
+// One task's local graph: the members, N+(a), and row i = the members j > i adjacent to
+// member i, `words` words each; then one candidate set per recursion depth.
 struct Local {
   std::vector<std::uint32_t> index;  // by vertex: its index among the members, else kNone
+  std::vector<VertexId> members;     // N+(a) when the ids do not ascend by degree
   std::vector<Word> rows;
   std::vector<Word> candidates;
   WideCount cliques = 0;
 };
 
-// Fills the rows of `members` (N+(a)): row i holds the members adjacent to member i above
-// it, found by looking up each of N+(member i) in `index` (a member's local index, kNone for
-// the other vertices), which this sets for the members and clears again.
-void build_rows(const Graph& graph, std::span<const VertexId> members, std::size_t words,
+// Fills the rows of `members` (N+(a), in any order: each clique is counted once, in the order
+// of its members' indices): row i holds the members after member i that are adjacent to it,
+// found by looking up its neighbours in `index` (a member's local index, kNone for the other
+// vertices), which this sets for the members and clears again. In ascending order the
+// members are sorted and only the end of each list is read.
+void build_rows(const Order& order, std::span<const VertexId> members, std::size_t words,
                 Word* rows, std::uint32_t* index) {
   const std::size_t d = members.size();
   std::fill(rows, rows + d * words, Word{0});
@@ -58,9 +85,9 @@ void build_rows(const Graph& graph, std::span<const VertexId> members, std::size
     index[members[j]] = static_cast<std::uint32_t>(j);
   for (std::size_t i = 0; i + 1 < d; ++i) {
     Word* row = rows + i * words;
-    for (const VertexId w : above(graph, members[i])) {
+    for (const VertexId w : order.candidates(members[i])) {
       const std::uint32_t j = index[w];
-      if (j != kNone) row[j / 64] |= Word{1} << (j % 64);
+      if (j != kNone && j > i) row[j / 64] |= Word{1} << (j % 64);
     }
   }
   for (const VertexId v : members)
@@ -99,23 +126,31 @@ WideCount count_in(const Word* rows, std::size_t words, const Word* c, std::size
 
 }  // namespace
 
-RunResult count_cliques(const Graph& graph, int k, const RunOptions& options) {
+std::optional<RunResult> count_cliques(const Graph& graph, int k, const RunOptions& options,
+                                       std::uint64_t max_rows) {
   if (graph.orientation() != Orientation::undirected)
     throw InvalidArgument("cliques are counted in bitset minigraphs on undirected graphs only");
   if (k < 3 || k > kMaxPatternSize)
     throw InvalidArgument("a clique to count has 3 to " + std::to_string(kMaxPatternSize) +
                           " vertices, not " + std::to_string(k));
   const VertexId n = graph.num_vertices();
+  bool ascending = true;
+  for (VertexId v = 1; v < n && ascending; ++v)
+    ascending = graph.degree(v - 1) <= graph.degree(v);
+  const Order order{graph, ascending};
   const std::size_t most = tbb::parallel_reduce(
       tbb::blocked_range<VertexId>(0, n, 4096), std::size_t{0},
       [&](const tbb::blocked_range<VertexId>& range, std::size_t m) {
         for (VertexId v = range.begin(); v != range.end(); ++v)
-          m = std::max(m, above(graph, v).size());
+          m = std::max(m, order.count_above(v));
         return m;
       },
       [](std::size_t a, std::size_t b) { return std::max(a, b); });
-  const std::uint64_t task_bytes =
-      (most + k) * words_for(most) * sizeof(Word) + std::uint64_t{n} * sizeof(std::uint32_t);
+  const std::uint64_t row_bytes = std::uint64_t{most} * words_for(most) * sizeof(Word);
+  if (row_bytes > max_rows) return std::nullopt;
+  const std::uint64_t task_bytes = row_bytes + std::uint64_t{k} * words_for(most) * sizeof(Word) +
+                                   std::uint64_t{n} * sizeof(std::uint32_t) +
+                                   (ascending ? 0 : most * sizeof(VertexId));
   require_memory(worker_threads() * task_bytes,
                  "counting " + std::to_string(k) + "-cliques in bitset minigraphs with " +
                      std::to_string(worker_threads()) + " threads (each with " +
@@ -125,15 +160,21 @@ RunResult count_cliques(const Graph& graph, int k, const RunOptions& options) {
 
   tbb::enumerable_thread_specific<Local> tasks;
   const auto run = [&](VertexId a) {
-    const std::span<const VertexId> members = above(graph, a);
+    Local& local = tasks.local();
+    std::span<const VertexId> members = order.candidates(a);
+    if (!ascending) {
+      local.members.clear();
+      for (const VertexId u : members)
+        if (order.below(a, u)) local.members.push_back(u);
+      members = local.members;
+    }
     const std::size_t d = members.size();
     if (d + 1 < static_cast<std::size_t>(k)) return;
     const std::size_t words = words_for(d);
-    Local& local = tasks.local();
     if (local.index.empty()) local.index.assign(n, kNone);
     if (local.rows.size() < d * words) local.rows.resize(d * words);
     if (local.candidates.size() < k * words) local.candidates.resize(k * words);
-    build_rows(graph, members, words, local.rows.data(), local.index.data());
+    build_rows(order, members, words, local.rows.data(), local.index.data());
     // A first member i, then k - 2 more among row i.
     for (std::size_t i = 0; i < d; ++i) {
       local.cliques += count_in(local.rows.data(), words, local.rows.data() + i * words, i / 64,

@@ -90,11 +90,13 @@ std::string counted_key(const Plan& plan) {
   return key;
 }
 
-Executable::Executable(Plan plan, KernelKind kind, Engine engine, const JitOptions& jit)
+Executable::Executable(Plan plan, KernelKind kind, Engine engine, const JitOptions& jit,
+                       std::optional<Counter> counter)
     : plan_(std::move(plan)),
       kind_(kind),
       engine_(engine),
-      counter_(kind == KernelKind::count ? choose_counter(plan_) : Counter::plan) {
+      counter_(kind == KernelKind::count ? counter.value_or(choose_counter(plan_))
+                                         : Counter::plan) {
   if (engine == Engine::jit && counter_ == Counter::plan)
     kernel_.emplace(jit_compile(generate_kernel(plan_, kind), jit));
 }
@@ -107,7 +109,10 @@ RunResult Executable::count(const Graph& graph, const RunOptions& options) const
         "profile to count into");
   if (options.profile == nullptr && graph.orientation() == Orientation::undirected) {
     if (counter_ == Counter::wedges) return count_four_cycles(graph, options);
-    if (counter_ == Counter::bitsets) return count_cliques(graph, plan_.pattern.size(), options);
+    if (counter_ == Counter::bitsets) {
+      if (std::optional<RunResult> result = count_cliques(graph, plan_.pattern.size(), options))
+        return *result;
+    }
   }
   require_task_memory(graph, plan_);
   if (kernel_) return run_kernel(graph, plan_, kernel_->function(), nullptr, options);
@@ -129,8 +134,11 @@ CountExecutable::CountExecutable(const std::vector<CountTerm>& terms, KernelKind
 }
 
 bool CountExecutable::from_cache() const {
-  return std::all_of(terms_.begin(), terms_.end(),
-                     [](const Term& term) { return term.executable.from_cache(); });
+  const auto compiled = [](const Term& term) { return term.executable.compiled(); };
+  return std::any_of(terms_.begin(), terms_.end(), compiled) &&
+         std::all_of(terms_.begin(), terms_.end(), [&](const Term& term) {
+           return !compiled(term) || term.executable.from_cache();
+         });
 }
 
 RunResult CountExecutable::count(const Graph& graph, const RunOptions& options,

@@ -35,16 +35,20 @@ const char* to_string(Counter counter);
 Counter choose_counter(const Plan& plan);
 
 // A plan ready to run on an engine: for the JIT, its kernel compiled (or loaded from the
-// cache) when constructed. A counting executable whose counter is not the plan compiles no
-// kernel, and runs its plan on the interpreter only for an oriented graph or a profile.
+// cache) when constructed. A counting executable counts with `counter` (choose_counter(plan)
+// when not given; Counter::plan for the others); one whose counter is not the plan compiles
+// no kernel, and runs its plan on the interpreter only for an oriented graph or a profile.
 class Executable {
  public:
-  Executable(Plan plan, KernelKind kind, Engine engine, const JitOptions& jit = {});
+  Executable(Plan plan, KernelKind kind, Engine engine, const JitOptions& jit = {},
+             std::optional<Counter> counter = std::nullopt);
 
   const Plan& plan() const { return plan_; }
   Engine engine() const { return engine_; }
   // What counts on undirected graphs: Counter::plan for listing and profiling kernels.
   Counter counter() const { return counter_; }
+  // Whether it compiled a kernel (the JIT, counting with the plan or not counting).
+  bool compiled() const { return kernel_.has_value(); }
   bool from_cache() const { return kernel_ && kernel_->from_cache(); }
 
   // Needs KernelKind::count, or KernelKind::profile with options.profile set (the
@@ -77,7 +81,7 @@ class CountExecutable {
 
   const std::vector<Term>& terms() const { return terms_; }
   Engine engine() const { return terms_.front().executable.engine(); }
-  // Whether every term's kernel came from the cache.
+  // Whether it compiled kernels, and every one came from the cache.
   bool from_cache() const;
 
   // As Executable::count. RunOptions::progress advances by the level-0 vertices of every

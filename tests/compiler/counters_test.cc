@@ -116,7 +116,7 @@ TEST(Wedges, PublishedCountOfWikiVote) {
 // ---- cliques --------------------------------------------------------------------------------
 
 std::uint64_t clique_count(const Graph& graph, int k) {
-  return count_cliques(graph, k).count;
+  return count_cliques(graph, k).value().count;
 }
 
 Pattern clique(int k) {
@@ -143,6 +143,16 @@ TEST(Cliques, DrawnGraphs) {
   EXPECT_THROW(count_cliques(complete, 2), InvalidArgument);
   EXPECT_THROW(count_cliques(complete, 11), InvalidArgument);
   EXPECT_THROW(count_cliques(orient_by_degree(complete), 4), InvalidArgument);
+  // Rows past the limit count nothing: K9's largest local graph is 8 rows of one word.
+  EXPECT_FALSE(count_cliques(complete, 4, {}, 63));
+  EXPECT_EQ(count_cliques(complete, 4, {}, 64).value().count, 126u);
+}
+
+// In the order of degrees no vertex has more than sqrt(2|E|) neighbours above it, whatever
+// the ids: a star's hub, vertex 0, has none, and its million leaves one each.
+TEST(Cliques, AHubNumberedFirstHasASmallLocalGraph) {
+  const Graph hub = testing::star(1 << 20);
+  EXPECT_EQ(count_cliques(hub, 4, {}, 8).value().count, 0u);
 }
 
 // Random graphs dense enough for many cliques, some with neighbourhoods past 64 and 128
@@ -171,7 +181,7 @@ TEST(Cliques, AStopBeforeTheRunStopsIt) {
   std::mt19937_64 random(3);
   const Graph graph = testing::random_graph(random, 200, 0.3);
   const std::atomic<bool> stop{true};
-  const RunResult result = count_cliques(graph, 4, {.stop = &stop});
+  const RunResult result = count_cliques(graph, 4, {.stop = &stop}).value();
   EXPECT_TRUE(result.stopped);
   EXPECT_EQ(result.count, 0u);
 }
@@ -211,6 +221,11 @@ TEST(Counters, TheEngineChoosesThemForTheirPatternsAlone) {
   }
   for (const char* other : {"triangle", "4-path", "diamond", "5-cycle", "3-star", "P2", "P8"})
     EXPECT_EQ(counter(other, Induced::edge, KernelKind::count), Counter::plan) << other;
+  // Asked to, it counts with the plan (bench/analyze_overhead times the plan's kernel).
+  EXPECT_EQ(Executable(choose_schedule(parse_pattern("4-clique"), Induced::edge, profile).best,
+                       KernelKind::count, Engine::interp, {}, Counter::plan)
+                .counter(),
+            Counter::plan);
 
   const Graph oriented = orient_by_degree(testing::house());
   for (const char* spec : {"4-cycle", "4-clique"}) {

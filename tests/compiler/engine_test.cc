@@ -200,7 +200,8 @@ TEST(Engine, ARunWhoseTasksCannotFitIsRefusedBeforeItStarts) {
   const Graph hub = testing::star(1 << 20);  // 16 MiB, and 4 MiB per list of a task
   const Pattern clique = parse_pattern("4-clique");
   const Plan plan = choose_schedule(clique, Induced::edge, profile_graph(hub)).best;
-  const Executable counting(plan, KernelKind::count, Engine::interp);
+  // The plan's tasks (cliques count in bitset minigraphs otherwise, compiler/cliques.h).
+  const Executable counting(plan, KernelKind::count, Engine::interp, {}, Counter::plan);
   std::string message;
   {
     // One thread, whatever this machine's cores: one task of 5 lists of 4 MiB.
