@@ -14,6 +14,7 @@
 
 #include "compiler/level0.h"
 #include "runtime/error.h"
+#include "runtime/graph_builder.h"
 #include "runtime/memory.h"
 #include "runtime/parallel.h"
 
@@ -42,9 +43,7 @@ struct Order {
   bool ascending;  // the ids ascend by degree
 
   bool below(VertexId u, VertexId v) const {
-    if (ascending) return u < v;
-    const VertexId du = graph.degree(u), dv = graph.degree(v);
-    return du < dv || (du == dv && u < v);
+    return ascending ? u < v : degree_precedes(graph, u, v);
   }
   // The neighbours of v above it: the list's end, or (not ascending) its whole list, which
   // the caller filters with below().
@@ -134,9 +133,7 @@ std::optional<RunResult> count_cliques(const Graph& graph, int k, const RunOptio
     throw InvalidArgument("a clique to count has 3 to " + std::to_string(kMaxPatternSize) +
                           " vertices, not " + std::to_string(k));
   const VertexId n = graph.num_vertices();
-  bool ascending = true;
-  for (VertexId v = 1; v < n && ascending; ++v)
-    ascending = graph.degree(v - 1) <= graph.degree(v);
+  const bool ascending = in_degree_order(graph, DegreeOrder::ascending);
   const Order order{graph, ascending};
   const std::size_t most = tbb::parallel_reduce(
       tbb::blocked_range<VertexId>(0, n, 4096), std::size_t{0},

@@ -10,6 +10,7 @@
 
 #include "compiler/level0.h"
 #include "runtime/error.h"
+#include "runtime/graph_builder.h"
 #include "runtime/memory.h"
 #include "runtime/parallel.h"
 
@@ -70,9 +71,7 @@ RunResult count_four_cycles(const Graph& graph, const RunOptions& options) {
                      " (each with a count and a flag per vertex)",
                  graph.memory_bytes());
 
-  bool ascending = true;  // whether the ids are in the order of degrees
-  for (VertexId v = 1; v < n && ascending; ++v)
-    ascending = graph.degree(v - 1) <= graph.degree(v);
+  const bool ascending = in_degree_order(graph, DegreeOrder::ascending);
 
   tbb::enumerable_thread_specific<Wedges> tasks([n] {
     Wedges w;
@@ -86,12 +85,7 @@ RunResult count_four_cycles(const Graph& graph, const RunOptions& options) {
           graph, a, [](VertexId u, VertexId v) { return u < v; }, w);
     } else {
       count_at<false>(
-          graph, a,
-          [&graph](VertexId u, VertexId v) {
-            const VertexId du = graph.degree(u), dv = graph.degree(v);
-            return du < dv || (du == dv && u < v);
-          },
-          w);
+          graph, a, [&graph](VertexId u, VertexId v) { return degree_precedes(graph, u, v); }, w);
     }
   };
   RunResult result = level0::for_each_whole_vertex(graph, options, run);

@@ -322,14 +322,18 @@ Graph relabel_by_degree(const Graph& graph, DegreeOrder order) {
                std::move(original_ids), Graph::Check::trusted);
 }
 
-Graph relabel_by_degree(Graph&& graph, DegreeOrder order) {
+bool in_degree_order(const Graph& graph, DegreeOrder order) {
   const VertexId n = graph.num_vertices();
   const auto out_of_order = [&](std::uint64_t v) {
     const VertexId a = graph.degree(static_cast<VertexId>(v));
     const VertexId b = graph.degree(static_cast<VertexId>(v + 1));
     return order == DegreeOrder::ascending ? a > b : a < b;
   };
-  if (n < 2 || find_first(n - 1, out_of_order) == n - 1) return std::move(graph);
+  return n < 2 || find_first(n - 1, out_of_order) == n - 1;
+}
+
+Graph relabel_by_degree(Graph&& graph, DegreeOrder order) {
+  if (in_degree_order(graph, order)) return std::move(graph);
   return relabel_by_degree(static_cast<const Graph&>(graph), order);
 }
 
@@ -338,10 +342,7 @@ Graph orient_by_degree(const Graph& graph) {
     throw InvalidArgument("orient_by_degree needs an undirected graph; this one is oriented");
   }
   const VertexId n = graph.num_vertices();
-  auto precedes = [&](VertexId a, VertexId b) {
-    const VertexId da = graph.degree(a), db = graph.degree(b);
-    return da != db ? da < db : a < b;
-  };
+  const auto precedes = [&](VertexId a, VertexId b) { return degree_precedes(graph, a, b); };
   std::vector<EdgeOffset> offsets = offsets_from_degrees(n, [&](std::uint64_t v) {
     const auto list = graph.neighbours(static_cast<VertexId>(v));
     return std::ranges::count_if(list, [&](VertexId w) { return precedes(v, w); });

@@ -56,6 +56,16 @@ Graph relabel_by_degree(const Graph& graph, DegreeOrder order = DegreeOrder::des
 // which is mapped rather than copied) is returned as it is, after an O(|V|) check.
 Graph relabel_by_degree(Graph&& graph, DegreeOrder order = DegreeOrder::descending);
 
+// Whether the ids are in that order of degrees already. O(|V|), parallel.
+bool in_degree_order(const Graph& graph, DegreeOrder order);
+
+// Whether u comes before v in the order of (degree, id): the order that orient_by_degree
+// orients by, and that keeps every vertex's neighbours after it to at most sqrt(2|E|).
+inline bool degree_precedes(const Graph& graph, VertexId u, VertexId v) {
+  const VertexId du = graph.degree(u), dv = graph.degree(v);
+  return du != dv ? du < dv : u < v;
+}
+
 // Keeps each edge once, from the endpoint of lower (degree, id) to the higher one.
 // Throws InvalidArgument when the graph is already oriented.
 Graph orient_by_degree(const Graph& graph);

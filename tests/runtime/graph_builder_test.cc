@@ -408,6 +408,25 @@ TEST(RelabelByDegree, AscendingPutsTheLowestDegreeFirstTiesByOldId) {
   EXPECT_NO_THROW(graph.validate());
 }
 
+// The kite's degrees by id are 1, 1, 2, 4, 2: in neither order, and in both once relabelled.
+TEST(DegreeOrder, InDegreeOrderAndDegreePrecedes) {
+  const Graph graph = kite();
+  EXPECT_FALSE(in_degree_order(graph, DegreeOrder::ascending));
+  EXPECT_FALSE(in_degree_order(graph, DegreeOrder::descending));
+  EXPECT_TRUE(
+      in_degree_order(relabel_by_degree(kite(), DegreeOrder::ascending), DegreeOrder::ascending));
+  EXPECT_TRUE(
+      in_degree_order(relabel_by_degree(kite(), DegreeOrder::descending), DegreeOrder::descending));
+  EXPECT_TRUE(in_degree_order(testing::graph_from_edges(1, {}), DegreeOrder::ascending));
+  // (degree, id): 0 < 1 < 2 < 4 < 3.
+  EXPECT_TRUE(degree_precedes(graph, 0, 1));
+  EXPECT_FALSE(degree_precedes(graph, 1, 0));
+  EXPECT_TRUE(degree_precedes(graph, 2, 4));
+  EXPECT_TRUE(degree_precedes(graph, 4, 3));
+  EXPECT_FALSE(degree_precedes(graph, 3, 4));
+  EXPECT_FALSE(degree_precedes(graph, 2, 2));
+}
+
 TEST(RelabelByDegree, ComposesWithOriginalIdsAlreadyPresent) {
   // After dropping isolated vertex 0, the kite's vertices are called 1..5.
   const Graph shifted = build_graph(edge_list(6, {{1, 4}, {2, 4}, {3, 4}, {4, 5}, {3, 5}}));
