@@ -1053,6 +1053,12 @@ void run_compile(const MatchOptions& options, bool listing, const std::string& o
   file.commit();
 }
 
+// What count and motifs say of the patterns that count with algorithms of their own.
+constexpr const char* kCountersHelp =
+    "The 4-cycle (edge-induced) counts by wedges, and cliques of 4 or more vertices in bitset "
+    "minigraphs, whatever --engine and --prune say: explain shows it under the plan, and "
+    "--json's \"counter\" names it.\n\n";
+
 // What count, list and motifs say of running under mpirun.
 std::string mpi_footer(bool listing) {
   std::string text =
@@ -1080,7 +1086,7 @@ void add_match_commands(CLI::App& app) {
   add_engine_options(*count, *count_options);
   add_supergraph_option(*count, *count_options);
   count->add_flag("--json", count_options->json, "print one JSON object");
-  count->footer(mpi_footer(false));
+  count->footer(kCountersHelp + mpi_footer(false));
   count->callback([count_options] { run_count(*count_options); });
 
   auto list_options = std::make_shared<MatchOptions>();
@@ -1109,7 +1115,7 @@ void add_match_commands(CLI::App& app) {
   add_supergraph_option(*motifs, *motif_options);
   add_number(*motifs, "-k,--size", *size, 3, 5, "pattern size");
   motifs->add_flag("--json", motif_options->json, "print one JSON object");
-  motifs->footer(mpi_footer(false));
+  motifs->footer(kCountersHelp + mpi_footer(false));
   motifs->callback([motif_options, size] { run_motifs(*motif_options, *size); });
 
   auto explain_options = std::make_shared<MatchOptions>();

@@ -145,9 +145,9 @@ std::optional<RunResult> count_cliques(const Graph& graph, int k, const RunOptio
       [](std::size_t a, std::size_t b) { return std::max(a, b); });
   const std::uint64_t row_bytes = std::uint64_t{most} * words_for(most) * sizeof(Word);
   if (row_bytes > max_rows) return std::nullopt;
-  const std::uint64_t task_bytes = row_bytes + std::uint64_t{k} * words_for(most) * sizeof(Word) +
-                                   std::uint64_t{n} * sizeof(std::uint32_t) +
-                                   (ascending ? 0 : most * sizeof(VertexId));
+  const std::uint64_t task_bytes =
+      row_bytes + static_cast<std::uint64_t>(k) * words_for(most) * sizeof(Word) +
+      std::uint64_t{n} * sizeof(std::uint32_t) + (ascending ? 0 : most * sizeof(VertexId));
   require_memory(worker_threads() * task_bytes,
                  "counting " + std::to_string(k) + "-cliques in bitset minigraphs with " +
                      std::to_string(worker_threads()) + " threads (each with " +
