@@ -394,7 +394,9 @@ class KernelWriter {
                                                            : candidates(t) + ".size") +
               ";");
     for (const int l : level.distinct_from)
-      out_.line("if (" + member(t, l) + ") --found;");
+      out_.line(has_level(level.among, l)
+                    ? "--found;  // v" + std::to_string(l) + ", surely among them"
+                    : "if (" + member(t, l) + ") --found;");
     out_.line("count += found;");
     if (profiling()) out_.line("p_iterations[" + std::to_string(t) + "] += found;");
   }
@@ -435,6 +437,10 @@ class KernelWriter {
                   ", " + e(levels.back()) + "));");
       }
       for (const int l : block.distinct_from) {
+        if (has_level(block.among, l)) {
+          out_.line("--" + z + ";  // v" + std::to_string(l) + ", surely in all of them");
+          continue;
+        }
         std::string test;
         for (const int t : levels)
           test += (test.empty() ? "" : " && ") + std::string("rt->contains(") + e(t) + ", " + v(l) +

@@ -336,7 +336,7 @@ class Interpreter {
                               ? context.last_count
                               : candidates(context, t).size();
     for (const int l : level.distinct_from) {
-      if (in_candidates(context, t, context.bound[l])) --count;
+      if (has_level(level.among, l) || in_candidates(context, t, context.bound[l])) --count;
     }
     context.count += count;
     if (context.profile) context.profile->view().iterations[t] += count;
@@ -360,7 +360,8 @@ class Interpreter {
     }
     for (const int l : block.distinct_from) {
       const VertexId w = context.bound[l];
-      const bool in_all = std::all_of(block.levels.begin(), block.levels.end(),
+      const bool in_all = has_level(block.among, l) ||
+                          std::all_of(block.levels.begin(), block.levels.end(),
                                       [&](int t) { return contains(spans[t - first], w); });
       if (in_all) --size;
     }

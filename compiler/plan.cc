@@ -207,8 +207,12 @@ void add_blocks(Plan& plan) {
     block.distinct_from = plan.levels[members.front()].distinct_from;
     for (const int t : members) {
       const auto& other = plan.levels[t].distinct_from;
-      std::erase_if(block.distinct_from,
-                    [&](int l) { return std::find(other.begin(), other.end(), l) == other.end(); });
+      std::erase_if(block.distinct_from, [&](int l) { return !has_level(other, l); });
+    }
+    for (const int l : block.distinct_from) {
+      const bool in_all = std::all_of(block.levels.begin(), block.levels.end(),
+                                      [&](int t) { return has_level(plan.levels[t].among, l); });
+      if (in_all) block.among.push_back(l);
     }
   }
 }
@@ -230,7 +234,8 @@ void count_sizes_only(Plan& plan, const std::vector<int>& uses) {
           const bool reads = std::any_of(block.levels.begin(), block.levels.end(), [&](int t) {
             return std::find(levels.begin(), levels.end(), t) != levels.end();
           });
-          return !reads || (block.levels.size() == 1 && block.distinct_from.empty());
+          return !reads ||
+                 (block.levels.size() == 1 && block.among.size() == block.distinct_from.size());
         });
     plan.sets[id].count_only = sizes_only;
   }
@@ -314,6 +319,27 @@ Plan build_plan(const Pattern& pattern, Induced induced, const std::vector<int>&
   }
   plan.levels.resize(k);
   const int first_counted = plan.enumerated_levels();
+  // precedes[a][b]: the restrictions make pattern vertex a's match smaller than b's.
+  std::vector<std::vector<bool>> precedes(k, std::vector<bool>(k, false));
+  for (const Restriction r : restrictions)
+    precedes[r.smaller][r.larger] = true;
+  for (int via = 0; via < k; ++via)
+    for (int a = 0; a < k; ++a)
+      for (int b = 0; b < k; ++b)
+        if (precedes[a][via] && precedes[via][b]) precedes[a][b] = true;
+  // Whether level l's vertex is surely among level t's candidates: bound vertices are adjacent
+  // where the pattern says (and, vertex-induced, only there).
+  const auto surely_among = [&](int t, int l) {
+    const SetKey& full = keys[t];
+    const auto all = [](const std::vector<int>& levels, const auto& holds) {
+      return std::all_of(levels.begin(), levels.end(), holds);
+    };
+    return all(full.intersect, [&](int i) { return pattern.adjacent(order[l], order[i]); }) &&
+           all(full.subtract,
+               [&](int i) { return i == l || !pattern.adjacent(order[l], order[i]); }) &&
+           all(full.lower, [&](int b) { return precedes[order[b]][order[l]]; }) &&
+           all(full.upper, [&](int b) { return precedes[order[l]][order[b]]; });
+  };
   std::map<std::pair<int, SetKey>, int> set_ids;  // (level, key) -> set
   std::vector<int> uses;                          // per set: how many sources refer to it
 
@@ -344,6 +370,7 @@ Plan build_plan(const Pattern& pattern, Induced induced, const std::vector<int>&
       if (!pattern.adjacent(order[l], order[t]) && !bounded &&
           (induced == Induced::edge || twins(l))) {
         level.distinct_from.push_back(l);
+        if (surely_among(t, l)) level.among.push_back(l);
       }
     }
 
@@ -432,6 +459,7 @@ std::string Plan::print() const {
             bounds_text(level.upper, level.lower);
     if (level.label) line += " label " + std::to_string(*level.label);
     if (!level.distinct_from.empty()) line += ", != " + levels_text("v", level.distinct_from);
+    if (!level.among.empty()) line += " (surely among them: " + levels_text("v", level.among) + ")";
     text += line + "\n";
     for (const int id : sets_at(l)) {
       const SetComputation& set = sets[id];

@@ -14,6 +14,7 @@
 // tests and shown by `graphmini explain`.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -59,6 +60,11 @@ struct SetComputation {
   double estimated_size = 0;
 };
 
+// Whether level l is one of `levels` (a short list: PlanLevel::distinct_from, among, ...).
+inline bool has_level(const std::vector<int>& levels, int l) {
+  return std::find(levels.begin(), levels.end(), l) != levels.end();
+}
+
 struct PlanLevel {
   int pattern_vertex = 0;
   // Level 0 loops over all vertices (source left empty); deeper levels over this source.
@@ -71,6 +77,10 @@ struct PlanLevel {
   // excluded by a bound; vertex-induced, only those with this level's earlier neighbours):
   // skipped while looping, subtracted when counting.
   std::vector<int> distinct_from;
+  // Those of distinct_from whose vertex is surely among the candidates (a pattern neighbour of
+  // every level they intersect, not of those they subtract, and within their bounds by the
+  // restrictions): subtracted when counting without a membership test.
+  std::vector<int> among;
   // The full expression, for membership tests of distinct_from vertices when counting; empty
   // when vertex-induced, where a distinct_from vertex always has the adjacency of a member.
   std::vector<int> intersect_levels;
@@ -132,6 +142,7 @@ struct InclusionExclusion {
   struct Block {
     std::vector<int> levels;
     std::vector<int> distinct_from;
+    std::vector<int> among;  // those surely in all of them (PlanLevel::among of each level)
   };
   int first_level = 0;  // levels first_level .. k-1 are counted at level first_level - 1
   std::vector<Term> terms;

@@ -72,8 +72,10 @@ TEST(PlanGolden, TailedTriangleSkipsVerticesNotExcludedByABound) {
             "  for v1 (u1) in S0\n"
             "    S1 = N(v0) & N(v1)\n"
             "    for v2 (u2) in S1\n"
-            "      for v3 (u3) in N(v2), != v0, v1\n");
-  // Vertex-induced, v0 and v1 are neighbours of v2 and so never among its non-neighbours.
+            "      for v3 (u3) in N(v2), != v0, v1 (surely among them: v0, v1)\n");
+  // Edge-induced, v0 and v1 are neighbours of v2 and so surely among its neighbours: the
+  // count subtracts them without a test. Vertex-induced, v0 and v1 are neighbours of v2 and so
+  // never among its non-neighbours.
   EXPECT_EQ(identity_order_plan("tailed-triangle", Induced::vertex),
             "pattern 0-1,0-2,1-2,2-3 (tailed-triangle), vertex-induced\n"
             "restrictions (0<1)\n"
@@ -90,7 +92,7 @@ TEST(PlanGolden, TailedTriangleSkipsVerticesNotExcludedByABound) {
 TEST(PlanGolden, P5CountsItsIndependentSuffixByInclusionExclusion) {
   // u3, u4, u5 are pairwise non-adjacent; u3 and u4 have the same set, so the restriction
   // u3 < u4 halves the count. S2 lies inside S1 and not v2, so every block that reads S2 is
-  // S2 alone: its size is all that is needed.
+  // S2 alone: its size is all that is needed. v2, drawn from S1, is surely in it.
   EXPECT_EQ(identity_order_plan("P5", Induced::edge),
             "pattern 0-1,0-2,0-3,0-4,0-5,1-2,1-3,1-4,1-5,2-3,2-4 (P5), edge-induced\n"
             "restrictions (0<1) (3<4)\n"
@@ -104,7 +106,7 @@ TEST(PlanGolden, P5CountsItsIndependentSuffixByInclusionExclusion) {
             "      count by inclusion-exclusion (5 terms, times 1/2):\n"
             "        v3 (u3) in S2\n"
             "        v4 (u4) in S2\n"
-            "        v5 (u5) in S1, != v2\n");
+            "        v5 (u5) in S1, != v2 (surely among them: v2)\n");
 }
 
 TEST(PlanGolden, P2CountsItsSuffixFromTheSizeOfOneSetAlone) {
@@ -136,6 +138,45 @@ TEST(PlanGolden, StarLeavesAreCountedNotEnumerated) {
             "    v2 (u2) in N(v0)\n"
             "    v3 (u3) in N(v0)\n"
             "    v4 (u4) in N(v0)\n");
+}
+
+// An earlier vertex that a level must skip is surely among its candidates when the pattern
+// makes it a neighbour of every list they intersect, a non-neighbour of every list they
+// subtract (vertex-induced; never itself), and the restrictions put it inside their bounds,
+// directly or by transitivity. Counting then subtracts it without a membership test.
+TEST(Plan, AmongListsTheSkippedVerticesSurelyInTheCandidates) {
+  const Pattern path = parse_pattern("4-path");  // 0-1, 1-2, 2-3
+  const RestrictionSet reversal = {{0, 3}};
+  const Plan edge = build_plan(path, Induced::edge, {0, 1, 2, 3}, reversal);
+  EXPECT_EQ(edge.levels[2].distinct_from, (std::vector<int>{0}));
+  EXPECT_EQ(edge.levels[2].among, (std::vector<int>{0}));  // u0 is u1's neighbour
+  // u3's candidates are N(v2) > v0: u1 is u2's neighbour, but nothing puts it above u0.
+  EXPECT_EQ(edge.levels[3].distinct_from, (std::vector<int>{1}));
+  EXPECT_TRUE(edge.levels[3].among.empty());
+  // Vertex-induced, u2's candidates are N(v1) - N(v0), which holds v0 (no vertex is its own
+  // neighbour).
+  const Plan vertex = build_plan(path, Induced::vertex, {0, 1, 2, 3}, reversal);
+  EXPECT_EQ(vertex.levels[2].among, (std::vector<int>{0}));
+
+  // P6 in the order u0 u1 u3 u4 u5 u2 with u0 < u2, u4 < u3, u4 < u5: u5's candidates are
+  // N(v1) > v3 (u4's match); u3 is u1's neighbour and above u4, u0 is u1's neighbour but not
+  // above u4.
+  const Plan p6 =
+      build_plan(parse_pattern("P6"), Induced::edge, {0, 1, 3, 4, 5, 2}, {{0, 2}, {4, 3}, {4, 5}});
+  EXPECT_EQ(p6.levels[4].distinct_from, (std::vector<int>{0, 2}));
+  EXPECT_EQ(p6.levels[4].among, (std::vector<int>{2}));
+  // And the inclusion-exclusion blocks of P6's own plan subtract each of theirs untested.
+  const Plan counted = build_plan(parse_pattern("P6"), Induced::edge, {0, 1, 2, 3, 4, 5},
+                                  candidate_restriction_sets(parse_pattern("P6")).front());
+  ASSERT_TRUE(counted.inclusion_exclusion);
+  int untested = 0;
+  for (std::size_t mask = 1; mask < counted.inclusion_exclusion->blocks.size(); ++mask) {
+    const InclusionExclusion::Block& block = counted.inclusion_exclusion->blocks[mask];
+    for (const int l : block.among)
+      EXPECT_TRUE(has_level(block.distinct_from, l));
+    untested += static_cast<int>(block.among.size());
+  }
+  EXPECT_GT(untested, 0);
 }
 
 TEST(Plan, InclusionExclusionOnlyForEdgeInducedCounting) {
