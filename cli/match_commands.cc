@@ -344,22 +344,23 @@ std::string edge_induced_counts(std::size_t terms) {
   return std::to_string(terms) + (terms == 1 ? " edge-induced count" : " edge-induced counts");
 }
 
-// --json's "supergraphs": the terms of a count from supergraphs, null for a direct count.
-nlohmann::json supergraphs_json(const CountPlan& plan) {
-  if (!plan.by_supergraphs()) return nullptr;
-  nlohmann::json terms = nlohmann::json::array();
-  for (const CountTerm& term : plan.terms)
-    terms.push_back({{"coefficient", term.coefficient},
-                     {"pattern_edges", term.plan.pattern.edge_list()},
-                     {"estimated_cost", term.plan.estimated_cost},
-                     {"counter", to_string(choose_counter(term.plan))}});
-  return terms;
+// What counts term i of a count on this graph (compiler/counters.h).
+Counter term_counter(const CountExecutable& executable, std::size_t i, const Graph& graph) {
+  return counter_on(executable.terms()[i].executable.counter(), graph);
 }
 
-// What counts term i of a count on this graph (compiler/engine.h's Counter).
-Counter term_counter(const CountExecutable& executable, std::size_t i, const Graph& graph) {
-  return graph.orientation() == Orientation::undirected ? executable.terms()[i].executable.counter()
-                                                        : Counter::plan;
+// --json's "supergraphs": the terms of a count from supergraphs, each with what counts it on
+// this graph; null for a direct count.
+nlohmann::json supergraphs_json(const CountPlan& plan, const CountExecutable& executable,
+                                const Graph& graph) {
+  if (!plan.by_supergraphs()) return nullptr;
+  nlohmann::json terms = nlohmann::json::array();
+  for (std::size_t i = 0; i < plan.terms.size(); ++i)
+    terms.push_back({{"coefficient", plan.terms[i].coefficient},
+                     {"pattern_edges", plan.terms[i].plan.pattern.edge_list()},
+                     {"estimated_cost", plan.terms[i].plan.estimated_cost},
+                     {"counter", to_string(term_counter(executable, i, graph))}});
+  return terms;
 }
 
 // What the summary line says of the counters other than plans that a count runs.
@@ -418,7 +419,7 @@ void run_count(const MatchOptions& options) {
         {"threads", session.threads()},
         {"engine", options.engine},
         {"prune", options.prune},
-        {"supergraphs", supergraphs_json(prepared.plan)},
+        {"supergraphs", supergraphs_json(prepared.plan, executable, loaded.graph)},
         // A count from supergraphs names each term's counter.
         {"counter", prepared.plan.by_supergraphs()
                         ? nlohmann::json(nullptr)

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 
 #include "compiler/interpreter.h"
 #include "compiler/plan.h"
@@ -39,5 +40,14 @@ inline constexpr int kMinBitsetClique = 4;
 inline constexpr std::uint64_t kMaxLocalGraphBytes = std::uint64_t{64} << 20;
 std::optional<RunResult> count_cliques(const Graph& graph, int k, const RunOptions& options = {},
                                        std::uint64_t max_rows = kMaxLocalGraphBytes);
+
+// What count_cliques costs on `graph`, in the cost model's element comparisons, from a
+// sample of its level-1 candidates (level0::sample): a candidate x of a with x above a costs
+// kLookupCost per neighbour of x looked up for x's row of a's local graph, and kStepCost per
+// word AND-ed or counted and per member drawn in counting the cliques whose first member is x;
+// the others cost nothing.
+double sampled_clique_cost(const Graph& graph, int k, std::span<const SampledCandidate> sample);
+inline constexpr double kLookupCost = 6;
+inline constexpr double kStepCost = 6;
 
 }  // namespace graphmini

@@ -4,9 +4,7 @@
 #include <string>
 #include <utility>
 
-#include "compiler/cliques.h"
 #include "compiler/kernel_runner.h"
-#include "compiler/wedges.h"
 #include "runtime/cluster.h"
 #include "runtime/error.h"
 #include "runtime/memory.h"
@@ -65,24 +63,6 @@ void require_task_memory(const Graph& graph, const Plan& plan) {
 
 }  // namespace
 
-const char* to_string(Counter counter) {
-  switch (counter) {
-    case Counter::plan:
-      return "plan";
-    case Counter::wedges:
-      return "wedges";
-    case Counter::bitsets:
-      return "bitsets";
-  }
-  return "?";
-}
-
-Counter choose_counter(const Plan& plan) {
-  if (counts_by_wedges(plan)) return Counter::wedges;
-  if (counts_by_bitsets(plan)) return Counter::bitsets;
-  return Counter::plan;
-}
-
 std::string counted_key(const Plan& plan) {
   std::string key = std::string(to_string(plan.induced)) + " " + plan.pattern.edge_list();
   for (const Label label : plan.pattern.labels())
@@ -107,12 +87,8 @@ RunResult Executable::count(const Graph& graph, const RunOptions& options) const
     throw InvalidArgument(
         "a profiled run needs a kernel generated as KernelKind::profile, and such a kernel a "
         "profile to count into");
-  if (options.profile == nullptr && graph.orientation() == Orientation::undirected) {
-    if (counter_ == Counter::wedges) return count_four_cycles(graph, options);
-    if (counter_ == Counter::bitsets) {
-      if (std::optional<RunResult> result = count_cliques(graph, plan_.pattern.size(), options))
-        return *result;
-    }
+  if (options.profile == nullptr) {
+    if (std::optional<RunResult> result = count_by(counter_, plan_, graph, options)) return *result;
   }
   require_task_memory(graph, plan_);
   if (kernel_) return run_kernel(graph, plan_, kernel_->function(), nullptr, options);

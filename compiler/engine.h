@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "compiler/codegen.h"
+#include "compiler/counters.h"
 #include "compiler/interpreter.h"
 #include "compiler/jit.h"
 #include "compiler/plan.h"
@@ -25,14 +26,6 @@ const char* to_string(Engine engine);
 Engine parse_engine(std::string_view text);
 // The JIT when this build has it, else the interpreter.
 Engine default_engine();
-
-// What counts a plan's matches: its loop nest (on the engine), or, for two patterns, an
-// algorithm of their own that beats any loop nest: the 4-cycle by wedges (compiler/wedges.h),
-// cliques of 4 or more vertices in bitset minigraphs (compiler/cliques.h).
-enum class Counter { plan, wedges, bitsets };
-const char* to_string(Counter counter);
-// The counter of a counting run of `plan` on undirected graphs.
-Counter choose_counter(const Plan& plan);
 
 // A plan ready to run on an engine: for the JIT, its kernel compiled (or loaded from the
 // cache) when constructed. A counting executable counts with `counter` (choose_counter(plan)

@@ -180,7 +180,6 @@ double estimate_cost(Plan& plan, const GraphProfile& profile) {
 }
 
 double price(Plan& plan, const GraphProfile& profile) {
-  constexpr double kIterationCost = 4;  // loop overhead, in element comparisons
   const double d = std::max(profile.size_biased_degree, 1.0);
   const int enumerated = plan.enumerated_levels();
   double cost = 0;

@@ -47,6 +47,10 @@ GraphProfile typical_profile();
 // per-level and per-set size estimates).
 double estimate_cost(Plan& plan, const GraphProfile& profile);
 
+// The cost model's unit is one element comparison of a set operation; a loop iteration costs
+// kIterationCost of them.
+inline constexpr double kIterationCost = 4;
+
 // The cost of `plan` from the iteration counts and set sizes it holds (estimate_cost's
 // formula, whatever filled them in); stored in plan.estimated_cost too.
 double price(Plan& plan, const GraphProfile& profile);

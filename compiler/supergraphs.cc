@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "compiler/counters.h"
 #include "compiler/level0.h"
 #include "runtime/error.h"
 
@@ -102,15 +103,21 @@ CountPlan::SampledCosts sample_costs(const Plan& direct, const std::vector<Count
   });
   std::uint64_t budget = std::max<std::uint64_t>(own.work, 1) * kSampleBudget;
   for (const Plan* plan : plans) {
-    const std::optional<SampledCost> term = sampled_cost(*plan, graph, profile, sample, budget);
-    if (!term) {
-      costs.supergraphs = std::numeric_limits<double>::infinity();
-      break;
+    // A term with a counter of its own is priced as that counter (compiler/counters.h).
+    if (const std::optional<double> counter =
+            sampled_counter_cost(choose_counter(*plan), *plan, graph, sample)) {
+      costs.supergraphs += *counter;
+    } else {
+      const std::optional<SampledCost> term = sampled_cost(*plan, graph, profile, sample, budget);
+      if (!term) {
+        costs.supergraphs = std::numeric_limits<double>::infinity();
+        break;
+      }
+      costs.supergraphs += term->cost;
+      budget -= term->work;
     }
-    costs.supergraphs += term->cost;
     ++costs.priced;
     if (costs.supergraphs >= costs.direct) break;  // decided
-    budget -= term->work;
   }
   return costs;
 }

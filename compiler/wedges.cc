@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "compiler/level0.h"
+#include "compiler/schedule.h"
 #include "runtime/error.h"
 #include "runtime/graph_builder.h"
 #include "runtime/memory.h"
@@ -33,18 +34,18 @@ struct Wedges {
   WideCount cycles = 0;
 };
 
-// The 4-cycles whose highest vertex is a, by `below(u, a)`: whether u ≺ a. With `prefix`, ≺
-// is the id order, so the vertices below a in a list are the part before a.
-template <bool prefix, typename Below>
-void count_at(const Graph& graph, VertexId a, const Below& below, Wedges& w) {
+// The 4-cycles whose highest vertex is a in the order of (degree, id). With `ascending` (the
+// ids ascend by degree) the vertices below a in a sorted list are the part before a.
+template <bool ascending>
+void count_at(const Graph& graph, const DegreeRank& rank, VertexId a, Wedges& w) {
   for (const VertexId x : graph.neighbours(a)) {
-    if (!below(x, a)) {
-      if (prefix) break;
+    if (!rank.precedes(x, a)) {
+      if (ascending) break;
       continue;
     }
     for (const VertexId c : graph.neighbours(x)) {
-      if (!below(c, a)) {
-        if (prefix) break;
+      if (!rank.precedes(c, a)) {
+        if (ascending) break;
         continue;
       }
       if (w.count[c]++ == 0) w.touched.push_back(c);
@@ -68,10 +69,10 @@ RunResult count_four_cycles(const Graph& graph, const RunOptions& options) {
   require_memory(threads * n * (sizeof(std::uint32_t) + sizeof(VertexId)),
                  "counting 4-cycles by wedges with " + std::to_string(threads) +
                      (threads == 1 ? " thread" : " threads") +
-                     " (each with a count and a flag per vertex)",
+                     " (each with a count per vertex and a list of the vertices it touched)",
                  graph.memory_bytes());
 
-  const bool ascending = in_degree_order(graph, DegreeOrder::ascending);
+  const DegreeRank rank(graph);
 
   tbb::enumerable_thread_specific<Wedges> tasks([n] {
     Wedges w;
@@ -80,12 +81,10 @@ RunResult count_four_cycles(const Graph& graph, const RunOptions& options) {
   });
   const auto run = [&](VertexId a) {
     Wedges& w = tasks.local();
-    if (ascending) {
-      count_at<true>(
-          graph, a, [](VertexId u, VertexId v) { return u < v; }, w);
+    if (rank.ascending()) {
+      count_at<true>(graph, rank, a, w);
     } else {
-      count_at<false>(
-          graph, a, [&graph](VertexId u, VertexId v) { return degree_precedes(graph, u, v); }, w);
+      count_at<false>(graph, rank, a, w);
     }
   };
   RunResult result = level0::for_each_whole_vertex(graph, options, run);
@@ -96,6 +95,26 @@ RunResult count_four_cycles(const Graph& graph, const RunOptions& options) {
     throw Error("the 4-cycle count exceeds 2^64 - 1");
   result.count = static_cast<std::uint64_t>(cycles);
   return result;
+}
+
+double sampled_wedge_cost(const Graph& graph, std::span<const SampledCandidate> sample) {
+  const DegreeRank rank(graph);
+  double cost = 0;
+  for (const SampledCandidate& candidate : sample) {
+    const VertexId a = candidate.vertex;
+    const VertexId x = graph.neighbours(a)[candidate.index];
+    if (!rank.precedes(x, a)) continue;
+    const std::span<const VertexId> list = graph.neighbours(x);
+    std::size_t wedges = 0;
+    if (rank.ascending()) {
+      wedges = std::lower_bound(list.begin(), list.end(), a) - list.begin();
+    } else {
+      for (const VertexId c : list)
+        wedges += rank.precedes(c, a);
+    }
+    cost += candidate.weight * (kIterationCost + kWedgeCost * static_cast<double>(wedges));
+  }
+  return cost;
 }
 
 }  // namespace graphmini

@@ -16,6 +16,8 @@
 // the speed, not the count.
 #pragma once
 
+#include <span>
+
 #include "compiler/interpreter.h"
 #include "compiler/plan.h"
 #include "runtime/graph.h"
@@ -32,5 +34,11 @@ bool counts_by_wedges(const Plan& plan);
 // machine's memory before the run starts. Throws Error when the count exceeds 2^64 - 1 and
 // InvalidArgument for an oriented graph.
 RunResult count_four_cycles(const Graph& graph, const RunOptions& options = {});
+
+// What count_four_cycles costs on `graph`, in the cost model's element comparisons, from a
+// sample of its level-1 candidates (level0::sample): a candidate x of a with x below a costs
+// an iteration and kWedgeCost per wedge a-x-c with c below a, and the others nothing.
+double sampled_wedge_cost(const Graph& graph, std::span<const SampledCandidate> sample);
+inline constexpr double kWedgeCost = 7;
 
 }  // namespace graphmini

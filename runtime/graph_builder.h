@@ -13,7 +13,9 @@
 // count.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "runtime/graph.h"
@@ -65,6 +67,32 @@ inline bool degree_precedes(const Graph& graph, VertexId u, VertexId v) {
   const VertexId du = graph.degree(u), dv = graph.degree(v);
   return du != dv ? du < dv : u < v;
 }
+
+// The order of (degree, id) on one graph, read cheaply where its ids ascend by degree (as the
+// matching commands load graphs): there it is the id order, and the neighbours of a vertex
+// above it are the end of its sorted list.
+class DegreeRank {
+ public:
+  explicit DegreeRank(const Graph& graph)
+      : graph_(&graph), ascending_(in_degree_order(graph, DegreeOrder::ascending)) {}
+
+  // Whether the ids ascend by degree.
+  bool ascending() const { return ascending_; }
+  bool precedes(VertexId u, VertexId v) const {
+    return ascending_ ? u < v : degree_precedes(*graph_, u, v);
+  }
+  // The neighbours of v that can be above it: exactly those when the ids ascend by degree,
+  // else its whole list, for the caller to filter with precedes(v, u).
+  std::span<const VertexId> above(VertexId v) const {
+    const std::span<const VertexId> list = graph_->neighbours(v);
+    if (!ascending_) return list;
+    return list.subspan(std::upper_bound(list.begin(), list.end(), v) - list.begin());
+  }
+
+ private:
+  const Graph* graph_;
+  bool ascending_;
+};
 
 // Keeps each edge once, from the endpoint of lower (degree, id) to the higher one.
 // Throws InvalidArgument when the graph is already oriented.

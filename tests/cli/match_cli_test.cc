@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "cli/cli_fixture.h"
+#include "runtime/binary_graph.h"
+#include "runtime/graph_builder.h"
 #include "support/test_support.h"
 
 namespace graphmini {
@@ -78,6 +80,33 @@ TEST_F(MatchCliTest, CountPrintsTheCountAndJsonHasTheDocumentedFields) {
             std::string::npos);
   EXPECT_NE(run("count -g " + graph() + " -p 4-cycle").err.find("4-cycles by wedges"),
             std::string::npos);
+}
+
+TEST_F(MatchCliTest, AnOrientedGraphSaysItsCountsRunThePlans) {
+  // K5 written oriented: the counters need undirected graphs, so every term runs its plan,
+  // and --json says so both at the top and per term of a count from supergraphs.
+  EdgeList k5;
+  k5.num_vertices = 5;
+  for (VertexId u = 0; u < 5; ++u)
+    for (VertexId v = u + 1; v < 5; ++v)
+      k5.edges.push_back({u, v});
+  const auto path = files_.path() / "k5-oriented.gmg";
+  write_binary_graph(orient_by_degree(build_graph(std::move(k5))), path);
+  for (const char* pattern : {"4-cycle", "4-clique"}) {
+    const CliResult direct = run("count -g " + path.string() + " -p " + pattern + " --json");
+    ASSERT_EQ(direct.exit_code, 0) << direct.err;
+    EXPECT_EQ(nlohmann::json::parse(direct.out)["counter"], "plan") << pattern;
+    EXPECT_EQ(direct.err.find("by wedges"), std::string::npos) << direct.err;
+    EXPECT_EQ(direct.err.find("bitset minigraphs"), std::string::npos) << direct.err;
+  }
+  const CliResult induced =
+      run("count -g " + path.string() + " -p 4-cycle --induced vertex --prune cost --json");
+  ASSERT_EQ(induced.exit_code, 0) << induced.err;
+  const auto json = nlohmann::json::parse(induced.out);
+  if (json["supergraphs"].is_array()) {
+    for (const auto& term : json["supergraphs"])
+      EXPECT_EQ(term["counter"], "plan") << term.dump();
+  }
 }
 
 TEST_F(MatchCliTest, PatternsByMatrixEdgeListAndFileCountTheSame) {

@@ -1,6 +1,8 @@
 // The counters of their own for the 4-cycle (by wedges, compiler/wedges.h) and for cliques (in
 // bitset minigraphs, compiler/cliques.h) against the brute-force reference and the patterns'
 // plans, in every vertex order, and the engine's choice of them.
+#include "compiler/counters.h"
+
 #include <gtest/gtest.h>
 #include <tbb/global_control.h>
 
@@ -9,6 +11,7 @@
 
 #include "compiler/cliques.h"
 #include "compiler/engine.h"
+#include "compiler/level0.h"
 #include "compiler/reference_count.h"
 #include "compiler/schedule.h"
 #include "compiler/wedges.h"
@@ -197,6 +200,78 @@ TEST(Cliques, PublishedCountsOfWikiVote) {
 }
 
 // ---- the engine's choice --------------------------------------------------------------------
+
+// Pricing the counters (sampled_counter_cost): on a sample of every level-1 candidate, each
+// weighted 1, the estimate is the whole run's cost as the counters' headers define it.
+std::vector<SampledCandidate> every_candidate(const Graph& graph) {
+  std::uint64_t units = 0;
+  for (const VertexId v : graph.vertices())
+    units += std::uint64_t{graph.degree(v)} * graph.degree(v);
+  const std::vector<SampledCandidate> sample = level0::sample(graph, units);
+  for (const SampledCandidate& candidate : sample)
+    EXPECT_EQ(candidate.weight, 1.0);
+  return sample;
+}
+
+// Wedges: an iteration and kWedgeCost per wedge a-x-c for each x and c below a, summed here
+// straight from that definition, on a graph in no degree order and relabelled ascending
+// (where the counter reads list prefixes).
+TEST(Counters, SampledWedgeCostIsTheRunsWedgesOnAFullSample) {
+  std::mt19937_64 random(31);
+  const Graph drawn = testing::random_graph(random, 70, 0.15);
+  const Graph up = relabel_by_degree(drawn, DegreeOrder::ascending);
+  for (const Graph* each : {&drawn, &up}) {
+    const Graph& graph = *each;
+    double expected = 0;
+    for (const VertexId a : graph.vertices()) {
+      for (const VertexId x : graph.neighbours(a)) {
+        if (!degree_precedes(graph, x, a)) continue;
+        expected += kIterationCost;
+        for (const VertexId c : graph.neighbours(x))
+          expected += degree_precedes(graph, c, a) ? kWedgeCost : 0;
+      }
+    }
+    const std::vector<SampledCandidate> sample = every_candidate(graph);
+    EXPECT_DOUBLE_EQ(sampled_wedge_cost(graph, sample), expected);
+    const Plan plan = choose_schedule(kFourCycle, Induced::edge, profile_graph(graph)).best;
+    EXPECT_EQ(sampled_counter_cost(Counter::wedges, plan, graph, sample),
+              sampled_wedge_cost(graph, sample));
+  }
+}
+
+// Cliques in K_n, where the local graph of the vertex at position p of the order has
+// d = n-1-p members and member i a row of the d-1-i after it (one word): x = member i costs
+// its d-1-i look-ups, and its steps are its draw and its row's clearing, then for k = 4 a
+// draw and a word per member j after it, for k = 5 that and the same again for every member
+// after j.
+TEST(Counters, SampledCliqueCostFollowsTheLocalGraphsOfACompleteGraph) {
+  const VertexId n = 9;
+  std::vector<std::pair<VertexId, VertexId>> edges;
+  for (VertexId u = 0; u < n; ++u)
+    for (VertexId v = u + 1; v < n; ++v)
+      edges.emplace_back(u, v);
+  const Graph complete = testing::graph_from_edges(n, edges);
+  const std::vector<SampledCandidate> sample = every_candidate(complete);
+  for (const int k : {4, 5}) {
+    double expected = 0;
+    for (int d = 0; d < static_cast<int>(n); ++d) {
+      for (int i = 0; i < d; ++i) {
+        double steps = 0;
+        if (d + 1 >= k) {
+          steps = 1;
+          for (int j = i + 1; j < d; ++j)
+            steps += 2 + (k == 5 ? 2.0 * (d - 1 - j) : 0.0);
+        }
+        expected += kLookupCost * (d - 1 - i) + kStepCost * (1 + steps);
+      }
+    }
+    EXPECT_DOUBLE_EQ(sampled_clique_cost(complete, k, sample), expected) << k;
+  }
+  // On an oriented graph the plan counts, and prices itself.
+  const Plan plan = choose_schedule(clique(4), Induced::edge, profile_graph(complete)).best;
+  EXPECT_FALSE(sampled_counter_cost(Counter::bitsets, plan, orient_by_degree(complete), sample));
+  EXPECT_FALSE(sampled_counter_cost(Counter::plan, plan, complete, sample));
+}
 
 // Counting goes by wedges for the unlabelled edge-induced 4-cycle, in bitset minigraphs for
 // unlabelled cliques of 4 or more vertices (either semantics), on either engine; listing,

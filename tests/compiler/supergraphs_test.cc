@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/counters.h"
 #include "compiler/engine.h"
 #include "compiler/interpreter.h"
 #include "compiler/jit.h"
@@ -169,6 +170,7 @@ TEST(PlanCount, OnAGraphSampledCostsDecide) {
   const Graph graph = random_graph(random, 50, 0.5);
   const GraphProfile profile = profile_graph(graph);
   int summed = 0;
+  int by_counters = 0;  // terms of the sums chosen priced as counters
   for (const char* name : {"P2", "P3", "P5", "P6", "P8", "4-cycle", "house"}) {
     const Pattern pattern = parse_pattern(name);
     const CountPlan chosen =
@@ -181,14 +183,19 @@ TEST(PlanCount, OnAGraphSampledCostsDecide) {
     EXPECT_EQ(executable.count(graph).count, count_matches(graph, chosen.direct.best).count)
         << name;
     EXPECT_EQ(costs.terms, supergraph_terms(pattern).size()) << name;
-    // The sums priced are the terms' sampled costs, every one of them when they won.
+    // The sums priced are the terms' sampled costs, every one of them when they won: their
+    // counters' where they have one (the 4-cycle, cliques), else their plans'.
     const std::vector<SampledCandidate> sample = level0::sample(graph, kPricingSample);
     EXPECT_EQ(costs.candidates, sample.size());
     EXPECT_EQ(costs.direct, sampled_cost(chosen.direct.best, graph, profile, sample)->cost);
     if (chosen.by_supergraphs()) {
       double sum = 0;
-      for (const CountTerm& term : chosen.terms)
-        sum += sampled_cost(term.plan, graph, profile, sample)->cost;
+      for (const CountTerm& term : chosen.terms) {
+        const Counter counter = choose_counter(term.plan);
+        by_counters += counter != Counter::plan;
+        sum += counter == Counter::plan ? sampled_cost(term.plan, graph, profile, sample)->cost
+                                        : *sampled_counter_cost(counter, term.plan, graph, sample);
+      }
       EXPECT_EQ(costs.priced, costs.terms) << name;
       EXPECT_DOUBLE_EQ(costs.supergraphs, sum) << name;
     }
@@ -198,7 +205,8 @@ TEST(PlanCount, OnAGraphSampledCostsDecide) {
     EXPECT_EQ(alone.sampled->direct, costs.direct) << name;
     EXPECT_EQ(alone.sampled->supergraphs, costs.supergraphs) << name;
   }
-  // Both choices are made.
+  // Both choices are made, and sums with counters among their terms are priced.
+  EXPECT_GT(by_counters, 0);
   EXPECT_GT(summed, 0);
   EXPECT_LT(summed, 7);
   // Only SupergraphMode::cost samples, and only given the graph.

@@ -427,6 +427,37 @@ TEST(DegreeOrder, InDegreeOrderAndDegreePrecedes) {
   EXPECT_FALSE(degree_precedes(graph, 2, 2));
 }
 
+// DegreeRank reads the same order on both: by id in the relabelled kite, whose neighbours
+// above a vertex are the end of its list; by (degree, id) in the kite, whose whole lists the
+// caller filters.
+TEST(DegreeOrder, DegreeRankIsTheOrderOfDegreesEitherWay) {
+  const Graph graph = kite();
+  const DegreeRank rank(graph);
+  EXPECT_FALSE(rank.ascending());
+  EXPECT_TRUE(rank.precedes(4, 3));
+  EXPECT_FALSE(rank.precedes(3, 4));
+  EXPECT_EQ(as_vector(rank.above(3)), as_vector(graph.neighbours(3)));
+
+  // Relabelled, old ids 0, 1, 2, 4, 3 become 0..4: the kite's vertex 3 is 4, and 4 is 3.
+  const Graph relabelled = relabel_by_degree(kite(), DegreeOrder::ascending);
+  const DegreeRank by_id(relabelled);
+  EXPECT_TRUE(by_id.ascending());
+  EXPECT_TRUE(by_id.precedes(3, 4));
+  EXPECT_FALSE(by_id.precedes(4, 3));
+  EXPECT_EQ(as_vector(by_id.above(2)), (Ids{3, 4}));
+  EXPECT_EQ(as_vector(by_id.above(3)), (Ids{4}));
+  EXPECT_TRUE(by_id.above(4).empty());
+  for (VertexId u = 0; u < 5; ++u) {
+    for (VertexId v = 0; v < 5; ++v) {
+      // The same pairs precede on both graphs, through the relabelling.
+      const auto old_id = [&](VertexId x) {
+        return static_cast<VertexId>(relabelled.original_ids()[x]);
+      };
+      EXPECT_EQ(by_id.precedes(u, v), rank.precedes(old_id(u), old_id(v))) << u << " " << v;
+    }
+  }
+}
+
 TEST(RelabelByDegree, ComposesWithOriginalIdsAlreadyPresent) {
   // After dropping isolated vertex 0, the kite's vertices are called 1..5.
   const Graph shifted = build_graph(edge_list(6, {{1, 4}, {2, 4}, {3, 4}, {4, 5}, {3, 5}}));
