@@ -693,6 +693,13 @@ void print_one_plan(const MatchOptions& options, const Plan& plan) {
 void print_sampled_costs(const CountPlan& plan) {
   if (!plan.sampled) return;
   const CountPlan::SampledCosts& sampled = *plan.sampled;
+  if (std::isinf(sampled.direct)) {
+    std::printf(
+        "its own plan took over %llu iterations on a sample of %zu level-1 candidates, too long "
+        "to measure both sides: the estimated costs decide\n",
+        static_cast<unsigned long long>(kPricingWork), sampled.candidates);
+    return;
+  }
   char supergraphs[200];
   if (std::isinf(sampled.supergraphs)) {
     std::snprintf(supergraphs, sizeof supergraphs,
@@ -977,14 +984,15 @@ void run_explain(const MatchOptions& options, bool analyze) {
                   {"compile", compiled.seconds},
                   {"run", run_seconds}}}});
     if (const auto& sampled = prepared.plan.sampled) {
-      // The supergraphs' cost is null when their sample ran out of budget.
-      out["sampled_costs"] = {
-          {"candidates", sampled->candidates},
-          {"direct", sampled->direct},
-          {"supergraphs", std::isinf(sampled->supergraphs) ? nlohmann::json()
-                                                           : nlohmann::json(sampled->supergraphs)},
-          {"terms_priced", sampled->priced},
-          {"terms", sampled->terms}};
+      // A cost is null when its sample ran out of budget.
+      const auto cost = [](double value) {
+        return std::isinf(value) ? nlohmann::json() : nlohmann::json(value);
+      };
+      out["sampled_costs"] = {{"candidates", sampled->candidates},
+                              {"direct", cost(sampled->direct)},
+                              {"supergraphs", cost(sampled->supergraphs)},
+                              {"terms_priced", sampled->priced},
+                              {"terms", sampled->terms}};
     }
     std::printf("%s\n", out.dump(2).c_str());
     return;

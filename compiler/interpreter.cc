@@ -8,8 +8,8 @@
 #include <array>
 #include <limits>
 #include <memory>
-#include <numeric>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "compiler/level0.h"
@@ -38,6 +38,7 @@ struct Context {
   std::vector<VertexId> match;                 // match[pattern vertex], for listing
   std::uint64_t count = 0;
   std::size_t last_count = 0;            // size of the last level's count-only set
+  std::uint64_t work = 0;                // a sampled candidate's work so far (count_sample)
   std::unique_ptr<TaskProfile> profile;  // profiled runs only
 };
 
@@ -103,28 +104,26 @@ class Interpreter {
                            std::vector<double>(plan_.sets.size(), 0.0),
                            std::vector<double>(plan_.sets.size(), 0.0)};
     };
-    const int priced = std::min(enumerated_, k_ - 1);
-    std::atomic<std::uint64_t> work{0};
+    budget_ = budget;
     std::vector<SampledCounts> parts(sample.size(), zero());
     tbb::parallel_for(
         tbb::blocked_range<std::size_t>(0, sample.size(), 1),
         [&](const tbb::blocked_range<std::size_t>& range) {
           auto context = acquire();
           kernel::Profile& counters = context->profile->view();
-          for (std::size_t i = range.begin(); i != range.end() && work.load() <= budget; ++i) {
+          for (std::size_t i = range.begin(); i != range.end() && !stopping(); ++i) {
             const SampledCandidate& candidate = sample[i];
             run_vertex(*context, candidate.vertex, {candidate.index, candidate.index + 1});
-            work += std::accumulate(counters.iterations, counters.iterations + priced,
-                                    std::uint64_t{0});
+            work_ += std::exchange(context->work, 0);
             add_weighted(counters.iterations, parts[i].iterations, candidate.weight);
             add_weighted(counters.computations, parts[i].computations, candidate.weight);
             add_weighted(counters.members, parts[i].members, candidate.weight);
           }
           release(std::move(context));
         });
-    if (work.load() > budget) return std::nullopt;
+    if (work_.load() > budget) return std::nullopt;
     SampledCounts total = zero();
-    total.work = work.load();
+    total.work = work_.load();
     for (const SampledCounts& part : parts) {
       for (std::size_t l = 0; l < total.iterations.size(); ++l)
         total.iterations[l] += part.iterations[l];
@@ -287,6 +286,10 @@ class Interpreter {
     if (profile != nullptr) {
       profile->level = l;
       ++profile->iterations[l];
+      // A sample stops as soon as its work (the iterations of the levels that compute sets)
+      // passes the budget, within a candidate too: one hub's candidate can take minutes.
+      if (l < priced_ && ++context.work + work_.load(std::memory_order_relaxed) > budget_)
+        stopped_.store(true, std::memory_order_relaxed);
     }
     for (const int id : plan_.sets_at(l)) {
       // (Inclusion-exclusion reads its sets whole here, count-only ones too.)
@@ -425,7 +428,12 @@ class Interpreter {
   std::size_t buffer_size_ = 0;
   bool count_last_ = false;
   int enumerated_ = plan_.enumerated_levels();
+  // What a sample's work counts: the levels that compute sets (SampledCounts::work).
+  int priced_ = std::min(enumerated_, k_ - 1);
   std::atomic<bool> stopped_{false};
+  // count_sample's budget, and the work of the candidates it has finished.
+  std::uint64_t budget_ = std::numeric_limits<std::uint64_t>::max();
+  std::atomic<std::uint64_t> work_{0};
   tbb::enumerable_thread_specific<std::vector<std::unique_ptr<Context>>> pool_;
 };
 

@@ -92,8 +92,9 @@ struct SampledCounts {
 // Runs `plan` on the sampled candidates alone, and returns their counts, each candidate's
 // times its weight: an estimate of the whole run's counts (a vertex's level-0 work counts
 // with the sample of its first candidate). Added up in the sample's order, so the estimate is
-// the same with any number of threads and on every rank of a cluster. Stops, and returns
-// nothing, once the sample's work passes `budget` (whether it does is the same on every run).
+// the same with any number of threads and on every rank of a cluster. Stops as soon as
+// the sample's work passes `budget`, within a candidate too, and returns nothing (whether it
+// does is the same on every run).
 std::optional<SampledCounts> count_sample(
     const Graph& graph, const Plan& plan, std::span<const SampledCandidate> sample,
     std::uint64_t budget = std::numeric_limits<std::uint64_t>::max());

@@ -1,6 +1,7 @@
 #include "compiler/supergraphs.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <map>
 #include <string>
@@ -91,17 +92,25 @@ namespace {
 
 // Both sides of the choice priced on one sample of the graph, as plan_count says.
 CountPlan::SampledCosts sample_costs(const Plan& direct, const std::vector<CountTerm>& terms,
-                                     const Graph& graph, const GraphProfile& profile) {
-  const std::vector<SampledCandidate> sample = level0::sample(graph, kPricingSample);
-  const SampledCost own = *sampled_cost(direct, graph, profile, sample);
-  CountPlan::SampledCosts costs{own.cost, 0, 0, terms.size(), sample.size()};
+                                     const Graph& graph, const GraphProfile& profile,
+                                     std::uint64_t pricing_work) {
+  std::vector<SampledCandidate> sample = level0::sample(graph, kPricingSample);
+  std::optional<SampledCost> own = sampled_cost(direct, graph, profile, sample, pricing_work);
+  if (!own) {
+    sample = level0::sample(graph, kSmallPricingSample);
+    own = sampled_cost(direct, graph, profile, sample, pricing_work);
+  }
+  if (!own) {
+    return {std::numeric_limits<double>::infinity(), 0, 0, terms.size(), sample.size()};
+  }
+  CountPlan::SampledCosts costs{own->cost, 0, 0, terms.size(), sample.size()};
   std::vector<const Plan*> plans;
   for (const CountTerm& term : terms)
     plans.push_back(&term.plan);
   std::stable_sort(plans.begin(), plans.end(), [](const Plan* a, const Plan* b) {
     return a->estimated_cost > b->estimated_cost;
   });
-  std::uint64_t budget = std::max<std::uint64_t>(own.work, 1) * kSampleBudget;
+  std::uint64_t budget = std::max<std::uint64_t>(own->work, 1) * kSampleBudget;
   for (const Plan* plan : plans) {
     // A term with a counter of its own is priced as that counter (compiler/counters.h).
     if (const std::optional<double> counter =
@@ -125,7 +134,7 @@ CountPlan::SampledCosts sample_costs(const Plan& direct, const std::vector<Count
 }  // namespace
 
 CountPlan plan_count(const Pattern& pattern, Induced induced, const GraphProfile& profile,
-                     SupergraphMode mode, const Graph* graph) {
+                     SupergraphMode mode, const Graph* graph, std::uint64_t pricing_work) {
   CountPlan plan{choose_schedule(pattern, induced, profile, PlanUse::count), {}, {}, {}};
   const int non_edges = pattern.size() * (pattern.size() - 1) / 2 - pattern.num_edges();
   const bool priced = mode == SupergraphMode::always ||
@@ -144,8 +153,9 @@ CountPlan plan_count(const Pattern& pattern, Induced induced, const GraphProfile
     plan.supergraph_cost = cost;
     bool cheaper = cost < plan.direct.best.estimated_cost;
     if (mode == SupergraphMode::cost && graph != nullptr) {
-      plan.sampled = sample_costs(plan.direct.best, terms, *graph, profile);
-      cheaper = plan.sampled->supergraphs < plan.sampled->direct;
+      plan.sampled = sample_costs(plan.direct.best, terms, *graph, profile, pricing_work);
+      if (!std::isinf(plan.sampled->direct))
+        cheaper = plan.sampled->supergraphs < plan.sampled->direct;
     }
     if (mode == SupergraphMode::always || cheaper) {
       plan.terms = std::move(terms);

@@ -60,6 +60,7 @@ struct CountPlan {
   // Both costs again with cardinalities measured on a sample of the graph (sampled_cost in
   // compiler/schedule.h), when plan_count was given the graph: these decide.
   struct SampledCosts {
+    // Infinite when the pattern's own plan's sample ran out of budget (the models decide).
     double direct = 0;
     // The terms priced added up (infinite when their sample ran out of budget); only a lower
     // bound when pricing stopped before the last term (see plan_count).
@@ -86,13 +87,21 @@ struct CountPlan {
 // terms are priced in order of their modelled cost, the highest first, until their sum
 // passes the pattern's own cost, and while running their sample takes at most kSampleBudget
 // times what the pattern's own plan's took (past that the sum is infinite), so that planning
-// stays a small part of the run (bench/match_suite's plan_s). Throws InvalidArgument for
+// stays a small part of the run (bench/match_suite's plan_s). The pattern's own plan's
+// sample may take `pricing_work` (SampledCounts::work); past that it is run again on a sample
+// of about kSmallPricingSample candidates, and past that again the models' costs decide
+// (dense patterns on Kronecker graphs: vertex-induced P7 on scale 16 took 66M on the large
+// sample, over a minute, for a run of hours). Throws InvalidArgument for
 // SupergraphMode::always on a pattern with too many non-edges.
-CountPlan plan_count(const Pattern& pattern, Induced induced, const GraphProfile& profile,
-                     SupergraphMode mode = SupergraphMode::cost, const Graph* graph = nullptr);
 inline constexpr int kMaxPricedSupergraphSize = 7;
 inline constexpr std::size_t kSupergraphOrders = 5040;
 inline constexpr std::uint64_t kPricingSample = 256;
+inline constexpr std::uint64_t kSmallPricingSample = 16;
+// The largest on the suite's graphs: 4.1M (soc-Epinions1's vertex-induced P7).
+inline constexpr std::uint64_t kPricingWork = std::uint64_t{1} << 23;
+CountPlan plan_count(const Pattern& pattern, Induced induced, const GraphProfile& profile,
+                     SupergraphMode mode = SupergraphMode::cost, const Graph* graph = nullptr,
+                     std::uint64_t pricing_work = kPricingWork);
 inline constexpr std::uint64_t kSampleBudget = 8;
 
 // plan_minigraphs for every term.

@@ -357,5 +357,28 @@ TEST(Level0Sample, ACoveringSampleCountsWhatAProfiledRunCounts) {
     }
 }
 
+// The budget holds within a candidate too: on a complete graph of 200 vertices, the 8-clique's
+// first level-1 candidate alone sets out on C(198, 5) = 2.5e9 iterations of its level 6.
+TEST(Level0Sample, ABudgetStopsASampleWithinACandidate) {
+  std::mt19937_64 random(47);
+  const Graph graph = testing::random_graph(random, 200, 1.0);
+  std::string clique;
+  for (int u = 0; u < 8; ++u) {
+    for (int v = u + 1; v < 8; ++v)
+      clique += (clique.empty() ? "" : ",") + std::to_string(u) + "-" + std::to_string(v);
+  }
+  const Plan plan =
+      choose_schedule(parse_pattern(clique), Induced::edge, profile_graph(graph)).best;
+  const std::vector<SampledCandidate> first{{0, 0, 1.0}};
+  EXPECT_FALSE(count_sample(graph, plan, first, 100000));
+  // And a budget that holds is the work done: on K10, C(8, 5) = 56 iterations at level 6.
+  const Graph small = testing::random_graph(random, 10, 1.0);
+  const std::optional<SampledCounts> counted = count_sample(small, plan, first);
+  ASSERT_TRUE(counted);
+  EXPECT_EQ(counted->iterations[6], 56.0);
+  EXPECT_TRUE(count_sample(small, plan, first, counted->work));
+  EXPECT_FALSE(count_sample(small, plan, first, counted->work - 1));
+}
+
 }  // namespace
 }  // namespace graphmini

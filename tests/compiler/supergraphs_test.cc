@@ -239,6 +239,44 @@ TEST(PlanCount, SupergraphsWhoseSampleRunsOutOfBudgetAreNotChosen) {
   }
 }
 
+// The pattern's own plan may take `pricing_work` on its sample: past that on kPricingSample
+// candidates, kSmallPricingSample decide; past that on those too, the models' costs decide, as
+// they do without the graph.
+TEST(PlanCount, AnOwnPlanTooCostlyToSampleTakesFewerCandidatesOrTheModels) {
+  std::mt19937_64 random(11);
+  const Graph graph = random_graph(random, 60, 0.5);
+  const GraphProfile profile = profile_graph(graph);
+  for (const char* name : {"P2", "P5", "house"}) {
+    const Pattern pattern = parse_pattern(name);
+    const Plan own = choose_schedule(pattern, Induced::vertex, profile, PlanUse::count).best;
+    const std::vector<SampledCandidate> many = level0::sample(graph, kPricingSample);
+    const std::vector<SampledCandidate> few = level0::sample(graph, kSmallPricingSample);
+    ASSERT_LT(few.size(), many.size());
+    const std::uint64_t on_many = sampled_cost(own, graph, profile, many)->work;
+    const SampledCost on_few = *sampled_cost(own, graph, profile, few);
+    ASSERT_LT(on_few.work, on_many) << name;
+
+    const CountPlan fewer =
+        plan_count(pattern, Induced::vertex, profile, SupergraphMode::cost, &graph, on_many - 1);
+    EXPECT_EQ(fewer.sampled->candidates, few.size()) << name;
+    EXPECT_EQ(fewer.sampled->direct, on_few.cost) << name;
+    EXPECT_EQ(fewer.by_supergraphs(), fewer.sampled->supergraphs < fewer.sampled->direct) << name;
+
+    const CountPlan modelled = plan_count(pattern, Induced::vertex, profile, SupergraphMode::cost,
+                                          &graph, on_few.work - 1);
+    EXPECT_TRUE(std::isinf(modelled.sampled->direct)) << name;
+    EXPECT_EQ(modelled.sampled->priced, 0u) << name;
+    const CountPlan unsampled = plan_count(pattern, Induced::vertex, profile);
+    EXPECT_EQ(modelled.by_supergraphs(), unsampled.by_supergraphs()) << name;
+    EXPECT_EQ(modelled.terms.size(), unsampled.terms.size()) << name;
+    for (const CountPlan* plan : {&fewer, &modelled}) {
+      const CountExecutable executable(plan->terms, KernelKind::count, Engine::interp);
+      EXPECT_EQ(executable.count(graph).count, brute_force_count(graph, pattern, Induced::vertex))
+          << name;
+    }
+  }
+}
+
 TEST(SignedSum, AddsExactlyAndRefusesWhatDoesNotFit) {
   const WideCount big = WideCount{1} << 64;  // two ranks' counts of 2^63 each
   EXPECT_EQ(signed_sum({1, -1}, {big + 5, big}), 5u);
