@@ -10,15 +10,18 @@
 //    Sorted-Set Intersection using SIMD Instructions", 2011; Lemire et al. 2016 for the 8-wide
 //    form): blocks of 8 from each list are compared all-against-all with 8 vector compares of
 //    rotated copies, the matching lanes of the `a` block are packed to the front with one
-//    permute from a 256-entry table, and the block with the smaller maximum is advanced;
-//  * the plain two-pointer merge of namespace `scalar` on CPUs without AVX2 and for the tails
-//    that do not fill a block of 8.
+//    permute from a 256-entry table, and the block with the smaller maximum is advanced. A
+//    list's last, partly filled block is padded with copies of its last element, so short
+//    lists and tails take the same few block steps instead of an element-by-element merge
+//    (whose mispredicted branches cost a pattern kernel's short merges more than the blocks);
+//  * the plain two-pointer merge of namespace `scalar` on CPUs without AVX2.
 //
 // The AVX2 functions carry __attribute__((target("avx2"))) so that the rest of the library is
 // built for the baseline ISA and the same binary runs anywhere; they are only called after
 // __builtin_cpu_supports("avx2") said yes. Vector loads are unaligned and only ever of 8
-// elements that lie inside the spans; vector stores only go where `out` has room for 8 more
-// (otherwise they go through a local buffer), so no call reads or writes past its spans.
+// elements that lie inside the spans, or masked loads of the fewer that are left; vector
+// stores only go where `out` has room for 8 more (otherwise they go through a local buffer),
+// so no call reads or writes past its spans.
 #include "runtime/vertex_set.h"
 
 #include <immintrin.h>
@@ -228,10 +231,55 @@ __attribute__((target("avx2"))) inline std::size_t append_lanes(__m256i block, u
   return count + selected;
 }
 
-// Block merge: every pair of blocks whose value ranges overlap is compared exactly once (the
-// block with the smaller maximum advances, both on a tie), so each common value is found once,
-// and in increasing order. What is left after the last full block pair is merged scalar: no
-// element of the remaining a can equal an element of b before j, nor the other way round.
+// Up to 8 consecutive elements of a list as one vector. When fewer than 8 are left, the
+// missing lanes repeat the list's last element (a masked load reads nothing past the span),
+// `valid` marks the lanes that hold elements of their own, and `max` is still the block's
+// largest element.
+struct Block {
+  __m256i lanes;
+  unsigned valid;
+  VertexId max;
+};
+
+__attribute__((target("avx2"))) inline Block full_block(VertexSpan list, std::size_t at) {
+  return {load_block(list.data() + at), 0xFFu, list[at + kBlock - 1]};
+}
+
+__attribute__((target("avx2"))) inline Block tail_block(VertexSpan list, std::size_t at) {
+  const std::size_t left = list.size() - at;
+  if (left >= kBlock) return full_block(list, at);
+  const __m256i inside = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(left)),
+                                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  const VertexId last = list.back();
+  const __m256i loaded =
+      _mm256_maskload_epi32(reinterpret_cast<const int*>(list.data() + at), inside);
+  return {_mm256_blendv_epi8(_mm256_set1_epi32(static_cast<int>(last)), loaded, inside),
+          (1u << left) - 1, last};
+}
+
+// One step of the block merge below: compares the two blocks, keeps (or counts) the matching
+// lanes of a's that hold elements, and advances the block with the smaller maximum (both on a
+// tie).
+template <bool kWrite>
+__attribute__((target("avx2"))) inline void merge_blocks(Block a_block, Block b_block,
+                                                         std::size_t& i, std::size_t& j,
+                                                         std::size_t& count, VertexId* out,
+                                                         std::size_t capacity) {
+  const unsigned mask = match_mask(a_block.lanes, b_block.lanes) & a_block.valid;
+  if constexpr (kWrite) {
+    if (mask != 0) count = append_lanes(a_block.lanes, mask, out, count, capacity);
+  } else {
+    count += static_cast<std::size_t>(__builtin_popcount(mask));
+  }
+  i += a_block.max <= b_block.max ? kBlock : 0;
+  j += b_block.max <= a_block.max ? kBlock : 0;
+}
+
+// Block merge: every pair of blocks whose value ranges overlap is compared exactly once, so
+// each common value is found once, and in increasing order. The last, partly filled block of
+// each list takes part like the others: its repeated lanes in b match only a value that its
+// own lane matches too, and those in a are not kept. So short lists and tails are merged 8
+// lanes at a time as well, never element by element.
 template <bool kWrite>
 __attribute__((target("avx2"))) std::size_t intersect_avx2(VertexSpan a, VertexSpan b,
                                                            VertexId* out) {
@@ -239,25 +287,31 @@ __attribute__((target("avx2"))) std::size_t intersect_avx2(VertexSpan a, VertexS
   std::size_t i = 0;
   std::size_t j = 0;
   std::size_t count = 0;
-  while (i + kBlock <= a.size() && j + kBlock <= b.size()) {
-    const __m256i a_block = load_block(a.data() + i);
-    const unsigned mask = match_mask(a_block, load_block(b.data() + j));
-    if constexpr (kWrite) {
-      if (mask != 0) count = append_lanes(a_block, mask, out, count, capacity);
-    } else {
-      count += static_cast<std::size_t>(__builtin_popcount(mask));
-    }
-    const VertexId a_max = a[i + kBlock - 1];
-    const VertexId b_max = b[j + kBlock - 1];
-    i += a_max <= b_max ? kBlock : 0;
-    j += b_max <= a_max ? kBlock : 0;
-  }
-  return count + intersect_merge<kWrite>(a.subspan(i), b.subspan(j), out + count);
+  while (i + kBlock <= a.size() && j + kBlock <= b.size())
+    merge_blocks<kWrite>(full_block(a, i), full_block(b, j), i, j, count, out, capacity);
+  while (i < a.size() && j < b.size())
+    merge_blocks<kWrite>(tail_block(a, i), tail_block(b, j), i, j, count, out, capacity);
+  return count;
 }
 
-// The same walk, but the matches of the current a block are collected over all the b blocks it
-// overlaps and its unmatched lanes written when it advances. If b runs out of full blocks
-// first, the half-done a block is finished lane by lane against the tail of b.
+// One step of the walk below: the matches of the current a block are collected over all the
+// b blocks it overlaps, and its unmatched lanes that hold elements are written when it
+// advances.
+__attribute__((target("avx2"))) inline void difference_blocks(Block a_block, Block b_block,
+                                                              std::size_t& i, std::size_t& j,
+                                                              unsigned& matched, std::size_t& count,
+                                                              VertexId* out, std::size_t capacity) {
+  matched |= match_mask(a_block.lanes, b_block.lanes);
+  if (a_block.max <= b_block.max) {
+    count = append_lanes(a_block.lanes, ~matched & a_block.valid, out, count, capacity);
+    matched = 0;
+    i += kBlock;
+  }
+  if (b_block.max <= a_block.max) j += kBlock;
+}
+
+// The same walk as the intersection's. When b runs out first, the unmatched lanes of the
+// current a block and the rest of a are what is left.
 __attribute__((target("avx2"))) std::size_t difference_avx2(VertexSpan a, VertexSpan b,
                                                             VertexId* out) {
   std::size_t i = 0;
@@ -265,32 +319,18 @@ __attribute__((target("avx2"))) std::size_t difference_avx2(VertexSpan a, Vertex
   std::size_t count = 0;
   unsigned matched = 0;
   while (i + kBlock <= a.size() && j + kBlock <= b.size()) {
-    const __m256i a_block = load_block(a.data() + i);
-    matched |= match_mask(a_block, load_block(b.data() + j));
-    const VertexId a_max = a[i + kBlock - 1];
-    const VertexId b_max = b[j + kBlock - 1];
-    if (a_max <= b_max) {
-      count = append_lanes(a_block, ~matched & 0xFFu, out, count, a.size());
-      matched = 0;
-      i += kBlock;
-    }
-    if (b_max <= a_max) j += kBlock;
+    difference_blocks(full_block(a, i), full_block(b, j), i, j, matched, count, out, a.size());
   }
-  if (i + kBlock <= a.size()) {
-    for (std::size_t lane = 0; lane < kBlock; ++lane) {
-      if (matched & (1u << lane)) continue;
-      const VertexId x = a[i + lane];
-      while (j < b.size() && b[j] < x)
-        ++j;
-      if (j < b.size() && b[j] == x) {
-        ++j;
-      } else {
-        out[count++] = x;
-      }
-    }
+  while (i < a.size() && j < b.size()) {
+    difference_blocks(tail_block(a, i), tail_block(b, j), i, j, matched, count, out, a.size());
+  }
+  if (i < a.size()) {
+    const Block a_block = tail_block(a, i);
+    count = append_lanes(a_block.lanes, ~matched & a_block.valid, out, count, a.size());
     i += kBlock;
   }
-  return count + difference_merge<true>(a.subspan(i), b.subspan(j), out + count);
+  if (i < a.size()) count = std::copy(a.begin() + i, a.end(), out + count) - out;
+  return count;
 }
 
 }  // namespace

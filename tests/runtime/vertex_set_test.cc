@@ -392,6 +392,34 @@ TEST(VertexSetProperty, RandomSkewedPairsAgreeWithTheOracle) {
   }
 }
 
+// The shapes of a pattern kernel's calls: a short list against one a few times longer, most of
+// the short one in the long one, at every pair of sizes. Most of these merges end in partly
+// filled blocks (the lanes past a list's end repeat its last element), so the lists often share
+// their last element too, and sit low or at the top of the id space.
+TEST(VertexSetProperty, EveryPairOfShortSizesAgreesWithTheOracle) {
+  RandomLists random(1205);
+  for (std::size_t short_size = 0; short_size <= 24; ++short_size) {
+    for (std::size_t long_size = short_size; long_size <= 100; ++long_size) {
+      const std::uint64_t range = 2 * long_size + 2;
+      const std::uint64_t base = random.size_up_to(1) == 0 ? 0 : kMaxId - range + 1;
+      const Ids large = random.sorted_ids(long_size, base, range);
+      Ids small = random.sorted_ids(short_size, base, range);
+      if (random.size_up_to(3) != 0) {
+        // Mostly members of the long list, and often its last element.
+        small.clear();
+        std::sample(large.begin(), large.end(), std::back_inserter(small), short_size,
+                    random.engine());
+        if (!small.empty() && random.size_up_to(1) == 0) small.back() = large.back();
+        small.erase(std::unique(small.begin(), small.end()), small.end());
+      }
+      SCOPED_TRACE("|small| = " + std::to_string(small.size()) + ", |large| = " +
+                   std::to_string(large.size()) + ", base " + std::to_string(base));
+      expect_unbounded_agree(small, large);
+      expect_unbounded_agree(large, small);
+    }
+  }
+}
+
 // Lists of millions of elements through every path (AVX2 block merge, galloping).
 TEST(VertexSetProperty, MillionsOfElements) {
   RandomLists random(5);
