@@ -32,9 +32,8 @@ struct Restriction {
 
 using RestrictionSet = std::vector<Restriction>;  // sorted
 
-// Distinct candidate restriction sets, at most `limit`, each checked when k! * |Aut(P)|, what
-// the check costs, is at most 2^22 (every pattern of up to 6 vertices, P1-P8, not the
-// 7-clique); the first is the one the plain chain (smallest v first) gives.
+// Distinct candidate restriction sets, at most `limit`; the first is the one the plain chain
+// (smallest v first) gives.
 std::vector<RestrictionSet> candidate_restriction_sets(const Pattern& pattern,
                                                        std::size_t limit = 32);
 

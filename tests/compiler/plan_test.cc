@@ -201,8 +201,9 @@ TEST(Plan, RestrictionSetsOfTheTriangleAreTheSixTotalOrders) {
   }
 }
 
-// What candidate_restriction_sets checks only while the check is cheap, checked here for
-// every connected pattern of up to 6 vertices and GraphMini's queries (P8: 7 vertices).
+// What candidate_restriction_sets relies on without checking it (the orbit-stabiliser
+// argument), checked here for every connected pattern of up to 6 vertices and GraphMini's
+// queries (P8: 7 vertices).
 TEST(Plan, EveryCandidateRestrictionSetBreaksSymmetryExactly) {
   std::vector<Pattern> patterns;
   for (int size = 3; size <= 6; ++size) {
