@@ -11,17 +11,16 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "cli/collective.h"
 #include "cli/format.h"
@@ -128,6 +127,16 @@ void add_common_options(CLI::App& command, MatchOptions& options, bool with_patt
              "host's cores)");
 }
 
+// " 3 s": the seconds a status line shows.
+std::string elapsed(double seconds) {
+  return ", " + std::to_string(std::lround(seconds)) + " s";
+}
+
+// The status line's text for a step before a run: "planning P7, 3 s".
+std::function<std::string(double)> step_text(const std::string& what) {
+  return [what](double seconds) { return what + elapsed(seconds); };
+}
+
 // What one rank did in a run, for --json's "per_rank" (one entry in a single process).
 struct RankWork {
   RunWork kernels;         // chunks taken and CPU seconds in the kernels
@@ -135,29 +144,36 @@ struct RankWork {
 };
 
 // Everything a matching command holds while it runs: the cluster it runs on, thread limit, a
-// stop flag and the progress line (on the root, on a terminal). Ctrl-C is cli/signals.h's: it
+// stop flag and the status line (on the root, on a terminal). Ctrl-C is cli/signals.h's: it
 // ends the process, on every rank (mpirun passes it on).
 class Session {
  public:
   explicit Session(const MatchOptions& options)
       : cluster_(Cluster::get()),
         threads_(options.threads > 0 ? options.threads : default_threads(cluster_)),
-        control_(tbb::global_control::max_allowed_parallelism, threads_),
-        show_progress_(cluster_.is_root() && ::isatty(STDERR_FILENO) != 0) {}
+        control_(tbb::global_control::max_allowed_parallelism, threads_) {}
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
-  ~Session() { stop_progress(); }
 
   Cluster& cluster() { return cluster_; }
   int threads() const { return threads_; }
 
+  // The status line of a step before the run ("planning P7, 3 s"), until the next one.
+  void step(const std::string& what) {
+    status_.reset();
+    status_.emplace(step_text(what));
+  }
+
   RunOptions run_options(VertexId vertices, const std::string& what) {
-    stop_progress();
+    status_.reset();
     done_.store(0);
-    if (show_progress_) {
-      finished_ = false;
-      reporter_ = std::thread([this, vertices, what] { report(vertices, what); });
-    }
+    const char* unit = cluster_.distributed() ? "of the work handed out" : "of the vertices";
+    status_.emplace([this, vertices, what, unit](double seconds) {
+      const double share = vertices > 0 ? 100.0 * static_cast<double>(done_.load()) / vertices : 0;
+      char line[64];
+      std::snprintf(line, sizeof line, ": %5.1f%% ", share);
+      return what + line + unit + elapsed(seconds);
+    });
     RunOptions options;
     options.stop = &stop_;
     options.progress = &done_;
@@ -168,8 +184,8 @@ class Session {
   // Asks the running kernel to stop (its output can no longer be written).
   void stop() { stop_.store(true); }
 
-  // Ends the progress line of a run that was not measured().
-  void finish() { stop_progress(); }
+  // Ends the status line of a step, or of a run that was not measured().
+  void finish() { status_.reset(); }
 
   // Runs the run in `body` (every rank at once), measuring this rank's part of it.
   template <typename Body>
@@ -177,7 +193,7 @@ class Session {
     const auto wall = Clock::now();
     auto result = all_or_none(cluster_, std::forward<Body>(body));
     work_.run_seconds += seconds_since(wall);
-    stop_progress();
+    status_.reset();
     return result;
   }
   RankWork& work() { return work_; }
@@ -200,43 +216,13 @@ class Session {
   }
 
  private:
-  void report(VertexId vertices, const std::string& what) {
-    const auto start = Clock::now();
-    const char* unit = cluster_.distributed() ? "of the work handed out" : "of the vertices";
-    std::unique_lock lock(mutex_);
-    while (!wake_.wait_for(lock, std::chrono::milliseconds(500), [this] { return finished_; })) {
-      const double share = vertices > 0 ? 100.0 * static_cast<double>(done_.load()) / vertices : 0;
-      std::fprintf(stderr, "\r%s: %5.1f%% %s, %.0f s", what.c_str(), share, unit,
-                   seconds_since(start));
-      std::fflush(stderr);
-      printed_ = true;
-    }
-  }
-
-  void stop_progress() {
-    if (!reporter_.joinable()) return;
-    {
-      std::lock_guard lock(mutex_);
-      finished_ = true;
-    }
-    wake_.notify_all();
-    reporter_.join();
-    if (printed_) std::fprintf(stderr, "\r\033[K");
-    printed_ = false;
-  }
-
   Cluster& cluster_;
   int threads_;
   tbb::global_control control_;
-  bool show_progress_;
   RankWork work_;
   std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> done_{0};
-  std::thread reporter_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool finished_ = false;
-  bool printed_ = false;
+  std::optional<StatusLine> status_;  // last: it reads done_ until it is gone
 };
 
 // The ranks' counts added up on the root. Each rank's count fits 64 bits (its kernels count in
@@ -391,9 +377,12 @@ void run_count(const MatchOptions& options) {
   Session session(options);
   Cluster& cluster = session.cluster();
   Pattern pattern = pattern_everywhere(cluster, options.pattern);
+  session.step("loading " + options.graph);
   const Loaded loaded = load_everywhere(cluster, options.graph);
+  session.step("planning " + pattern.name());
   const Prepared prepared = all_or_none(
       cluster, [&] { return prepare(std::move(pattern), loaded.graph, options, PlanUse::count); });
+  session.step("compiling " + prepared.pattern.name());
   const Compiled compiled =
       all_or_none(cluster, [&] { return compile(prepared, options, KernelKind::count); });
   const CountExecutable& executable = compiled.executable;
@@ -518,9 +507,12 @@ void run_list(const MatchOptions& options, std::uint64_t limit, const std::strin
     if (cluster.is_root())
       file.emplace(output.empty() ? std::string(OutputFile::kStandardOutput) : output);
   });
+  session.step("loading " + options.graph);
   const Loaded loaded = load_everywhere(cluster, options.graph);
+  session.step("planning " + pattern.name());
   const Prepared prepared = all_or_none(
       cluster, [&] { return prepare(std::move(pattern), loaded.graph, options, PlanUse::list); });
+  session.step("compiling " + prepared.pattern.name());
   const Compiled compiled =
       all_or_none(cluster, [&] { return compile(prepared, options, KernelKind::list); });
   std::optional<Spool> spool;
@@ -629,7 +621,9 @@ void run_list(const MatchOptions& options, std::uint64_t limit, const std::strin
 void run_motifs(const MatchOptions& options, int size) {
   Session session(options);
   Cluster& cluster = session.cluster();
+  session.step("loading " + options.graph);
   const Loaded loaded = load_everywhere(cluster, options.graph);
+  session.step("planning and compiling the motifs");
   const GraphProfile profile = profile_graph(loaded.graph);
   const MotifCounter counter(size, profile,
                              {parse_engine(options.engine), parse_prune_mode(options.prune),
@@ -921,13 +915,19 @@ void run_explain(const MatchOptions& options, bool analyze) {
   std::optional<Session> session;
   if (analyze) session.emplace(options);
   Pattern pattern = parse_pattern(options.pattern);
+  std::optional<StatusLine> status(std::in_place, step_text("loading " + options.graph));
   const Loaded loaded = load(options.graph);
+  status.reset();
+  status.emplace(step_text("planning " + pattern.name()));
   const Prepared prepared = prepare(std::move(pattern), loaded.graph, options, PlanUse::count);
+  status.reset();
   if (!analyze) {
     print_plan(options, prepared);
     return;
   }
+  status.emplace(step_text("compiling " + prepared.pattern.name()));
   const Compiled compiled = compile(prepared, options, KernelKind::profile);
+  status.reset();
   const bool jit = compiled.executable.engine() == Engine::jit;
   // Each term runs on its own, profiled: a count from supergraphs shows every kernel's levels.
   nlohmann::json terms = nlohmann::json::array();
@@ -1018,7 +1018,9 @@ void run_explain(const MatchOptions& options, bool analyze) {
 int run_verify(const MatchOptions& options) {
   Pattern pattern = parse_pattern(options.pattern);
   Session session(options);
+  session.step("loading " + options.graph);
   const Loaded loaded = load(options.graph);
+  session.finish();
   constexpr VertexId kLargestReferenceGraph = 5000;
   if (loaded.graph.num_vertices() > kLargestReferenceGraph) {
     throw InvalidArgument("verify runs exponential reference counters; " + quote(options.graph) +
@@ -1031,8 +1033,9 @@ int run_verify(const MatchOptions& options) {
   run.cluster = nullptr;  // verify runs on rank 0 alone
   const RunResult engine = CountExecutable(prepared.plan.terms, KernelKind::count, Engine::interp)
                                .count(loaded.graph, run);
-  session.finish();
+  session.step("counting " + prepared.pattern.name() + " with Boost.Graph VF2");
   const std::uint64_t vf2 = vf2_count(loaded.graph, prepared.pattern, induced);
+  session.finish();
   const bool agree = engine.count == vf2;
   if (options.json) {
     const nlohmann::json out = {{"pattern", prepared.pattern.name()},

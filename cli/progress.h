@@ -3,7 +3,11 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
 #include <string>
+#include <thread>
 
 namespace graphmini::cli {
 
@@ -23,6 +27,27 @@ class Progress {
   bool enabled_;
   bool in_step_ = false;
   std::chrono::steady_clock::time_point started_;
+};
+
+// One line on stderr that long work keeps up to date while it runs (on a terminal, on the root
+// rank): `text` of the seconds since the start, rewritten every half second from the first
+// half second on, so that quick work shows nothing, and cleared when the work ends.
+class StatusLine {
+ public:
+  // `text` runs on the line's own thread.
+  explicit StatusLine(std::function<std::string(double seconds)> text);
+  StatusLine(const StatusLine&) = delete;
+  StatusLine& operator=(const StatusLine&) = delete;
+  ~StatusLine();
+
+ private:
+  void show(const std::function<std::string(double)>& text);
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool finished_ = false;
+  bool printed_ = false;
+  std::thread thread_;
 };
 
 // Seconds elapsed since `start`.

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -141,9 +142,9 @@ TEST_F(MatchCliTest, ListWritesEachMatchInTheInputsIds) {
 }
 
 // Runs graphmini on a pseudo-terminal, as a user at a terminal does, sends it SIGINT (Ctrl-C)
-// as soon as its progress line appears, and returns its exit code (-1 when the progress line
-// never appeared) and everything it wrote.
-CliResult interrupt_at_progress(const std::vector<std::string>& arguments) {
+// as soon as `shown` appears in what it writes, and returns its exit code (-1 when `shown` never
+// appeared) and everything it wrote.
+CliResult interrupt_at(const std::string& shown, const std::vector<std::string>& arguments) {
   std::vector<char*> argv{const_cast<char*>(GRAPHMINI_CLI)};
   for (const std::string& argument : arguments)
     argv.push_back(const_cast<char*>(argument.c_str()));
@@ -160,7 +161,7 @@ CliResult interrupt_at_progress(const std::vector<std::string>& arguments) {
   char buffer[4096];
   for (ssize_t n; (n = ::read(terminal, buffer, sizeof buffer)) > 0;) {
     output.append(buffer, static_cast<std::size_t>(n));
-    if (!interrupted && output.find("% of the vertices") != std::string::npos) {
+    if (!interrupted && output.find(shown) != std::string::npos) {
       ::kill(child, SIGINT);
       interrupted = true;
     }
@@ -175,18 +176,30 @@ CliResult interrupt_at_progress(const std::vector<std::string>& arguments) {
 // with exit code 130, the progress line cleared and no output file left.
 TEST_F(MatchCliTest, CtrlCStopsALongRunCleanlyAfterShowingProgress) {
   const CliResult counted =
-      interrupt_at_progress({"count", "-g", "kron:scale=16", "-p", "P7", "-t", "2"});
+      interrupt_at("% of the vertices", {"count", "-g", "kron:scale=16", "-p", "P7", "-t", "2"});
   EXPECT_EQ(counted.exit_code, 130) << counted.out;
   EXPECT_NE(counted.out.find("counting P7:"), std::string::npos) << counted.out;
   EXPECT_NE(counted.out.find("\r\033[K"), std::string::npos) << "progress line not cleared";
   EXPECT_NE(counted.out.find("interrupted"), std::string::npos) << counted.out;
 
   const auto listed = files_ / "matches.txt";
-  const CliResult list = interrupt_at_progress(
+  const CliResult list = interrupt_at(
+      "% of the vertices",
       {"list", "-g", "kron:scale=16", "-p", "P7", "--induced", "vertex", "-o", listed.string()});
   EXPECT_EQ(list.exit_code, 130) << list.out;
   EXPECT_FALSE(std::filesystem::exists(listed));
   EXPECT_TRUE(std::filesystem::is_empty(files_.path())) << "a temporary file was left behind";
+}
+
+// Planning that takes seconds (pricing P7's supergraphs on a sample of a Kronecker graph's
+// hubs) says so on a terminal, and Ctrl-C stops it there.
+TEST_F(MatchCliTest, LongPlanningShowsAStatusLineAndCtrlCStopsIt) {
+  const CliResult planned = interrupt_at(
+      "planning P7, ", {"explain", "-g", "kron:scale=16", "-p", "P7", "--induced", "vertex"});
+  EXPECT_EQ(planned.exit_code, 130) << planned.out;
+  EXPECT_TRUE(std::regex_search(planned.out, std::regex("\rplanning P7, [0-9]+ s"))) << planned.out;
+  EXPECT_NE(planned.out.find("\r\033[Kgraphmini: interrupted"), std::string::npos) << planned.out;
+  EXPECT_EQ(planned.out.find("chosen plan"), std::string::npos) << "the plan was printed";
 }
 
 // Without a terminal there is no progress line: the output holds only the count.
