@@ -194,11 +194,12 @@ TEST_P(NumericOptionsCliTest, RefuseValuesOutsideTheirRange) {
 
   for (const NumericOption& option : numeric_options(text, command)) {
     // Integers: "-1" used to wrap to 2^64 - 1, 2^64 to saturate; numbers: nan and inf.
-    const std::vector<std::string> values =
-        option.integral ? std::vector<std::string>{outside(option, true), outside(option, false),
-                                                   "-1", "18446744073709551616", ""}
-                        : std::vector<std::string>{outside(option, true), outside(option, false),
-                                                   "nan", "inf", ""};
+    // A set: the value just outside is often "-1" or 2^64 itself (each run is a process).
+    const std::set<std::string> values =
+        option.integral ? std::set<std::string>{outside(option, true), outside(option, false), "-1",
+                                                "18446744073709551616", ""}
+                        : std::set<std::string>{outside(option, true), outside(option, false),
+                                                "nan", "inf", ""};
     for (const std::string& value : values) {
       const CliResult result = run(command + required + " " + option.name + " '" + value + "'");
       EXPECT_EQ(result.exit_code, 2) << command << " " << option.name << " '" << value << "'";
