@@ -127,7 +127,7 @@ void add_common_options(CLI::App& command, MatchOptions& options, bool with_patt
              "host's cores)");
 }
 
-// " 3 s": the seconds a status line shows.
+// ", 3 s": the seconds a status line shows.
 std::string elapsed(double seconds) {
   return ", " + std::to_string(std::lround(seconds)) + " s";
 }
@@ -159,10 +159,7 @@ class Session {
   int threads() const { return threads_; }
 
   // The status line of a step before the run ("planning P7, 3 s"), until the next one.
-  void step(const std::string& what) {
-    status_.reset();
-    status_.emplace(step_text(what));
-  }
+  void step(const std::string& what) { status_.emplace(step_text(what)); }
 
   RunOptions run_options(VertexId vertices, const std::string& what) {
     status_.reset();
@@ -917,7 +914,6 @@ void run_explain(const MatchOptions& options, bool analyze) {
   Pattern pattern = parse_pattern(options.pattern);
   std::optional<StatusLine> status(std::in_place, step_text("loading " + options.graph));
   const Loaded loaded = load(options.graph);
-  status.reset();
   status.emplace(step_text("planning " + pattern.name()));
   const Prepared prepared = prepare(std::move(pattern), loaded.graph, options, PlanUse::count);
   status.reset();

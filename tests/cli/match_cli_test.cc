@@ -191,15 +191,22 @@ TEST_F(MatchCliTest, CtrlCStopsALongRunCleanlyAfterShowingProgress) {
   EXPECT_TRUE(std::filesystem::is_empty(files_.path())) << "a temporary file was left behind";
 }
 
-// Planning that takes seconds (pricing P7's supergraphs on a sample of a Kronecker graph's
-// hubs) says so on a terminal, and Ctrl-C stops it there.
-TEST_F(MatchCliTest, LongPlanningShowsAStatusLineAndCtrlCStopsIt) {
+// The steps before a run say what they do on a terminal once they take over half a second, and
+// Ctrl-C stops them there: planning that takes seconds (pricing P7's supergraphs on a sample of
+// a Kronecker graph's hubs), and loading a graph that is generated.
+TEST_F(MatchCliTest, LongStepsBeforeTheRunShowAStatusLineAndCtrlCStopsThem) {
   const CliResult planned = interrupt_at(
       "planning P7, ", {"explain", "-g", "kron:scale=16", "-p", "P7", "--induced", "vertex"});
   EXPECT_EQ(planned.exit_code, 130) << planned.out;
   EXPECT_TRUE(std::regex_search(planned.out, std::regex("\rplanning P7, [0-9]+ s"))) << planned.out;
   EXPECT_NE(planned.out.find("\r\033[Kgraphmini: interrupted"), std::string::npos) << planned.out;
   EXPECT_EQ(planned.out.find("chosen plan"), std::string::npos) << "the plan was printed";
+
+  // The steps of count show the same way: generating a graph of a million vertices.
+  const CliResult loading =
+      interrupt_at("loading kron:scale=20, ", {"count", "-g", "kron:scale=20", "-p", "triangle"});
+  EXPECT_EQ(loading.exit_code, 130) << loading.out;
+  EXPECT_NE(loading.out.find("\r\033[Kgraphmini: interrupted"), std::string::npos) << loading.out;
 }
 
 // Without a terminal there is no progress line: the output holds only the count.
