@@ -39,40 +39,69 @@ void check(cublasStatus_t status, const char* call, const char* file, int line) 
 void check(cusparseStatus_t status, const char* call, const char* file, int line) {
   if (status == CUSPARSE_STATUS_SUCCESS) return;
   fail(call, file, line,
-       std::string(cusparseGetErrorName(status)) + " (" + cusparseGetErrorString(status) + ")");
+       std::string(cusparse_library().status_name(status)) + " (" +
+           cusparse_library().status_string(status) + ")");
 }
 
 namespace {
 
+// The library `name` (a soname), opened for the process; throws DeviceError, with the
+// loader's message, when it cannot be.
+void* open_library(const std::string& name) {
+  void* const handle = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) throw DeviceError("cannot open " + name + ": " + dlerror());
+  return handle;
+}
+
 // `symbol` of the opened library `name`, as a pointer of its declared type (named through
-// decltype only, so that nothing links against cuBLAS).
+// decltype only, so that nothing links against the library).
 template <typename Function>
-Function* cublas_function(void* library, const std::string& name, const char* symbol) {
+Function* library_function(void* library, const std::string& name, const char* symbol) {
   void* const address = dlsym(library, symbol);
   if (address == nullptr) throw DeviceError(name + " has no " + symbol);
   return reinterpret_cast<Function*>(address);
 }
+
+#define GRAPHMINI_LIBRARY_FUNCTION(symbol) library_function<decltype(symbol)>(handle, name, #symbol)
 
 }  // namespace
 
 const Cublas& cublas_library() {
   static const Cublas library = [] {
     const std::string name = "libcublas.so." + std::to_string(CUBLAS_VER_MAJOR);
-    void* const handle = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (handle == nullptr) throw DeviceError("cannot open cuBLAS: " + std::string(dlerror()));
-#define GRAPHMINI_CUBLAS_FUNCTION(symbol) cublas_function<decltype(symbol)>(handle, name, #symbol)
-    return Cublas{GRAPHMINI_CUBLAS_FUNCTION(cublasCreate_v2),
-                  GRAPHMINI_CUBLAS_FUNCTION(cublasDestroy_v2),
-                  GRAPHMINI_CUBLAS_FUNCTION(cublasSetAtomicsMode),
-                  GRAPHMINI_CUBLAS_FUNCTION(cublasSetMathMode),
-                  GRAPHMINI_CUBLAS_FUNCTION(cublasSgemm_v2),
-                  GRAPHMINI_CUBLAS_FUNCTION(cublasSgemmStridedBatched),
-                  GRAPHMINI_CUBLAS_FUNCTION(cublasGetStatusName),
-                  GRAPHMINI_CUBLAS_FUNCTION(cublasGetStatusString)};
-#undef GRAPHMINI_CUBLAS_FUNCTION
+    void* const handle = open_library(name);
+    return Cublas{GRAPHMINI_LIBRARY_FUNCTION(cublasCreate_v2),
+                  GRAPHMINI_LIBRARY_FUNCTION(cublasDestroy_v2),
+                  GRAPHMINI_LIBRARY_FUNCTION(cublasSetAtomicsMode),
+                  GRAPHMINI_LIBRARY_FUNCTION(cublasSetMathMode),
+                  GRAPHMINI_LIBRARY_FUNCTION(cublasSgemm_v2),
+                  GRAPHMINI_LIBRARY_FUNCTION(cublasSgemmStridedBatched),
+                  GRAPHMINI_LIBRARY_FUNCTION(cublasGetStatusName),
+                  GRAPHMINI_LIBRARY_FUNCTION(cublasGetStatusString)};
   }();
   return library;
 }
+
+const Cusparse& cusparse_library() {
+  static const Cusparse library = [] {
+    const std::string name = "libcusparse.so." + std::to_string(CUSPARSE_VER_MAJOR);
+    void* const handle = open_library(name);
+    return Cusparse{GRAPHMINI_LIBRARY_FUNCTION(cusparseCreate),
+                    GRAPHMINI_LIBRARY_FUNCTION(cusparseDestroy),
+                    GRAPHMINI_LIBRARY_FUNCTION(cusparseCreateCsr),
+                    GRAPHMINI_LIBRARY_FUNCTION(cusparseDestroySpMat),
+                    GRAPHMINI_LIBRARY_FUNCTION(cusparseCreateDnMat),
+                    GRAPHMINI_LIBRARY_FUNCTION(cusparseDestroyDnMat),
+                    GRAPHMINI_LIBRARY_FUNCTION(cusparseSpMM_bufferSize),
+                    GRAPHMINI_LIBRARY_FUNCTION(cusparseSpMM_preprocess),
+                    GRAPHMINI_LIBRARY_FUNCTION(cusparseSpMM),
+                    GRAPHMINI_LIBRARY_FUNCTION(cusparseGetErrorName),
+                    GRAPHMINI_LIBRARY_FUNCTION(cusparseGetErrorString)};
+  }();
+  return library;
+}
+
+#undef GRAPHMINI_LIBRARY_FUNCTION
 
 namespace {
 
@@ -85,11 +114,11 @@ struct Handles {
     // cuBLAS may otherwise pick split-K reductions whose order depends on the run.
     GRAPHMINI_CUDA_CHECK(library.set_atomics_mode(cublas, CUBLAS_ATOMICS_NOT_ALLOWED));
     GRAPHMINI_CUDA_CHECK(library.set_math_mode(cublas, CUBLAS_PEDANTIC_MATH));
-    GRAPHMINI_CUDA_CHECK(cusparseCreate(&cusparse));
+    GRAPHMINI_CUDA_CHECK(cusparse_library().create(&cusparse));
   }
   ~Handles() {
     // Errors at thread or program exit have no one to go to.
-    if (cusparse != nullptr) cusparseDestroy(cusparse);
+    if (cusparse != nullptr) cusparse_library().destroy(cusparse);
     if (cublas != nullptr) cublas_library().destroy(cublas);
   }
   Handles(const Handles&) = delete;
@@ -272,8 +301,8 @@ void DeviceMatrix::copy_within_device(const float* from, std::size_t count, std:
     throw InvalidArgument("device matrix: " + std::to_string(count) + " values at " +
                           std::to_string(offset) + " of " + std::to_string(size()));
   if (count != 0)
-    GRAPHMINI_CUDA_CHECK(cudaMemcpy(values_.data() + offset, from, count * sizeof(float),
-                                    cudaMemcpyDeviceToDevice));
+    GRAPHMINI_CUDA_CHECK(
+        cudaMemcpy(values_.data() + offset, from, count * sizeof(float), cudaMemcpyDeviceToDevice));
 }
 
 void DeviceMatrix::resize(std::size_t rows, std::size_t cols) {

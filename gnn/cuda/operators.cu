@@ -391,40 +391,42 @@ void aggregate(const DeviceCsr& csr, const DeviceArray<float>& weights, const De
   const auto rows = static_cast<std::int64_t>(csr.rows);
   const auto cols = static_cast<std::int64_t>(csr.cols);
   const auto width = static_cast<std::int64_t>(x.cols());
+  const detail::Cusparse& library = detail::cusparse_library();
   cusparseSpMatDescr_t a = nullptr;
   cusparseDnMatDescr_t b = nullptr;
   cusparseDnMatDescr_t c = nullptr;
   // The descriptors only describe; the const_casts are cuSPARSE's non-const descriptor API.
-  GRAPHMINI_CUDA_CHECK(cusparseCreateCsr(&a, rows, cols, static_cast<std::int64_t>(csr.entries()),
-                                         const_cast<std::int32_t*>(csr.offsets.data()),
-                                         const_cast<std::int32_t*>(csr.indices.data()),
-                                         const_cast<float*>(weights.data()), CUSPARSE_INDEX_32I,
-                                         CUSPARSE_INDEX_32I, CUSPARSE_INDEX_BASE_ZERO, CUDA_R_32F));
+  GRAPHMINI_CUDA_CHECK(library.create_csr(
+      &a, rows, cols, static_cast<std::int64_t>(csr.entries()),
+      const_cast<std::int32_t*>(csr.offsets.data()), const_cast<std::int32_t*>(csr.indices.data()),
+      const_cast<float*>(weights.data()), CUSPARSE_INDEX_32I, CUSPARSE_INDEX_32I,
+      CUSPARSE_INDEX_BASE_ZERO, CUDA_R_32F));
   struct Descriptors {
+    const detail::Cusparse& library;
     cusparseSpMatDescr_t& a;
     cusparseDnMatDescr_t& b;
     cusparseDnMatDescr_t& c;
     ~Descriptors() {
-      if (c != nullptr) cusparseDestroyDnMat(c);
-      if (b != nullptr) cusparseDestroyDnMat(b);
-      if (a != nullptr) cusparseDestroySpMat(a);
+      if (c != nullptr) library.destroy_dense(c);
+      if (b != nullptr) library.destroy_dense(b);
+      if (a != nullptr) library.destroy_sparse(a);
     }
-  } guard{a, b, c};
-  GRAPHMINI_CUDA_CHECK(cusparseCreateDnMat(&b, cols, width, width, const_cast<float*>(x.data()),
-                                           CUDA_R_32F, CUSPARSE_ORDER_ROW));
+  } guard{library, a, b, c};
+  GRAPHMINI_CUDA_CHECK(library.create_dense(&b, cols, width, width, const_cast<float*>(x.data()),
+                                            CUDA_R_32F, CUSPARSE_ORDER_ROW));
   GRAPHMINI_CUDA_CHECK(
-      cusparseCreateDnMat(&c, rows, width, width, out.data(), CUDA_R_32F, CUSPARSE_ORDER_ROW));
+      library.create_dense(&c, rows, width, width, out.data(), CUDA_R_32F, CUSPARSE_ORDER_ROW));
   const float one = 1.0f;
   std::size_t buffer_bytes = 0;
-  GRAPHMINI_CUDA_CHECK(cusparseSpMM_bufferSize(
+  GRAPHMINI_CUDA_CHECK(library.spmm_buffer_size(
       detail::cusparse(), CUSPARSE_OPERATION_NON_TRANSPOSE, CUSPARSE_OPERATION_NON_TRANSPOSE, &one,
       a, b, &beta, c, CUDA_R_32F, CUSPARSE_SPMM_CSR_ALG3, &buffer_bytes));
   DeviceArray<float> buffer((buffer_bytes + sizeof(float) - 1) / sizeof(float));
   // CSR_ALG3 needs its preprocessing before each product on new descriptors.
-  GRAPHMINI_CUDA_CHECK(cusparseSpMM_preprocess(
+  GRAPHMINI_CUDA_CHECK(library.spmm_preprocess(
       detail::cusparse(), CUSPARSE_OPERATION_NON_TRANSPOSE, CUSPARSE_OPERATION_NON_TRANSPOSE, &one,
       a, b, &beta, c, CUDA_R_32F, CUSPARSE_SPMM_CSR_ALG3, buffer.data()));
-  GRAPHMINI_CUDA_CHECK(cusparseSpMM(detail::cusparse(), CUSPARSE_OPERATION_NON_TRANSPOSE,
+  GRAPHMINI_CUDA_CHECK(library.spmm(detail::cusparse(), CUSPARSE_OPERATION_NON_TRANSPOSE,
                                     CUSPARSE_OPERATION_NON_TRANSPOSE, &one, a, b, &beta, c,
                                     CUDA_R_32F, CUSPARSE_SPMM_CSR_ALG3, buffer.data()));
 }

@@ -2,10 +2,12 @@
 // gnn/cuda only. Every status is checked: a failure throws DeviceError naming the call, the
 // file and the line, with the library's own text for the status.
 //
-// cuBLAS is opened on first use (dlopen) rather than linked: its libcublasLt, over 500 MB,
-// runs static initialisers that took 0.45 s at the start of every process linking it, and
-// most processes that link the gnn library (the command line, the tests) never use a device.
-// Its functions are called through Cublas, whose members have the types of cublas_v2.h's.
+// cuBLAS and cuSPARSE are opened on first use (dlopen) rather than linked: their start-up
+// costs every process that links them (cuBLAS's libcublasLt, over 500 MB, ran static
+// initialisers for 0.45 s; cuSPARSE with its libnvJitLink takes 45 ms, a third of a test
+// process's start), and most processes that link the gnn library (the command line, the
+// tests) never use a device. Their functions are called through Cublas and Cusparse, whose
+// members have the types of cublas_v2.h's and cusparse.h's.
 #pragma once
 
 #include <cublas_v2.h>
@@ -34,6 +36,24 @@ struct Cublas {
 // cuBLAS of the toolkit this was built with (libcublas.so.CUBLAS_VER_MAJOR), opened on the first
 // call; throws DeviceError, with the loader's message, when it cannot be opened.
 const Cublas& cublas_library();
+
+// The cuSPARSE functions the operators call.
+struct Cusparse {
+  decltype(&cusparseCreate) create;
+  decltype(&cusparseDestroy) destroy;
+  decltype(&cusparseCreateCsr) create_csr;
+  decltype(&cusparseDestroySpMat) destroy_sparse;
+  decltype(&cusparseCreateDnMat) create_dense;
+  decltype(&cusparseDestroyDnMat) destroy_dense;
+  decltype(&cusparseSpMM_bufferSize) spmm_buffer_size;
+  decltype(&cusparseSpMM_preprocess) spmm_preprocess;
+  decltype(&cusparseSpMM) spmm;
+  decltype(&cusparseGetErrorName) status_name;
+  decltype(&cusparseGetErrorString) status_string;
+};
+// cuSPARSE of the toolkit this was built with (libcusparse.so.CUSPARSE_VER_MAJOR), opened as
+// cublas_library() opens cuBLAS.
+const Cusparse& cusparse_library();
 
 // The handles of the calling thread, made on first use, bound to the default stream.
 cublasHandle_t cublas();
