@@ -91,11 +91,55 @@ TEST_F(EngineCliTest, KernelsAreCachedUnlessNoCacheIsGiven) {
   EXPECT_FALSE(count("-p P3 --induced vertex --engine jit --prune online")["kernel_cached"]);
 }
 
-std::vector<std::string> sorted_lines(const std::string& text) {
+std::vector<std::string> all_lines(const std::string& text) {
   std::vector<std::string> lines;
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);)
     lines.push_back(line);
+  return lines;
+}
+
+#ifdef GRAPHMINI_JIT_MODULE
+// The JIT's module is opened on the first compile, from its place relative to the program, else
+// by name; a program without it says so in one line, and still counts on the interpreter.
+TEST_F(EngineCliTest, AProgramWithoutItsJitModuleSaysSoAndTheInterpreterStillCounts) {
+  const std::filesystem::path module_path = std::filesystem::relative(
+      GRAPHMINI_JIT_MODULE, std::filesystem::path(GRAPHMINI_CLI).parent_path());
+  const CliResult result = script(
+      "mkdir bin && cp \"$G\" bin/graphmini\n"
+      "query='count -g kron:scale=8 -p P3 --no-cache'\n"
+      "bin/graphmini $query --engine interp || exit 1\n"
+      "bin/graphmini $query 2>&1; echo \"missing: $?\"\n"
+      "mkdir -p \"bin/$(dirname '" +
+      module_path.string() +
+      "')\"\n"
+      "echo 'not a module' >'bin/" +
+      module_path.string() +
+      "'\n"
+      "bin/graphmini $query 2>&1; echo \"damaged: $?\"\n"
+      "\"$G\" $query");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const std::vector<std::string> out = all_lines(result.out);
+  ASSERT_EQ(out.size(), 6u) << result.out;
+  EXPECT_EQ(out[0], out[5]) << "the interpreter's count differs from the JIT's";
+  EXPECT_EQ(out[1],
+            "graphmini: error: cannot open the JIT's module: libgraphmini_jit.so: cannot "
+            "open shared object file: No such file or directory (nor is it in " +
+                (files_.path() / "bin" / module_path.parent_path()).lexically_normal().string() +
+                "); --engine interp runs without it");
+  EXPECT_EQ(out[2], "missing: 1");
+  EXPECT_EQ(
+      out[3].rfind("graphmini: error: cannot open the JIT's module: " +
+                       (files_.path() / "bin" / module_path).lexically_normal().string() + ": ",
+                   0),
+      0u)
+      << out[3];
+  EXPECT_EQ(out[4], "damaged: 1");
+}
+#endif
+
+std::vector<std::string> sorted_lines(const std::string& text) {
+  std::vector<std::string> lines = all_lines(text);
   std::sort(lines.begin(), lines.end());
   return lines;
 }

@@ -1,4 +1,6 @@
-// Builds a 4-vertex graph through the installed library and prints a few facts about it.
+// Builds a 4-vertex graph through the installed library, prints a few facts about it, and counts
+// its triangles with a kernel compiled by the JIT (through the installed JIT module) when the
+// package has it.
 //
 //   0 --- 1
 //   | \   |
@@ -7,6 +9,9 @@
 #include <algorithm>
 #include <iostream>
 
+#include "compiler/engine.h"
+#include "compiler/pattern.h"
+#include "compiler/schedule.h"
 #include "runtime/graph_builder.h"
 
 int main() {
@@ -22,5 +27,16 @@ int main() {
     }
   }
   std::cout << "vertices=" << graph.num_vertices() << " edges=" << graph.num_edges()
-            << " triangles-at-0=" << triangles_at_zero << "\n";
+            << " triangles-at-0=" << triangles_at_zero;
+  if (graphmini::jit_available()) {
+    const graphmini::Schedule schedule =
+        graphmini::choose_schedule(graphmini::parse_pattern("triangle"), graphmini::Induced::edge,
+                                   graphmini::profile_graph(graph));
+    const graphmini::Executable kernel(schedule.best, graphmini::KernelKind::count,
+                                       graphmini::Engine::jit, {.use_cache = false});
+    std::cout << " jit-triangles=" << kernel.count(graph).count;
+  } else {
+    std::cout << " jit=off";
+  }
+  std::cout << "\n";
 }
