@@ -13,6 +13,7 @@
 #ifdef GRAPHMINI_WITH_LLVM
 #include <dlfcn.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -21,6 +22,7 @@
 #include <string_view>
 #include <system_error>
 #include <type_traits>
+#include <vector>
 
 #include "compiler/jit_module/backend.h"
 #include "runtime/build_info.h"
@@ -84,28 +86,44 @@ namespace {
 using jit_backend::Backend;
 using jit_backend::CacheKey;
 
-// The module's handle: the module in its place relative to this program when it is there (as
-// in the build tree and beside the installed command line), else the one the dynamic loader
-// finds by name (through the run path the installed package gives the programs that link the
-// compiler library, or LD_LIBRARY_PATH).
+// The folders the dynamic loader searches for this program's libraries: its run path and
+// LD_LIBRARY_PATH, then the system's. (Asked of the loader rather than left to dlopen by name,
+// which AddressSanitizer's dlopen makes search the sanitizer runtime's run path instead.)
+std::vector<std::filesystem::path> library_path() {
+  void* const program = dlopen(nullptr, RTLD_NOW);
+  Dl_serinfo size;
+  if (program == nullptr || dlinfo(program, RTLD_DI_SERINFOSIZE, &size) != 0) return {};
+  std::vector<std::max_align_t> storage(size.dls_size / sizeof(std::max_align_t) + 1);
+  auto* const info = reinterpret_cast<Dl_serinfo*>(storage.data());
+  info->dls_size = size.dls_size;
+  info->dls_cnt = size.dls_cnt;
+  if (dlinfo(program, RTLD_DI_SERINFO, info) != 0) return {};
+  std::vector<std::filesystem::path> folders;
+  for (unsigned i = 0; i < info->dls_cnt; ++i)
+    folders.emplace_back(info->dls_serpath[i].dls_name);
+  return folders;
+}
+
+// The module's handle: the module in its place relative to this program (as in the build tree
+// and beside the installed command line), else the first on the program's library path (the
+// run path the installed package gives the programs that link the compiler library).
 void* open_module() {
   const std::string name = jit_backend::kModuleName;
   std::error_code error;
   const std::filesystem::path program = std::filesystem::read_symlink("/proc/self/exe", error);
-  const std::filesystem::path folder =
+  const std::filesystem::path beside =
       (program.parent_path() / GRAPHMINI_JIT_MODULE_FROM_PROGRAMS).lexically_normal();
-  if (!error && std::filesystem::exists(folder / name, error)) {
+  std::vector<std::filesystem::path> folders = library_path();
+  if (!error) folders.insert(folders.begin(), beside);
+  for (const std::filesystem::path& folder : folders) {
     const std::string path = (folder / name).string();
+    if (!std::filesystem::exists(path, error)) continue;
     void* const handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (handle == nullptr) throw Error("cannot open the JIT's module: " + std::string(dlerror()));
     return handle;
   }
-  void* const handle = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (handle == nullptr) {
-    throw Error("cannot open the JIT's module: " + std::string(dlerror()) + " (nor is it in " +
-                folder.string() + "); --engine interp runs without it");
-  }
-  return handle;
+  throw Error("cannot find the JIT's module " + name + " in " + beside.string() +
+              " nor on the program's library path; --engine interp runs without it");
 }
 
 // The module's functions, opened on the first call (C++ runs the initialiser once even when
