@@ -12,7 +12,9 @@
 // run that hits the limit is recorded with "capped": true and no count. Every kernel is
 // compiled cold (the kernel cache is bypassed), so compile times are first-run times. A run is
 // repeated until its runs have taken --repeat seconds (1 s; at most 1,000 runs) and the
-// fastest is kept.
+// fastest is kept. A mode whose plan generates the kernels of an earlier mode of its cell (or
+// that counts with the same counter of its own) shares that mode's run ("same_kernel_as" in
+// the JSON).
 //
 // Per cell it prints the run time of every mode, the speedup of `cost` over `none`, the
 // fastest mode and whether `cost` is within 10% of it. The wiki-Vote rows also give the
@@ -37,6 +39,7 @@
 #include <vector>
 
 #include "bench/bench_support.h"
+#include "compiler/counters.h"
 #include "compiler/engine.h"
 #include "compiler/prune.h"
 #include "compiler/schedule.h"
@@ -177,11 +180,34 @@ int main(int argc, char** argv) {
         std::printf("%-20s %-3s %-6s", name.c_str(), pattern_spec.c_str(), induced_name.c_str());
         std::optional<std::uint64_t> count;
         bool agree = true;
+        // Modes whose plans generate the same kernels (the cost model built no minigraph, say,
+        // as `none`), or that count with a counter of its own (which builds no minigraphs), run
+        // the same code: the first such mode's run stands for the others, so that the modes of
+        // a cell differ by their choices and not by the machine's noise.
+        std::map<std::string, std::string> measured_by;  // kernel sources -> mode
         for (const std::string& mode : modes) {
           graphmini::CountPlan variant = best;
           const auto prune_start = Clock::now();
           graphmini::plan_minigraphs(variant, graphmini::parse_prune_mode(mode), profile);
           const double prune = since(prune_start);
+          std::string kernels;
+          for (const graphmini::CountTerm& term : variant.terms) {
+            const graphmini::Counter counter =
+                graphmini::counter_on(graphmini::choose_counter(term.plan), graph);
+            kernels +=
+                std::to_string(term.coefficient) + " " + graphmini::to_string(counter) + "\n";
+            if (counter == graphmini::Counter::plan)
+              kernels += graphmini::generate_kernel(term.plan, graphmini::KernelKind::count);
+          }
+          if (const auto same = measured_by.find(kernels); same != measured_by.end()) {
+            nlohmann::json run = cell["modes"][same->second];
+            run["plan_s"] = plan + prune;
+            run["same_kernel_as"] = same->second;
+            cell["modes"][mode] = run;
+            std::printf(" %8.3f=", run["run_s"].get<double>());
+            continue;
+          }
+          measured_by.emplace(std::move(kernels), mode);
           const auto compile_start = Clock::now();
           const graphmini::CountExecutable executable(variant.terms, graphmini::KernelKind::count,
                                                       engine, {.use_cache = false});
@@ -278,8 +304,10 @@ int main(int argc, char** argv) {
       }
     }
   }
-  std::printf("\nsummary (%s engine, %d threads; + marks a capped run)\n", engine_name.c_str(),
-              threads);
+  std::printf(
+      "\nsummary (%s engine, %d threads; + marks a capped run, = a mode whose kernels are an "
+      "earlier mode's, whose run it shares)\n",
+      engine_name.c_str(), threads);
   std::printf("  cost over none, run time:        %s\n", cost_over_none.text().c_str());
   std::printf(
       "  cost within 10%% of the fastest:  %d of %d cells (not judged: cells whose cost and "
