@@ -104,41 +104,38 @@ std::vector<std::filesystem::path> library_path() {
   return folders;
 }
 
-// The module's handle: the module in its place relative to this program (as in the build tree
-// and beside the installed command line), else the first on the program's library path (the
-// run path the installed package gives the programs that link the compiler library).
-void* open_module() {
-  const std::string name = jit_backend::kModuleName;
-  std::error_code error;
-  const std::filesystem::path program = std::filesystem::read_symlink("/proc/self/exe", error);
-  const std::filesystem::path beside =
-      (program.parent_path() / GRAPHMINI_JIT_MODULE_FROM_PROGRAMS).lexically_normal();
-  std::vector<std::filesystem::path> folders = library_path();
-  if (!error) folders.insert(folders.begin(), beside);
-  for (const std::filesystem::path& folder : folders) {
-    const std::string path = (folder / name).string();
-    if (!std::filesystem::exists(path, error)) continue;
-    void* const handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (handle == nullptr) throw Error("cannot open the JIT's module: " + std::string(dlerror()));
-    return handle;
-  }
-  throw Error("cannot find the JIT's module " + name + " in " + beside.string() +
-              " nor on the program's library path; --engine interp runs without it");
-}
-
-// The module's functions, opened on the first call (C++ runs the initialiser once even when
-// several threads compile at the same time; one that throws runs again at the next call).
+// The module's functions: the module in its place relative to this program (as in the build
+// tree and beside the installed command line), else the first on the program's library path
+// (the run path the installed package gives the programs that link the compiler library).
+// Only regular files are opened: a FIFO of that name would block dlopen. Opened on the first
+// call (C++ runs the initialiser once even when several threads compile at the same time; one
+// that throws runs again at the next call).
 const Backend& backend() {
   static const Backend* const loaded = [] {
-    void* const handle = open_module();
-    const auto entry = reinterpret_cast<decltype(&graphmini_jit_backend)>(
-        dlsym(handle, jit_backend::kEntrySymbol));
-    const Backend* const table = entry == nullptr ? nullptr : entry();
-    if (table == nullptr || table->interface != jit_backend::kInterface) {
-      throw Error("the JIT's module " + std::string(jit_backend::kModuleName) +
-                  " that was found is not this build's");
+    const std::string name = jit_backend::kModuleName;
+    std::error_code error;
+    const std::filesystem::path program = std::filesystem::read_symlink("/proc/self/exe", error);
+    const std::filesystem::path beside =
+        (program.parent_path() / GRAPHMINI_JIT_MODULE_FROM_PROGRAMS).lexically_normal();
+    std::vector<std::filesystem::path> folders = library_path();
+    if (!error) folders.insert(folders.begin(), beside);
+    for (const std::filesystem::path& folder : folders) {
+      const std::string path = (folder / name).string();
+      if (!std::filesystem::is_regular_file(path, error)) continue;
+      void* const handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+      if (handle == nullptr) {
+        throw Error("cannot open the JIT's module: " + std::string(dlerror()));
+      }
+      const auto entry = reinterpret_cast<decltype(&graphmini_jit_backend)>(
+          dlsym(handle, jit_backend::kEntrySymbol));
+      const Backend* const table = entry == nullptr ? nullptr : entry();
+      if (table == nullptr || table->interface != jit_backend::kInterface) {
+        throw Error("the JIT's module " + path + " is not this build's");
+      }
+      return table;
     }
-    return table;
+    throw Error("cannot find the JIT's module " + name + " in " + beside.string() +
+                " nor on the program's library path; --engine interp runs without it");
   }();
   return *loaded;
 }

@@ -1,15 +1,15 @@
 // The part of the JIT (compiler/jit.h) that needs LLVM and Clang, as a module of its own,
 // libgraphmini_jit.so, that jit_compile opens on first use: linking LLVM and Clang cost every
-// process 75 ms of start-up (their relocations and static initialisers; under the sanitizers
-// 150 ms), while most processes that link the compiler library (the command line's other
+// process 75 ms of start-up (their relocations and static initialisers; under AddressSanitizer
+// more), while most processes that link the compiler library (the command line's other
 // commands and its error paths, the interpreter, the tests) never compile a kernel.
 //
 // The module holds no graphmini code but this folder, so nothing of the static libraries is
 // duplicated in it (their state, such as the files to remove on a signal, stays one copy). It
 // reports failures as std::runtime_error with the whole message, which jit.cc rethrows as
-// graphmini::Error. It is found by name, as the dynamic loader finds any library: the programs
-// of the build tree and the installed command line carry its folder in their run path, and the
-// installed package adds it to the run path of the programs that link graphmini::compiler.
+// graphmini::Error. jit.cc looks for it in lib/graphmini relative to the program (where the
+// build tree and the installation put it), then on the program's library path, to which the
+// installed package adds lib/graphmini for the programs that link graphmini::compiler.
 #pragma once
 
 #include <array>

@@ -101,7 +101,8 @@ std::vector<std::string> all_lines(const std::string& text) {
 
 #ifdef GRAPHMINI_JIT_MODULE
 // The JIT's module is opened on the first compile, from its place relative to the program, else
-// by name; a program without it says so in one line, and still counts on the interpreter.
+// from the program's library path; a program without it (or with a FIFO in its place, which is
+// never opened) says so in one line, and still counts on the interpreter.
 TEST_F(EngineCliTest, AProgramWithoutItsJitModuleSaysSoAndTheInterpreterStillCounts) {
   const std::filesystem::path module_path = std::filesystem::relative(
       GRAPHMINI_JIT_MODULE, std::filesystem::path(GRAPHMINI_CLI).parent_path());
@@ -113,6 +114,13 @@ TEST_F(EngineCliTest, AProgramWithoutItsJitModuleSaysSoAndTheInterpreterStillCou
       "mkdir -p \"bin/$(dirname '" +
       module_path.string() +
       "')\"\n"
+      "mkfifo 'bin/" +
+      module_path.string() +
+      "'\n"
+      "timeout 20 bin/graphmini $query 2>&1; echo \"fifo: $?\"\n"
+      "rm 'bin/" +
+      module_path.string() +
+      "'\n"
       "echo 'not a module' >'bin/" +
       module_path.string() +
       "'\n"
@@ -120,20 +128,23 @@ TEST_F(EngineCliTest, AProgramWithoutItsJitModuleSaysSoAndTheInterpreterStillCou
       "\"$G\" $query");
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const std::vector<std::string> out = all_lines(result.out);
-  ASSERT_EQ(out.size(), 6u) << result.out;
-  EXPECT_EQ(out[0], out[5]) << "the interpreter's count differs from the JIT's";
-  EXPECT_EQ(out[1],
-            "graphmini: error: cannot find the JIT's module libgraphmini_jit.so in " +
-                (files_.path() / "bin" / module_path.parent_path()).lexically_normal().string() +
-                " nor on the program's library path; --engine interp runs without it");
+  ASSERT_EQ(out.size(), 8u) << result.out;
+  EXPECT_EQ(out[0], out[7]) << "the interpreter's count differs from the JIT's";
+  const std::string not_found =
+      "graphmini: error: cannot find the JIT's module libgraphmini_jit.so in " +
+      (files_.path() / "bin" / module_path.parent_path()).lexically_normal().string() +
+      " nor on the program's library path; --engine interp runs without it";
+  EXPECT_EQ(out[1], not_found);
   EXPECT_EQ(out[2], "missing: 1");
+  EXPECT_EQ(out[3], not_found) << "a FIFO is not a module";
+  EXPECT_EQ(out[4], "fifo: 1");
   EXPECT_EQ(
-      out[3].rfind("graphmini: error: cannot open the JIT's module: " +
+      out[5].rfind("graphmini: error: cannot open the JIT's module: " +
                        (files_.path() / "bin" / module_path).lexically_normal().string() + ": ",
                    0),
       0u)
-      << out[3];
-  EXPECT_EQ(out[4], "damaged: 1");
+      << out[5];
+  EXPECT_EQ(out[6], "damaged: 1");
 }
 #endif
 
