@@ -31,6 +31,19 @@
 #include "runtime/input.h"
 #endif
 
+#if defined(GRAPHMINI_WITH_LLVM) && defined(__SANITIZE_ADDRESS__)
+// AddressSanitizer's settings for a program that can open the JIT's module. Opened with
+// dlopen, LLVM's and Clang's thread-local variables live in dynamic TLS blocks that glibc
+// allocates with malloc. The sanitizer runtime of GCC 12 (and of LLVM up to 16) takes a block
+// that happens to start 16 bytes into a page for one of glibc 2.19 with a header, and
+// LeakSanitizer's scan at exit reads that header's words as a block's bounds and crashes
+// ("Tracer caught signal 11"): about one run in a few hundred. Without that interception the
+// blocks are still scanned, as heap that the threads' TLS reaches. ASAN_OPTIONS adds to this.
+extern "C" const char* __asan_default_options() {
+  return "intercept_tls_get_addr=0";
+}
+#endif
+
 namespace graphmini {
 
 // The JIT session that owns the kernel's code (never created without LLVM).
