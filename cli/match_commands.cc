@@ -297,7 +297,7 @@ Prepared prepare(Pattern pattern, const Graph& graph, const MatchOptions& option
                                     parse_supergraph_mode(options.supergraphs), &graph)
                        : CountPlan{choose_schedule(pattern, induced, profile, use), {}, {}, {}};
   if (use == PlanUse::list) plan.terms.push_back({1, plan.direct.best});
-  plan_minigraphs(plan, parse_prune_mode(options.prune), profile);
+  plan_minigraphs(plan, parse_prune_mode(options.prune), profile, &graph);
   return {std::move(pattern), std::move(plan), std::move(profile), seconds_since(start)};
 }
 
@@ -671,8 +671,10 @@ void print_one_plan(const MatchOptions& options, const Plan& plan) {
   std::printf("%s", plan.print().c_str());
   std::printf(
       "\nminigraphs (--prune %s): %d of %zu candidates built; their costs and savings "
-      "are estimated element comparisons over the whole run\n",
-      options.prune.c_str(), built_minigraphs(plan), plan.minigraphs.size());
+      "are element comparisons over the whole run, estimated from %s\n",
+      options.prune.c_str(), built_minigraphs(plan), plan.minigraphs.size(),
+      plan.minigraphs_measured ? "the plan's counts on a sample of the graph"
+                               : "the schedule's estimates");
   std::printf("\nestimated candidates per level:");
   for (const PlanLevel& level : plan.levels) {
     std::printf(" %.3g", level.estimated_candidates);
@@ -1049,13 +1051,20 @@ int run_verify(const MatchOptions& options) {
 
 void run_compile(const MatchOptions& options, bool listing, const std::string& output) {
   const Pattern pattern = parse_pattern(options.pattern);
+  std::optional<Graph> graph;
   GraphProfile profile = typical_profile();
-  if (!options.graph.empty()) profile = profile_graph(load(options.graph).graph);
-  Plan plan = choose_schedule(pattern, parse_induced(options.induced), profile,
-                              listing ? PlanUse::list : PlanUse::count)
-                  .best;
-  plan_minigraphs(plan, parse_prune_mode(options.prune), profile);
-  const std::string code = generate_kernel(plan, listing ? KernelKind::list : KernelKind::count);
+  if (!options.graph.empty()) {
+    graph = load(options.graph).graph;
+    profile = profile_graph(*graph);
+  }
+  const Plan best = choose_schedule(pattern, parse_induced(options.induced), profile,
+                                    listing ? PlanUse::list : PlanUse::count)
+                        .best;
+  // The kernel that count or list runs on that graph (as one term).
+  CountPlan plan{{best, {}}, {{1, best}}, {}, {}};
+  plan_minigraphs(plan, parse_prune_mode(options.prune), profile, graph ? &*graph : nullptr);
+  const std::string code =
+      generate_kernel(plan.terms.front().plan, listing ? KernelKind::list : KernelKind::count);
   OutputFile file(output.empty() ? std::string(OutputFile::kStandardOutput) : output);
   file.write(code);
   file.commit();

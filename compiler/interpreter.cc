@@ -14,6 +14,7 @@
 
 #include "compiler/level0.h"
 #include "compiler/profile.h"
+#include "compiler/prune.h"
 #include "runtime/error.h"
 #include "runtime/vertex_set.h"
 
@@ -40,6 +41,9 @@ struct Context {
   std::size_t last_count = 0;            // size of the last level's count-only set
   std::uint64_t work = 0;                // a sampled candidate's work so far (count_sample)
   std::unique_ptr<TaskProfile> profile;  // profiled runs only
+  // Sampled runs only (count_sample): SampledCounts' moments and steps.
+  std::vector<std::uint64_t> degrees, degree_squares, member_squares;
+  std::vector<std::vector<SampledCounts::Step>> steps;
 };
 
 class Interpreter {
@@ -100,11 +104,11 @@ class Interpreter {
   std::optional<SampledCounts> count_sample(std::span<const SampledCandidate> sample,
                                             std::uint64_t budget) {
     const auto zero = [&] {
-      return SampledCounts{std::vector<double>(plan_.levels.size(), 0.0),
-                           std::vector<double>(plan_.sets.size(), 0.0),
-                           std::vector<double>(plan_.sets.size(), 0.0)};
+      const std::vector<double> levels(plan_.levels.size(), 0.0), sets(plan_.sets.size(), 0.0);
+      return SampledCounts{levels, sets, sets, levels, levels, sets, no_steps()};
     };
     budget_ = budget;
+    sampling_ = true;
     std::vector<SampledCounts> parts(sample.size(), zero());
     tbb::parallel_for(
         tbb::blocked_range<std::size_t>(0, sample.size(), 1),
@@ -118,6 +122,15 @@ class Interpreter {
             add_weighted(counters.iterations, parts[i].iterations, candidate.weight);
             add_weighted(counters.computations, parts[i].computations, candidate.weight);
             add_weighted(counters.members, parts[i].members, candidate.weight);
+            add_weighted(context->degrees.data(), parts[i].degrees, candidate.weight);
+            add_weighted(context->degree_squares.data(), parts[i].degree_squares, candidate.weight);
+            add_weighted(context->member_squares.data(), parts[i].member_squares, candidate.weight);
+            for (std::size_t id = 0; id < plan_.sets.size(); ++id) {
+              for (std::size_t j = 0; j < plan_.sets[id].steps.size(); ++j) {
+                add(parts[i].steps[id][j], context->steps[id][j], candidate.weight);
+                context->steps[id][j] = {};
+              }
+            }
           }
           release(std::move(context));
         });
@@ -125,11 +138,17 @@ class Interpreter {
     SampledCounts total = zero();
     total.work = work_.load();
     for (const SampledCounts& part : parts) {
-      for (std::size_t l = 0; l < total.iterations.size(); ++l)
+      for (std::size_t l = 0; l < total.iterations.size(); ++l) {
         total.iterations[l] += part.iterations[l];
+        total.degrees[l] += part.degrees[l];
+        total.degree_squares[l] += part.degree_squares[l];
+      }
       for (std::size_t id = 0; id < total.members.size(); ++id) {
         total.computations[id] += part.computations[id];
         total.members[id] += part.members[id];
+        total.member_squares[id] += part.member_squares[id];
+        for (std::size_t j = 0; j < part.steps[id].size(); ++j)
+          add(total.steps[id][j], part.steps[id][j], 1);
       }
     }
     return total;
@@ -148,6 +167,12 @@ class Interpreter {
       if (plan_.inclusion_exclusion) context->spare.assign(buffer_size_, 0);
       context->match.assign(k_, 0);
       if (options_.profile != nullptr) context->profile = std::make_unique<TaskProfile>(plan_);
+      if (sampling_) {
+        context->degrees.assign(k_, 0);
+        context->degree_squares.assign(k_, 0);
+        context->member_squares.assign(plan_.sets.size(), 0);
+        context->steps = no_steps();
+      }
     } else {
       context = std::move(free.back());
       free.pop_back();
@@ -156,6 +181,20 @@ class Interpreter {
   }
 
   void release(std::unique_ptr<Context> context) { pool_.local().push_back(std::move(context)); }
+
+  std::vector<std::vector<SampledCounts::Step>> no_steps() const {
+    std::vector<std::vector<SampledCounts::Step>> steps;
+    for (const SetComputation& set : plan_.sets)
+      steps.emplace_back(set.steps.size());
+    return steps;
+  }
+
+  static void add(SampledCounts::Step& to, const SampledCounts::Step& step, double weight) {
+    to.runs += weight * step.runs;
+    to.operands += weight * step.operands;
+    to.lists += weight * step.lists;
+    to.merges += weight * step.merges;
+  }
 
   // Adds the counters times `weight` to `to` and clears them.
   static void add_weighted(std::uint64_t* counters, std::vector<double>& to, double weight) {
@@ -207,8 +246,9 @@ class Interpreter {
   }
 
   // Computes set `id` into the context; returns its size. With count_only the last step is
-  // only counted and the set's value is left unset.
-  std::size_t compute_set(Context& context, int id, bool count_only) const {
+  // only counted and the set's value is left unset. With `measure`, adds what each step
+  // merges to the context's SampledCounts::Step.
+  std::size_t compute_set(Context& context, int id, bool count_only, bool measure) const {
     const SetComputation& set = plan_.sets[id];
     const auto [low, high] = window(context, set.upper, set.lower);
     VertexSpan current = clip(source(context, set.base), low, high);
@@ -224,6 +264,11 @@ class Interpreter {
       const SetStep& step = set.steps[i];
       const VertexSpan operand = clip(graph_.neighbours(context.bound[step.level]), low, high);
       const bool intersect = step.operation == SetOperation::intersect;
+      if (measure) {
+        const double a = static_cast<double>(current.size()),
+                     b = static_cast<double>(operand.size());
+        add(context.steps[id][i], {1, a, b, merge_cost(a, b)}, 1);
+      }
       if (count_only && i + 1 == set.steps.size()) {
         return intersect ? intersect_count(current, operand) : difference_count(current, operand);
       }
@@ -290,16 +335,23 @@ class Interpreter {
       // passes the budget, within a candidate too: one hub's candidate can take minutes.
       if (l < priced_ && ++context.work + work_.load(std::memory_order_relaxed) > budget_)
         stopped_.store(true, std::memory_order_relaxed);
+      if (sampling_) {
+        const std::uint64_t degree = graph_.degree(context.bound[l]);
+        context.degrees[l] += degree;
+        context.degree_squares[l] += degree * degree;
+      }
     }
     for (const int id : plan_.sets_at(l)) {
       // (Inclusion-exclusion reads its sets whole here, count-only ones too.)
       const bool count_only =
           count_last_ && !plan_.inclusion_exclusion && plan_.sets[id].count_only;
-      const std::size_t size = compute_set(context, id, count_only);
+      const std::size_t size =
+          compute_set(context, id, count_only, sampling_ && profile != nullptr);
       if (count_only) context.last_count = size;
       if (profile != nullptr) {
         ++profile->computations[id];
         profile->members[id] += size;
+        if (sampling_) context.member_squares[id] += std::uint64_t{size} * size;
       }
     }
     if (plan_.inclusion_exclusion && l + 1 == enumerated_) {
@@ -434,6 +486,7 @@ class Interpreter {
   // count_sample's budget, and the work of the candidates it has finished.
   std::uint64_t budget_ = std::numeric_limits<std::uint64_t>::max();
   std::atomic<std::uint64_t> work_{0};
+  bool sampling_ = false;  // in count_sample: contexts count SampledCounts' moments too
   tbb::enumerable_thread_specific<std::vector<std::unique_ptr<Context>>> pool_;
 };
 

@@ -79,11 +79,23 @@ struct SampledCandidate {
 };
 
 // What a profiled run counts (compiler/profile.h), as real numbers: iterations by level, and
-// computations and members (sizes added up) by set.
+// computations and members (sizes added up) by set; and for the minigraph cost model
+// (compiler/prune.h), by level the degrees of the vertices bound there and their squares, by
+// set the squares of its sizes, and by set and step what the step's runs merged, added up.
 struct SampledCounts {
+  struct Step {
+    double runs = 0;
+    double operands = 0;  // the sizes of the set it starts from
+    double lists = 0;     // the sizes of the neighbour list (clipped to the set's bounds)
+    double merges = 0;    // the comparisons of merging the two (merge_cost, compiler/prune.h)
+  };
   std::vector<double> iterations;
   std::vector<double> computations;
   std::vector<double> members;
+  std::vector<double> degrees;
+  std::vector<double> degree_squares;
+  std::vector<double> member_squares;
+  std::vector<std::vector<Step>> steps;
   // The iterations of the levels that compute sets (all but the last and those counted by
   // inclusion-exclusion) in the sample itself, unweighted: what running it took.
   std::uint64_t work = 0;

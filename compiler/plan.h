@@ -169,6 +169,9 @@ struct Plan {
   // Every set that some deeper step could read pruned lists of, with the pruning pass's
   // decision (compiler/prune.h); empty until that pass runs.
   std::vector<Minigraph> minigraphs;
+  // Whether the pruning pass priced them with the plan's counts on a sample of the graph
+  // rather than with the schedule's estimates.
+  bool minigraphs_measured = false;
   double estimated_cost = 0;
 
   int size() const { return static_cast<int>(levels.size()); }

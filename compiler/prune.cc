@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/interpreter.h"
 #include "runtime/error.h"
 
 namespace graphmini {
@@ -68,47 +69,43 @@ std::optional<SetSource> available(const Plan& plan, SetSource source, int level
   return source;
 }
 
-// The comparisons of merging or galloping two sorted lists, whichever is cheaper.
-double merge_cost(double a, double b) {
-  const double shorter = std::max(std::min(a, b), 1.0);
-  const double longer = std::max(a, b);
-  return std::min(a + b, shorter * (1 + 2 * std::log2(1 + longer / shorter)));
+// The mean of a sum over its count (`otherwise` when nothing was counted).
+double mean(double sum, double count, double otherwise) {
+  return count > 0 && sum > 0 ? sum / count : otherwise;
 }
 
-// Estimates in element comparisons (see prune.h).
+// Estimates in element comparisons (see prune.h), from the schedule's estimates or, when
+// given, the plan's counts on a sample of the graph.
 class CostModel {
  public:
-  CostModel(const Plan& plan, const GraphProfile& profile)
+  CostModel(const Plan& plan, const GraphProfile& profile, const SampledCounts* measured,
+            const std::vector<std::vector<Use>>& users)
       : plan_(plan),
+        measured_(measured),
         closure_(std::clamp(profile.closure, 1e-6, 1.0)),
         degree_(std::max(profile.size_biased_degree, 1.0)),
+        mean_degree_(std::max(profile.mean_degree, 1.0)),
         // A bitmap of up to 2^23 vertices (1 MiB) stays in cache; larger ones miss.
-        bit_test_(profile.vertices <= (1 << 23) ? 1 : 4) {}
+        bit_test_(profile.vertices <= (1 << 23) ? 1 : 4) {
+    for (std::size_t m = 0; m < plan.minigraphs.size(); ++m)
+      pruned_shares_.push_back(measured_pruned_share(plan.minigraphs[m], users[m]));
+  }
 
   double domain_size(const Minigraph& m) const { return size(m.domain); }
 
-  // The schedule's estimate of a set's size leaves its bounds to the iteration counts; here
-  // each of b bounds keeps about 1 / (b + 1) of the members (a member lies above b other
-  // random vertices with that probability).
-  double size(SetSource source) const {
-    if (source.set < 0) return degree_;
-    const SetComputation& set = plan_.sets[source.set];
-    return set.estimated_size / static_cast<double>(1 + set.upper.size() + set.lower.size());
+  // How often step `use` runs.
+  double iterations(const Use& use) const {
+    return measured_ != nullptr ? measured_->computations[use.set]
+                                : iterations_at(plan_.sets[use.set].level);
   }
 
   // The cost of one run of step `use` when it reads minigraph `m` (-1: the whole list).
   double step(const Use& use, int m) const {
-    if (m < 0) return merge_cost(operand_size(use), degree_);
     const SetComputation& set = plan_.sets[use.set];
-    if (use.step == 0 && takes_pruned_list(plan_, set, m)) return kClipCost;
-    return merge_cost(operand_size(use), list_length(plan_.minigraphs[m]));
-  }
-
-  // A pruned list: the domain members adjacent to its vertex (and above it when cut so).
-  double list_length(const Minigraph& m) const { return domain_size(m) * closure_ * kept(m); }
-
-  double iterations(const Use& use) const {
-    return plan_.levels[plan_.sets[use.set].level].estimated_iterations;
+    if (m >= 0 && use.step == 0 && takes_pruned_list(plan_, set, m)) return kClipCost;
+    if (m >= 0) return merge_cost(operand_size(use), list_length(use, m));
+    if (measured_ != nullptr) return per_run(use, &SampledCounts::Step::merges);
+    return merge_cost(operand_size(use), degree_);
   }
 
   // Whether a bitmap of set x saves more than it costs its readers: counted sets X & L or
@@ -116,51 +113,160 @@ class CostModel {
   // bounds) in the bitmap instead of merging L with X.
   bool pays_for_bitmap(int x, const std::vector<int>& readers) const {
     const SetComputation& set = plan_.sets[x];
-    double with = plan_.levels[set.level].estimated_iterations * kMarkCost * size({x, -1});
+    double with = iterations_at(set.level) * kMarkCost * size({x, -1});
     double without = 0;
     for (const int reader : readers) {
       const Use use{reader, 0};
+      const int m = plan_.sets[reader].steps[0].minigraph;
       const SetComputation& counted = plan_.sets[reader];
-      const int m = counted.steps[0].minigraph;
-      const double list = m >= 0 ? list_length(plan_.minigraphs[m]) : degree_;
-      const double bounds = 1 + counted.upper.size() + counted.lower.size();
-      with += iterations(use) * bit_test_ * list / bounds;
+      const double bounds =
+          measured_ != nullptr ? 1 : 1 + counted.upper.size() + counted.lower.size();
+      with += iterations(use) * bit_test_ * list_length(use, m) / bounds;
       without += iterations(use) * step(use, m);
     }
     return with < without;
   }
 
-  // One list's pruning: its source (a neighbour list or the enclosing minigraph's list) merged
-  // with the domain, both cut to the ids above the list's vertex when the lists are.
-  double prune_cost(const Minigraph& m) const {
-    const double source = m.parent >= 0 ? list_length(plan_.minigraphs[m.parent]) : degree_;
-    return merge_cost(source * kept(m), domain_size(m) * kept(m));
+  // One list's pruning: its source (a row's neighbour list, or the enclosing minigraph's
+  // list) merged with the domain, both cut to the ids above the list's vertex when the lists
+  // are. Measured, a row's degree is that of the vertices whose lists the users read, and the
+  // domain's size as its members see it (weighted by itself: each member has a list).
+  double prune_cost(const Minigraph& m, const std::vector<Use>& users) const {
+    double source = degree_, domain = domain_size(m);
+    if (measured_ != nullptr) {
+      double degrees = 0, runs = 0;
+      for (const Use& use : users) {
+        const double n = step_counts(use).runs;
+        degrees += n * size({-1, plan_.sets[use.set].steps[use.step].level});
+        runs += n;
+      }
+      source = mean(degrees, runs, degree_);
+      domain = size_per_member(m.domain);
+    }
+    if (m.parent >= 0) source = pruned_length(plan_.minigraphs[m.parent], m.parent, source);
+    return merge_cost(source * kept(m), domain * kept(m));
   }
 
-  double eager(const Minigraph& m) const {
-    return runs(m) * (kBuildCost + size(m.rows) * (kListCost + prune_cost(m)));
+  double eager(const Minigraph& m, const std::vector<Use>& users) const {
+    return runs(m) * (kBuildCost + size(m.rows) * (kListCost + prune_cost(m, users)));
   }
 
+  // The lists read are at most those of the vertices bound at the levels whose lists the
+  // users read (at most all rows). Modelled, the first user level's reads stand for them all:
+  // the schedule's estimates of the deeper levels are too coarse to add up.
   double online(const Minigraph& m, const std::vector<Use>& users) const {
     const double rows = size(m.rows);
-    int first_user = plan_.size();
-    for (const Use& use : users)
-      first_user = std::min(first_user, plan_.sets[use.set].level);
-    const double reads = plan_.levels[first_user].estimated_iterations / std::max(runs(m), 1e-300);
+    std::vector<int> levels;
+    for (const Use& use : users) {
+      levels.push_back(measured_ != nullptr ? plan_.sets[use.set].steps[use.step].level
+                                            : plan_.sets[use.set].level);
+    }
+    std::sort(levels.begin(), levels.end());
+    levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
+    if (measured_ == nullptr) levels.resize(1);
+    double reads = 0;
+    for (const int l : levels)
+      reads += iterations_at(l) / std::max(runs(m), 1e-300);
     const double share = std::clamp(reads / std::max(rows, 1.0), 0.0, 1.0);
-    return runs(m) * (kBuildCost + rows + share * rows * (2 * kListCost + prune_cost(m)));
+    return runs(m) * (kBuildCost + rows + share * rows * (2 * kListCost + prune_cost(m, users)));
   }
 
  private:
-  double operand_size(const Use& use) const { return size(plan_.sets[use.set].base); }
-  double runs(const Minigraph& m) const { return plan_.levels[m.level].estimated_iterations; }
+  const SampledCounts::Step& step_counts(const Use& use) const {
+    return measured_->steps[use.set][use.step];
+  }
+  double per_run(const Use& use, double SampledCounts::Step::*sum) const {
+    const SampledCounts::Step& counts = step_counts(use);
+    return mean(counts.*sum, counts.runs, 0.0);
+  }
+
+  // A set's mean size where it is computed, or a neighbour list's where its vertex is bound.
+  // Measured: the sample's means, but at level 0, which the sample sees through few vertices,
+  // the graph's mean degree (a set there is a neighbour list clipped to its bounds).
+  // Modelled: the schedule's estimate, which leaves a set's bounds to the iteration counts, so
+  // here each of b bounds keeps about 1 / (b + 1) of the members (a member lies above b other
+  // random vertices with that probability); a list: the size-biased degree.
+  double size(SetSource source) const {
+    const SetComputation* set = source.set >= 0 ? &plan_.sets[source.set] : nullptr;
+    const double bounds = set != nullptr ? 1 + set->upper.size() + set->lower.size() : 1;
+    if (measured_ != nullptr && level_of(plan_, source) == 0) return mean_degree_ / bounds;
+    if (measured_ != nullptr) {
+      return set != nullptr
+                 ? mean(measured_->members[source.set], measured_->computations[source.set], 0.0)
+                 : mean(measured_->degrees[source.neighbours_of],
+                        measured_->iterations[source.neighbours_of], degree_);
+    }
+    return set != nullptr ? set->estimated_size / bounds : degree_;
+  }
+
+  // The size of `source` as its members see it, each counted once per member (the domain of
+  // a pruned list): measured, the size-biased mean (sum of squares over sum; at level 0 the
+  // graph's size-biased degree), modelled the mean.
+  double size_per_member(SetSource source) const {
+    if (measured_ == nullptr) return size(source);
+    const SetComputation* set = source.set >= 0 ? &plan_.sets[source.set] : nullptr;
+    if (level_of(plan_, source) == 0) {
+      return degree_ / (set != nullptr ? 1 + set->upper.size() + set->lower.size() : 1);
+    }
+    return set != nullptr ? mean(measured_->member_squares[source.set],
+                                 measured_->members[source.set], size(source))
+                          : mean(measured_->degree_squares[source.neighbours_of],
+                                 measured_->degrees[source.neighbours_of], size(source));
+  }
+
+  // The size of the set that step `use` starts from, in its runs.
+  double operand_size(const Use& use) const {
+    if (measured_ != nullptr) return per_run(use, &SampledCounts::Step::operands);
+    return size(plan_.sets[use.set].base);
+  }
+
+  // The list that step `use` reads, in minigraph m (-1: the whole list): measured, clipped
+  // to the step's bounds.
+  double list_length(const Use& use, int m) const {
+    const double whole = measured_ != nullptr ? per_run(use, &SampledCounts::Step::lists) : degree_;
+    return m < 0 ? whole : pruned_length(plan_.minigraphs[m], m, whole);
+  }
+
+  // A pruned list of m made from a whole one of length `whole`: the share of its members in
+  // the domain, measured where a user set is such a list; else the domain members adjacent to
+  // the list's vertex (and above it when cut so).
+  double pruned_length(const Minigraph& minigraph, int m, double whole) const {
+    if (pruned_shares_[m] >= 0) return whole * pruned_shares_[m];
+    return domain_size(minigraph) * closure_ * kept(minigraph);
+  }
+
+  double runs(const Minigraph& m) const { return iterations_at(m.level); }
+  // Level 0 runs once per vertex (of its label), which the schedule knows.
+  double iterations_at(int l) const {
+    return measured_ != nullptr && l > 0 ? measured_->iterations[l]
+                                         : plan_.levels[l].estimated_iterations;
+  }
   // A member lies above the list's vertex about half the time.
   static double kept(const Minigraph& m) { return m.above ? 0.5 : 1.0; }
 
+  // The share of a neighbour list that m's pruned list keeps, measured on a user set that is
+  // exactly such a list (X & N(v) with X the domain, one step); -1 when unmeasured or there
+  // is none.
+  double measured_pruned_share(const Minigraph& m, const std::vector<Use>& users) const {
+    if (measured_ == nullptr) return -1;
+    for (const Use& use : users) {
+      const SetComputation& set = plan_.sets[use.set];
+      const double lists = step_counts(use).lists;
+      if (use.step == 0 && set.steps.size() == 1 && set.base == m.domain &&
+          set.steps[0].operation == SetOperation::intersect && lists > 0) {
+        return measured_->members[use.set] / lists;
+      }
+    }
+    return -1;
+  }
+
   const Plan& plan_;
+  const SampledCounts* const measured_;
   const double closure_;
   const double degree_;
-  const double bit_test_;  // the cost of testing one id in a bitmap
+  const double mean_degree_;
+  const double bit_test_;              // the cost of testing one id in a bitmap
+  std::vector<double> pruned_shares_;  // by minigraph: measured_pruned_share
 };
 
 // Whether minigraph m can serve step `use`.
@@ -195,6 +301,12 @@ double net_cost(const Minigraph& m) {
 }
 
 }  // namespace
+
+double merge_cost(double a, double b) {
+  const double shorter = std::max(std::min(a, b), 1.0);
+  const double longer = std::max(a, b);
+  return std::min(a + b, shorter * (1 + 2 * std::log2(1 + longer / shorter)));
+}
 
 int built_minigraphs(const Plan& plan) {
   return static_cast<int>(
@@ -233,10 +345,12 @@ PruneMode parse_prune_mode(std::string_view text) {
                         std::string(text) + "'");
 }
 
-void plan_minigraphs(Plan& plan, PruneMode mode, const GraphProfile& profile) {
+void plan_minigraphs(Plan& plan, PruneMode mode, const GraphProfile& profile,
+                     const SampledCounts* measured) {
   for (const Minigraph& m : plan.minigraphs)
     plan.estimated_cost -= net_cost(m);
   plan.minigraphs.clear();
+  plan.minigraphs_measured = mode == PruneMode::cost && measured != nullptr;
   for (SetComputation& set : plan.sets) {
     set.bitmap = -1;
     for (SetStep& step : set.steps)
@@ -285,7 +399,7 @@ void plan_minigraphs(Plan& plan, PruneMode mode, const GraphProfile& profile) {
   for (int i = 0; i < static_cast<int>(order.size()); ++i)
     order[i] = i;
   // Outermost first; at one level the smaller domain first, whose lists are shorter.
-  const CostModel model(plan, profile);
+  const CostModel model(plan, profile, plan.minigraphs_measured ? measured : nullptr, users);
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
     const Minigraph& x = plan.minigraphs[a];
     const Minigraph& y = plan.minigraphs[b];
@@ -310,7 +424,7 @@ void plan_minigraphs(Plan& plan, PruneMode mode, const GraphProfile& profile) {
         minigraph.parent = outer;
       }
     }
-    minigraph.eager_cost = model.eager(minigraph);
+    minigraph.eager_cost = model.eager(minigraph, users[m]);
     minigraph.online_cost = model.online(minigraph, users[m]);
     minigraph.saving = 0;
     for (const Use& use : users[m]) {

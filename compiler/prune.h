@@ -35,6 +35,18 @@
 //     J M(|X|, n); with a pruned list n = |D| p, and X & N(v) with X = D costs a clip only.
 //     The saving of a minigraph is the sum over its users of J times the cost of the step's
 //     best other choice (whole lists or an enclosing minigraph) less its cost with this one.
+// In cost mode on a graph (plan_minigraphs for a CountPlan, compiler/supergraphs.h), the plan
+// runs first on a sample of the graph (count_sample, compiler/interpreter.h), and the model
+// reads its counts instead: I and J, and |X|, n and the whole-list merges M(|X|, n) as each
+// step's runs saw them; f from the reads of every level whose lists the users read (at most
+// all); a member's source list s as long as the degrees of the vertices
+// whose lists the users read; |D| in M(s, |D|) as the domain's members see it (weighted by
+// its size: each member has a list); and the share of a list that a pruned one keeps as a
+// user set that is such a list measured it (else p). Level 0 is the graph's: |V| runs, mean
+// degree, and d' as its members see it. The schedule's independence estimates missed both
+// ways on the SNAP graphs (bench/results/prune_choice): P8's deep sets on soc-Slashdot0902
+// (closure 0.022) are far larger than modelled, so minigraphs that pay were skipped, while
+// P3 edge-induced built a G0 whose lists cost what they save.
 //
 // Membership bitmaps, in every mode of counting kernels: a counted set X & L or X - L of one
 // step whose operand X is computed at an earlier level can test L's members (clipped to its
@@ -56,11 +68,20 @@ const char* to_string(PruneMode mode);
 // "none", "static", "eager", "online" or "cost"; throws InvalidArgument otherwise.
 PruneMode parse_prune_mode(std::string_view text);
 
+struct SampledCounts;
+
 // Fills plan.minigraphs with every candidate, its estimates and the decision of `mode`,
 // points the qualifying set steps at the cheapest minigraph built for them, adds the net
 // estimated cost to plan.estimated_cost and chooses the sets kept in bitmaps. `plan` must have been
-// priced by estimate_cost with the same profile. Runs again from scratch when called again.
-void plan_minigraphs(Plan& plan, PruneMode mode, const GraphProfile& profile);
+// priced by estimate_cost with the same profile. With PruneMode::cost, `measured` (the plan's
+// counts on a sample of the graph, count_sample in compiler/interpreter.h), when given, takes
+// the place of the schedule's estimates. Runs again from scratch when called again.
+void plan_minigraphs(Plan& plan, PruneMode mode, const GraphProfile& profile,
+                     const SampledCounts* measured = nullptr);
+
+// The comparisons of merging or galloping two sorted lists of lengths a and b, whichever is
+// cheaper (the cost model's M(a, b)).
+double merge_cost(double a, double b);
 
 // The number of minigraphs the plan builds.
 int built_minigraphs(const Plan& plan);

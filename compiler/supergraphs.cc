@@ -166,9 +166,19 @@ CountPlan plan_count(const Pattern& pattern, Induced induced, const GraphProfile
   return plan;
 }
 
-void plan_minigraphs(CountPlan& plan, PruneMode mode, const GraphProfile& profile) {
-  for (CountTerm& term : plan.terms)
-    plan_minigraphs(term.plan, mode, profile);
+void plan_minigraphs(CountPlan& plan, PruneMode mode, const GraphProfile& profile,
+                     const Graph* graph) {
+  const bool sampled = mode == PruneMode::cost && graph != nullptr;
+  for (CountTerm& term : plan.terms) {
+    std::optional<SampledCounts> measured;
+    if (sampled && counter_on(choose_counter(term.plan), *graph) == Counter::plan) {
+      for (const std::uint64_t size : {kPricingSample, kSmallPricingSample}) {
+        measured = count_sample(*graph, term.plan, level0::sample(*graph, size), kPricingWork);
+        if (measured) break;
+      }
+    }
+    plan_minigraphs(term.plan, mode, profile, measured ? &*measured : nullptr);
+  }
 }
 
 int built_minigraphs(const CountPlan& plan) {

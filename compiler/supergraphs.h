@@ -104,8 +104,12 @@ CountPlan plan_count(const Pattern& pattern, Induced induced, const GraphProfile
                      std::uint64_t pricing_work = kPricingWork);
 inline constexpr std::uint64_t kSampleBudget = 8;
 
-// plan_minigraphs for every term.
-void plan_minigraphs(CountPlan& plan, PruneMode mode, const GraphProfile& profile);
+// plan_minigraphs for every term. With PruneMode::cost and a graph, each term that counts
+// with its plan is run first on the interpreter over a sample of about kPricingSample level-1
+// candidates (kSmallPricingSample when that takes over kPricingWork, the model's estimates
+// past that), and its minigraphs are priced with the counts measured there.
+void plan_minigraphs(CountPlan& plan, PruneMode mode, const GraphProfile& profile,
+                     const Graph* graph = nullptr);
 
 // The minigraphs its terms' plans build.
 int built_minigraphs(const CountPlan& plan);

@@ -183,6 +183,17 @@ TEST_F(EngineCliTest, ExplainShowsTheMinigraphDecisionsAndEstimates) {
   const CliResult none = run_cached("explain -g " + std::string(kGraph) + " -p P1 --prune none");
   EXPECT_EQ(none.out.find(" in G"), std::string::npos) << none.out;
   EXPECT_NE(none.out.find("0 of "), std::string::npos) << none.out;
+  // Cost mode prices a plan's minigraphs with its counts on a sample of the graph; the other
+  // modes, and plans that count with a counter of their own (P1's), keep the estimates.
+  constexpr const char* kSampled = "estimated from the plan's counts on a sample of the graph";
+  constexpr const char* kModelled = "estimated from the schedule's estimates";
+  const CliResult cost =
+      run_cached("explain -g " + std::string(kGraph) + " -p P3 --induced edge --prune cost");
+  ASSERT_EQ(cost.exit_code, 0) << cost.err;
+  EXPECT_NE(cost.out.find(kSampled), std::string::npos) << cost.out;
+  const CliResult counter = run_cached("explain -g " + std::string(kGraph) + " -p P1");
+  EXPECT_NE(counter.out.find(kModelled), std::string::npos) << counter.out;
+  EXPECT_NE(eager.out.find(kModelled), std::string::npos) << eager.out;
 }
 
 TEST_F(EngineCliTest, BadEngineAndPruneValuesFailWithOneLine) {

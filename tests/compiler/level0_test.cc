@@ -11,6 +11,8 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <iterator>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -19,6 +21,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "compiler/engine.h"
@@ -354,6 +357,117 @@ TEST(Level0Sample, ACoveringSampleCountsWhatAProfiledRunCounts) {
       const std::optional<SampledCounts> alone = count_sample(graph, plan, part);
       EXPECT_EQ(many->iterations, alone->iterations) << what;
       EXPECT_EQ(many->members, alone->members) << what;
+    }
+}
+
+// What a covering sample measures for the minigraph cost model, against a count of level 1
+// done here: the degrees of the vertices bound there, the sizes of its sets, and for each
+// step of them its runs, its operand's and its list's sizes and their merge_cost.
+TEST(Level0Sample, ACoveringSampleMeasuresTheDegreesAndTheMergesOfLevelOne) {
+  std::mt19937_64 random(47);
+  const Graph graph = testing::random_graph(random, 50, 0.3);
+  const GraphProfile profile = profile_graph(graph);
+  std::uint64_t units = 0;
+  for (const VertexId v : graph.vertices())
+    units += std::uint64_t{graph.degree(v)} * graph.degree(v);
+  const auto clip_to = [](std::vector<VertexId> list, VertexId low, VertexId high) {
+    std::erase_if(list, [&](VertexId v) { return v < low || v >= high; });
+    return list;
+  };
+  const auto neighbours = [&](VertexId v) {
+    const VertexSpan list = graph.neighbours(v);
+    return std::vector<VertexId>(list.begin(), list.end());
+  };
+  for (const char* name : {"triangle", "4-cycle", "diamond", "P2", "P5"})
+    for (const Induced induced : {Induced::edge, Induced::vertex}) {
+      const Plan plan = choose_schedule(parse_pattern(name), induced, profile).best;
+      const std::string what = std::string(name) + " " + to_string(induced);
+      if (plan.size() < 3 || plan.enumerated_levels() < 2) continue;
+      double degrees = 0, degree_squares = 0;
+      std::vector<double> members(plan.sets.size()), member_squares(plan.sets.size());
+      std::vector<std::vector<SampledCounts::Step>> steps(plan.sets.size());
+      for (std::size_t id = 0; id < plan.sets.size(); ++id)
+        steps[id].resize(plan.sets[id].steps.size());
+      for (const VertexId v0 : graph.vertices()) {
+        std::vector<std::vector<VertexId>> values(plan.sets.size());
+        VertexId bound[2] = {v0, 0};
+        const auto window = [&](const std::vector<int>& upper, const std::vector<int>& lower) {
+          VertexId low = 0, high = std::numeric_limits<VertexId>::max();
+          for (const int l : lower)
+            low = std::max(low, bound[l] + 1);
+          for (const int l : upper)
+            high = std::min(high, bound[l]);
+          return std::pair{low, std::max(low, high)};
+        };
+        const auto source = [&](SetSource from) {
+          return from.set >= 0 ? values[from.set] : neighbours(bound[from.neighbours_of]);
+        };
+        for (const int id : plan.sets_at(0)) {
+          const auto [low, high] = window(plan.sets[id].upper, plan.sets[id].lower);
+          ASSERT_TRUE(plan.sets[id].steps.empty()) << what;
+          values[id] = clip_to(source(plan.sets[id].base), low, high);
+        }
+        const PlanLevel& level = plan.levels[1];
+        std::vector<VertexId> candidates = source(level.candidates);
+        if (level.candidates.set < 0) {
+          const auto [low, high] = window(level.upper, level.lower);
+          candidates = clip_to(candidates, low, high);
+        }
+        for (const VertexId v1 : candidates) {
+          bound[1] = v1;
+          degrees += graph.degree(v1);
+          degree_squares += static_cast<double>(graph.degree(v1)) * graph.degree(v1);
+          for (const int id : plan.sets_at(1)) {
+            const SetComputation& set = plan.sets[id];
+            const auto [low, high] = window(set.upper, set.lower);
+            std::vector<VertexId> current = clip_to(source(set.base), low, high);
+            for (std::size_t j = 0; j < set.steps.size(); ++j) {
+              const std::vector<VertexId> list =
+                  clip_to(neighbours(bound[set.steps[j].level]), low, high);
+              const double a = current.size(), b = list.size();
+              SampledCounts::Step& step = steps[id][j];
+              step.runs += 1;
+              step.operands += a;
+              step.lists += b;
+              step.merges += merge_cost(a, b);
+              std::vector<VertexId> result;
+              if (set.steps[j].operation == SetOperation::intersect) {
+                std::set_intersection(current.begin(), current.end(), list.begin(), list.end(),
+                                      std::back_inserter(result));
+              } else {
+                std::set_difference(current.begin(), current.end(), list.begin(), list.end(),
+                                    std::back_inserter(result));
+              }
+              current = std::move(result);
+            }
+            members[id] += current.size();
+            member_squares[id] += static_cast<double>(current.size()) * current.size();
+            values[id] = std::move(current);
+          }
+        }
+      }
+      const std::optional<SampledCounts> sampled =
+          count_sample(graph, plan, level0::sample(graph, units));
+      ASSERT_TRUE(sampled) << what;
+      const auto near = [](double expected) { return 1e-9 * expected + 1e-9; };
+      EXPECT_GT(degrees, 0) << what;
+      EXPECT_NEAR(sampled->degrees[1], degrees, near(degrees)) << what;
+      EXPECT_NEAR(sampled->degree_squares[1], degree_squares, near(degree_squares)) << what;
+      for (const int id : plan.sets_at(1)) {
+        const std::string set = what + " S" + std::to_string(id);
+        EXPECT_NEAR(sampled->members[id], members[id], near(members[id])) << set;
+        EXPECT_NEAR(sampled->member_squares[id], member_squares[id], near(member_squares[id]))
+            << set;
+        for (std::size_t j = 0; j < steps[id].size(); ++j) {
+          const SampledCounts::Step& expected = steps[id][j];
+          const SampledCounts::Step& step = sampled->steps[id][j];
+          EXPECT_GT(expected.runs, 0) << set;
+          EXPECT_NEAR(step.runs, expected.runs, near(expected.runs)) << set;
+          EXPECT_NEAR(step.operands, expected.operands, near(expected.operands)) << set;
+          EXPECT_NEAR(step.lists, expected.lists, near(expected.lists)) << set;
+          EXPECT_NEAR(step.merges, expected.merges, near(expected.merges)) << set;
+        }
+      }
     }
 }
 
