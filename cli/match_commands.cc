@@ -63,7 +63,8 @@ void add_prune_option(CLI::App& command, MatchOptions& options) {
   command
       .add_option("--prune", options.prune,
                   "auxiliary pruned graphs: none, static (outermost level only), eager, online "
-                  "(lists pruned when first read) or cost (the cost model decides per level)")
+                  "(lists pruned when first read) or cost (the cost model decides per level, "
+                  "from what the plan did on a sample of the graph)")
       ->check(CLI::IsMember({"none", "static", "eager", "online", "cost"}))
       ->capture_default_str();
 }
