@@ -143,7 +143,7 @@ class CostModel {
       source = mean(degrees, runs, degree_);
       domain = size_per_member(m.domain);
     }
-    if (m.parent >= 0) source = pruned_length(plan_.minigraphs[m.parent], m.parent, source);
+    if (m.parent >= 0) source = pruned_length(m.parent, source);
     return merge_cost(source * kept(m), domain * kept(m));
   }
 
@@ -224,15 +224,15 @@ class CostModel {
   // to the step's bounds.
   double list_length(const Use& use, int m) const {
     const double whole = measured_ != nullptr ? per_run(use, &SampledCounts::Step::lists) : degree_;
-    return m < 0 ? whole : pruned_length(plan_.minigraphs[m], m, whole);
+    return m < 0 ? whole : pruned_length(m, whole);
   }
 
   // A pruned list of m made from a whole one of length `whole`: the share of its members in
   // the domain, measured where a user set is such a list; else the domain members adjacent to
   // the list's vertex (and above it when cut so).
-  double pruned_length(const Minigraph& minigraph, int m, double whole) const {
+  double pruned_length(int m, double whole) const {
     if (pruned_shares_[m] >= 0) return whole * pruned_shares_[m];
-    return domain_size(minigraph) * closure_ * kept(minigraph);
+    return domain_size(plan_.minigraphs[m]) * closure_ * kept(plan_.minigraphs[m]);
   }
 
   double runs(const Minigraph& m) const { return iterations_at(m.level); }

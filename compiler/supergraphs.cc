@@ -168,13 +168,16 @@ CountPlan plan_count(const Pattern& pattern, Induced induced, const GraphProfile
 
 void plan_minigraphs(CountPlan& plan, PruneMode mode, const GraphProfile& profile,
                      const Graph* graph) {
-  const bool sampled = mode == PruneMode::cost && graph != nullptr;
+  // The samples, drawn once for all the terms (the small one only when a term needs it).
+  std::vector<SampledCandidate> samples[2];
+  const std::uint64_t sizes[2] = {kPricingSample, kSmallPricingSample};
   for (CountTerm& term : plan.terms) {
     std::optional<SampledCounts> measured;
-    if (sampled && counter_on(choose_counter(term.plan), *graph) == Counter::plan) {
-      for (const std::uint64_t size : {kPricingSample, kSmallPricingSample}) {
-        measured = count_sample(*graph, term.plan, level0::sample(*graph, size), kPricingWork);
-        if (measured) break;
+    if (mode == PruneMode::cost && graph != nullptr &&
+        counter_on(choose_counter(term.plan), *graph) == Counter::plan) {
+      for (int i = 0; i < 2 && !measured; ++i) {
+        if (samples[i].empty()) samples[i] = level0::sample(*graph, sizes[i]);
+        measured = count_sample(*graph, term.plan, samples[i], kPricingWork);
       }
     }
     plan_minigraphs(term.plan, mode, profile, measured ? &*measured : nullptr);
