@@ -191,6 +191,19 @@ TEST_F(EngineCliTest, ExplainShowsTheMinigraphDecisionsAndEstimates) {
       run_cached("explain -g " + std::string(kGraph) + " -p P3 --induced edge --prune cost");
   ASSERT_EQ(cost.exit_code, 0) << cost.err;
   EXPECT_NE(cost.out.find(kSampled), std::string::npos) << cost.out;
+  // compile -g prices them the same way: its kernel's comment shows explain's decisions.
+  const CliResult compiled =
+      run_cached("compile -g " + std::string(kGraph) + " -p P3 --induced edge --prune cost");
+  ASSERT_EQ(compiled.exit_code, 0) << compiled.err;
+  std::istringstream plan(cost.out);
+  int decisions = 0;
+  for (std::string line; std::getline(plan, line);) {
+    if (line.find("minigraph G") == std::string::npos) continue;
+    ++decisions;
+    EXPECT_NE(compiled.out.find(line.substr(line.find_first_not_of(' '))), std::string::npos)
+        << line;
+  }
+  EXPECT_GT(decisions, 0) << cost.out;
   const CliResult counter = run_cached("explain -g " + std::string(kGraph) + " -p P1");
   EXPECT_NE(counter.out.find(kModelled), std::string::npos) << counter.out;
   EXPECT_NE(eager.out.find(kModelled), std::string::npos) << eager.out;
