@@ -1,6 +1,7 @@
 #include "compiler/plan.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstdio>
 #include <map>
@@ -12,24 +13,40 @@
 namespace graphmini {
 namespace {
 
+// Levels as bits (level l is bit l); patterns have at most kMaxPatternSize vertices.
+using LevelMask = std::uint32_t;
+static_assert(kMaxPatternSize <= 32);
+
+constexpr bool has(LevelMask levels, int l) {
+  return (levels >> l & 1u) != 0;
+}
+
+// The levels up to `level`.
+constexpr LevelMask through(int level) {
+  return (LevelMask{2} << level) - 1;
+}
+
+// The levels in increasing order.
+std::vector<int> level_list(LevelMask levels) {
+  std::vector<int> list;
+  list.reserve(std::popcount(levels));
+  for (; levels != 0; levels &= levels - 1)
+    list.push_back(std::countr_zero(levels));
+  return list;
+}
+
 // What a candidate set depends on once the levels up to some level are bound.
 struct SetKey {
-  std::vector<int> intersect, subtract, upper, lower;  // levels, increasing
+  LevelMask intersect = 0, subtract = 0, upper = 0, lower = 0;
   auto operator<=>(const SetKey&) const = default;
   bool only_neighbours() const {
-    return intersect.size() == 1 && subtract.empty() && upper.empty() && lower.empty();
+    return std::has_single_bit(intersect) && subtract == 0 && upper == 0 && lower == 0;
   }
 };
 
 SetKey prefix(const SetKey& full, int level) {
-  const auto keep = [level](const std::vector<int>& levels) {
-    std::vector<int> kept;
-    for (const int l : levels) {
-      if (l <= level) kept.push_back(l);
-    }
-    return kept;
-  };
-  return {keep(full.intersect), keep(full.subtract), keep(full.upper), keep(full.lower)};
+  const LevelMask kept = through(level);
+  return {full.intersect & kept, full.subtract & kept, full.upper & kept, full.lower & kept};
 }
 
 std::string levels_text(const char* prefix_text, const std::vector<int>& levels) {
@@ -83,12 +100,9 @@ std::optional<InclusionExclusion> inclusion_exclusion_over(const std::vector<int
                                                            std::vector<SetKey>& keys, int r) {
   const int k = static_cast<int>(order.size());
   const int first = k - r;
-  const auto before_first = [first](std::vector<int>& levels) {
-    std::erase_if(levels, [first](int l) { return l >= first; });
-  };
   for (int t = first; t < k; ++t) {
-    before_first(keys[t].upper);
-    before_first(keys[t].lower);
+    keys[t].upper &= through(first - 1);
+    keys[t].lower &= through(first - 1);
   }
   // Restrictions among the counted vertices, as positions 0 .. r-1.
   std::vector<std::pair<int, int>> among;
@@ -295,22 +309,21 @@ Plan build_plan(const Pattern& pattern, Induced induced, const std::vector<int>&
     SetKey& full = keys[t];
     for (int l = 0; l < t; ++l) {
       if (pattern.adjacent(order[l], order[t])) {
-        full.intersect.push_back(l);
+        full.intersect |= LevelMask{1} << l;
       } else if (induced == Induced::vertex) {
-        full.subtract.push_back(l);
+        full.subtract |= LevelMask{1} << l;
       }
     }
-    if (full.intersect.empty()) {
+    if (full.intersect == 0) {
       throw InvalidArgument("matching order is not connected: pattern vertex " +
                             std::to_string(order[t]) + " has no neighbour before it");
     }
     for (const Restriction r : restrictions) {
-      if (r.smaller == order[t] && level_of[r.larger] < t) full.upper.push_back(level_of[r.larger]);
+      if (r.smaller == order[t] && level_of[r.larger] < t)
+        full.upper |= LevelMask{1} << level_of[r.larger];
       if (r.larger == order[t] && level_of[r.smaller] < t)
-        full.lower.push_back(level_of[r.smaller]);
+        full.lower |= LevelMask{1} << level_of[r.smaller];
     }
-    std::sort(full.upper.begin(), full.upper.end());
-    std::sort(full.lower.begin(), full.lower.end());
   }
 
   Plan plan{pattern, induced, order, restrictions, {}, {}, {}, {}, 0};
@@ -319,26 +332,28 @@ Plan build_plan(const Pattern& pattern, Induced induced, const std::vector<int>&
   }
   plan.levels.resize(k);
   const int first_counted = plan.enumerated_levels();
-  // precedes[a][b]: the restrictions make pattern vertex a's match smaller than b's.
-  std::vector<std::vector<bool>> precedes(k, std::vector<bool>(k, false));
+  // precedes[a] bit b: the restrictions make pattern vertex a's match smaller than b's.
+  std::array<PatternMask, kMaxPatternSize> precedes{};
   for (const Restriction r : restrictions)
-    precedes[r.smaller][r.larger] = true;
+    precedes[r.smaller] |= PatternMask{1} << r.larger;
   for (int via = 0; via < k; ++via)
     for (int a = 0; a < k; ++a)
-      for (int b = 0; b < k; ++b)
-        if (precedes[a][via] && precedes[via][b]) precedes[a][b] = true;
+      if (precedes[a] >> via & 1u) precedes[a] |= precedes[via];
   // Whether level l's vertex is surely among level t's candidates: bound vertices are adjacent
   // where the pattern says (and, vertex-induced, only there).
   const auto surely_among = [&](int t, int l) {
     const SetKey& full = keys[t];
-    const auto all = [](const std::vector<int>& levels, const auto& holds) {
-      return std::all_of(levels.begin(), levels.end(), holds);
+    const auto all = [](LevelMask levels, const auto& holds) {
+      for (; levels != 0; levels &= levels - 1) {
+        if (!holds(std::countr_zero(levels))) return false;
+      }
+      return true;
     };
     return all(full.intersect, [&](int i) { return pattern.adjacent(order[l], order[i]); }) &&
            all(full.subtract,
                [&](int i) { return i == l || !pattern.adjacent(order[l], order[i]); }) &&
-           all(full.lower, [&](int b) { return precedes[order[b]][order[l]]; }) &&
-           all(full.upper, [&](int b) { return precedes[order[l]][order[b]]; });
+           all(full.lower, [&](int b) { return (precedes[order[b]] >> order[l] & 1u) != 0; }) &&
+           all(full.upper, [&](int b) { return (precedes[order[l]] >> order[b] & 1u) != 0; });
   };
   std::map<std::pair<int, SetKey>, int> set_ids;  // (level, key) -> set
   std::vector<int> uses;                          // per set: how many sources refer to it
@@ -360,13 +375,12 @@ Plan build_plan(const Pattern& pattern, Induced induced, const std::vector<int>&
       return true;
     };
     if (induced == Induced::edge) {
-      level.intersect_levels = full.intersect;
-      level.subtract_levels = full.subtract;
+      level.intersect_levels = level_list(full.intersect);
+      level.subtract_levels = level_list(full.subtract);
     }
     // Levels counted by inclusion-exclusion are distinct from each other by the formula.
     for (int l = 0; l < std::min(t, first_counted); ++l) {
-      const bool bounded = std::binary_search(full.upper.begin(), full.upper.end(), l) ||
-                           std::binary_search(full.lower.begin(), full.lower.end(), l);
+      const bool bounded = has(full.upper | full.lower, l);
       if (!pattern.adjacent(order[l], order[t]) && !bounded &&
           (induced == Induced::edge || twins(l))) {
         level.distinct_from.push_back(l);
@@ -376,13 +390,14 @@ Plan build_plan(const Pattern& pattern, Induced induced, const std::vector<int>&
 
     // Walk the levels from the first intersected neighbour list to t - 1, adding a hoisted
     // set wherever the expression gains an operand.
-    const int first = full.intersect.front();
+    const int first = std::countr_zero(full.intersect);
     SetSource source{-1, first};
     SetKey previous = prefix(full, first);
     if (!previous.only_neighbours()) {
       // Subtractions and bounds from levels before `first` join the first set.
-      SetComputation set{first, {-1, first}, {}, previous.upper, previous.lower};
-      for (const int l : previous.subtract)
+      SetComputation set{
+          first, {-1, first}, {}, level_list(previous.upper), level_list(previous.lower)};
+      for (const int l : level_list(previous.subtract))
         set.steps.push_back({SetOperation::subtract, l});
       const auto [it, added] = set_ids.try_emplace({first, previous}, plan.sets.size());
       if (added) {
@@ -394,11 +409,11 @@ Plan build_plan(const Pattern& pattern, Induced induced, const std::vector<int>&
     for (int l = first + 1; l < t; ++l) {
       const SetKey key = prefix(full, l);
       if (key == previous) continue;
-      SetComputation set{l, source, {}, key.upper, key.lower};
-      if (std::binary_search(key.intersect.begin(), key.intersect.end(), l)) {
+      SetComputation set{l, source, {}, level_list(key.upper), level_list(key.lower)};
+      if (has(key.intersect, l)) {
         set.steps.push_back({SetOperation::intersect, l});
       }
-      if (std::binary_search(key.subtract.begin(), key.subtract.end(), l)) {
+      if (has(key.subtract, l)) {
         set.steps.push_back({SetOperation::subtract, l});
       }
       const auto [it, added] = set_ids.try_emplace({l, key}, plan.sets.size());
@@ -414,8 +429,8 @@ Plan build_plan(const Pattern& pattern, Induced induced, const std::vector<int>&
     if (source.set >= 0) {
       ++uses[source.set];
     } else {
-      level.upper = full.upper;
-      level.lower = full.lower;
+      level.upper = level_list(full.upper);
+      level.lower = level_list(full.lower);
     }
   }
   // The last level's own set, read by nothing else, can be counted without materialising.

@@ -1,6 +1,8 @@
 #include "compiler/schedule.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -13,29 +15,37 @@ namespace {
 
 // Fraction of the orderings of the pattern vertices in `mask` that satisfy the restrictions
 // among them: linear extensions / |mask|!, by dynamic programming over subsets.
-double restriction_survival(PatternMask mask, const RestrictionSet& restrictions, int k) {
-  std::vector<PatternMask> must_precede(k, 0);
+double restriction_survival(PatternMask mask, const RestrictionSet& restrictions) {
+  // Only the vertices that a restriction among them ties matter: the others can come anywhere
+  // and leave the fraction as it is.
+  std::array<PatternMask, kMaxPatternSize> must_precede{};
+  PatternMask tied = 0;
   for (const Restriction r : restrictions) {
     if ((mask >> r.smaller & 1u) && (mask >> r.larger & 1u)) {
       must_precede[r.larger] |= PatternMask{1} << r.smaller;
+      tied |= PatternMask{1} << r.smaller | PatternMask{1} << r.larger;
     }
   }
-  std::vector<double> ways(std::size_t{1} << k, 0.0);
+  // ways[placed]: the orders in which the vertices of `placed` can come first. Only subsets
+  // of `tied` are read or written; they are visited in increasing order, every one after its
+  // own subsets.
+  std::array<double, std::size_t{1} << kMaxPatternSize> ways;
+  for (PatternMask placed = tied;; placed = (placed - 1) & tied) {
+    ways[placed] = 0;
+    if (placed == 0) break;
+  }
   ways[0] = 1;
   double factorial = 1;
-  int members = 0;
-  for (int v = 0; v < k; ++v) {
-    if (mask >> v & 1u) factorial *= ++members;
-  }
-  for (PatternMask placed = 0; placed < (PatternMask{1} << k); ++placed) {
-    if (ways[placed] == 0 || (placed & ~mask) != 0) continue;
-    for (int v = 0; v < k; ++v) {
-      const PatternMask bit = PatternMask{1} << v;
-      if (!(mask & bit) || (placed & bit) || (must_precede[v] & ~placed) != 0) continue;
-      ways[placed | bit] += ways[placed];
+  for (int members = 1; members <= std::popcount(tied); ++members)
+    factorial *= members;
+  for (PatternMask placed = 0; placed != tied; placed = (placed - tied) & tied) {
+    if (ways[placed] == 0) continue;
+    for (PatternMask next = tied & ~placed; next != 0; next &= next - 1) {
+      const int v = std::countr_zero(next);
+      if ((must_precede[v] & ~placed) == 0) ways[placed | PatternMask{1} << v] += ways[placed];
     }
   }
-  return ways[mask] / factorial;
+  return ways[tied] / factorial;
 }
 
 double label_share(const GraphProfile& profile, const std::optional<Label>& label) {
@@ -74,18 +84,20 @@ double inclusion_exclusion_work(const Plan& plan, double d) {
   const int r = plan.size() - counted.first_level;
   double work = static_cast<double>(counted.terms.size());
   for (std::uint32_t mask = 1; mask < (std::uint32_t{1} << r); ++mask) {
-    std::vector<SetSource> operands;
+    std::array<SetSource, kMaxPatternSize> operands;
+    std::size_t distinct = 0;
     double inputs = 0;
     for (int i = 0; i < r; ++i) {
       if (!(mask >> i & 1u)) continue;
       const PlanLevel& level = plan.levels[counted.first_level + i];
-      if (std::find(operands.begin(), operands.end(), level.candidates) != operands.end()) {
+      if (std::find(operands.begin(), operands.begin() + distinct, level.candidates) !=
+          operands.begin() + distinct) {
         continue;
       }
-      operands.push_back(level.candidates);
+      operands[distinct++] = level.candidates;
       inputs += level.candidates.set >= 0 ? plan.sets[level.candidates.set].estimated_size : d;
     }
-    if (operands.size() > 1) work += inputs;
+    if (distinct > 1) work += inputs;
   }
   return work;
 }
@@ -170,7 +182,7 @@ double estimate_cost(Plan& plan, const GraphProfile& profile) {
           label_share(profile, level.label);
       level.estimated_candidates = size;
       bound |= PatternMask{1} << level.pattern_vertex;
-      const double next = restriction_survival(bound, plan.restrictions, plan.pattern.size());
+      const double next = restriction_survival(bound, plan.restrictions);
       tuples *= size * next / survival;
       survival = next;
     }
@@ -182,18 +194,18 @@ double estimate_cost(Plan& plan, const GraphProfile& profile) {
 double price(Plan& plan, const GraphProfile& profile) {
   const double d = std::max(profile.size_biased_degree, 1.0);
   const int enumerated = plan.enumerated_levels();
-  double cost = 0;
-  for (int l = 0; l < std::min(enumerated, plan.size() - 1); ++l) {
-    double work = kIterationCost;
-    if (l == enumerated - 1) work += inclusion_exclusion_work(plan, d);
-    for (const int id : plan.sets_at(l)) {
-      const SetComputation& set = plan.sets[id];
-      double inputs = set.base.set >= 0 ? plan.sets[set.base.set].estimated_size : d;
-      inputs += d * static_cast<double>(set.steps.size());
-      work += inputs;
-    }
-    cost += plan.levels[l].estimated_iterations * work;
+  const int last = std::min(enumerated, plan.size() - 1);
+  // Per level, the element comparisons of one iteration.
+  std::array<double, kMaxPatternSize> work;
+  work.fill(kIterationCost);
+  if (last == enumerated && last > 0) work[last - 1] += inclusion_exclusion_work(plan, d);
+  for (const SetComputation& set : plan.sets) {
+    const double base = set.base.set >= 0 ? plan.sets[set.base.set].estimated_size : d;
+    work[set.level] += base + d * static_cast<double>(set.steps.size());
   }
+  double cost = 0;
+  for (int l = 0; l < last; ++l)
+    cost += plan.levels[l].estimated_iterations * work[l];
   plan.estimated_cost = cost;
   return cost;
 }
