@@ -381,7 +381,7 @@ TEST_F(MpiCliTest, OtherCommandsRunOnRankZeroAlone) {
   // verify's run on rank 0 does not wait for the ranks that ended (a count from supergraphs
   // gathers every term's count when its run is spread).
   const CliResult verified = mpi(
-      R"sh(mpi 3 "$G" verify -g kron:scale=8 -p P2 --induced vertex --supergraphs always)sh");
+      R"sh(mpi 3 "$G" verify -g kron:scale=8 -p 4-cycle --induced vertex --supergraphs always)sh");
   ASSERT_EQ(verified.exit_code, 0) << verified.err;
   EXPECT_NE(verified.out.find("agree"), std::string::npos) << verified.out;
   EXPECT_NE(verified.err.find("verify does not run over MPI"), std::string::npos);

@@ -132,7 +132,7 @@ TEST_F(CliTest, StandardOutputThatCannotBeWrittenFailsTheCommand) {
 // write does not also report an error).
 TEST_F(CliTest, AClosedPipeStopsListingAtOnce) {
   const CliResult result = script(R"sh(
-    list() { timeout 120 "$G" list -g kron:scale=16 -p P7 --induced vertex "$@"; }
+    list() { timeout 120 "$G" list -g kron:scale=10 -p P7 --induced vertex "$@"; }
     (trap '' PIPE; list | head -1 > /dev/null; echo "ignored ${PIPESTATUS[0]}")
     list 2>err | head -1 > /dev/null; echo "default ${PIPESTATUS[0]} $(wc -c < err)"
   )sh");
