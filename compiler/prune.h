@@ -23,8 +23,9 @@
 // Cost model, in element comparisons over the whole run, from the schedule's estimates (the
 // plan's iteration counts and set sizes, compiler/schedule.h) and the graph profile (the
 // size-biased degree d' and the closure probability p):
-//   * merging lists of lengths a and b costs M(a, b) = min(a + b, s (1 + 2 log2(1 + l / s)))
-//     for the shorter s and the longer l (a linear merge, or galloping);
+//   * merging lists of lengths a and b costs M(a, b) = min(a + b, 3 s (1 + 2 log2(1 + l / s)))
+//     for the shorter s and the longer l (a linear merge, or galloping, whose steps cost about
+//     three of the merge's: the runtime gallops from a ratio of 32, where the two are equal);
 //   * set sizes are the schedule's estimates with each of b bounds keeping 1 / (b + 1);
 //   * a minigraph over D built at a level that runs I times costs I (B + |D| (L + M(s, |D|)))
 //     eagerly, where s is the length of a member's source list (d', or |D'| p when pruned
