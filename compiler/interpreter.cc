@@ -341,7 +341,7 @@ class Interpreter {
         context.degree_squares[l] += degree * degree;
       }
     }
-    for (const int id : plan_.sets_at(l)) {
+    for (const int id : sets_at_[l]) {
       // (Inclusion-exclusion reads its sets whole here, count-only ones too.)
       const bool count_only =
           count_last_ && !plan_.inclusion_exclusion && plan_.sets[id].count_only;
@@ -459,7 +459,7 @@ class Interpreter {
                         const CurrentProfile current(view(*context));
                         context->bound[0] = parent.bound[0];
                         context->match = parent.match;
-                        for (const int id : plan_.sets_at(0))
+                        for (const int id : sets_at_[0])
                           context->sets[id] = parent.sets[id];
                         for (std::size_t i = range.begin(); i != range.end(); ++i) {
                           const VertexId v = next[i];
@@ -480,6 +480,13 @@ class Interpreter {
   std::size_t buffer_size_ = 0;
   bool count_last_ = false;
   int enumerated_ = plan_.enumerated_levels();
+  // Per level, the sets computed there (Plan::sets_at, once rather than at every visit).
+  std::vector<std::vector<int>> sets_at_ = [this] {
+    std::vector<std::vector<int>> sets(k_);
+    for (int l = 0; l < k_; ++l)
+      sets[l] = plan_.sets_at(l);
+    return sets;
+  }();
   // What a sample's work counts: the levels that compute sets (SampledCounts::work).
   int priced_ = std::min(enumerated_, k_ - 1);
   std::atomic<bool> stopped_{false};
