@@ -121,8 +121,8 @@ class CostModel {
     double without = 0;
     for (const int reader : readers) {
       const Use use{reader, 0};
-      const int m = plan_.sets[reader].steps[0].minigraph;
       const SetComputation& counted = plan_.sets[reader];
+      const int m = counted.steps[0].minigraph;
       const double bounds =
           measured_ != nullptr ? 1 : 1 + counted.upper.size() + counted.lower.size();
       with += iterations(use) * bit_test_ * list_length(use, m) / bounds;
