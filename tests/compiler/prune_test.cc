@@ -32,6 +32,20 @@ std::vector<MinigraphBuild> builds(const Plan& plan) {
 
 // for v0 in V: S0 = N(v0) > v0; for v1 in S0: S1 = S0 & N(v1) > v1;
 //   for v2 in S1: count S2 = S1 & N(v2) > v2
+// The model merges linearly where the runtime does, and gallops from the ratio of sizes where
+// the runtime starts to (32, runtime/vertex_set.cc), where the two prices meet.
+TEST(Prune, MergeCostGallopsFromTheRuntimesRatio) {
+  for (const double shorter : {1.0, 10.0, 1000.0}) {
+    for (const double ratio : {1.0, 4.0, 8.0, 16.0, 30.0}) {
+      EXPECT_DOUBLE_EQ(merge_cost(shorter, ratio * shorter), shorter * (1 + ratio)) << ratio;
+      EXPECT_DOUBLE_EQ(merge_cost(ratio * shorter, shorter), shorter * (1 + ratio)) << ratio;
+    }
+    for (const double ratio : {40.0, 64.0, 1000.0})
+      EXPECT_LT(merge_cost(shorter, ratio * shorter), shorter * (1 + ratio)) << ratio;
+    EXPECT_NEAR(merge_cost(shorter, 32 * shorter), 33 * shorter, 0.02 * 33 * shorter);
+  }
+}
+
 TEST(Prune, FourCliqueCandidatesAndWhatEachModeBuilds) {
   const GraphProfile profile = typical_profile();
   Plan plan = plan_for("4-clique", Induced::edge, profile);
