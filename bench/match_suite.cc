@@ -14,7 +14,8 @@
 // repeated until its runs have taken --repeat seconds (1 s; at most 1,000 runs) and the
 // fastest is kept. A mode whose plan generates the kernels of an earlier mode of its cell (or
 // that counts with the same counter of its own) shares that mode's run ("same_kernel_as" in
-// the JSON).
+// the JSON). Each cell's JSON also holds what the cost model sees of it, its plans' sampled
+// cost and work (add_sampled), which bench/compare_orders.py sets against run times.
 //
 // Per cell it prints the run time of every mode, the speedup of `cost` over `none`, the
 // fastest mode and whether `cost` is within 10% of it. The wiki-Vote rows also give the
@@ -35,12 +36,14 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "bench/bench_support.h"
 #include "compiler/counters.h"
 #include "compiler/engine.h"
+#include "compiler/level0.h"
 #include "compiler/prune.h"
 #include "compiler/schedule.h"
 #include "compiler/supergraphs.h"
@@ -99,6 +102,30 @@ std::string ratio_text(double ratio, bool bound) {
   // A capped run took at least the time limit: the ratio is an upper bound.
   std::snprintf(text, sizeof text, "%s%.2fx", bound ? "<" : "", ratio);
   return text;
+}
+
+// What the cost model sees of a cell, for comparing it with the run times: its plans run on
+// the interpreter over the sample that prices them (plan_count's), as their estimated cost in
+// element comparisons ("sampled_cost") and as what running the sample took ("sample_work",
+// iterations); null when a plan's sample passes kPricingWork.
+void add_sampled(nlohmann::json& cell, const graphmini::CountPlan& plan,
+                 const graphmini::Graph& graph, const graphmini::GraphProfile& profile,
+                 std::span<const graphmini::SampledCandidate> sample) {
+  double cost = 0;
+  std::uint64_t work = 0;
+  for (const graphmini::CountTerm& term : plan.terms) {
+    const auto sampled =
+        graphmini::sampled_cost(term.plan, graph, profile, sample, graphmini::kPricingWork);
+    if (!sampled) {
+      cell["sampled_cost"] = nullptr;
+      cell["sample_work"] = nullptr;
+      return;
+    }
+    cost += sampled->cost;
+    work += sampled->work;
+  }
+  cell["sampled_cost"] = cost;
+  cell["sample_work"] = work;
 }
 
 }  // namespace
@@ -179,6 +206,8 @@ int main(int argc, char** argv) {
       graph = graphmini::relabel_by_degree(std::move(graph), graphmini::DegreeOrder::ascending);
     const double load = since(load_start);
     const std::string name = fs::path(spec).filename().string();
+    const std::vector<graphmini::SampledCandidate> sample =
+        graphmini::level0::sample(graph, graphmini::kPricingSample);
     for (const std::string& pattern_spec : patterns) {
       for (const std::string& induced_name : semantics) {
         const auto plan_start = Clock::now();
@@ -199,6 +228,7 @@ int main(int argc, char** argv) {
                                // The plans run: 1, or the supergraphs counted for the cell.
                                {"terms", best.terms.size()},
                                {"modes", nlohmann::json::object()}};
+        add_sampled(cell, best, graph, profile, sample);
         std::printf("%-20s %-3s %-6s", name.c_str(), pattern_spec.c_str(), induced_name.c_str());
         std::optional<std::uint64_t> count;
         bool agree = true;
