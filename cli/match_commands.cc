@@ -756,9 +756,17 @@ void print_plan(const MatchOptions& options, const Prepared& prepared) {
     }
     return;
   }
-  std::printf("\nchosen plan (estimated cost %.3g):\n", plan.terms.front().plan.estimated_cost);
-  print_one_plan(options, plan.terms.front().plan);
-  print_counter(plan.terms.front().plan);
+  const Plan& chosen = plan.terms.front().plan;
+  if (chosen.minigraphs_measured) {
+    std::printf(
+        "\nchosen plan (estimated cost %.3g with its minigraphs, from its counts on a sample of "
+        "the graph; modelled as the alternatives below: %.3g):\n",
+        chosen.estimated_cost, plan.direct.best.estimated_cost);
+  } else {
+    std::printf("\nchosen plan (estimated cost %.3g):\n", chosen.estimated_cost);
+  }
+  print_one_plan(options, chosen);
+  print_counter(chosen);
   if (plan.supergraph_cost) {
     std::printf(
         "\nnot chosen: counting from its supergraphs, estimated cost %.3g (--supergraphs "

@@ -351,10 +351,11 @@ PruneMode parse_prune_mode(std::string_view text) {
 
 void plan_minigraphs(Plan& plan, PruneMode mode, const GraphProfile& profile,
                      const SampledCounts* measured) {
-  for (const Minigraph& m : plan.minigraphs)
-    plan.estimated_cost -= net_cost(m);
   plan.minigraphs.clear();
   plan.minigraphs_measured = mode == PruneMode::cost && measured != nullptr;
+  // The plan's own cost, on the scale of the minigraphs' costs and savings below.
+  plan.estimated_cost =
+      plan.minigraphs_measured ? price_measured(plan, *measured, profile) : price(plan, profile);
   for (SetComputation& set : plan.sets) {
     set.bitmap = -1;
     for (SetStep& step : set.steps)

@@ -72,11 +72,12 @@ PruneMode parse_prune_mode(std::string_view text);
 struct SampledCounts;
 
 // Fills plan.minigraphs with every candidate, its estimates and the decision of `mode`,
-// points the qualifying set steps at the cheapest minigraph built for them, adds the net
-// estimated cost to plan.estimated_cost and chooses the sets kept in bitmaps. `plan` must have been
-// priced by estimate_cost with the same profile. With PruneMode::cost, `measured` (the plan's
-// counts on a sample of the graph, count_sample in compiler/interpreter.h), when given, takes
-// the place of the schedule's estimates. Runs again from scratch when called again.
+// points the qualifying set steps at the cheapest minigraph built for them, sets
+// plan.estimated_cost to the plan's price plus the minigraphs' net cost and chooses the sets
+// kept in bitmaps. `plan` must have been priced by estimate_cost with the same profile. With
+// PruneMode::cost, `measured` (the plan's counts on a sample of the graph, count_sample in
+// compiler/interpreter.h), when given, takes the place of the schedule's estimates, in the
+// plan's price too (price_measured). Runs again from scratch when called again.
 void plan_minigraphs(Plan& plan, PruneMode mode, const GraphProfile& profile,
                      const SampledCounts* measured = nullptr);
 

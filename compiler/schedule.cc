@@ -225,6 +225,30 @@ std::optional<SampledCost> sampled_cost(Plan plan, const Graph& graph, const Gra
   return SampledCost{price(plan, profile), counts.work};
 }
 
+double price_measured(const Plan& plan, const SampledCounts& counts, const GraphProfile& profile) {
+  const int enumerated = plan.enumerated_levels();
+  const int last = std::min(enumerated, plan.size() - 1);
+  double cost = 0;
+  for (int l = 0; l < last; ++l)
+    cost += counts.iterations[l] * kIterationCost;
+  if (last == enumerated && last > 0) {
+    // Inclusion-exclusion's work per iteration, from the sets' measured sizes.
+    Plan measured = plan;
+    for (std::size_t id = 0; id < plan.sets.size(); ++id) {
+      measured.sets[id].estimated_size =
+          counts.computations[id] > 0 ? counts.members[id] / counts.computations[id] : 0.0;
+    }
+    cost += counts.iterations[last - 1] *
+            inclusion_exclusion_work(measured, std::max(profile.size_biased_degree, 1.0));
+  }
+  for (std::size_t id = 0; id < plan.sets.size(); ++id) {
+    if (plan.sets[id].level >= last) continue;
+    for (const SampledCounts::Step& step : counts.steps[id])
+      cost += step.merges;
+  }
+  return cost;
+}
+
 std::vector<std::vector<int>> connected_orders(const Pattern& pattern, std::size_t limit) {
   std::vector<std::vector<int>> orders;
   std::vector<int> order;

@@ -71,6 +71,17 @@ std::optional<SampledCost> sampled_cost(
     std::span<const SampledCandidate> sample,
     std::uint64_t budget = std::numeric_limits<std::uint64_t>::max());
 
+struct SampledCounts;
+// What a plan's set operations cost on the sample's runs (count_sample): the loop iterations
+// as price() counts them, and each step's merges of the set it starts from with the neighbour
+// list it reads at their measured sizes (merge_cost, compiler/prune.h), where price() and
+// sampled_cost take every list to be of the size-biased degree. It is the scale of the
+// minigraphs' measured costs and savings (plan_minigraphs adds them to it), and what they
+// save is part of it. Not what plans are ranked by: the choice between a pattern's own plan
+// and its supergraphs keeps sampled_cost, whose margins are wider and nearer the measured
+// times' (bench/results/supergraphs, "Operand lengths measured").
+double price_measured(const Plan& plan, const SampledCounts& counts, const GraphProfile& profile);
+
 struct Schedule {
   Plan best;
   // The cheapest alternatives (other orders and restriction sets) with their costs, best
