@@ -25,9 +25,19 @@ import sys
 
 
 def cells(path, order):
-    with open(path) as file:
-        records = json.load(file)
-    found = {record["order"] for record in records}
+    try:
+        with open(path) as file:
+            records = json.load(file)
+    except OSError as error:
+        sys.exit(f"compare_orders.py: cannot read {path}: {error.strerror or error}")
+    except json.JSONDecodeError as error:
+        sys.exit(f"compare_orders.py: {path} is not match_suite's JSON: {error}")
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        sys.exit(f"compare_orders.py: {path} is not match_suite's JSON (a list of cells)")
+    if any("cost" not in record.get("modes", {}) for record in records):
+        sys.exit(f"compare_orders.py: {path} has cells without a run of --prune cost")
+    # match_suite's runs before --order existed were all renumbered.
+    found = {record.get("order", "degree") for record in records}
     if found != {order}:
         sys.exit(f"compare_orders.py: {path} ran in order {sorted(found)}, not {order!r}")
     return {(record["graph"], record["pattern"], record["induced"]): record for record in records}
