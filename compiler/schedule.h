@@ -71,7 +71,6 @@ std::optional<SampledCost> sampled_cost(
     std::span<const SampledCandidate> sample,
     std::uint64_t budget = std::numeric_limits<std::uint64_t>::max());
 
-struct SampledCounts;
 // What a plan's set operations cost on the sample's runs (count_sample): the loop iterations
 // as price() counts them, and each step's merges of the set it starts from with the neighbour
 // list it reads at their measured sizes (merge_cost, compiler/prune.h), where price() and
