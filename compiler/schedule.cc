@@ -102,6 +102,16 @@ double inclusion_exclusion_work(const Plan& plan, double d) {
   return work;
 }
 
+// The plan's iteration counts and mean set sizes as the sample measured them.
+void take_measured(Plan& plan, const SampledCounts& counts) {
+  for (int l = 0; l < plan.size(); ++l)
+    plan.levels[l].estimated_iterations = counts.iterations[l];
+  for (std::size_t id = 0; id < plan.sets.size(); ++id) {
+    plan.sets[id].estimated_size =
+        counts.computations[id] > 0 ? counts.members[id] / counts.computations[id] : 0.0;
+  }
+}
+
 }  // namespace
 
 std::string GraphProfile::print() const {
@@ -215,14 +225,8 @@ std::optional<SampledCost> sampled_cost(Plan plan, const Graph& graph, const Gra
                                         std::uint64_t budget) {
   const std::optional<SampledCounts> measured = count_sample(graph, plan, sample, budget);
   if (!measured) return std::nullopt;
-  const SampledCounts& counts = *measured;
-  for (int l = 0; l < plan.size(); ++l)
-    plan.levels[l].estimated_iterations = counts.iterations[l];
-  for (std::size_t id = 0; id < plan.sets.size(); ++id) {
-    plan.sets[id].estimated_size =
-        counts.computations[id] > 0 ? counts.members[id] / counts.computations[id] : 0.0;
-  }
-  return SampledCost{price(plan, profile), counts.work};
+  take_measured(plan, *measured);
+  return SampledCost{price(plan, profile), measured->work};
 }
 
 double price_measured(const Plan& plan, const SampledCounts& counts, const GraphProfile& profile) {
@@ -234,10 +238,7 @@ double price_measured(const Plan& plan, const SampledCounts& counts, const Graph
   if (last == enumerated && last > 0) {
     // Inclusion-exclusion's work per iteration, from the sets' measured sizes.
     Plan measured = plan;
-    for (std::size_t id = 0; id < plan.sets.size(); ++id) {
-      measured.sets[id].estimated_size =
-          counts.computations[id] > 0 ? counts.members[id] / counts.computations[id] : 0.0;
-    }
+    take_measured(measured, counts);
     cost += counts.iterations[last - 1] *
             inclusion_exclusion_work(measured, std::max(profile.size_biased_degree, 1.0));
   }

@@ -36,8 +36,6 @@ std::vector<MinigraphBuild> builds(const Plan& plan) {
   return result;
 }
 
-// for v0 in V: S0 = N(v0) > v0; for v1 in S0: S1 = S0 & N(v1) > v1;
-//   for v2 in S1: count S2 = S1 & N(v2) > v2
 // The model merges linearly where the runtime does, and gallops from the ratio of sizes where
 // the runtime starts to (32, runtime/vertex_set.cc), where the two prices meet.
 TEST(Prune, MergeCostGallopsFromTheRuntimesRatio) {
@@ -52,6 +50,8 @@ TEST(Prune, MergeCostGallopsFromTheRuntimesRatio) {
   }
 }
 
+// for v0 in V: S0 = N(v0) > v0; for v1 in S0: S1 = S0 & N(v1) > v1;
+//   for v2 in S1: count S2 = S1 & N(v2) > v2
 TEST(Prune, FourCliqueCandidatesAndWhatEachModeBuilds) {
   const GraphProfile profile = typical_profile();
   Plan plan = plan_for("4-clique", Induced::edge, profile);
